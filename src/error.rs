@@ -1,0 +1,302 @@
+//! The one error type of the crate.
+
+use std::fmt;
+use std::time::Duration;
+
+/// What went wrong, in the terms a caller acts on.
+///
+/// The JavaScript face uses [`ErrorKind::as_str`] as `MiniToolAIError.kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The request broke a documented rule before it was sent, or the server answered 400/404/422.
+    InvalidRequest,
+    /// The server refused the API key (401 or 403).
+    Authentication,
+    /// The key's credit balance cannot pay for the request (402).
+    InsufficientCredit,
+    /// The server asked us to slow down (429).
+    RateLimited,
+    /// The server failed (5xx, or another unexpected status).
+    Server,
+    /// The request or the response body could not travel: offline, DNS, CORS, a dropped connection.
+    Network,
+    /// No response headers within the request timeout, or no body bytes within the idle timeout.
+    Timeout,
+    /// The caller aborted the request or dropped its stream.
+    Aborted,
+    /// The server answered something that is not the documented protocol (bad JSON, a stream
+    /// that ended without finishing, an error object inside a 200 answer).
+    Protocol,
+    /// An image job ended in failure on the server.
+    JobFailed,
+}
+
+impl ErrorKind {
+    /// The stable snake_case name, as used by the JavaScript API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::Authentication => "authentication",
+            Self::InsufficientCredit => "insufficient_credit",
+            Self::RateLimited => "rate_limited",
+            Self::Server => "server",
+            Self::Network => "network",
+            Self::Timeout => "timeout",
+            Self::Aborted => "aborted",
+            Self::Protocol => "protocol",
+            Self::JobFailed => "job_failed",
+        }
+    }
+
+    /// The kind an HTTP error status maps to.
+    pub fn from_status(status: u16) -> Self {
+        match status {
+            401 | 403 => Self::Authentication,
+            402 => Self::InsufficientCredit,
+            429 => Self::RateLimited,
+            408 => Self::Timeout,
+            400..=499 => Self::InvalidRequest,
+            _ => Self::Server,
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An error from validating, sending or reading a MiniToolAI request.
+///
+/// It holds only plain data (no JavaScript values), so it is `Send + Sync + 'static`.
+/// Its message never contains the API key: messages that came from a server are
+/// scrubbed of it before they reach this type.
+#[derive(Clone, PartialEq)]
+pub struct Error {
+    inner: Box<Inner>,
+}
+
+#[derive(Clone, PartialEq)]
+struct Inner {
+    kind: ErrorKind,
+    status: Option<u16>,
+    message: String,
+    field: Option<String>,
+    retry_after: Option<Duration>,
+    partial_text: Option<String>,
+}
+
+/// How much of an undecodable body an error keeps.
+const BODY_EXCERPT: usize = 300;
+
+impl Error {
+    pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            inner: Box::new(Inner {
+                kind,
+                status: None,
+                message: message.into(),
+                field: None,
+                retry_after: None,
+                partial_text: None,
+            }),
+        }
+    }
+
+    /// A validation error on `field`; `message` says the allowed range or set.
+    pub(crate) fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        let field = field.into();
+        let mut err = Self::new(ErrorKind::InvalidRequest, format!("{field}: {}", message.into()));
+        err.inner.field = Some(field);
+        err
+    }
+
+    pub(crate) fn protocol(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Protocol, message)
+    }
+
+    /// An error for an HTTP status, with the server's own message when it gave one.
+    pub(crate) fn http(status: u16, server_message: Option<String>) -> Self {
+        let kind = ErrorKind::from_status(status);
+        let what = match kind {
+            ErrorKind::Authentication => "the API key was refused",
+            ErrorKind::InsufficientCredit => "insufficient credit",
+            ErrorKind::RateLimited => "rate limited",
+            ErrorKind::InvalidRequest => "the request was rejected",
+            ErrorKind::Timeout => "the server timed out",
+            _ => "server error",
+        };
+        let message = match server_message {
+            Some(m) if !m.trim().is_empty() => format!("{what} (http {status}): {}", m.trim()),
+            _ => format!("{what} (http {status})"),
+        };
+        let mut err = Self::new(kind, message);
+        err.inner.status = Some(status);
+        err
+    }
+
+    pub(crate) fn with_status(mut self, status: u16) -> Self {
+        self.inner.status = Some(status);
+        self
+    }
+
+    pub(crate) fn with_retry_after(mut self, after: Option<Duration>) -> Self {
+        self.inner.retry_after = after;
+        self
+    }
+
+    pub(crate) fn with_partial_text(mut self, text: impl Into<String>) -> Self {
+        self.inner.partial_text = Some(text.into());
+        self
+    }
+
+    /// A protocol error that quotes (a bounded excerpt of) the body it could not decode.
+    pub(crate) fn undecodable(what: &str, detail: impl fmt::Display, body: &str) -> Self {
+        Self::protocol(format!("{what}: {detail}; body: {}", excerpt(body)))
+    }
+
+    /// Removes every occurrence of `secret` from the message and the partial text.
+    ///
+    /// Servers sometimes echo a rejected key back ("incorrect API key provided: sk-…").
+    pub(crate) fn redact(mut self, secret: &str) -> Self {
+        if secret.len() >= 4 && self.inner.message.contains(secret) {
+            self.inner.message = self.inner.message.replace(secret, "[redacted]");
+        }
+        self
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> ErrorKind {
+        self.inner.kind
+    }
+
+    /// The HTTP status, when the server answered with one.
+    pub fn status(&self) -> Option<u16> {
+        self.inner.status
+    }
+
+    /// The human-readable message; the server's own words are included when it gave any.
+    pub fn message(&self) -> &str {
+        &self.inner.message
+    }
+
+    /// For validation errors, the request field at fault (`temperature`, `messages[1].content`, `cfgScale`…).
+    pub fn field(&self) -> Option<&str> {
+        self.inner.field.as_deref()
+    }
+
+    /// How long the server asked us to wait before trying again (`Retry-After`, `retry-after-ms`).
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.inner.retry_after
+    }
+
+    /// The text that had streamed in before a chat stream failed, if any.
+    pub fn partial_text(&self) -> Option<&str> {
+        self.inner.partial_text.as_deref()
+    }
+
+    /// Whether sending the same request again may succeed (before any body byte was read).
+    pub fn is_retryable(&self) -> bool {
+        match self.inner.kind {
+            ErrorKind::Network | ErrorKind::RateLimited | ErrorKind::Server => true,
+            ErrorKind::Timeout => true,
+            _ => matches!(self.inner.status, Some(408 | 409)),
+        }
+    }
+}
+
+/// Keeps at most `BODY_EXCERPT` bytes of a body, cut on a character boundary.
+pub(crate) fn excerpt(body: &str) -> String {
+    if body.len() <= BODY_EXCERPT {
+        return body.to_owned();
+    }
+    let mut end = BODY_EXCERPT;
+    while !body.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &body[..end])
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Error");
+        d.field("kind", &self.inner.kind);
+        if let Some(status) = self.inner.status {
+            d.field("status", &status);
+        }
+        d.field("message", &self.inner.message);
+        if let Some(field) = &self.inner.field {
+            d.field("field", field);
+        }
+        d.finish()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.inner.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync + 'static>() {}
+
+    #[test]
+    fn error_is_send_sync_static() {
+        assert_send_sync::<Error>();
+        assert_send_sync::<ErrorKind>();
+    }
+
+    #[test]
+    fn statuses_map_to_kinds() {
+        for (status, kind) in [
+            (400, ErrorKind::InvalidRequest),
+            (401, ErrorKind::Authentication),
+            (403, ErrorKind::Authentication),
+            (402, ErrorKind::InsufficientCredit),
+            (404, ErrorKind::InvalidRequest),
+            (408, ErrorKind::Timeout),
+            (429, ErrorKind::RateLimited),
+            (500, ErrorKind::Server),
+            (502, ErrorKind::Server),
+            (503, ErrorKind::Server),
+        ] {
+            assert_eq!(Error::http(status, None).kind(), kind, "status {status}");
+        }
+    }
+
+    #[test]
+    fn retryable_errors() {
+        assert!(Error::http(429, None).is_retryable());
+        assert!(Error::http(503, None).is_retryable());
+        assert!(Error::http(409, None).is_retryable());
+        assert!(Error::http(408, None).is_retryable());
+        assert!(!Error::http(401, None).is_retryable());
+        assert!(!Error::http(402, None).is_retryable());
+        assert!(!Error::invalid("temperature", "x").is_retryable());
+    }
+
+    #[test]
+    fn server_message_is_kept_and_key_redacted() {
+        let err = Error::http(401, Some("incorrect API key provided: sk-secret-123".into())).redact("sk-secret-123");
+        assert_eq!(err.status(), Some(401));
+        assert!(err.message().contains("incorrect API key provided"));
+        assert!(!err.message().contains("sk-secret-123"));
+        assert!(!format!("{err:?}").contains("sk-secret-123"));
+    }
+
+    #[test]
+    fn excerpt_cuts_on_char_boundary() {
+        let body = "é".repeat(400);
+        let cut = excerpt(&body);
+        assert!(cut.len() <= BODY_EXCERPT + '…'.len_utf8());
+        assert!(cut.ends_with('…'));
+    }
+}

@@ -1,0 +1,3 @@
+//! The MiniToolAI web app, mounted into the page built by Trunk.
+
+fn main() {}
