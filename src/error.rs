@@ -160,6 +160,7 @@ impl Error {
     /// Removes every occurrence of `secret` from the message and the partial text.
     ///
     /// Servers sometimes echo a rejected key back ("incorrect API key provided: sk-…").
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     pub(crate) fn redact(mut self, secret: &str) -> Self {
         if secret.len() >= 4 && self.inner.message.contains(secret) {
             self.inner.message = self.inner.message.replace(secret, "[redacted]");

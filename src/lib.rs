@@ -1,13 +1,31 @@
 //! A MiniToolAI API client for the browser.
 //!
-//! - [`types`]: the API as Rust types, the model catalog and prices, validation.
+//! - [`types`]: the API as Rust types, the model [`catalog`] and prices, validation.
 //! - [`sse`]: a sans-IO Server-Sent Events decoder.
+//! - [`stream`]: OpenAI stream semantics over SSE events.
+//! - [`retry`] and [`poll`]: retry and polling policies.
+//! - `Client` (wasm32): streamed chat and image jobs over fetch.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod config;
 mod error;
+pub mod poll;
+pub mod response;
+pub mod retry;
 pub mod sse;
+pub mod stream;
 pub mod types;
 
+#[cfg(target_arch = "wasm32")]
+mod client;
+#[cfg(target_arch = "wasm32")]
+mod transport;
+
+#[cfg(target_arch = "wasm32")]
+pub use client::{ChatStream, Client, GeneratedImage};
+pub use config::{paths, ClientConfig, DEFAULT_BASE_URL};
 pub use error::{Error, ErrorKind};
+#[cfg(target_arch = "wasm32")]
+pub use transport::CallOptions;
 pub use types::catalog;

@@ -1,0 +1,226 @@
+//! The browser client: validated requests over fetch, with retries, timeouts and abort.
+
+mod chat;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+pub use chat::ChatStream;
+
+use crate::config::{paths, ClientConfig};
+use crate::poll::{poll_job, PollEnv, RateLimiter};
+use crate::response::{error_from_response, server_message};
+use crate::retry::parse_retry_after;
+use crate::transport::{fetch, now_ms, race, random, sleep, Abort, CallOptions, Either, HttpResponse};
+use crate::types::chat::{ChatRequest, Completion};
+use crate::types::image::{ImageRequest, JobCreated, JobStatusResponse, JobTicket};
+use crate::{Error, ErrorKind};
+
+/// A finished image job.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GeneratedImage {
+    /// The job, for later status calls.
+    pub jobid: String,
+    /// The job's signature.
+    pub signature: String,
+    /// Where the image is (untrusted: check it with
+    /// [`is_allowed_image_url`](crate::types::is_allowed_image_url) before display).
+    pub image_url: String,
+}
+
+/// A MiniToolAI client for the browser (and anything with fetch: workers, Node 20+).
+///
+/// Cheap to clone; clones share the image polling rate limit.
+#[derive(Clone)]
+pub struct Client {
+    inner: Rc<Inner>,
+}
+
+struct Inner {
+    config: ClientConfig,
+    limiter: RefCell<RateLimiter>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("config", &self.inner.config).finish()
+    }
+}
+
+impl Client {
+    /// A client with `config`, after checking it.
+    pub fn new(config: ClientConfig) -> Result<Self, Error> {
+        config.validate()?;
+        let burst = config.poll_rate_per_second.ceil().max(1.0) as u32;
+        let limiter = RefCell::new(RateLimiter::new(burst, config.poll_rate_per_second));
+        Ok(Self { inner: Rc::new(Inner { config, limiter }) })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ClientConfig {
+        &self.inner.config
+    }
+
+    /// Starts a streamed chat completion. Resolves once the answer's headers arrived; the
+    /// chunks are then read from the returned stream. Validation, HTTP and network errors
+    /// reject here (after retries); errors later in the body come out of the stream.
+    pub async fn chat(&self, request: &ChatRequest, options: &CallOptions) -> Result<ChatStream, Error> {
+        request.validate()?;
+        let body = serde_json::to_string(request).map_err(|e| Error::protocol(format!("could not encode: {e}")))?;
+        let url = self.inner.config.endpoint(paths::CHAT);
+        let abort = Abort::new(options.signal.as_ref());
+        let response = self.send(&url, &body, "text/event-stream", &abort).await?;
+        let config = &self.inner.config;
+        if response.content_type.contains("json") {
+            // A JSON 200 is a whole answer, or an error in disguise; never an empty success.
+            let text = response.text(&abort, config.idle_timeout, &url).await?;
+            let completion = crate::response::completion_from_json(&text, &request.model);
+            return Ok(ChatStream::from_json(completion.map_err(|e| e.redact(&config.api_key))));
+        }
+        let Some(body) = response.into_body() else {
+            return Err(Error::protocol("the answer had no body"));
+        };
+        Ok(ChatStream::new(body, abort, &request.model, config.idle_timeout, url, config.api_key.clone()))
+    }
+
+    /// Sends a chat request and waits for the whole answer.
+    pub async fn complete(&self, request: &ChatRequest, options: &CallOptions) -> Result<Completion, Error> {
+        self.chat(request, options).await?.final_completion().await
+    }
+
+    /// Creates an image job.
+    pub async fn create_image(&self, request: &ImageRequest, options: &CallOptions) -> Result<JobTicket, Error> {
+        request.validate()?;
+        let body = serde_json::to_string(request).map_err(|e| Error::protocol(format!("could not encode: {e}")))?;
+        let text = self.post_json(paths::IMAGE, &body, options).await?;
+        let created: JobCreated =
+            serde_json::from_str(&text).map_err(|e| Error::undecodable("unexpected image job answer", e, &text))?;
+        match (created.status.as_str(), created.jobid, created.signature) {
+            ("success", Some(jobid), Some(signature)) => Ok(JobTicket { jobid, signature }),
+            _ => Err(Error::new(
+                ErrorKind::InvalidRequest,
+                match server_message(&text).filter(|m| m != &text) {
+                    Some(m) => format!("the service refused the image job: {m}"),
+                    None => "the service refused the image job".to_owned(),
+                },
+            )),
+        }
+    }
+
+    /// Asks for the status of an image job once.
+    pub async fn image_status(&self, job: &JobTicket, options: &CallOptions) -> Result<JobStatusResponse, Error> {
+        let body = serde_json::to_string(job).map_err(|e| Error::protocol(format!("could not encode: {e}")))?;
+        let text = self.post_json(paths::IMAGE_JOB, &body, options).await?;
+        serde_json::from_str(&text).map_err(|e| Error::undecodable("unexpected job status answer", e, &text))
+    }
+
+    /// Polls an existing job until it is done, failed or past the deadline, waiting its turn
+    /// in the client's shared rate limit. `on_status` sees every answer.
+    pub async fn wait_for_image(
+        &self,
+        job: &JobTicket,
+        options: &CallOptions,
+        on_status: impl FnMut(&JobStatusResponse),
+    ) -> Result<GeneratedImage, Error> {
+        let abort = Abort::new(options.signal.as_ref());
+        let mut env = BrowserEnv { abort: &abort };
+        let policy = self.inner.config.poll;
+        let get = || async {
+            self.acquire_poll_slot(&abort).await?;
+            self.image_status(job, options).await
+        };
+        let image_url = match race(poll_job(&policy, &mut env, get, on_status), abort.aborted()).await {
+            Either::Left(result) => result?,
+            Either::Right(()) => return Err(Error::new(ErrorKind::Aborted, "the request was aborted")),
+        };
+        Ok(GeneratedImage { jobid: job.jobid.clone(), signature: job.signature.clone(), image_url })
+    }
+
+    /// Creates an image job and polls it to the end.
+    pub async fn generate_image(
+        &self,
+        request: &ImageRequest,
+        options: &CallOptions,
+        on_status: impl FnMut(&JobStatusResponse),
+    ) -> Result<GeneratedImage, Error> {
+        let job = self.create_image(request, options).await?;
+        self.wait_for_image(&job, options, on_status).await
+    }
+
+    /// Waits until the shared poll budget allows one more status request.
+    async fn acquire_poll_slot(&self, abort: &Abort) -> Result<(), Error> {
+        loop {
+            let wait = match self.inner.limiter.borrow_mut().try_acquire(now_ms()) {
+                Ok(()) => return Ok(()),
+                Err(wait) => wait,
+            };
+            if let Either::Right(()) = race(sleep(wait), abort.aborted()).await {
+                return Err(Error::new(ErrorKind::Aborted, "the request was aborted"));
+            }
+        }
+    }
+
+    /// POSTs JSON and returns the body of a 2xx answer as text.
+    async fn post_json(&self, path: &str, body: &str, options: &CallOptions) -> Result<String, Error> {
+        let url = self.inner.config.endpoint(path);
+        let abort = Abort::new(options.signal.as_ref());
+        let response = self.send(&url, body, "application/json", &abort).await?;
+        response.text(&abort, self.inner.config.idle_timeout, &url).await
+    }
+
+    /// Sends with retries: network errors, 408, 409, 429 and 5xx are tried again (after
+    /// `Retry-After` or a jittered backoff) as long as no body byte was handed out.
+    async fn send(&self, url: &str, body: &str, accept: &str, abort: &Abort) -> Result<HttpResponse, Error> {
+        let config = &self.inner.config;
+        let mut attempt = 0;
+        loop {
+            let err = match fetch(url, &config.api_key, body, accept, abort, config.timeout).await {
+                Ok(response) if (200..300).contains(&response.status) => return Ok(response),
+                Ok(response) => {
+                    let status = response.status;
+                    let after = parse_retry_after(
+                        response.retry_after.as_deref(),
+                        response.retry_after_ms.as_deref(),
+                        now_ms(),
+                    );
+                    let text = response.text(abort, config.idle_timeout, url).await.unwrap_or_default();
+                    error_from_response(status, &text, after)
+                }
+                Err(err) => err,
+            };
+            let err = err.redact(&config.api_key);
+            if matches!(err.kind(), ErrorKind::Aborted) || abort.reason().is_some() {
+                return Err(err);
+            }
+            let Some(delay) = config.retry.next_delay(attempt, &err, random()) else {
+                return Err(err);
+            };
+            attempt += 1;
+            if let Either::Right(()) = race(sleep(delay), abort.aborted()).await {
+                return Err(Error::new(ErrorKind::Aborted, "the request was aborted"));
+            }
+        }
+    }
+}
+
+/// The poll loop's surroundings in the browser: host clock, host timers, abortable sleep.
+struct BrowserEnv<'a> {
+    abort: &'a Abort,
+}
+
+impl PollEnv for BrowserEnv<'_> {
+    fn now_ms(&self) -> u64 {
+        now_ms()
+    }
+
+    fn random(&mut self) -> f64 {
+        random()
+    }
+
+    async fn sleep(&mut self, delay: Duration) {
+        // An abort wakes the loop; the race around the whole poll then ends it.
+        let _ = race(sleep(delay), self.abort.aborted()).await;
+    }
+}

@@ -1,0 +1,153 @@
+//! Client configuration and endpoint URLs.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::poll::PollPolicy;
+use crate::retry::RetryPolicy;
+use crate::Error;
+
+/// The real service.
+pub const DEFAULT_BASE_URL: &str = "https://minitoolai.com/api/";
+
+/// How a [`Client`](crate::Client) talks to the API.
+#[derive(Clone, PartialEq)]
+pub struct ClientConfig {
+    /// The API key, sent as `Authorization: Bearer …` and nowhere else.
+    pub api_key: String,
+    /// The API root; the documented paths are joined to it. Default [`DEFAULT_BASE_URL`].
+    pub base_url: String,
+    /// Which failures are retried, and how.
+    pub retry: RetryPolicy,
+    /// How long to wait for response headers.
+    pub timeout: Duration,
+    /// How long a streamed body may go without a byte before the call fails.
+    pub idle_timeout: Duration,
+    /// How image jobs are polled.
+    pub poll: PollPolicy,
+    /// The most image status requests per second across all jobs of this client.
+    pub poll_rate_per_second: f64,
+}
+
+impl ClientConfig {
+    /// A configuration for the real service with the defaults (2 retries, 60 s to headers,
+    /// 30 s idle, polling at most 4 status requests per second).
+    pub fn new(api_key: impl Into<String>) -> Self {
+        Self {
+            api_key: api_key.into(),
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            retry: RetryPolicy::default(),
+            timeout: Duration::from_secs(60),
+            idle_timeout: Duration::from_secs(30),
+            poll: PollPolicy::default(),
+            poll_rate_per_second: crate::poll::RateLimiter::DEFAULT_PER_SECOND,
+        }
+    }
+
+    /// Sets the API root.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// Checks the settings: a non-empty key without control characters, an http(s) base URL
+    /// without credentials, query or fragment.
+    pub fn validate(&self) -> Result<(), Error> {
+        if self.api_key.trim().is_empty() {
+            return Err(Error::invalid("apiKey", "must not be empty"));
+        }
+        if !self.api_key.bytes().all(|b| (0x21..0x7f).contains(&b)) {
+            return Err(Error::invalid("apiKey", "must contain only printable ASCII characters, no spaces"));
+        }
+        let url = self.base_url.trim();
+        let lower = url.to_ascii_lowercase();
+        let rest = if let Some(r) = lower.strip_prefix("https://") {
+            r
+        } else if let Some(r) = lower.strip_prefix("http://") {
+            r
+        } else {
+            return Err(Error::invalid("baseUrl", "must start with http:// or https://"));
+        };
+        let host = rest.split('/').next().unwrap_or_default();
+        if host.is_empty() {
+            return Err(Error::invalid("baseUrl", "must name a host"));
+        }
+        if host.contains('@') || url.contains(['?', '#']) || url.contains(char::is_whitespace) {
+            return Err(Error::invalid("baseUrl", "must not contain credentials, a query, a fragment or spaces"));
+        }
+        if self.timeout.is_zero() || self.idle_timeout.is_zero() {
+            return Err(Error::invalid("timeoutMs", "timeouts must be at least 1 ms"));
+        }
+        Ok(())
+    }
+
+    /// The URL of a documented path (`chat-completions/`, `texttoimage/`, `texttoimage/jobs/`).
+    pub fn endpoint(&self, path: &str) -> String {
+        let base = self.base_url.trim();
+        let sep = if base.ends_with('/') { "" } else { "/" };
+        format!("{base}{sep}{}", path.trim_start_matches('/'))
+    }
+}
+
+impl fmt::Debug for ClientConfig {
+    // The key is never printed, not even in debug output.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("api_key", &"[redacted]")
+            .field("base_url", &self.base_url)
+            .field("retry", &self.retry)
+            .field("timeout", &self.timeout)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("poll", &self.poll)
+            .field("poll_rate_per_second", &self.poll_rate_per_second)
+            .finish()
+    }
+}
+
+/// The documented paths, relative to the base URL.
+pub mod paths {
+    /// Streamed chat completions.
+    pub const CHAT: &str = "chat-completions/";
+    /// Creating a text-to-image job.
+    pub const IMAGE: &str = "texttoimage/";
+    /// The status of a text-to-image job.
+    pub const IMAGE_JOB: &str = "texttoimage/jobs/";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_join_with_one_slash() {
+        let c = ClientConfig::new("k");
+        assert_eq!(c.endpoint(paths::CHAT), "https://minitoolai.com/api/chat-completions/");
+        let c = ClientConfig::new("k").base_url("http://127.0.0.1:8787/api");
+        assert_eq!(c.endpoint(paths::IMAGE_JOB), "http://127.0.0.1:8787/api/texttoimage/jobs/");
+        let c = ClientConfig::new("k").base_url("/proxy/api/");
+        assert_eq!(c.endpoint("/texttoimage/"), "/proxy/api/texttoimage/");
+    }
+
+    #[test]
+    fn validation_names_the_setting() {
+        let ok = ClientConfig::new("sk-abc");
+        assert_eq!(ok.validate(), Ok(()));
+        for (config, field) in [
+            (ClientConfig::new(""), "apiKey"),
+            (ClientConfig::new("sk abc"), "apiKey"),
+            (ClientConfig::new("sk-é"), "apiKey"),
+            (ClientConfig::new("k").base_url("ftp://x"), "baseUrl"),
+            (ClientConfig::new("k").base_url("https://"), "baseUrl"),
+            (ClientConfig::new("k").base_url("https://user:pw@x/api/"), "baseUrl"),
+            (ClientConfig::new("k").base_url("https://x/api/?key=1"), "baseUrl"),
+        ] {
+            assert_eq!(config.validate().expect_err("invalid").field(), Some(field), "{config:?}");
+        }
+    }
+
+    #[test]
+    fn debug_output_hides_the_key() {
+        let c = ClientConfig::new("sk-very-secret");
+        assert!(!format!("{c:?}").contains("sk-very-secret"));
+    }
+}
