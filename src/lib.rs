@@ -29,3 +29,6 @@ pub use error::{Error, ErrorKind};
 #[cfg(target_arch = "wasm32")]
 pub use transport::CallOptions;
 pub use types::catalog;
+
+#[cfg(feature = "app")]
+pub mod markdown;

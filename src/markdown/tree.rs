@@ -1,0 +1,381 @@
+//! Markdown to a tree of allow-listed nodes.
+
+use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+
+/// A node of rendered markdown. Tags and attribute names are fixed strings chosen here, never
+/// taken from the input; only attribute values and text come from the model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Node {
+    /// An element.
+    Element {
+        /// The tag, from a fixed set.
+        tag: &'static str,
+        /// Attributes, names from a fixed set.
+        attrs: Vec<(&'static str, String)>,
+        /// Children.
+        children: Vec<Node>,
+    },
+    /// Text, inserted as a text node (never parsed as HTML).
+    Text(String),
+}
+
+impl Node {
+    fn element(tag: &'static str, attrs: Vec<(&'static str, String)>) -> Self {
+        Self::Element { tag, attrs, children: Vec::new() }
+    }
+
+    /// The text content of the node and its descendants.
+    pub fn text_content(&self) -> String {
+        match self {
+            Self::Text(t) => t.clone(),
+            Self::Element { children, .. } => children.iter().map(Self::text_content).collect(),
+        }
+    }
+}
+
+/// Returns the link target if it is safe to follow: an absolute `http:`, `https:` or
+/// `mailto:` URL. Browsers ignore tabs and newlines inside a URL and compare schemes without
+/// case, so both are accounted for (`java\tscript:` is still `javascript:`).
+pub fn safe_link(url: &str) -> Option<String> {
+    let cleaned: String = url.trim().chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).collect();
+    let colon = cleaned.find(':')?;
+    let scheme = cleaned[..colon].to_ascii_lowercase();
+    let rest = &cleaned[colon + 1..];
+    let ok = match scheme.as_str() {
+        "http" | "https" => rest.starts_with("//") && rest.len() > 2,
+        "mailto" => !rest.is_empty(),
+        _ => false,
+    };
+    (ok && !cleaned.chars().any(char::is_control)).then_some(cleaned)
+}
+
+/// Renders markdown (CommonMark with tables, strikethrough and task lists) to safe nodes.
+pub fn render(markdown: &str) -> Vec<Node> {
+    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
+    let mut stack: Vec<Node> = vec![Node::element("div", vec![])];
+    let mut in_head = false;
+    for event in Parser::new_ext(markdown, options) {
+        match event {
+            Event::Start(tag) => {
+                let node = match tag {
+                    Tag::Paragraph => Node::element("p", vec![]),
+                    Tag::Heading { level, .. } => Node::element(heading(level), vec![]),
+                    Tag::BlockQuote(_) => Node::element("blockquote", vec![]),
+                    Tag::CodeBlock(kind) => {
+                        let lang = match kind {
+                            CodeBlockKind::Fenced(info) => info.split_whitespace().next().unwrap_or("").to_owned(),
+                            CodeBlockKind::Indented => String::new(),
+                        };
+                        code_block(&lang)
+                    }
+                    Tag::List(Some(start)) => Node::element("ol", vec![("start", start.to_string())]),
+                    Tag::List(None) => Node::element("ul", vec![]),
+                    Tag::Item => Node::element("li", vec![]),
+                    Tag::Table(_) => Node::element("table", vec![]),
+                    Tag::TableHead => {
+                        in_head = true;
+                        Node::element("thead", vec![])
+                    }
+                    Tag::TableRow => Node::element("tr", vec![]),
+                    Tag::TableCell => Node::element(if in_head { "th" } else { "td" }, vec![]),
+                    Tag::Emphasis => Node::element("em", vec![]),
+                    Tag::Strong => Node::element("strong", vec![]),
+                    Tag::Strikethrough => Node::element("del", vec![]),
+                    Tag::Link { dest_url, title, .. } => link(&dest_url, &title, "md-link"),
+                    // Images are never loaded automatically: they become links to the image.
+                    Tag::Image { dest_url, title, .. } => {
+                        let mut node = link(&dest_url, &title, "md-image");
+                        push(&mut node, Node::Text("🖼 ".into()));
+                        node
+                    }
+                    // Raw HTML blocks and everything else: a neutral container, content as text.
+                    _ => Node::element("div", vec![]),
+                };
+                stack.push(node);
+            }
+            Event::End(end) => {
+                if matches!(end, TagEnd::TableHead) {
+                    in_head = false;
+                }
+                let Some(node) = stack.pop() else { continue };
+                let node = if matches!(end, TagEnd::TableHead) {
+                    // pulldown-cmark puts head cells directly in the head; give them their row.
+                    wrap_head_row(node)
+                } else {
+                    node
+                };
+                match stack.last_mut() {
+                    Some(parent) => push(parent, node),
+                    None => stack.push(node),
+                }
+            }
+            Event::Text(text) => append_text(&mut stack, &text),
+            Event::Code(code) => {
+                let mut node = Node::element("code", vec![]);
+                push(&mut node, Node::Text(code.into_string()));
+                add(&mut stack, node);
+            }
+            // Raw HTML from the model is shown as the text it is.
+            Event::Html(html) | Event::InlineHtml(html) => append_text(&mut stack, &html),
+            Event::SoftBreak => append_text(&mut stack, "\n"),
+            Event::HardBreak => add(&mut stack, Node::element("br", vec![])),
+            Event::Rule => add(&mut stack, Node::element("hr", vec![])),
+            Event::TaskListMarker(checked) => {
+                let mut attrs = vec![("type", "checkbox".to_owned()), ("disabled", String::new())];
+                if checked {
+                    attrs.push(("checked", String::new()));
+                }
+                add(&mut stack, Node::element("input", attrs));
+            }
+            Event::FootnoteReference(name) => append_text(&mut stack, &format!("[^{name}]")),
+            Event::InlineMath(m) | Event::DisplayMath(m) => append_text(&mut stack, &m),
+        }
+    }
+    // Close anything left open (the parser balances its events, but be defensive).
+    while stack.len() > 1 {
+        let node = stack.pop().expect("len > 1");
+        add(&mut stack, node);
+    }
+    match stack.pop() {
+        Some(Node::Element { children, .. }) => children,
+        _ => Vec::new(),
+    }
+}
+
+fn heading(level: HeadingLevel) -> &'static str {
+    match level {
+        HeadingLevel::H1 => "h1",
+        HeadingLevel::H2 => "h2",
+        HeadingLevel::H3 => "h3",
+        HeadingLevel::H4 => "h4",
+        HeadingLevel::H5 => "h5",
+        HeadingLevel::H6 => "h6",
+    }
+}
+
+/// A code block: a header with the language and a copy button, then `pre > code`.
+/// The code text is appended to the `code` element as it arrives.
+fn code_block(lang: &str) -> Node {
+    let label = if lang.is_empty() { "text".to_owned() } else { lang.to_owned() };
+    let mut header = Node::element("div", vec![("class", "code-header".into())]);
+    let mut label_node = Node::element("span", vec![("class", "code-lang".into())]);
+    push(&mut label_node, Node::Text(label.clone()));
+    push(&mut header, label_node);
+    let mut button = Node::element(
+        "button",
+        vec![("class", "copy-code".into()), ("type", "button".into()), ("data-testid", "copy-code".into())],
+    );
+    push(&mut button, Node::Text("Copy".into()));
+    push(&mut header, button);
+    let code = Node::element("code", vec![("class", format!("language-{}", sanitize_class(&label)))]);
+    let mut pre = Node::element("pre", vec![]);
+    push(&mut pre, code);
+    let mut block = Node::element("div", vec![("class", "code-block".into()), ("data-lang", label)]);
+    push(&mut block, header);
+    push(&mut block, pre);
+    block
+}
+
+fn sanitize_class(s: &str) -> String {
+    s.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '+' | '#')).take(32).collect()
+}
+
+fn link(dest: &str, title: &str, class: &'static str) -> Node {
+    match safe_link(dest) {
+        Some(href) => {
+            let mut attrs = vec![
+                ("class", class.to_owned()),
+                ("href", href),
+                ("rel", "noopener noreferrer nofollow".to_owned()),
+                ("target", "_blank".to_owned()),
+                ("referrerpolicy", "no-referrer".to_owned()),
+            ];
+            if !title.is_empty() {
+                attrs.push(("title", title.to_owned()));
+            }
+            Node::element("a", attrs)
+        }
+        // An unsafe target: keep the words, drop the link, show what it pointed to.
+        None => {
+            Node::element("span", vec![("class", "unsafe-link".to_owned()), ("title", format!("link removed: {dest}"))])
+        }
+    }
+}
+
+fn wrap_head_row(head: Node) -> Node {
+    let Node::Element { tag, attrs, children } = head else { return head };
+    if children.iter().all(|c| matches!(c, Node::Element { tag: "th", .. })) && !children.is_empty() {
+        let row = Node::Element { tag: "tr", attrs: vec![], children };
+        Node::Element { tag, attrs, children: vec![row] }
+    } else {
+        Node::Element { tag, attrs, children }
+    }
+}
+
+fn push(parent: &mut Node, child: Node) {
+    if let Node::Element { children, .. } = parent {
+        children.push(child);
+    }
+}
+
+/// Adds a node to the innermost open element (the `code` element inside a code block).
+fn add(stack: &mut [Node], node: Node) {
+    if let Some(parent) = stack.last_mut() {
+        match parent {
+            Node::Element { attrs, children, .. } if is_code_block(attrs) => {
+                if let Some(code) = code_of(children) {
+                    push(code, node);
+                }
+            }
+            _ => push(parent, node),
+        }
+    }
+}
+
+fn append_text(stack: &mut [Node], text: &str) {
+    let Some(parent) = stack.last_mut() else { return };
+    let target = match parent {
+        Node::Element { attrs, children, .. } if is_code_block(attrs) => match code_of(children) {
+            Some(code) => code,
+            None => return,
+        },
+        other => other,
+    };
+    if let Node::Element { children, .. } = target {
+        if let Some(Node::Text(last)) = children.last_mut() {
+            last.push_str(text);
+        } else {
+            children.push(Node::Text(text.to_owned()));
+        }
+    }
+}
+
+fn is_code_block(attrs: &[(&'static str, String)]) -> bool {
+    attrs.iter().any(|(k, v)| *k == "class" && v == "code-block")
+}
+
+fn code_of(children: &mut [Node]) -> Option<&mut Node> {
+    match children.last_mut()? {
+        Node::Element { tag: "pre", children, .. } => children.last_mut(),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A compact HTML-like dump, for assertions.
+    fn dump(nodes: &[Node]) -> String {
+        nodes
+            .iter()
+            .map(|n| match n {
+                Node::Text(t) => t.replace('<', "&lt;"),
+                Node::Element { tag, attrs, children } => {
+                    let attrs: String = attrs.iter().map(|(k, v)| format!(" {k}=\"{v}\"")).collect();
+                    format!("<{tag}{attrs}>{}</{tag}>", dump(children))
+                }
+            })
+            .collect()
+    }
+
+    fn all_nodes(nodes: &[Node], out: &mut Vec<Node>) {
+        for n in nodes {
+            out.push(n.clone());
+            if let Node::Element { children, .. } = n {
+                all_nodes(children, out);
+            }
+        }
+    }
+
+    #[test]
+    fn common_markdown() {
+        assert_eq!(dump(&render("# Hi *there*")), "<h1>Hi <em>there</em></h1>");
+        assert_eq!(dump(&render("a **b** ~~c~~ `d`")), "<p>a <strong>b</strong> <del>c</del> <code>d</code></p>");
+        assert_eq!(dump(&render("3. x\n4. y")), "<ol start=\"3\"><li>x</li><li>y</li></ol>");
+        assert_eq!(dump(&render("> q")), "<blockquote><p>q</p></blockquote>");
+        assert_eq!(
+            dump(&render("| a | b |\n|---|---|\n| 1 | 2 |")),
+            "<table><thead><tr><th>a</th><th>b</th></tr></thead><tr><td>1</td><td>2</td></tr></table>"
+        );
+    }
+
+    #[test]
+    fn code_blocks_have_a_language_label_and_copy_button() {
+        let html = dump(&render("```rust\nfn main() {}\n```"));
+        assert!(html.starts_with("<div class=\"code-block\" data-lang=\"rust\">"), "{html}");
+        assert!(html.contains("<span class=\"code-lang\">rust</span>"));
+        assert!(html.contains("Copy</button>"));
+        assert!(html.contains("<pre><code class=\"language-rust\">fn main() {}\n</code></pre>"), "{html}");
+        // An odd info string cannot inject a class.
+        let html = dump(&render("```x\" onclick=\"alert(1)\nx\n```"));
+        assert!(html.contains("<code class=\"language-x\">"), "{html}");
+    }
+
+    #[test]
+    fn raw_html_is_text() {
+        let nodes = render("<script>alert(1)</script>\n\nhi <img src=x onerror=alert(1)> there");
+        let mut all = vec![];
+        all_nodes(&nodes, &mut all);
+        for n in &all {
+            if let Node::Element { tag, attrs, .. } = n {
+                assert!(!["script", "img", "iframe", "svg", "style"].contains(tag), "{tag}");
+                assert!(attrs.iter().all(|(k, _)| !k.starts_with("on")));
+            }
+        }
+        let text: String = nodes.iter().map(Node::text_content).collect();
+        assert!(text.contains("<script>alert(1)</script>"));
+        assert!(text.contains("<img src=x onerror=alert(1)>"));
+    }
+
+    #[test]
+    fn only_safe_links_are_links() {
+        let html = dump(&render("[ok](https://example.com/a?b=1) [mail](mailto:a@b.c)"));
+        assert!(
+            html.contains("href=\"https://example.com/a?b=1\" rel=\"noopener noreferrer nofollow\" target=\"_blank\""),
+            "{html}"
+        );
+        assert!(html.contains("href=\"mailto:a@b.c\""));
+        for bad in [
+            "javascript:alert(1)",
+            "JaVaScRiPt:alert(1)",
+            "java%09script:alert(1)",
+            "data:text/html;base64,PHNjcmlwdD4=",
+            "vbscript:msgbox(1)",
+            "file:///etc/passwd",
+            "//evil.test/x",
+            "/relative",
+            "http:no-slashes",
+        ] {
+            let html = dump(&render(&format!("[x]({bad})")));
+            assert!(!html.contains("href"), "{bad}: {html}");
+            assert!(html.contains("unsafe-link"), "{bad}: {html}");
+        }
+        assert_eq!(safe_link("java\tscript:alert(1)"), None);
+        assert_eq!(safe_link(" https://a.test/ "), Some("https://a.test/".into()));
+    }
+
+    #[test]
+    fn images_are_links_not_loads() {
+        let html = dump(&render("![a cat](https://example.com/cat.png)"));
+        assert!(html.starts_with("<p><a class=\"md-image\" href=\"https://example.com/cat.png\""), "{html}");
+        assert!(html.contains("🖼 a cat"));
+        let html = dump(&render("![x](javascript:alert(1))"));
+        assert!(!html.contains("href"), "{html}");
+    }
+
+    #[test]
+    fn reference_links_are_checked_too() {
+        let html = dump(&render("[click][r]\n\n[r]: javascript:alert(1)"));
+        assert!(!html.contains("href"), "{html}");
+    }
+
+    #[test]
+    fn deeply_nested_input_does_not_blow_up() {
+        let deep = "> ".repeat(2000) + "x";
+        let nodes = render(&deep);
+        assert!(!nodes.is_empty());
+        let list: String = (0..500).map(|i| format!("{}- item\n", "  ".repeat(i))).collect();
+        assert!(!render(&list).is_empty());
+    }
+}
