@@ -1,0 +1,193 @@
+//! Image jobs: ids, timing, injected failures, bounded storage.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use minitoolai::types::image::ImageRequest;
+
+use crate::faults::JobFault;
+use crate::sign::Signer;
+
+/// Finished jobs kept at least this many (older ones are forgotten).
+const MIN_RETAINED: usize = 4096;
+
+/// One job.
+struct Job {
+    image_id: String,
+    request: ImageRequest,
+    created: Instant,
+    fault: Option<JobFault>,
+}
+
+/// Where a job stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobState {
+    /// The first third of its latency.
+    Queued,
+    /// Running.
+    Processing,
+    /// Finished: its image has this id.
+    Done(String),
+    /// Failed with this message.
+    Failed(String),
+}
+
+/// Every job, bounded.
+pub struct JobStore {
+    inner: Mutex<Inner>,
+    next_id: AtomicU64,
+    max_running: usize,
+    retained: usize,
+    latency: Duration,
+}
+
+#[derive(Default)]
+struct Inner {
+    jobs: HashMap<u64, Job>,
+    order: VecDeque<u64>,
+    by_image: HashMap<String, u64>,
+}
+
+impl JobStore {
+    /// A store allowing `max_running` running jobs, each finishing after `latency`.
+    pub fn new(max_running: usize, latency: Duration, signer: &Signer) -> Self {
+        // Eight-digit ids like the documented 12345678, starting somewhere unpredictable.
+        let start = 10_000_000 + u64::from_str_radix(&signer.image_id(0)[..8], 16).unwrap_or(0) % 80_000_000;
+        Self {
+            inner: Mutex::default(),
+            next_id: AtomicU64::new(start),
+            max_running: max_running.max(1),
+            retained: MIN_RETAINED.max(max_running.saturating_mul(2)),
+            latency,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn state_of(&self, job: &Job, now: Instant) -> JobState {
+        let elapsed = now.saturating_duration_since(job.created);
+        let running = match job.fault {
+            Some(JobFault::Never) => true,
+            _ => elapsed < self.latency,
+        };
+        if running {
+            return if elapsed < self.latency / 3 { JobState::Queued } else { JobState::Processing };
+        }
+        match &job.fault {
+            Some(JobFault::Fail(message)) => JobState::Failed(message.clone()),
+            _ => JobState::Done(job.image_id.clone()),
+        }
+    }
+
+    /// Whether another job may start now (it may not when `max_running` are running and
+    /// none of them is a never-ending one that can be forgotten).
+    pub fn has_room(&self) -> bool {
+        let now = Instant::now();
+        let mut inner = self.lock();
+        let running: Vec<u64> = inner
+            .order
+            .iter()
+            .copied()
+            .filter(|id| {
+                inner
+                    .jobs
+                    .get(id)
+                    .is_some_and(|j| matches!(self.state_of(j, now), JobState::Queued | JobState::Processing))
+            })
+            .collect();
+        if running.len() < self.max_running {
+            return true;
+        }
+        let never = running.into_iter().find(|id| inner.jobs.get(id).is_some_and(|j| j.fault == Some(JobFault::Never)));
+        match never {
+            Some(id) => {
+                inner.remove(id);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Starts a job; returns its id.
+    pub fn insert(&self, request: ImageRequest, fault: Option<JobFault>, signer: &Signer) -> u64 {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let image_id = signer.image_id(id);
+        let mut inner = self.lock();
+        while inner.order.len() >= self.retained {
+            match inner.order.front().copied() {
+                Some(old) => inner.remove(old),
+                None => break,
+            }
+        }
+        inner.by_image.insert(image_id.clone(), id);
+        inner.jobs.insert(id, Job { image_id, request, created: Instant::now(), fault });
+        inner.order.push_back(id);
+        id
+    }
+
+    /// Where job `id` stands, if it exists.
+    pub fn state(&self, id: u64) -> Option<JobState> {
+        let now = Instant::now();
+        let inner = self.lock();
+        inner.jobs.get(&id).map(|j| self.state_of(j, now))
+    }
+
+    /// The request of a finished job's image.
+    pub fn image_request(&self, image_id: &str) -> Option<ImageRequest> {
+        let now = Instant::now();
+        let inner = self.lock();
+        let job = inner.by_image.get(image_id).and_then(|id| inner.jobs.get(id))?;
+        matches!(self.state_of(job, now), JobState::Done(_)).then(|| job.request.clone())
+    }
+}
+
+impl Inner {
+    fn remove(&mut self, id: u64) {
+        if let Some(job) = self.jobs.remove(&id) {
+            self.by_image.remove(&job.image_id);
+        }
+        self.order.retain(|x| *x != id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req() -> ImageRequest {
+        ImageRequest::new("dreamshaper", "a cat")
+    }
+
+    #[test]
+    fn lifecycle() {
+        let signer = Signer::new(Some("s"));
+        let store = JobStore::new(2, Duration::from_millis(60), &signer);
+        let ok = store.insert(req(), None, &signer);
+        let fail = store.insert(req(), Some(JobFault::Fail("nope".into())), &signer);
+        assert_eq!(store.state(ok), Some(JobState::Queued));
+        assert!(!store.has_room());
+        assert!(store.image_request(&signer.image_id(ok)).is_none());
+        std::thread::sleep(Duration::from_millis(70));
+        assert_eq!(store.state(ok), Some(JobState::Done(signer.image_id(ok))));
+        assert_eq!(store.state(fail), Some(JobState::Failed("nope".into())));
+        assert!(store.image_request(&signer.image_id(ok)).is_some());
+        assert!(store.image_request(&signer.image_id(fail)).is_none());
+        assert_eq!(store.state(ok + 1000), None);
+        assert!(store.has_room());
+    }
+
+    #[test]
+    fn never_ending_jobs_make_room() {
+        let signer = Signer::new(Some("s"));
+        let store = JobStore::new(1, Duration::from_secs(60), &signer);
+        let never = store.insert(req(), Some(JobFault::Never), &signer);
+        assert!(store.has_room());
+        assert_eq!(store.state(never), None);
+        store.insert(req(), None, &signer);
+        assert!(!store.has_room());
+    }
+}
