@@ -19,6 +19,8 @@ pub mod types;
 
 #[cfg(target_arch = "wasm32")]
 mod client;
+#[cfg(all(feature = "js", target_arch = "wasm32"))]
+mod js;
 #[cfg(target_arch = "wasm32")]
 mod transport;
 
@@ -30,5 +32,9 @@ pub use error::{Error, ErrorKind};
 pub use transport::CallOptions;
 pub use types::catalog;
 
+#[cfg(all(feature = "app", target_arch = "wasm32"))]
+pub mod app;
+#[cfg(feature = "app")]
+pub mod conversation;
 #[cfg(feature = "app")]
 pub mod markdown;

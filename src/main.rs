@@ -1,3 +1,11 @@
 //! The MiniToolAI web app, mounted into the page built by Trunk.
 
-fn main() {}
+#[cfg(target_arch = "wasm32")]
+fn main() {
+    minitoolai::app::mount();
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    eprintln!("the app runs in a browser: build it with `trunk build` (see the README)");
+}

@@ -122,7 +122,7 @@ async fn abort_mid_stream_cancels_on_the_server() {
     // The sandbox notices the closed connection at its next write.
     for _ in 0..30 {
         let after = sandbox_call("GET", "/sandbox/stats", None, None).await;
-        if after["chat"]["cancelled"].as_u64() > before["chat"]["cancelled"].as_u64() {
+        if after["streams"]["cancelled"].as_u64() > before["streams"]["cancelled"].as_u64() {
             return;
         }
         gloo_sleep(100).await;
@@ -182,7 +182,9 @@ async fn rate_limited_once_then_success_after_retry_after() {
     assert!(!done.content.is_empty());
     assert!(js_sys::Date::now() - started >= 1000.0, "waited for Retry-After");
     let balance = sandbox_call("GET", "/sandbox/balance", Some(&key), None).await;
-    assert_eq!(balance["requests"].as_u64(), Some(2), "one refused, one served: {balance}");
+    let key_id = balance["key_id"].as_str().expect("key id").to_owned();
+    let stats = sandbox_call("GET", "/sandbox/stats", None, None).await;
+    assert_eq!(stats["by_key"][&key_id]["chat-completions"].as_u64(), Some(2), "one refused, one served: {stats}");
 }
 
 #[wasm_bindgen_test]
@@ -261,6 +263,19 @@ async fn image_job_polled_to_failure() {
 }
 
 #[wasm_bindgen_test]
+async fn image_job_past_a_per_call_deadline_times_out() {
+    let key = new_key("image-never", 1.0, "job=never").await;
+    let request = ImageRequest::new("realvision", "anything");
+    let started = js_sys::Date::now();
+    let err = client(&key)
+        .generate_image_within(&request, &CallOptions::default(), Duration::from_millis(1500), |_| {})
+        .await
+        .expect_err("never finishes");
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    assert!(js_sys::Date::now() - started < 5000.0, "the per-call deadline, not the configured 300 s");
+}
+
+#[wasm_bindgen_test]
 async fn invalid_requests_fail_before_sending() {
     let key = new_key("invalid", 1.0, "").await;
     let mut request = hello("gpt-4o");
@@ -268,7 +283,9 @@ async fn invalid_requests_fail_before_sending() {
     let err = client(&key).chat(&request, &CallOptions::default()).await.err().expect("invalid");
     assert_eq!((err.kind(), err.field()), (ErrorKind::InvalidRequest, Some("temperature")));
     let balance = sandbox_call("GET", "/sandbox/balance", Some(&key), None).await;
-    assert_eq!(balance["requests"].as_u64(), Some(0), "nothing was sent");
+    let key_id = balance["key_id"].as_str().expect("key id").to_owned();
+    let stats = sandbox_call("GET", "/sandbox/stats", None, None).await;
+    assert!(stats["by_key"][&key_id]["chat-completions"].is_null(), "nothing was sent: {stats}");
 }
 
 async fn gloo_sleep(ms: i32) {

@@ -9,7 +9,7 @@ use std::time::Duration;
 pub use chat::ChatStream;
 
 use crate::config::{paths, ClientConfig};
-use crate::poll::{poll_job, PollEnv, RateLimiter};
+use crate::poll::{poll_job, PollEnv, PollPolicy, RateLimiter};
 use crate::response::{error_from_response, server_message};
 use crate::retry::parse_retry_after;
 use crate::transport::{fetch, now_ms, race, random, sleep, Abort, CallOptions, Either, HttpResponse};
@@ -124,9 +124,32 @@ impl Client {
         options: &CallOptions,
         on_status: impl FnMut(&JobStatusResponse),
     ) -> Result<GeneratedImage, Error> {
+        self.poll_image(job, options, self.inner.config.poll, on_status).await
+    }
+
+    /// Like [`Client::generate_image`], but gives up polling `deadline` after polling began
+    /// (instead of the configured [`PollPolicy::deadline`](crate::poll::PollPolicy)).
+    pub async fn generate_image_within(
+        &self,
+        request: &ImageRequest,
+        options: &CallOptions,
+        deadline: Duration,
+        on_status: impl FnMut(&JobStatusResponse),
+    ) -> Result<GeneratedImage, Error> {
+        let job = self.create_image(request, options).await?;
+        let policy = PollPolicy { deadline, ..self.inner.config.poll };
+        self.poll_image(&job, options, policy, on_status).await
+    }
+
+    async fn poll_image(
+        &self,
+        job: &JobTicket,
+        options: &CallOptions,
+        policy: PollPolicy,
+        on_status: impl FnMut(&JobStatusResponse),
+    ) -> Result<GeneratedImage, Error> {
         let abort = Abort::new(options.signal.as_ref());
         let mut env = BrowserEnv { abort: &abort };
-        let policy = self.inner.config.poll;
         let get = || async {
             self.acquire_poll_slot(&abort).await?;
             self.image_status(job, options).await

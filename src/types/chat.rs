@@ -27,6 +27,43 @@ impl ChatRequest {
     }
 }
 
+impl ChatRequest {
+    /// A conservative estimate of the prompt's tokens, for spend checks before sending:
+    /// one token per 3 bytes of text (real tokenisers average about 4 for English), 4 per
+    /// message for framing, and per image 85 tokens at `low` detail or 1105 otherwise
+    /// (a 1024×1024 image at high detail: 6 tiles × 170 + 85).
+    pub fn estimate_prompt_tokens(&self) -> u64 {
+        let mut tokens = 3;
+        for m in &self.messages {
+            tokens += 4;
+            match &m.content {
+                Content::Text(t) => tokens += (t.len() as u64).div_ceil(3),
+                Content::Parts(parts) => {
+                    for p in parts {
+                        tokens += match p {
+                            ContentPart::Text { text } => (text.len() as u64).div_ceil(3),
+                            ContentPart::ImageUrl { image_url } => match image_url.detail {
+                                Some(ImageDetail::Low) => 85,
+                                _ => 1105,
+                            },
+                        };
+                    }
+                }
+            }
+        }
+        tokens
+    }
+
+    /// The most this request can cost in nano-USD: the estimated prompt plus
+    /// `max_completion_tokens` (or the service default) at the output price. `None` for an
+    /// unknown model.
+    pub fn worst_case_cost_nano_usd(&self) -> Option<u64> {
+        let model = super::catalog::chat_model(&self.model)?;
+        let max_out = u64::from(self.max_completion_tokens.unwrap_or(DEFAULT_MAX_COMPLETION_TOKENS));
+        Some(model.cost_nano_usd(self.estimate_prompt_tokens(), max_out))
+    }
+}
+
 /// The service's default `max_completion_tokens`.
 pub const DEFAULT_MAX_COMPLETION_TOKENS: u32 = 1000;
 
@@ -446,6 +483,26 @@ mod tests {
         assert_eq!(back, req);
         assert_eq!(back.messages[1].content.image_count(), 1);
         assert_eq!(back.messages[1].content.text(), "what is this?");
+    }
+
+    #[test]
+    fn prompt_estimate_and_worst_case_cost() {
+        let req = ChatRequest::new("gpt-4o-mini", vec![Message::user("x".repeat(300))]);
+        assert_eq!(req.estimate_prompt_tokens(), 3 + 4 + 100);
+        let worst = req.worst_case_cost_nano_usd().expect("known model");
+        assert_eq!(worst, 107 * 150 + 1000 * 600);
+        let capped = ChatRequest { max_completion_tokens: Some(10), ..req.clone() };
+        assert_eq!(capped.worst_case_cost_nano_usd(), Some(107 * 150 + 10 * 600));
+        let unknown = ChatRequest::new("nope", vec![]);
+        assert_eq!(unknown.worst_case_cost_nano_usd(), None);
+        let image = |detail| Message {
+            role: Role::User,
+            content: Content::Parts(vec![ContentPart::ImageUrl {
+                image_url: ImageUrl { url: "https://x.test/a.png".into(), detail },
+            }]),
+        };
+        let req = ChatRequest::new("gpt-4o", vec![image(Some(ImageDetail::Low)), image(None)]);
+        assert_eq!(req.estimate_prompt_tokens(), 3 + 4 + 85 + 4 + 1105);
     }
 
     #[test]

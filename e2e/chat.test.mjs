@@ -1,0 +1,260 @@
+// The chat app end to end: real Chromium, real IndexedDB, real HTTP against the sandbox.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { startSandbox, launchBrowser, newKey, openApp, send, lastAnswerSettled, sandboxCall } from "./support.mjs";
+
+let sandbox, browser;
+before(async () => {
+  sandbox = await startSandbox();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await sandbox?.stop();
+});
+
+test("works at once on the sandbox with its demo key, and streams an answer", async () => {
+  const { page, context, errors } = await openApp(browser, sandbox.url);
+  await assert.doesNotReject(page.getByTestId("endpoint").filter({ hasText: "Sandbox" }).waitFor());
+  await send(page, "Hello! Tell me something.");
+  // The answer streams in: seen while streaming, then done.
+  await page.locator('[data-testid="message-assistant"][data-status="streaming"]').waitFor();
+  assert.equal(await lastAnswerSettled(page), "done");
+  const answer = await page.getByTestId("message-assistant").last().locator(".markdown").innerText();
+  assert.ok(answer.length > 20, answer);
+  assert.match(await page.getByTestId("usage").last().innerText(), /\d+ prompt \+ \d+ completion tokens · \$0\.\d{6}/);
+  assert.equal(await page.getByTestId("composer").inputValue(), "", "sent text leaves the composer");
+  await page.getByTestId("balance").waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("cost shown equals usage × price and the sandbox's own accounting", async () => {
+  const key = await newKey(sandbox.url, { balance: 1 });
+  const { page, context } = await openApp(browser, sandbox.url, { key });
+  await send(page, "What does it cost?");
+  assert.equal(await lastAnswerSettled(page), "done");
+  const usage = await page.getByTestId("usage").last().innerText();
+  const [, prompt, completion, shown] = usage.match(/(\d+) prompt \+ (\d+) completion tokens · \$([\d.]+)/);
+  // gpt-4o-mini: $0.15 / $0.60 per 1M tokens.
+  const expected = (Number(prompt) * 150 + Number(completion) * 600) / 1e9;
+  assert.equal(shown, expected.toFixed(6));
+  const balance = await sandboxCall(sandbox.url, "GET", "/sandbox/balance", { key });
+  assert.equal(balance.spent_nano_usd, Number(prompt) * 150 + Number(completion) * 600);
+  assert.match(await page.getByTestId("conv-total").innerText(), new RegExp(`\\$${expected.toFixed(6)}`));
+  await context.close();
+});
+
+test("stop mid-stream keeps the partial answer; stop before the first token too", async () => {
+  const key = await newKey(sandbox.url, { fault: "stall-between-ms=150" });
+  const { page, context } = await openApp(browser, sandbox.url, { key });
+  await send(page, "Write a long story.");
+  const streaming = page.locator('[data-testid="message-assistant"][data-status="streaming"] .markdown');
+  await streaming.filter({ hasText: /\w{3}/ }).waitFor();
+  await page.getByTestId("stop").click();
+  assert.equal(await lastAnswerSettled(page), "stopped");
+  const partial = await page.getByTestId("message-assistant").last().locator(".markdown").innerText();
+  assert.ok(partial.length > 0, "the partial text is kept");
+  await context.close();
+
+  const slowKey = await newKey(sandbox.url, { fault: "stall-before-ms=5000" });
+  const second = await openApp(browser, sandbox.url, { key: slowKey });
+  await send(second.page, "Anything.");
+  await second.page.locator('[data-testid="message-assistant"][data-status="streaming"]').waitFor();
+  await second.page.getByTestId("composer").press("Escape");
+  assert.equal(await lastAnswerSettled(second.page, 3000), "stopped");
+  await second.context.close();
+});
+
+test("regenerate, and edit-and-resend keep earlier versions reachable", async () => {
+  const { page, context } = await openApp(browser, sandbox.url);
+  await send(page, "First question about apples");
+  await lastAnswerSettled(page);
+  const first = await page.getByTestId("message-assistant").last().innerText();
+  await page.getByTestId("regenerate").click();
+  await lastAnswerSettled(page);
+  assert.equal(await page.getByTestId("message-assistant").last().getByTestId("version-label").innerText(), "2/2");
+  await page.getByTestId("message-assistant").last().getByTestId("prev-version").click();
+  assert.equal(await page.getByTestId("message-assistant").last().getByTestId("version-label").innerText(), "1/2");
+  assert.equal(await page.getByTestId("message-assistant").last().innerText(), first);
+
+  await page.getByTestId("message-user").first().getByTestId("edit").click();
+  await page.getByTestId("edit-box").fill("Edited question about pears");
+  await page.getByTestId("edit-send").click();
+  await lastAnswerSettled(page);
+  const user = page.getByTestId("message-user").first();
+  assert.match(await user.innerText(), /pears/);
+  assert.equal(await user.getByTestId("version-label").innerText(), "2/2");
+  await user.getByTestId("prev-version").click();
+  assert.match(await page.getByTestId("message-user").first().innerText(), /apples/, "the earlier version is still there");
+  assert.equal(await page.getByTestId("message-assistant").count(), 1);
+  await context.close();
+});
+
+test("switching models changes reasoning effort values and the attach button", async () => {
+  const { page, context } = await openApp(browser, sandbox.url);
+  await page.getByTestId("more-options").click();
+  const model = page.getByTestId("model");
+  const efforts = async () =>
+    (await page.getByTestId("reasoning-effort").locator("option").allInnerTexts()).slice(1);
+  await model.selectOption("gpt-4o");
+  assert.equal(await page.getByTestId("reasoning-effort").count(), 0);
+  assert.equal(await page.getByTestId("attach").count(), 1);
+  await model.selectOption("gpt-5");
+  assert.deepEqual(await efforts(), ["minimal", "low", "medium", "high"]);
+  await model.selectOption("gpt-5.1");
+  assert.deepEqual(await efforts(), ["none", "low", "medium", "high"]);
+  await model.selectOption("gpt-5.3-codex");
+  assert.equal(await page.getByTestId("attach").count(), 0, "codex models take no images");
+  await context.close();
+});
+
+test("an attached image reaches a vision model", async () => {
+  const { page, context } = await openApp(browser, sandbox.url);
+  await page.getByTestId("model").selectOption("gpt-4o-mini");
+  const png = readFileSync(new URL("./fixtures/dot.png", import.meta.url));
+  await page.getByTestId("attach-file").setInputFiles({ name: "dot.png", mimeType: "image/png", buffer: png });
+  await page.getByTestId("attachments").locator("img").waitFor();
+  await send(page, "What is in this picture?");
+  assert.equal(await lastAnswerSettled(page), "done");
+  assert.match(await page.getByTestId("message-assistant").last().innerText(), /I see 1 image/);
+  assert.equal(await page.getByTestId("message-user").last().locator("img.thumb").count(), 1);
+  await context.close();
+});
+
+test("reload mid-stream keeps the partial answer as interrupted; reload after keeps all", async () => {
+  const key = await newKey(sandbox.url, { fault: "stall-between-ms=100" });
+  const { page, context } = await openApp(browser, sandbox.url, { key });
+  await send(page, "Tell me a long tale.");
+  await page.locator('[data-testid="message-assistant"][data-status="streaming"] .markdown').filter({ hasText: /\w+ \w+ \w+/ }).waitFor();
+  await page.waitForTimeout(700); // past one periodic save
+  await page.reload();
+  await page.getByTestId("message-assistant").first().waitFor();
+  assert.equal(await page.getByTestId("message-assistant").first().getAttribute("data-status"), "interrupted");
+  assert.ok((await page.getByTestId("message-assistant").first().locator(".markdown").innerText()).length > 0);
+  assert.match(await page.getByTestId("message-user").first().innerText(), /long tale/);
+  // Regenerate after an interruption, then reload once more: everything is still there.
+  await sandboxCall(sandbox.url, "POST", "/sandbox/faults", { body: { key, fault: "" } });
+  await page.getByTestId("regenerate").click();
+  assert.equal(await lastAnswerSettled(page), "done");
+  const answer = await page.getByTestId("message-assistant").last().innerText();
+  await page.reload();
+  await page.getByTestId("message-assistant").first().waitFor();
+  assert.equal(await page.getByTestId("message-assistant").last().innerText(), answer);
+  await context.close();
+});
+
+test("a dropped stream keeps the partial answer with an error, and retry works", async () => {
+  const key = await newKey(sandbox.url, { fault: "drop-after=6" });
+  const { page, context } = await openApp(browser, sandbox.url, { key });
+  await send(page, "Explain something at length.");
+  assert.equal(await lastAnswerSettled(page), "failed");
+  const failed = page.getByTestId("message-assistant").last();
+  assert.ok((await failed.locator(".markdown").innerText()).length > 0, "partial text kept");
+  await failed.getByTestId("turn-error").waitFor();
+  await sandboxCall(sandbox.url, "POST", "/sandbox/faults", { body: { key, fault: "" } });
+  await failed.getByTestId("regenerate").click();
+  assert.equal(await lastAnswerSettled(page), "done");
+  await context.close();
+});
+
+test("401 points to settings and 402 says the credit is exhausted; the text is kept", async () => {
+  const { page, context } = await openApp(browser, sandbox.url, { key: "sk-unknown-key-0000" });
+  await send(page, "Hello?");
+  assert.equal(await lastAnswerSettled(page), "failed");
+  const err = page.getByTestId("turn-error").last();
+  assert.equal(await err.getAttribute("data-kind"), "authentication");
+  await err.getByTestId("error-settings").waitFor();
+  assert.doesNotMatch(await err.innerText(), /sk-unknown-key-0000/);
+  assert.match(await page.getByTestId("message-user").last().innerText(), /Hello\?/);
+  await context.close();
+
+  const poor = await newKey(sandbox.url, { balance: 0 });
+  const second = await openApp(browser, sandbox.url, { key: poor });
+  await send(second.page, "Hello?");
+  assert.equal(await lastAnswerSettled(second.page), "failed");
+  const err2 = second.page.getByTestId("turn-error").last();
+  assert.equal(await err2.getAttribute("data-kind"), "insufficient_credit");
+  assert.match(await err2.innerText(), /credit/i);
+  await second.context.close();
+});
+
+test("export then import gives the same conversations", async () => {
+  const { page, context } = await openApp(browser, sandbox.url);
+  await send(page, "Conversation one");
+  await lastAnswerSettled(page);
+  await page.getByTestId("new-chat").click();
+  await send(page, "Conversation two");
+  await lastAnswerSettled(page);
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-all").click()]);
+  const path = await download.path();
+  const exported = JSON.parse(readFileSync(path, "utf8"));
+  assert.equal(exported.conversations.length, 2);
+  assert.ok(!JSON.stringify(exported).includes("sk-sandbox-demo"), "no key in exports");
+  await context.close();
+
+  const fresh = await openApp(browser, sandbox.url);
+  assert.equal(await fresh.page.getByTestId("conv-item").count(), 0);
+  await fresh.page.getByTestId("import-file").setInputFiles(path);
+  await fresh.page.getByTestId("conv-item").nth(1).waitFor();
+  const titles = await fresh.page.getByTestId("conv-item").allInnerTexts();
+  assert.ok(titles.some((t) => t.includes("Conversation one")) && titles.some((t) => t.includes("Conversation two")), titles.join());
+  const [again] = await Promise.all([fresh.page.waitForEvent("download"), fresh.page.getByTestId("export-all").click()]);
+  const reexported = JSON.parse(readFileSync(await again.path(), "utf8"));
+  const byId = (e) => Object.fromEntries(e.conversations.map((c) => [c.id, c]));
+  assert.deepEqual(byId(reexported), byId(exported));
+  await fresh.context.close();
+});
+
+test("raw <script> and <img onerror> in an answer show as text and run nothing", async () => {
+  const reply = "Here: <script>window.__pwned = 1</script> and <img src=x onerror=\"window.__pwned = 2\"> and [link](javascript:window.__pwned=3)";
+  const key = await newKey(sandbox.url, { reply });
+  const { page, context } = await openApp(browser, sandbox.url, { key });
+  await send(page, "Say the thing.");
+  assert.equal(await lastAnswerSettled(page), "done");
+  const md = page.getByTestId("message-assistant").last().locator(".markdown");
+  assert.match(await md.innerText(), /<script>window.__pwned = 1<\/script>/);
+  assert.match(await md.innerText(), /<img src=x onerror=/);
+  assert.equal(await md.locator("script, img, iframe").count(), 0);
+  assert.equal(await md.locator("a[href^='javascript']").count(), 0);
+  await page.getByText("link").last().click().catch(() => {});
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  await context.close();
+});
+
+test("conversations can be renamed, searched, deleted and restored", async () => {
+  const { page, context } = await openApp(browser, sandbox.url);
+  await send(page, "About volcanoes");
+  await lastAnswerSettled(page);
+  await page.getByTestId("new-chat").click();
+  await send(page, "About glaciers");
+  await lastAnswerSettled(page);
+  assert.match(await page.getByTestId("conv-item").first().innerText(), /glaciers/, "most recent first");
+  page.once("dialog", (d) => d.accept("Ice notes"));
+  await page.getByTestId("conv-item").first().getByTestId("rename-conv").click();
+  await page.getByTestId("conv-item").filter({ hasText: "Ice notes" }).waitFor();
+  await page.getByTestId("search").fill("volcano");
+  assert.equal(await page.getByTestId("conv-item").count(), 1);
+  await page.getByTestId("search").fill("");
+  await page.getByTestId("conv-item").filter({ hasText: "Ice notes" }).getByTestId("delete-conv").click();
+  assert.equal(await page.getByTestId("conv-item").count(), 1);
+  await page.getByTestId("undo-delete").click();
+  assert.equal(await page.getByTestId("conv-item").count(), 2);
+  await page.reload();
+  await page.getByTestId("conv-item").nth(1).waitFor();
+  await context.close();
+});
+
+test("invalid settings are refused before sending, keeping the text", async () => {
+  const { page, context } = await openApp(browser, sandbox.url);
+  await page.getByTestId("more-options").click();
+  await page.getByTestId("temperature").fill("3");
+  await page.getByTestId("temperature").press("Tab");
+  await send(page, "Keep this text");
+  await page.getByTestId("composer-error").waitFor();
+  assert.match(await page.getByTestId("composer-error").innerText(), /temperature: must be between 0 and 2/);
+  assert.equal(await page.getByTestId("composer").inputValue(), "Keep this text");
+  assert.equal(await page.getByTestId("message-user").count(), 0);
+  await context.close();
+});

@@ -1,0 +1,117 @@
+// Shared set-up for the end-to-end tests: a real sandbox serving the built app (dist/),
+// and a real headless Chromium driven by playwright-core.
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const root = new URL("..", import.meta.url).pathname;
+
+export const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
+
+/** Starts the sandbox on a free port; resolves to { url, stop }. */
+export async function startSandbox(extraArgs = []) {
+  const bin = join(root, "target/debug/minitoolai-sandbox");
+  const child = spawn(
+    bin,
+    ["--port", "0", "--static-dir", join(root, "dist"), "--tokens-per-second", "200", "--job-latency-ms", "300", ...extraArgs],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let log = "";
+  child.stderr.on("data", (d) => (log += d));
+  const url = await new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+      const m = out.match(/listening on (http:\/\/[\d.:]+)/);
+      if (m) resolve(m[1]);
+    });
+    child.on("exit", (code) => reject(new Error(`sandbox exited (${code}): ${log}`)));
+  });
+  return {
+    url,
+    log: () => log,
+    async stop() {
+      child.kill("SIGTERM");
+      await once(child, "exit").catch(() => {});
+    },
+  };
+}
+
+/** Launches Chromium (Debian's, never a downloaded one). */
+export async function launchBrowser() {
+  return chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+}
+
+/** A JSON request to the sandbox's own endpoints. */
+export async function sandboxCall(base, method, path, { key, body } = {}) {
+  const headers = { "content-type": "application/json" };
+  if (key) headers.authorization = `Bearer ${key}`;
+  const res = await fetch(base + path, { method, headers, body: body ? JSON.stringify(body) : undefined });
+  const text = await res.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+let keyCounter = 0;
+/** Creates a fresh sandbox key with a balance, an optional fault spec and reply text. */
+export async function newKey(base, { balance = 5, fault = "", reply } = {}) {
+  const key = `sk-e2e-${process.pid}-${Date.now()}-${++keyCounter}`;
+  await sandboxCall(base, "POST", "/sandbox/keys", { body: { key, balance_usd: balance, fault } });
+  if (reply !== undefined) await sandboxCall(base, "POST", "/sandbox/faults", { body: { key, fault, reply } });
+  return key;
+}
+
+/** Opens the app in a fresh context (fresh IndexedDB), with `key` as this session's key. */
+export async function openApp(browser, url, { key, viewport, colorScheme } = {}) {
+  const context = await browser.newContext({ viewport: viewport ?? { width: 1200, height: 800 }, colorScheme, acceptDownloads: true });
+  if (key) {
+    await context.addInitScript((k) => sessionStorage.setItem("minitoolai.apiKey", k), key);
+  }
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(url);
+  await page.getByTestId("composer").or(page.getByTestId("first-run")).or(page.getByTestId("studio-prompt")).first().waitFor();
+  return { context, page, errors };
+}
+
+/** Types a message and sends it with Enter. */
+export async function send(page, text) {
+  await page.getByTestId("composer").fill(text);
+  await page.getByTestId("composer").press("Enter");
+}
+
+/** Waits until the last answer is no longer streaming; returns its status. */
+export async function lastAnswerSettled(page, timeout = 20_000) {
+  const last = page.getByTestId("message-assistant").last();
+  await last.waitFor();
+  await page.waitForFunction(
+    () => {
+      const all = document.querySelectorAll('[data-testid="message-assistant"]');
+      const last = all[all.length - 1];
+      return last && last.dataset.status !== "streaming";
+    },
+    null,
+    { timeout },
+  );
+  return last.getAttribute("data-status");
+}
+
+export { root };
+export function tempDir() {
+  return mkdtempSync(join(tmpdir(), "minitoolai-e2e-"));
+}

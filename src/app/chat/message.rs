@@ -1,0 +1,195 @@
+//! One message: incrementally rendered markdown, attachments, status, cost and actions.
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::send;
+use super::ChatState;
+use crate::app::dom;
+use crate::app::state::AppState;
+use crate::conversation::{AnswerStatus, Node};
+use crate::markdown::{render, BlockSplitter};
+use crate::types::chat::Role;
+use crate::types::is_allowed_image_url;
+
+struct RenderState {
+    splitter: BlockSplitter,
+    tail: Option<web_sys::Element>,
+}
+
+/// Markdown that renders incrementally: finished blocks once, the open tail on each change.
+#[component]
+pub fn Markdown(#[prop(into)] text: Signal<String>) -> impl IntoView {
+    let root = NodeRef::<leptos::html::Div>::new();
+    let state = StoredValue::new_local(RenderState { splitter: BlockSplitter::new(), tail: None });
+    Effect::new(move |_| {
+        let Some(root) = root.get() else { return };
+        text.with(|text| {
+            state.update_value(|st| {
+                let seen = st.splitter.text().len();
+                let restart = text.len() < seen || !text.starts_with(st.splitter.text()) || st.tail.is_none();
+                if restart {
+                    dom::clear(&root);
+                    st.splitter = BlockSplitter::new();
+                    let tail = dom::document().create_element("div").expect("a div");
+                    tail.set_class_name("md-tail");
+                    let _ = root.append_child(&tail);
+                    st.tail = Some(tail);
+                }
+                let seen = st.splitter.text().len();
+                let finished = st.splitter.push(&text[seen..]);
+                let Some(tail) = st.tail.clone() else { return };
+                for range in finished {
+                    let block = dom::document().create_element("div").expect("a div");
+                    block.set_class_name("md-block");
+                    dom::append_nodes(&block, &render(&st.splitter.text()[range]));
+                    let _ = root.insert_before(&block, Some(&tail));
+                }
+                dom::clear(&tail);
+                dom::append_nodes(&tail, &render(st.splitter.tail()));
+            });
+        });
+    });
+    let on_click = move |ev: leptos::ev::MouseEvent| {
+        let Some(target) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
+        let Ok(Some(button)) = target.closest(".copy-code") else { return };
+        let code = button.closest(".code-block").ok().flatten().and_then(|b| b.query_selector("code").ok().flatten());
+        if let Some(code) = code {
+            dom::copy_text(&code.text_content().unwrap_or_default());
+            button.set_text_content(Some("Copied"));
+        }
+    };
+    view! { <div class="markdown" node_ref=root on:click=on_click></div> }
+}
+
+/// A message of the thread.
+#[component]
+pub fn MessageView(conv_id: String, node: Node, versions: (usize, usize)) -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let chat = expect_context::<ChatState>();
+    let id = node.id;
+    let live_text =
+        chat.live.with_untracked(|l| l.as_ref().filter(|l| l.node_id == id && l.conv_id == conv_id).map(|l| l.text));
+    let is_live = live_text.is_some();
+    let text: Signal<String> = match live_text {
+        Some(t) => t.into(),
+        None => Signal::stored(node.content.clone()),
+    };
+    let (index, count) = versions;
+    let switcher = (count > 1).then(|| {
+        let (c1, c2) = (conv_id.clone(), conv_id.clone());
+        view! {
+            <span class="versions" data-testid="versions">
+                <button class="icon" aria-label="Previous version" data-testid="prev-version" disabled=index == 0
+                    on:click=move |_| chat.update_conv(app, &c1, |c| { c.switch_version(id, -1); })>"‹"</button>
+                <span data-testid="version-label">{format!("{}/{}", index + 1, count)}</span>
+                <button class="icon" aria-label="Next version" data-testid="next-version" disabled=index + 1 == count
+                    on:click=move |_| chat.update_conv(app, &c2, |c| { c.switch_version(id, 1); })>"›"</button>
+            </span>
+        }
+    });
+    let content = node.content.clone();
+    let copy = move |_| dom::copy_text(&text.get_untracked());
+    let busy = move || chat.live.with(Option::is_some);
+
+    if node.role == Role::User {
+        let editing = RwSignal::new(false);
+        let draft = RwSignal::new(content.clone());
+        let conv = conv_id.clone();
+        let resend = move |_| {
+            let t = draft.get_untracked();
+            if !t.trim().is_empty() {
+                editing.set(false);
+                send::edit_and_resend(app, chat, conv.clone(), id, t);
+            }
+        };
+        let thumbs = node
+            .attachments
+            .iter()
+            .filter(|a| is_allowed_image_url(&a.url))
+            .map(|a| view! { <img class="thumb" src=a.url.clone() alt=a.name.clone() referrerpolicy="no-referrer" /> })
+            .collect_view();
+        return view! {
+            <article class="message user" data-testid="message-user">
+                <Show when=move || editing.get() fallback=move || view! { <div class="user-text">{content.clone()}</div> }>
+                    <textarea class="edit-box" data-testid="edit-box" prop:value=move || draft.get()
+                        on:input=move |ev| draft.set(event_target_value(&ev))></textarea>
+                    <div class="actions">
+                        <button class="primary" data-testid="edit-send" on:click=resend.clone()>"Save & send"</button>
+                        <button on:click=move |_| editing.set(false)>"Cancel"</button>
+                    </div>
+                </Show>
+                <div class="thumbs">{thumbs}</div>
+                <div class="actions">
+                    {switcher}
+                    <button data-testid="edit" disabled=busy on:click=move |_| editing.set(true)>"Edit"</button>
+                    <button data-testid="copy-message" on:click=copy>"Copy"</button>
+                </div>
+            </article>
+        }
+        .into_any();
+    }
+
+    let status = node.status;
+    let status_label = match status {
+        Some(AnswerStatus::Stopped) => Some("stopped"),
+        Some(AnswerStatus::Interrupted) => Some("interrupted: the page was closed while this answer streamed"),
+        _ => None,
+    };
+    let meta = node.usage.as_ref().map(|u| {
+        let reasoning = u.reasoning_tokens();
+        let mut s = format!("{} prompt + {} completion tokens", u.prompt_tokens, u.completion_tokens);
+        if reasoning > 0 {
+            s.push_str(&format!(" ({reasoning} reasoning)"));
+        }
+        if let Some(cost) = node.cost_usd {
+            s.push_str(&format!(" · ${cost:.6}"));
+        }
+        s
+    });
+    let error = node.error.clone().map(|e| {
+        let hint = match e.kind.as_str() {
+            "authentication" => " Check your API key in Settings.",
+            "insufficient_credit" => " Your credit is exhausted: top it up, then retry.",
+            "rate_limited" => " The service is busy.",
+            "network" => " Check the endpoint and your connection.",
+            _ => "",
+        };
+        let wait = e.retry_after_ms.map(|ms| format!(" Retry in {} s.", ms.div_ceil(1000))).unwrap_or_default();
+        let open_settings = (e.kind == "authentication").then(|| {
+            view! { <button data-testid="error-settings" on:click=move |_| app.show_settings.set(true)>"Settings"</button> }
+        });
+        view! {
+            <div class="turn-error" role="alert" data-testid="turn-error" data-kind=e.kind.clone()>
+                {format!("{}{hint}{wait}", e.message)}
+                {open_settings}
+            </div>
+        }
+    });
+    let parent = node.parent;
+    let conv = conv_id.clone();
+    let regenerate = move |_| {
+        if let Some(user) = parent {
+            send::regenerate(app, chat, conv.clone(), user);
+        }
+    };
+    let retry_label = if matches!(status, Some(AnswerStatus::Failed)) { "Retry" } else { "Regenerate" };
+    view! {
+        <article class="message assistant" class:streaming=is_live data-testid="message-assistant"
+            data-status=move || if is_live { "streaming".to_owned() } else { format!("{:?}", status.unwrap_or(AnswerStatus::Done)).to_lowercase() }>
+            <Markdown text=text />
+            {status_label.map(|s| view! { <p class="status-note" data-testid="status-note">{s}</p> })}
+            {error}
+            <div class="actions">
+                {switcher}
+                <Show when=move || !is_live>
+                    <button data-testid="regenerate" disabled=busy on:click=regenerate.clone()>{retry_label}</button>
+                    <button data-testid="copy-message" on:click=copy>"Copy"</button>
+                    <button data-testid="read-aloud" on:click=move |_| dom::speak(&text.get_untracked())>"Read aloud"</button>
+                </Show>
+                <span class="meta" data-testid="usage">{meta}</span>
+            </div>
+        </article>
+    }
+    .into_any()
+}

@@ -1,0 +1,112 @@
+//! Small DOM helpers: safe markdown nodes, clipboard, downloads, speech, time.
+
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element};
+
+use crate::markdown::Node;
+
+/// The page's document.
+pub fn document() -> Document {
+    web_sys::window().and_then(|w| w.document()).expect("the app runs in a page")
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+/// Appends rendered markdown nodes to `parent`. Elements and attribute names come from the
+/// renderer's fixed sets; text goes in as text nodes. Nothing is parsed as HTML.
+pub fn append_nodes(parent: &Element, nodes: &[Node]) {
+    let doc = document();
+    for node in nodes {
+        match node {
+            Node::Text(text) => {
+                let _ = parent.append_child(&doc.create_text_node(text));
+            }
+            Node::Element { tag, attrs, children } => {
+                let Ok(el) = doc.create_element(tag) else { continue };
+                for (name, value) in attrs {
+                    let _ = el.set_attribute(name, value);
+                }
+                append_nodes(&el, children);
+                let _ = parent.append_child(&el);
+            }
+        }
+    }
+}
+
+/// Removes every child of `el`.
+pub fn clear(el: &Element) {
+    while let Some(child) = el.first_child() {
+        let _ = el.remove_child(&child);
+    }
+}
+
+/// Copies text to the clipboard.
+pub fn copy_text(text: &str) {
+    if let Some(w) = web_sys::window() {
+        let _ = w.navigator().clipboard().write_text(text);
+    }
+}
+
+/// Offers `content` as a file download.
+pub fn download(file_name: &str, mime: &str, content: &str) {
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(content));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else { return };
+    download_blob(file_name, &blob);
+}
+
+/// Offers a blob as a file download.
+pub fn download_blob(file_name: &str, blob: &web_sys::Blob) {
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(blob) else { return };
+    download_url(file_name, &url);
+    let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+/// Clicks a temporary download link to `url`.
+pub fn download_url(file_name: &str, url: &str) {
+    let doc = document();
+    let Ok(a) = doc.create_element("a") else { return };
+    let a: web_sys::HtmlAnchorElement = a.unchecked_into();
+    a.set_href(url);
+    a.set_download(file_name);
+    a.set_rel("noopener noreferrer");
+    if let Some(body) = doc.body() {
+        let _ = body.append_child(&a);
+        a.click();
+        let _ = body.remove_child(&a);
+    }
+}
+
+/// Reads text aloud with the browser's speech synthesis.
+pub fn speak(text: &str) {
+    let Some(synth) = web_sys::window().and_then(|w| w.speech_synthesis().ok()) else { return };
+    synth.cancel();
+    if let Ok(utterance) = web_sys::SpeechSynthesisUtterance::new_with_text(text) {
+        synth.speak(&utterance);
+    }
+}
+
+/// A file-name-safe slug of a text.
+pub fn slug(text: &str, fallback: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+        if out.chars().count() >= 48 {
+            break;
+        }
+    }
+    let out = out.trim_matches('-').to_owned();
+    if out.is_empty() {
+        fallback.to_owned()
+    } else {
+        out
+    }
+}

@@ -1,0 +1,136 @@
+//! The web app (Leptos, client-side rendered): chat and image studio over the core library.
+
+mod chat;
+mod dom;
+mod net;
+mod settings;
+mod settings_view;
+mod state;
+mod storage;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use settings::{SandboxInfo, Settings};
+use state::{AppState, Page};
+use storage::Db;
+
+/// Mounts the app into the page's body.
+pub fn mount() {
+    leptos::mount::mount_to_body(App);
+}
+
+/// The root component.
+#[component]
+pub fn App() -> impl IntoView {
+    let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
+    let app = AppState {
+        settings: RwSignal::new(Settings { api_key: settings::load_key(), ..Settings::default() }),
+        sandbox: RwSignal::new(None),
+        origin: StoredValue::new(origin.clone()),
+        db: StoredValue::new_local(None),
+        storage_error: RwSignal::new(None),
+        balance: RwSignal::new(None),
+        page: RwSignal::new(if hash_page() == Some(Page::Studio) { Page::Studio } else { Page::Chat }),
+        show_settings: RwSignal::new(false),
+        loaded: RwSignal::new(false),
+    };
+    provide_context(app);
+    let chat = chat::ChatState::new();
+    provide_context(chat);
+
+    spawn_local(async move {
+        // Served by the sandbox? Then it is the default endpoint, with its demo key.
+        let info = net::get_json(&format!("{origin}/sandbox/info"), "").await;
+        if let Some(info) = info.and_then(|v| serde_json::from_value::<SandboxInfo>(v).ok()) {
+            app.sandbox.set(Some(info));
+        }
+        match Db::open().await {
+            Ok(db) => {
+                if let Ok(Some(saved)) = db.get::<Settings>(storage::SETTINGS, "app").await {
+                    app.settings.update(|s| *s = Settings { api_key: s.api_key.clone(), ..saved });
+                }
+                app.db.set_value(Some(db.clone()));
+                chat.load(app, &db).await;
+            }
+            Err(e) => app.storage_error.set(Some(format!(
+                "{e}. Conversations will be kept only until this tab closes; export them to keep them."
+            ))),
+        }
+        app.loaded.set(true);
+        app.refresh_balance();
+    });
+
+    // Theme on the root element.
+    Effect::new(move |_| {
+        let theme = app.settings.with(|s| s.theme);
+        if let Some(root) = dom::document().document_element() {
+            let _ = root.set_attribute("data-theme", theme.as_str());
+        }
+    });
+
+    let endpoint_label = move || match app.endpoint() {
+        Some(e) if e.sandbox => "Sandbox (local, no real credit)".to_owned(),
+        Some(e) => e.base_url,
+        None => "no endpoint set".to_owned(),
+    };
+    let set_page = move |page: Page| {
+        app.page.set(page);
+        if let Some(w) = web_sys::window() {
+            let _ = w.location().set_hash(if page == Page::Studio { "studio" } else { "chat" });
+        }
+    };
+
+    view! {
+        <header class="app-header">
+            <span class="brand">"MiniToolAI"</span>
+            <nav class="tabs" aria-label="Pages">
+                <button class="tab" class:active=move || app.page.get() == Page::Chat
+                    aria-current=move || (app.page.get() == Page::Chat).then_some("page")
+                    data-testid="tab-chat" on:click=move |_| set_page(Page::Chat)>"Chat"</button>
+                <button class="tab" class:active=move || app.page.get() == Page::Studio
+                    aria-current=move || (app.page.get() == Page::Studio).then_some("page")
+                    data-testid="tab-studio" on:click=move |_| set_page(Page::Studio)>"Images"</button>
+            </nav>
+            <span class="endpoint" data-testid="endpoint" title="The API endpoint in use">{endpoint_label}</span>
+            <Show when=move || app.balance.get().is_some()>
+                <span class="balance" data-testid="balance">
+                    {move || format!("credit ${:.4}", app.balance.get().unwrap_or_default())}
+                </span>
+            </Show>
+            <button class="icon-button" data-testid="open-settings" on:click=move |_| app.show_settings.set(true)>"Settings"</button>
+        </header>
+        <Show when=move || app.storage_error.get().is_some()>
+            <div class="banner warning" role="alert" data-testid="storage-error">
+                {move || app.storage_error.get()}
+                " "
+                <button on:click=move |_| chat.export_all(app)>"Export all data"</button>
+            </div>
+        </Show>
+        <Show when=move || app.show_settings.get()>
+            <settings_view::SettingsDialog />
+        </Show>
+        <main class="app-main">
+            {move || {
+                if !app.loaded.get() {
+                    view! { <p class="loading">"Loading…"</p> }.into_any()
+                } else if app.endpoint().is_none() {
+                    view! { <settings_view::FirstRun /> }.into_any()
+                } else if app.page.get() == Page::Studio {
+                    view! { <p class="placeholder" data-testid="studio">"The image studio is coming."</p> }.into_any()
+                } else {
+                    view! { <chat::ChatPage /> }.into_any()
+                }
+            }}
+        </main>
+    }
+}
+
+fn hash_page() -> Option<Page> {
+    let hash = web_sys::window()?.location().hash().ok()?;
+    match hash.trim_start_matches('#') {
+        "studio" => Some(Page::Studio),
+        "chat" => Some(Page::Chat),
+        _ => None,
+    }
+}

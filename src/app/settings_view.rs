@@ -1,0 +1,170 @@
+//! The settings dialog and the first-run screen.
+
+use leptos::prelude::*;
+
+use super::settings::{self, Settings, Theme};
+use super::state::AppState;
+use super::storage;
+use crate::{ClientConfig, DEFAULT_BASE_URL};
+
+/// Saves settings: the key where the user chose, everything else in IndexedDB.
+fn apply(app: AppState, new: Settings) {
+    settings::save_key(&new.api_key, new.remember_key);
+    app.save(storage::SETTINGS, "app".into(), new.clone());
+    app.settings.set(new);
+    app.refresh_balance();
+}
+
+/// Checks a key and base URL the way the client will.
+fn check(key: &str, base_url: &str) -> Result<(), String> {
+    if key.trim().is_empty() && base_url.trim().is_empty() {
+        return Ok(());
+    }
+    let base = if base_url.trim().is_empty() { DEFAULT_BASE_URL } else { base_url.trim() };
+    let key = if key.trim().is_empty() { "placeholder" } else { key.trim() };
+    ClientConfig::new(key).base_url(base).validate().map_err(|e| e.to_string())
+}
+
+/// The settings dialog.
+#[component]
+pub fn SettingsDialog() -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let current = app.settings.get_untracked();
+    let key = RwSignal::new(current.api_key.clone());
+    let remember = RwSignal::new(current.remember_key);
+    let base = RwSignal::new(current.base_url.clone());
+    let theme = RwSignal::new(current.theme);
+    let daily = RwSignal::new(current.daily_budget_usd.map(|b| b.to_string()).unwrap_or_default());
+    let error = RwSignal::new(None::<String>);
+    let close = move || app.show_settings.set(false);
+    let save = move |_| {
+        if let Err(e) = check(&key.get_untracked(), &base.get_untracked()) {
+            error.set(Some(e));
+            return;
+        }
+        let daily_budget_usd = match daily.get_untracked().trim() {
+            "" => None,
+            v => match v.parse::<f64>() {
+                Ok(b) if b > 0.0 && b.is_finite() => Some(b),
+                _ => {
+                    error.set(Some("daily budget: must be a positive number of USD, or empty for none".into()));
+                    return;
+                }
+            },
+        };
+        apply(
+            app,
+            Settings {
+                api_key: key.get_untracked().trim().to_owned(),
+                remember_key: remember.get_untracked(),
+                base_url: base.get_untracked().trim().to_owned(),
+                theme: theme.get_untracked(),
+                daily_budget_usd,
+            },
+        );
+        close();
+    };
+    let forget = move |_| {
+        settings::forget_key();
+        key.set(String::new());
+        app.settings.update(|s| s.api_key.clear());
+        app.refresh_balance();
+    };
+    let placeholder = move || {
+        if app.sandbox.get().is_some() {
+            format!("{}/api/ (the sandbox)", app.origin.get_value())
+        } else {
+            DEFAULT_BASE_URL.to_owned()
+        }
+    };
+    view! {
+        <div class="dialog-backdrop" on:click=move |_| close()>
+            <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="settings-title" data-testid="settings"
+                on:click=|ev| ev.stop_propagation()
+                on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Escape" { close() }>
+                <h2 id="settings-title">"Settings"</h2>
+                <label>"API key"
+                    <input type="password" autocomplete="off" data-testid="api-key" placeholder="sk-…"
+                        prop:value=move || key.get() on:input=move |ev| key.set(event_target_value(&ev)) />
+                </label>
+                <label class="check">
+                    <input type="checkbox" data-testid="remember-key" prop:checked=move || remember.get()
+                        on:change=move |ev| remember.set(event_target_checked(&ev)) />
+                    "Remember the key on this device (otherwise it is forgotten when this tab closes)"
+                </label>
+                <label>"API base URL"
+                    <input type="url" data-testid="base-url" placeholder=placeholder
+                        prop:value=move || base.get() on:input=move |ev| base.set(event_target_value(&ev)) />
+                </label>
+                <label>"Theme"
+                    <select data-testid="theme" on:change=move |ev| theme.set(match event_target_value(&ev).as_str() {
+                        "light" => Theme::Light, "dark" => Theme::Dark, _ => Theme::System })>
+                        <option value="system" selected=move || theme.get() == Theme::System>"System"</option>
+                        <option value="light" selected=move || theme.get() == Theme::Light>"Light"</option>
+                        <option value="dark" selected=move || theme.get() == Theme::Dark>"Dark"</option>
+                    </select>
+                </label>
+                <label>"Daily budget (USD, optional)"
+                    <input type="number" min="0" step="0.01" data-testid="daily-budget"
+                        prop:value=move || daily.get() on:input=move |ev| daily.set(event_target_value(&ev)) />
+                </label>
+                <Show when=move || error.get().is_some()>
+                    <p class="field-error" role="alert" data-testid="settings-error">{move || error.get()}</p>
+                </Show>
+                <div class="dialog-actions">
+                    <button class="danger" data-testid="forget-key" on:click=forget>"Forget key"</button>
+                    <span class="spacer"></span>
+                    <button on:click=move |_| close()>"Cancel"</button>
+                    <button class="primary" data-testid="save-settings" on:click=save>"Save"</button>
+                </div>
+            </div>
+        </div>
+    }
+}
+
+/// Shown when the app has no key and no sandbox to talk to.
+#[component]
+pub fn FirstRun() -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let key = RwSignal::new(String::new());
+    let remember = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let start = move |_| {
+        let k = key.get_untracked();
+        if k.trim().is_empty() {
+            error.set(Some("API key: paste the key from your MiniToolAI account".into()));
+            return;
+        }
+        if let Err(e) = check(&k, "") {
+            error.set(Some(e));
+            return;
+        }
+        let mut s = app.settings.get_untracked();
+        s.api_key = k.trim().to_owned();
+        s.remember_key = remember.get_untracked();
+        apply(app, s);
+    };
+    view! {
+        <section class="first-run" data-testid="first-run">
+            <h1>"Chat and images with MiniToolAI, in your browser"</h1>
+            <p>"This app talks to the MiniToolAI API directly from this page: streamed chat with GPT models, and text-to-image jobs. Your conversations and images stay in this browser."</p>
+            <p>"You need an API key: get one from your account at "
+                <a href="https://minitoolai.com/" rel="noopener noreferrer" target="_blank">"minitoolai.com"</a>
+                ". Requests are paid from your MiniToolAI credit."</p>
+            <label>"API key"
+                <input type="password" autocomplete="off" data-testid="first-run-key" prop:value=move || key.get()
+                    on:input=move |ev| key.set(event_target_value(&ev)) />
+            </label>
+            <label class="check">
+                <input type="checkbox" prop:checked=move || remember.get() on:change=move |ev| remember.set(event_target_checked(&ev)) />
+                "Remember the key on this device. Leave unticked to keep it only for this browser session; anyone using this browser profile could read a remembered key."
+            </label>
+            <Show when=move || error.get().is_some()>
+                <p class="field-error" role="alert">{move || error.get()}</p>
+            </Show>
+            <button class="primary" data-testid="first-run-start" on:click=start>"Start"</button>
+            <p class="hint">"Using a proxy or another endpoint? Set it in "
+                <button class="link" on:click=move |_| app.show_settings.set(true)>"Settings"</button>"."</p>
+        </section>
+    }
+}

@@ -1,0 +1,99 @@
+//! App-wide state, shared through context.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde::Serialize;
+
+use super::settings::{Endpoint, SandboxInfo, Settings};
+use super::storage::Db;
+use crate::{Client, ClientConfig, Error};
+
+/// Which page is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    /// The chat.
+    Chat,
+    /// The image studio and gallery.
+    Studio,
+}
+
+/// State every component may reach.
+#[derive(Clone, Copy)]
+pub struct AppState {
+    /// User settings (the key included, in memory only).
+    pub settings: RwSignal<Settings>,
+    /// Set when the page was served by the sandbox.
+    pub sandbox: RwSignal<Option<SandboxInfo>>,
+    /// The page's origin (`http://127.0.0.1:8787`).
+    pub origin: StoredValue<String>,
+    /// The database, once open.
+    pub db: StoredValue<Option<Db>, LocalStorage>,
+    /// Why storage does not work, if it does not.
+    pub storage_error: RwSignal<Option<String>>,
+    /// Credit balance on the sandbox, in USD.
+    pub balance: RwSignal<Option<f64>>,
+    /// The page shown.
+    pub page: RwSignal<Page>,
+    /// Whether the settings dialog is open.
+    pub show_settings: RwSignal<bool>,
+    /// True once settings and data are loaded.
+    pub loaded: RwSignal<bool>,
+}
+
+impl AppState {
+    /// The endpoint in use (tracked).
+    pub fn endpoint(&self) -> Option<Endpoint> {
+        let sandbox = self.sandbox.get();
+        self.settings.with(|s| s.endpoint(sandbox.as_ref(), &self.origin.get_value()))
+    }
+
+    /// A client for the endpoint in use.
+    pub fn client(&self) -> Result<Client, Error> {
+        let sandbox = self.sandbox.get_untracked();
+        let endpoint = self.settings.with_untracked(|s| s.endpoint(sandbox.as_ref(), &self.origin.get_value()));
+        let Some(endpoint) = endpoint else {
+            return Client::new(ClientConfig::new(""));
+        };
+        Client::new(ClientConfig::new(endpoint.api_key).base_url(endpoint.base_url))
+    }
+
+    /// Saves a record in the background; a failure is shown, never swallowed.
+    pub fn save<T: Serialize + 'static>(&self, store: &'static str, id: String, value: T) {
+        let Some(db) = self.db.get_value() else {
+            self.storage_error.set(Some("the browser database is unavailable: changes are kept only until you close this tab. Export your data to keep it.".into()));
+            return;
+        };
+        let errors = self.storage_error;
+        spawn_local(async move {
+            if let Err(e) = db.put(store, &id, &value).await {
+                errors.set(Some(format!("{e}. Export your data to keep it.")));
+            }
+        });
+    }
+
+    /// Deletes a record in the background.
+    pub fn delete(&self, store: &'static str, id: String) {
+        let Some(db) = self.db.get_value() else { return };
+        let errors = self.storage_error;
+        spawn_local(async move {
+            if let Err(e) = db.delete(store, &id).await {
+                errors.set(Some(e));
+            }
+        });
+    }
+
+    /// Asks the sandbox for the key's balance (only on the sandbox).
+    pub fn refresh_balance(&self) {
+        let Some(endpoint) = self.endpoint().filter(|e| e.sandbox) else {
+            self.balance.set(None);
+            return;
+        };
+        let balance = self.balance;
+        let url = format!("{}/sandbox/balance", self.origin.get_value());
+        spawn_local(async move {
+            if let Some(v) = super::net::get_json(&url, &endpoint.api_key).await {
+                balance.set(v.get("balance_usd").and_then(|b| b.as_f64()));
+            }
+        });
+    }
+}

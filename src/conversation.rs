@@ -1,0 +1,579 @@
+//! Conversations as the app keeps them: a tree of messages where edits and regenerations
+//! are siblings, so no earlier version is ever destroyed.
+//!
+//! Pure data and logic (no DOM), serialised as JSON into IndexedDB and into exports.
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::chat_model;
+use crate::types::chat::{
+    ChatRequest, Content, ContentPart, ImageDetail, ImageUrl, Message, ReasoningEffort, Role, Usage,
+};
+
+/// Per-conversation request settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ChatSettings {
+    /// The developer (system) prompt; empty for none.
+    pub system_prompt: String,
+    /// The chat model id.
+    pub model: String,
+    /// Sampling temperature (None: service default).
+    pub temperature: Option<f64>,
+    /// Cap on generated tokens (None: service default 1000).
+    pub max_completion_tokens: Option<u32>,
+    /// Reasoning effort, for models that take it.
+    pub reasoning_effort: Option<ReasoningEffort>,
+    /// A spending limit for this conversation, in USD.
+    pub budget_usd: Option<f64>,
+}
+
+impl Default for ChatSettings {
+    fn default() -> Self {
+        Self {
+            system_prompt: String::new(),
+            model: "gpt-4o-mini".into(),
+            temperature: None,
+            max_completion_tokens: None,
+            reasoning_effort: None,
+            budget_usd: None,
+        }
+    }
+}
+
+impl ChatSettings {
+    /// Drops settings the model cannot take (a reasoning effort for a model without it or
+    /// with another family's values), so switching models never produces an invalid request.
+    pub fn fit_to_model(&mut self) {
+        let allowed = chat_model(&self.model).and_then(|m| m.reasoning).map(|f| f.values());
+        if let Some(effort) = self.reasoning_effort {
+            if !allowed.is_some_and(|values| values.contains(&effort)) {
+                self.reasoning_effort = None;
+            }
+        }
+    }
+}
+
+/// An image attached to a user message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attachment {
+    /// An http(s) URL or a `data:image/…` URL.
+    pub url: String,
+    /// Detail level.
+    pub detail: ImageDetail,
+    /// A display name (file name or URL).
+    #[serde(default)]
+    pub name: String,
+}
+
+/// Where an answer stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnswerStatus {
+    /// Still streaming.
+    Streaming,
+    /// Finished normally.
+    Done,
+    /// Stopped by the user; the text so far is kept.
+    Stopped,
+    /// The page was closed or reloaded while it streamed; the text so far is kept.
+    Interrupted,
+    /// Failed; see the error. Any partial text is kept.
+    Failed,
+}
+
+/// A failure, as stored with an answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredError {
+    /// [`ErrorKind::as_str`](crate::ErrorKind::as_str).
+    pub kind: String,
+    /// The HTTP status, if any.
+    pub status: Option<u16>,
+    /// The message (the server's words included; never the key).
+    pub message: String,
+    /// Milliseconds the server asked to wait, if it did.
+    #[serde(default)]
+    pub retry_after_ms: Option<u64>,
+}
+
+impl From<&crate::Error> for StoredError {
+    fn from(e: &crate::Error) -> Self {
+        Self {
+            kind: e.kind().as_str().into(),
+            status: e.status(),
+            message: e.message().into(),
+            retry_after_ms: e.retry_after().map(|d| d.as_millis() as u64),
+        }
+    }
+}
+
+/// One message node. Siblings (same parent) are versions: edits of a user message, or
+/// regenerations of an answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Node {
+    /// Unique within the conversation.
+    pub id: u32,
+    /// The message this one answers or follows; None for the first message.
+    pub parent: Option<u32>,
+    /// User or assistant.
+    pub role: Role,
+    /// The text.
+    pub content: String,
+    /// Images (user messages).
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
+    /// Answer status (assistant messages).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<AnswerStatus>,
+    /// The model that was asked (assistant messages).
+    #[serde(default)]
+    pub model: String,
+    /// Token usage reported by the stream.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
+    /// Cost in USD from the usage and the price table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_usd: Option<f64>,
+    /// The failure, if the answer failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<StoredError>,
+    /// Unix milliseconds.
+    pub created_ms: u64,
+    /// Which child is shown (the last one added, unless the user switched).
+    #[serde(default)]
+    pub active_child: Option<u32>,
+}
+
+/// A conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Conversation {
+    /// Unique id.
+    pub id: String,
+    /// Shown in the sidebar.
+    pub title: String,
+    /// Unix milliseconds.
+    pub created_ms: u64,
+    /// Unix milliseconds of the last change; the sidebar sorts by it.
+    pub updated_ms: u64,
+    /// Request settings.
+    #[serde(default)]
+    pub settings: ChatSettings,
+    /// Every message ever written in it, versions included.
+    #[serde(default)]
+    pub nodes: Vec<Node>,
+    /// The first message shown (among versions of the first message).
+    #[serde(default)]
+    pub active_root: Option<u32>,
+}
+
+/// The title given to a conversation until its first message names it.
+pub const UNTITLED: &str = "New chat";
+
+impl Conversation {
+    /// An empty conversation.
+    pub fn new(id: impl Into<String>, now_ms: u64, settings: ChatSettings) -> Self {
+        Self {
+            id: id.into(),
+            title: UNTITLED.into(),
+            created_ms: now_ms,
+            updated_ms: now_ms,
+            settings,
+            nodes: Vec::new(),
+            active_root: None,
+        }
+    }
+
+    /// A node by id.
+    pub fn node(&self, id: u32) -> Option<&Node> {
+        self.nodes.iter().find(|n| n.id == id)
+    }
+
+    /// A node by id, mutably.
+    pub fn node_mut(&mut self, id: u32) -> Option<&mut Node> {
+        self.nodes.iter_mut().find(|n| n.id == id)
+    }
+
+    fn next_id(&self) -> u32 {
+        self.nodes.iter().map(|n| n.id + 1).max().unwrap_or(1)
+    }
+
+    /// The messages shown: from the active first message, following each active child.
+    pub fn active_path(&self) -> Vec<&Node> {
+        let mut path = Vec::new();
+        let mut next = self.active_root;
+        while let Some(id) = next {
+            let Some(node) = self.node(id) else { break };
+            path.push(node);
+            next = node.active_child;
+            if path.len() > self.nodes.len() {
+                break; // a corrupt cycle; never loop forever
+            }
+        }
+        path
+    }
+
+    /// The versions of a node: its siblings in creation order, and its index among them.
+    pub fn versions(&self, id: u32) -> (usize, usize) {
+        let parent = self.node(id).and_then(|n| n.parent);
+        let siblings: Vec<u32> = self.nodes.iter().filter(|n| n.parent == parent).map(|n| n.id).collect();
+        (siblings.iter().position(|&s| s == id).unwrap_or(0), siblings.len())
+    }
+
+    /// Shows another version of the node `id` (`delta` −1 or +1), with its own continuation.
+    pub fn switch_version(&mut self, id: u32, delta: i32) -> Option<u32> {
+        let parent = self.node(id)?.parent;
+        let siblings: Vec<u32> = self.nodes.iter().filter(|n| n.parent == parent).map(|n| n.id).collect();
+        let at = siblings.iter().position(|&s| s == id)? as i64 + i64::from(delta);
+        let target = *siblings.get(usize::try_from(at).ok()?)?;
+        self.set_active(parent, target);
+        Some(target)
+    }
+
+    fn set_active(&mut self, parent: Option<u32>, child: u32) {
+        match parent {
+            None => self.active_root = Some(child),
+            Some(p) => {
+                if let Some(p) = self.node_mut(p) {
+                    p.active_child = Some(child);
+                }
+            }
+        }
+    }
+
+    fn add(&mut self, parent: Option<u32>, role: Role, content: String, now_ms: u64) -> u32 {
+        let id = self.next_id();
+        self.nodes.push(Node {
+            id,
+            parent,
+            role,
+            content,
+            attachments: Vec::new(),
+            status: None,
+            model: String::new(),
+            usage: None,
+            cost_usd: None,
+            error: None,
+            created_ms: now_ms,
+            active_child: None,
+        });
+        self.set_active(parent, id);
+        self.updated_ms = now_ms;
+        id
+    }
+
+    /// Adds a user message after the last shown message; names the conversation if unnamed.
+    pub fn push_user(&mut self, text: &str, attachments: Vec<Attachment>, now_ms: u64) -> u32 {
+        let parent = self.active_path().last().map(|n| n.id);
+        let id = self.add(parent, Role::User, text.to_owned(), now_ms);
+        if let Some(n) = self.node_mut(id) {
+            n.attachments = attachments;
+        }
+        if self.title == UNTITLED {
+            self.title = title_from(text);
+        }
+        id
+    }
+
+    /// Replaces the user message `id` by a new version (a sibling); the old one and its
+    /// answers stay reachable through [`Conversation::switch_version`].
+    pub fn edit_user(&mut self, id: u32, text: &str, now_ms: u64) -> Option<u32> {
+        let old = self.node(id)?.clone();
+        if old.role != Role::User {
+            return None;
+        }
+        let new = self.add(old.parent, Role::User, text.to_owned(), now_ms);
+        if let Some(n) = self.node_mut(new) {
+            n.attachments = old.attachments;
+        }
+        Some(new)
+    }
+
+    /// Starts an answer to the user message `user_id`, as a new version if it had one.
+    pub fn start_answer(&mut self, user_id: u32, now_ms: u64) -> u32 {
+        let model = self.settings.model.clone();
+        let id = self.add(Some(user_id), Role::Assistant, String::new(), now_ms);
+        if let Some(n) = self.node_mut(id) {
+            n.status = Some(AnswerStatus::Streaming);
+            n.model = model;
+        }
+        id
+    }
+
+    /// The request that produces the answer `answer_id`: the developer prompt, then the
+    /// messages on the path to its user message, with their images.
+    pub fn request_for(&self, answer_id: u32) -> Option<ChatRequest> {
+        let answer = self.node(answer_id)?;
+        let mut chain = Vec::new();
+        let mut next = answer.parent;
+        while let Some(id) = next {
+            let node = self.node(id)?;
+            chain.push(node);
+            next = node.parent;
+            if chain.len() > self.nodes.len() {
+                return None;
+            }
+        }
+        chain.reverse();
+        let mut messages = Vec::new();
+        if !self.settings.system_prompt.trim().is_empty() {
+            messages.push(Message::developer(self.settings.system_prompt.clone()));
+        }
+        for node in chain {
+            // Failed answers with no text say nothing; leave them out of the history.
+            if node.role == Role::Assistant && node.content.is_empty() {
+                continue;
+            }
+            messages.push(to_message(node));
+        }
+        let s = &self.settings;
+        let model = if answer.model.is_empty() { s.model.clone() } else { answer.model.clone() };
+        Some(ChatRequest {
+            model,
+            messages,
+            temperature: s.temperature,
+            max_completion_tokens: s.max_completion_tokens,
+            reasoning_effort: s.reasoning_effort,
+        })
+    }
+
+    /// Every answer's cost, all versions included (money spent is spent).
+    pub fn total_cost_usd(&self) -> f64 {
+        self.nodes.iter().filter_map(|n| n.cost_usd).sum()
+    }
+
+    /// Cost of answers created at or after `since_ms`.
+    pub fn cost_since(&self, since_ms: u64) -> f64 {
+        self.nodes.iter().filter(|n| n.created_ms >= since_ms).filter_map(|n| n.cost_usd).sum()
+    }
+
+    /// Whether the title or any message contains `query` (ignoring case).
+    pub fn matches(&self, query: &str) -> bool {
+        let q = query.trim().to_lowercase();
+        q.is_empty()
+            || self.title.to_lowercase().contains(&q)
+            || self.nodes.iter().any(|n| n.content.to_lowercase().contains(&q))
+    }
+
+    /// Marks answers that were streaming when the page went away as interrupted.
+    /// Returns whether anything changed.
+    pub fn mark_interrupted(&mut self) -> bool {
+        let mut changed = false;
+        for n in &mut self.nodes {
+            if n.status == Some(AnswerStatus::Streaming) {
+                n.status = Some(AnswerStatus::Interrupted);
+                changed = true;
+            }
+        }
+        changed
+    }
+
+    /// The shown conversation as Markdown.
+    pub fn to_markdown(&self) -> String {
+        let mut out = format!("# {}\n\n", self.title);
+        if !self.settings.system_prompt.trim().is_empty() {
+            out.push_str(&format!("> **Developer prompt:** {}\n\n", self.settings.system_prompt.trim()));
+        }
+        for node in self.active_path() {
+            match node.role {
+                Role::User => out.push_str("## You\n\n"),
+                _ => out
+                    .push_str(&format!("## Assistant ({})\n\n", if node.model.is_empty() { "?" } else { &node.model })),
+            }
+            out.push_str(node.content.trim_end());
+            out.push_str("\n\n");
+            for a in &node.attachments {
+                let shown = if a.url.starts_with("data:") { "(embedded image)" } else { a.url.as_str() };
+                out.push_str(&format!("- image: {} {}\n", a.name, shown));
+            }
+            if let Some(cost) = node.cost_usd {
+                out.push_str(&format!("*cost: ${cost:.6}*\n\n"));
+            }
+        }
+        out
+    }
+}
+
+fn to_message(node: &Node) -> Message {
+    if node.attachments.is_empty() {
+        return Message { role: node.role, content: Content::Text(node.content.clone()) };
+    }
+    let mut parts = vec![ContentPart::Text { text: node.content.clone() }];
+    parts.extend(
+        node.attachments
+            .iter()
+            .map(|a| ContentPart::ImageUrl { image_url: ImageUrl { url: a.url.clone(), detail: Some(a.detail) } }),
+    );
+    Message { role: node.role, content: Content::Parts(parts) }
+}
+
+/// A short title from the first words of a message.
+pub fn title_from(text: &str) -> String {
+    let words: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if words.is_empty() {
+        return UNTITLED.into();
+    }
+    if words.chars().count() <= 48 {
+        return words;
+    }
+    let cut: String = words.chars().take(48).collect();
+    format!("{}…", cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head))
+}
+
+/// Everything the app exports: conversations and settings, never the API key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Export {
+    /// Always `"minitoolai-export"`.
+    pub format: String,
+    /// Format version.
+    pub version: u32,
+    /// Unix milliseconds.
+    pub exported_ms: u64,
+    /// The conversations.
+    pub conversations: Vec<Conversation>,
+}
+
+impl Export {
+    /// The export of `conversations`.
+    pub fn new(conversations: Vec<Conversation>, now_ms: u64) -> Self {
+        Self { format: "minitoolai-export".into(), version: 1, exported_ms: now_ms, conversations }
+    }
+
+    /// Reads an export (or a single exported conversation) back.
+    pub fn parse(json: &str) -> Result<Vec<Conversation>, String> {
+        if let Ok(export) = serde_json::from_str::<Export>(json) {
+            if export.format != "minitoolai-export" {
+                return Err("not a MiniToolAI export (format field)".into());
+            }
+            return Ok(export.conversations);
+        }
+        serde_json::from_str::<Conversation>(json).map(|c| vec![c]).map_err(|e| format!("not a MiniToolAI export: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conv() -> Conversation {
+        Conversation::new("c1", 1000, ChatSettings { system_prompt: "Be brief.".into(), ..ChatSettings::default() })
+    }
+
+    fn texts(c: &Conversation) -> Vec<String> {
+        c.active_path().iter().map(|n| n.content.clone()).collect()
+    }
+
+    #[test]
+    fn a_conversation_builds_requests_from_its_path() {
+        let mut c = conv();
+        let u1 = c.push_user("Hello there, how are you today?", vec![], 1001);
+        assert_eq!(c.title, "Hello there, how are you today?");
+        let a1 = c.start_answer(u1, 1002);
+        c.node_mut(a1).expect("answer").content = "Fine.".into();
+        let u2 = c.push_user("And now?", vec![], 1003);
+        let a2 = c.start_answer(u2, 1004);
+        let req = c.request_for(a2).expect("request");
+        assert_eq!(req.model, "gpt-4o-mini");
+        let roles: Vec<Role> = req.messages.iter().map(|m| m.role).collect();
+        assert_eq!(roles, [Role::Developer, Role::User, Role::Assistant, Role::User]);
+        assert_eq!(req.messages[2].content.text(), "Fine.");
+        assert_eq!(req.validate(), Ok(()));
+    }
+
+    #[test]
+    fn edits_and_regenerations_keep_earlier_versions() {
+        let mut c = conv();
+        let u1 = c.push_user("first question", vec![], 1);
+        let a1 = c.start_answer(u1, 2);
+        c.node_mut(a1).expect("a1").content = "first answer".into();
+        // Regenerate: a sibling answer, shown; the first stays reachable.
+        let a1b = c.start_answer(u1, 3);
+        c.node_mut(a1b).expect("a1b").content = "second answer".into();
+        assert_eq!(texts(&c), ["first question", "second answer"]);
+        assert_eq!(c.versions(a1b), (1, 2));
+        assert_eq!(c.switch_version(a1b, -1), Some(a1));
+        assert_eq!(texts(&c), ["first question", "first answer"]);
+        // Edit the question: a sibling user message with its own answers.
+        let u1b = c.edit_user(u1, "edited question", 4).expect("edit");
+        assert_eq!(texts(&c), ["edited question"]);
+        let a2 = c.start_answer(u1b, 5);
+        c.node_mut(a2).expect("a2").content = "answer to edit".into();
+        assert_eq!(texts(&c), ["edited question", "answer to edit"]);
+        assert_eq!(c.versions(u1b), (1, 2));
+        c.switch_version(u1b, -1);
+        assert_eq!(texts(&c), ["first question", "first answer"], "the old branch is intact");
+        assert_eq!(c.switch_version(u1, -1), None, "no version before the first");
+        assert_eq!(
+            c.request_for(a2).expect("req").messages.last().map(|m| m.content.text()),
+            Some("edited question".into())
+        );
+    }
+
+    #[test]
+    fn images_travel_as_parts() {
+        let mut c = conv();
+        let att =
+            Attachment { url: "data:image/png;base64,AAAA".into(), detail: ImageDetail::Low, name: "a.png".into() };
+        let u = c.push_user("what is this?", vec![att], 1);
+        let a = c.start_answer(u, 2);
+        let req = c.request_for(a).expect("request");
+        assert_eq!(req.messages[1].content.image_count(), 1);
+        assert!(c.to_markdown().contains("(embedded image)"), "data URLs are not dumped into Markdown");
+    }
+
+    #[test]
+    fn switching_models_drops_effort_it_cannot_take() {
+        let mut s = ChatSettings {
+            model: "gpt-5".into(),
+            reasoning_effort: Some(ReasoningEffort::Minimal),
+            ..ChatSettings::default()
+        };
+        s.fit_to_model();
+        assert_eq!(s.reasoning_effort, Some(ReasoningEffort::Minimal));
+        s.model = "gpt-5.1".into();
+        s.fit_to_model();
+        assert_eq!(s.reasoning_effort, None, "minimal is GPT-5 only");
+        s.reasoning_effort = Some(ReasoningEffort::High);
+        s.model = "gpt-4o".into();
+        s.fit_to_model();
+        assert_eq!(s.reasoning_effort, None);
+    }
+
+    #[test]
+    fn costs_search_and_interruption() {
+        let mut c = conv();
+        let u = c.push_user("Tell me about Zürich", vec![], 10);
+        let a = c.start_answer(u, 20);
+        c.node_mut(a).expect("a").cost_usd = Some(0.25);
+        let b = c.start_answer(u, 30);
+        c.node_mut(b).expect("b").cost_usd = Some(0.5);
+        assert_eq!(c.total_cost_usd(), 0.75);
+        assert_eq!(c.cost_since(25), 0.5);
+        assert!(c.matches("zürich") && c.matches("ZÜRICH") && c.matches(""));
+        assert!(!c.matches("paris"));
+        assert!(c.mark_interrupted());
+        assert_eq!(c.node(b).and_then(|n| n.status), Some(AnswerStatus::Interrupted));
+        assert!(!c.mark_interrupted());
+    }
+
+    #[test]
+    fn export_round_trip() {
+        let mut c = conv();
+        let u = c.push_user("hi", vec![], 1);
+        c.start_answer(u, 2);
+        let json = serde_json::to_string(&Export::new(vec![c.clone()], 5)).expect("json");
+        assert_eq!(Export::parse(&json), Ok(vec![c.clone()]));
+        let single = serde_json::to_string(&c).expect("json");
+        assert_eq!(Export::parse(&single), Ok(vec![c]));
+        assert!(Export::parse("{\"format\":\"other\",\"version\":1,\"exported_ms\":1,\"conversations\":[]}").is_err());
+        assert!(Export::parse("garbage").is_err());
+    }
+
+    #[test]
+    fn titles_are_short() {
+        assert_eq!(title_from("  a   b \n c "), "a b c");
+        assert_eq!(title_from(""), UNTITLED);
+        let long = "word ".repeat(30);
+        let t = title_from(&long);
+        assert!(t.chars().count() <= 49 && t.ends_with('…'), "{t}");
+    }
+}
