@@ -2,7 +2,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { startSandbox, launchBrowser, newKey, openApp, send, lastAnswerSettled, sandboxCall } from "./support.mjs";
+import { join } from "node:path";
+import { startSandbox, launchBrowser, newKey, openApp, send, lastAnswerSettled, sandboxCall, tempDir } from "./support.mjs";
 
 let sandbox, browser;
 before(async () => {
@@ -71,13 +72,13 @@ test("regenerate, and edit-and-resend keep earlier versions reachable", async ()
   const { page, context } = await openApp(browser, sandbox.url);
   await send(page, "First question about apples");
   await lastAnswerSettled(page);
-  const first = await page.getByTestId("message-assistant").last().innerText();
+  const first = await page.getByTestId("message-assistant").last().locator(".markdown").innerText();
   await page.getByTestId("regenerate").click();
   await lastAnswerSettled(page);
   assert.equal(await page.getByTestId("message-assistant").last().getByTestId("version-label").innerText(), "2/2");
   await page.getByTestId("message-assistant").last().getByTestId("prev-version").click();
   assert.equal(await page.getByTestId("message-assistant").last().getByTestId("version-label").innerText(), "1/2");
-  assert.equal(await page.getByTestId("message-assistant").last().innerText(), first);
+  assert.equal(await page.getByTestId("message-assistant").last().locator(".markdown").innerText(), first);
 
   await page.getByTestId("message-user").first().getByTestId("edit").click();
   await page.getByTestId("edit-box").fill("Edited question about pears");
@@ -188,7 +189,9 @@ test("export then import gives the same conversations", async () => {
   await send(page, "Conversation two");
   await lastAnswerSettled(page);
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-all").click()]);
-  const path = await download.path();
+  // The download vanishes with its context: keep a copy.
+  const path = join(tempDir(), "export.json");
+  await download.saveAs(path);
   const exported = JSON.parse(readFileSync(path, "utf8"));
   assert.equal(exported.conversations.length, 2);
   assert.ok(!JSON.stringify(exported).includes("sk-sandbox-demo"), "no key in exports");

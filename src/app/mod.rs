@@ -17,6 +17,8 @@ use storage::Db;
 
 /// Mounts the app into the page's body.
 pub fn mount() {
+    // A panic shows its message in the console instead of a bare "unreachable".
+    console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(App);
 }
 

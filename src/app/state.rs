@@ -84,7 +84,9 @@ impl AppState {
 
     /// Asks the sandbox for the key's balance (only on the sandbox).
     pub fn refresh_balance(&self) {
-        let Some(endpoint) = self.endpoint().filter(|e| e.sandbox) else {
+        let sandbox = self.sandbox.get_untracked();
+        let endpoint = self.settings.with_untracked(|s| s.endpoint(sandbox.as_ref(), &self.origin.get_value()));
+        let Some(endpoint) = endpoint.filter(|e| e.sandbox) else {
             self.balance.set(None);
             return;
         };

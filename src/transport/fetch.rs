@@ -122,9 +122,17 @@ impl BodyReader {
 
     /// Stops reading: the connection is released without waiting for the end of the body.
     pub(crate) fn cancel(&self) {
-        // Errors here mean the stream is already closed or errored; nothing to release.
-        let _ = self.reader.cancel();
+        // The promise rejects when the body already failed (aborted, cut): nothing to release
+        // then. The rejection must still be handled: unhandled, it ends a Node process.
+        IGNORE.with(|ignore| {
+            let _ = self.reader.cancel().catch(ignore);
+        });
     }
+}
+
+thread_local! {
+    /// A handler that drops what it is given (one for the whole module, never freed).
+    static IGNORE: Closure<dyn FnMut(JsValue)> = Closure::new(|_: JsValue| {});
 }
 
 /// The error for a rejected fetch or read, given why (and whether) we aborted.

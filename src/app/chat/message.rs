@@ -68,11 +68,12 @@ pub fn MessageView(conv_id: String, node: Node, versions: (usize, usize)) -> imp
     let app = expect_context::<AppState>();
     let chat = expect_context::<ChatState>();
     let id = node.id;
-    let live_text =
-        chat.live.with_untracked(|l| l.as_ref().filter(|l| l.node_id == id && l.conv_id == conv_id).map(|l| l.text));
+    let live_text = chat
+        .live
+        .with_untracked(|l| l.as_ref().filter(|l| l.node_id == id && l.conv_id == conv_id).map(|l| l.text.clone()));
     let is_live = live_text.is_some();
     let text: Signal<String> = match live_text {
-        Some(t) => t.into(),
+        Some(t) => Signal::from(t),
         None => Signal::stored(node.content.clone()),
     };
     let (index, count) = versions;

@@ -54,7 +54,7 @@ pub fn Options() -> impl IntoView {
                 </select>
             </label>
             <span class="conv-total" data-testid="conv-total" title="Spent in this conversation, all versions included">
-                {move || format!("{} tokens · ${:.6}", tokens(), total())}
+                {move || format!("{} tokens · ${:.6}", tokens(), total().max(0.0))}
             </span>
             <details class="more-options">
                 <summary data-testid="more-options">"Options"</summary>

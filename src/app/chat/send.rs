@@ -19,8 +19,9 @@ pub struct Live {
     pub conv_id: String,
     /// The answer node.
     pub node_id: u32,
-    /// The text so far.
-    pub text: RwSignal<String>,
+    /// The text so far. Reference-counted, not owned by whichever component started the
+    /// stream: that component may be gone (re-rendered) long before the stream ends.
+    pub text: ArcRwSignal<String>,
 }
 
 /// How often a streaming answer is written to IndexedDB, so a reload keeps it.
@@ -144,8 +145,8 @@ fn start_stream(app: AppState, chat: ChatState, conv_id: String, answer_id: u32)
     else {
         return;
     };
-    let live = Live { conv_id: conv_id.clone(), node_id: answer_id, text: RwSignal::new(String::new()) };
-    let text = live.text;
+    let live = Live { conv_id: conv_id.clone(), node_id: answer_id, text: ArcRwSignal::new(String::new()) };
+    let text = live.text.clone();
     chat.live.set(Some(live));
     let controller = web_sys::AbortController::new().ok();
     chat.abort.set_value(controller.clone());
