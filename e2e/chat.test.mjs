@@ -261,3 +261,44 @@ test("invalid settings are refused before sending, keeping the text", async () =
   assert.equal(await page.getByTestId("message-user").count(), 0);
   await context.close();
 });
+
+test("the spend guard warns before a request could exceed the conversation's budget", async () => {
+  const { page, context } = await openApp(browser, sandbox.url);
+  await page.getByTestId("more-options").click();
+  await page.getByTestId("conv-budget").fill("0.0001");
+  await page.getByTestId("conv-budget").press("Tab");
+  let warning = "";
+  page.once("dialog", (d) => {
+    warning = d.message();
+    d.dismiss();
+  });
+  // gpt-4o-mini, 1000 max tokens: worst case ≈ $0.0006 > $0.0001.
+  await send(page, "Is this affordable?");
+  await page.getByTestId("composer-error").waitFor();
+  assert.match(warning, /budget/);
+  assert.equal(await page.getByTestId("message-user").count(), 0, "nothing sent");
+  assert.equal(await page.getByTestId("composer").inputValue(), "Is this affordable?");
+  // Accepting sends anyway.
+  page.once("dialog", (d) => d.accept());
+  await page.getByTestId("composer").press("Enter");
+  assert.equal(await lastAnswerSettled(page), "done");
+  await context.close();
+});
+
+test("settings: remembering the key, and forgetting it everywhere", async () => {
+  const key = await newKey(sandbox.url);
+  const { page, context } = await openApp(browser, sandbox.url);
+  await page.getByTestId("open-settings").click();
+  await page.getByTestId("api-key").fill(key);
+  await page.getByTestId("remember-key").check();
+  await page.getByTestId("save-settings").click();
+  assert.equal(await page.evaluate(() => localStorage.getItem("minitoolai.apiKey")), key);
+  assert.equal(await page.evaluate(() => sessionStorage.getItem("minitoolai.apiKey")), null);
+  await page.reload();
+  await page.getByTestId("open-settings").click();
+  assert.equal(await page.getByTestId("api-key").inputValue(), key, "remembered across reloads");
+  await page.getByTestId("forget-key").click();
+  const stored = await page.evaluate(() => [localStorage.getItem("minitoolai.apiKey"), sessionStorage.getItem("minitoolai.apiKey")]);
+  assert.deepEqual(stored, [null, null]);
+  await context.close();
+});

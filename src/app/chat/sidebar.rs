@@ -103,7 +103,7 @@ pub fn Sidebar() -> impl IntoView {
                                 <button class="icon" title="Rename" aria-label="Rename" data-testid="rename-conv"
                                     on:click=move |_| rename(id3.clone(), t.clone())>"✎"</button>
                                 <button class="icon" title="Delete" aria-label="Delete" data-testid="delete-conv"
-                                    on:click=move |_| delete(id.clone())>"🗑"</button>
+                                    on:click=move |_| delete(id.clone())>"✕"</button>
                             </li>
                         }
                     }
