@@ -10,7 +10,7 @@ use crate::Error;
 /// The real service.
 pub const DEFAULT_BASE_URL: &str = "https://minitoolai.com/api/";
 
-/// How a [`Client`](crate::Client) talks to the API.
+/// How a `Client` (the wasm32 browser client) talks to the API.
 #[derive(Clone, PartialEq)]
 pub struct ClientConfig {
     /// The API key, sent as `Authorization: Bearer …` and nowhere else.
