@@ -13,16 +13,31 @@ extern "C" {
     // Bound as globals so they work in windows, workers and Node alike.
     #[wasm_bindgen(js_name = setTimeout)]
     fn set_timeout(handler: &js_sys::Function, ms: f64) -> JsValue;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(id: &JsValue);
 }
 
-/// Waits on a real host timer.
+/// Waits on a real host timer. Dropping the future clears the timer.
 pub(crate) async fn sleep(delay: Duration) {
     let ms = delay.as_secs_f64() * 1000.0;
+    let mut id = JsValue::UNDEFINED;
     let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-        set_timeout(&resolve, ms);
+        id = set_timeout(&resolve, ms);
     });
+    // Most sleeps lose a race (a timeout against an answer that came in time). A timer left
+    // pending would keep a Node process alive until it fires: a minute for the default timeout.
+    let _timer = ClearOnDrop(id);
     // A timer promise never rejects.
     let _ = JsFuture::from(promise).await;
+}
+
+/// Clears a host timer when dropped (harmless once it fired).
+struct ClearOnDrop(JsValue);
+
+impl Drop for ClearOnDrop {
+    fn drop(&mut self) {
+        clear_timeout(&self.0);
+    }
 }
 
 /// Milliseconds since the Unix epoch.

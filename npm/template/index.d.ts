@@ -1,0 +1,2 @@
+export * from "./minitoolai.js";
+export { default } from "./minitoolai.js";
