@@ -34,6 +34,9 @@ pub struct ChatState {
     pub undo: RwSignal<Option<Conversation>>,
     /// A problem with what is being composed (validation, budget), shown by the composer.
     pub composer_error: RwSignal<Option<String>>,
+    /// What screen readers are told (politely): an answer finished, stopped or failed.
+    /// Tokens are not announced one by one.
+    pub announcement: RwSignal<String>,
 }
 
 impl ChatState {
@@ -47,6 +50,7 @@ impl ChatState {
             search: RwSignal::new(String::new()),
             undo: RwSignal::new(None),
             composer_error: RwSignal::new(None),
+            announcement: RwSignal::new(String::new()),
         }
     }
 
@@ -112,6 +116,7 @@ impl ChatState {
 /// The chat page.
 #[component]
 pub fn ChatPage() -> impl IntoView {
+    let chat = expect_context::<ChatState>();
     view! {
         <div class="chat-page">
             <sidebar::Sidebar />
@@ -119,6 +124,9 @@ pub fn ChatPage() -> impl IntoView {
                 <options::Options />
                 <thread::Thread />
                 <composer::Composer />
+                <div class="sr-only" role="status" aria-live="polite" data-testid="announcer">
+                    {move || chat.announcement.get()}
+                </div>
             </section>
         </div>
     }
