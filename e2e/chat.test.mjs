@@ -27,7 +27,7 @@ test("works at once on the sandbox with its demo key, and streams an answer", as
   assert.match(await page.getByTestId("usage").last().innerText(), /\d+ prompt \+ \d+ completion tokens · \$0\.\d{6}/);
   assert.equal(await page.getByTestId("composer").inputValue(), "", "sent text leaves the composer");
   await page.getByTestId("balance").waitFor();
-  assert.equal(await page.getByTestId("announcer").innerText(), "Answer complete.");
+  assert.equal(await page.getByTestId("announcer").textContent(), "Answer complete.");
   assert.deepEqual(errors, []);
   assert.deepEqual(await page.evaluate(() => window.__cspViolations), [], "no CSP violation in normal use");
   await context.close();

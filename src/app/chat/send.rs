@@ -197,6 +197,11 @@ fn finish(
     streamed: String,
     outcome: Result<Completion, Error>,
 ) {
+    chat.announcement.set(match &outcome {
+        Ok(_) => "Answer complete.".to_owned(),
+        Err(e) if e.kind() == ErrorKind::Aborted => "Answer stopped.".to_owned(),
+        Err(e) => format!("The answer failed: {}", e.message()),
+    });
     chat.update_conv(app, conv_id, |c| {
         c.updated_ms = now_ms();
         let Some(n) = c.node_mut(answer_id) else { return };
