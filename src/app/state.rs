@@ -54,7 +54,11 @@ impl AppState {
         let Some(endpoint) = endpoint else {
             return Client::new(ClientConfig::new(""));
         };
-        Client::new(ClientConfig::new(endpoint.api_key).base_url(endpoint.base_url))
+        let mut config = ClientConfig::new(endpoint.api_key).base_url(endpoint.base_url);
+        // A person is waiting: past a short Retry-After, say when to retry instead of waiting
+        // silently.
+        config.retry.max_retry_after = std::time::Duration::from_secs(10);
+        Client::new(config)
     }
 
     /// Saves a record in the background; a failure is shown, never swallowed.

@@ -7,7 +7,7 @@ use wasm_bindgen::JsCast;
 use super::{send, ChatState};
 use crate::app::state::AppState;
 use crate::catalog::chat_model;
-use crate::conversation::Attachment;
+use crate::conversation::{Attachment, ChatSettings};
 use crate::types::chat::ImageDetail;
 use crate::types::is_allowed_image_url;
 
@@ -55,8 +55,11 @@ pub fn Composer() -> impl IntoView {
     let detail = RwSignal::new(ImageDetail::Auto);
     let url_draft = RwSignal::new(String::new());
     let file_input = NodeRef::<leptos::html::Input>::new();
-    let vision =
-        move || chat.current().map(|c| c.settings.model).and_then(|m| chat_model(&m)).is_some_and(|m| m.vision);
+    // With no conversation yet, the next one gets the default settings.
+    let vision = move || {
+        let model = chat.current().map(|c| c.settings.model).unwrap_or_else(|| ChatSettings::default().model);
+        chat_model(&model).is_some_and(|m| m.vision)
+    };
     let streaming = move || chat.live.with(Option::is_some);
     let submit = move || {
         let t = text.get_untracked();

@@ -1,0 +1,143 @@
+// More of the chat app end to end: input edge cases, storage failure, network errors,
+// auto-scroll, clipboard.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { startSandbox, launchBrowser, newKey, openApp, send, lastAnswerSettled } from "./support.mjs";
+
+let sandbox, browser;
+before(async () => {
+  sandbox = await startSandbox();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await sandbox?.stop();
+});
+
+test("Enter never sends while an input method is composing (also Safari's keyCode 229)", async () => {
+  const { page, context } = await openApp(browser, sandbox.url);
+  const composer = page.getByTestId("composer");
+  await composer.fill("日本");
+  for (const init of [{ isComposing: true }, { keyCode: 229 }]) {
+    await composer.evaluate((el, init) => {
+      el.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true, cancelable: true, ...init }));
+    }, init);
+  }
+  await page.waitForTimeout(300);
+  assert.equal(await page.getByTestId("message-user").count(), 0);
+  await composer.press("Shift+Enter");
+  assert.equal(await composer.inputValue(), "日本\n", "Shift+Enter adds a line");
+  await composer.press("Enter");
+  await page.getByTestId("message-user").waitFor();
+  await context.close();
+});
+
+test("images by paste and by URL, removable before sending", async () => {
+  const { page, context } = await openApp(browser, sandbox.url);
+  const png = readFileSync(new URL("./fixtures/dot.png", import.meta.url)).toString("base64");
+  await page.getByTestId("composer").evaluate((el, b64) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const data = new DataTransfer();
+    data.items.add(new File([bytes], "pasted.png", { type: "image/png" }));
+    el.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
+  }, png);
+  await page.getByTestId("attachments").locator("img").first().waitFor();
+  await page.getByTestId("image-url").fill("https://example.com/cat.png");
+  await page.getByTestId("add-image-url").click();
+  assert.equal(await page.getByTestId("attachments").locator("li").count(), 2);
+  await page.getByTestId("remove-attachment").last().click();
+  assert.equal(await page.getByTestId("attachments").locator("li").count(), 1);
+  await page.getByTestId("image-url").fill("javascript:alert(1)");
+  await page.getByTestId("add-image-url").click();
+  assert.match(await page.getByTestId("composer-error").innerText(), /image URL: must start with http/);
+  await send(page, "What is this?");
+  assert.equal(await lastAnswerSettled(page), "done");
+  assert.match(await page.getByTestId("message-assistant").last().innerText(), /I see 1 image/);
+  await context.close();
+});
+
+test("without IndexedDB the app says so, offers export, and still chats", async () => {
+  const context = await browser.newContext();
+  await context.addInitScript(() => {
+    Object.defineProperty(window, "indexedDB", { get: () => undefined });
+  });
+  const page = await context.newPage();
+  await page.goto(sandbox.url);
+  await page.getByTestId("storage-error").waitFor();
+  assert.match(await page.getByTestId("storage-error").innerText(), /export/i);
+  await send(page, "Still works?");
+  assert.equal(await lastAnswerSettled(page), "done");
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByTestId("storage-error").getByRole("button", { name: "Export all data" }).click(),
+  ]);
+  assert.match(download.suggestedFilename(), /\.json$/);
+  await context.close();
+});
+
+test("an unreachable endpoint is named, with the CORS hint, and the text is kept", async () => {
+  const key = await newKey(sandbox.url);
+  const { page, context } = await openApp(browser, sandbox.url, { key });
+  await page.getByTestId("open-settings").click();
+  await page.getByTestId("base-url").fill("http://127.0.0.1:9/api/");
+  await page.getByTestId("save-settings").click();
+  await send(page, "Anyone there?");
+  assert.equal(await lastAnswerSettled(page, 30_000), "failed");
+  const err = page.getByTestId("turn-error").last();
+  assert.equal(await err.getAttribute("data-kind"), "network");
+  assert.match(await err.innerText(), /could not reach http:\/\/127\.0\.0\.1:9.*CORS/);
+  assert.match(await page.getByTestId("message-user").last().innerText(), /Anyone there\?/);
+  await context.close();
+});
+
+test("429 says when to retry", async () => {
+  const key = await newKey(sandbox.url, { fault: "status=429; retry-after=30" });
+  const { page, context } = await openApp(browser, sandbox.url, { key });
+  await send(page, "Busy?");
+  assert.equal(await lastAnswerSettled(page), "failed");
+  const err = page.getByTestId("turn-error").last();
+  assert.equal(await err.getAttribute("data-kind"), "rate_limited");
+  assert.match(await err.innerText(), /Retry in 30 s/);
+  await context.close();
+});
+
+test("auto-scroll follows the stream until the reader scrolls up, and resumes at the bottom", async () => {
+  const key = await newKey(sandbox.url, { fault: "stall-between-ms=40" });
+  const { page, context } = await openApp(browser, sandbox.url, { key, viewport: { width: 900, height: 500 } });
+  await send(page, "A long answer please.");
+  const thread = page.getByTestId("thread");
+  const gap = () => thread.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight);
+  await page.waitForFunction(() => {
+    const el = document.querySelector('[data-testid="thread"]');
+    return el.scrollHeight > el.clientHeight + 200;
+  });
+  assert.ok((await gap()) < 60, "follows while at the bottom");
+  await thread.evaluate((el) => {
+    el.scrollTop = 0;
+    el.dispatchEvent(new Event("scroll"));
+  });
+  await page.waitForTimeout(500);
+  assert.equal(await thread.evaluate((el) => el.scrollTop), 0, "stays where the reader went");
+  await thread.evaluate((el) => {
+    el.scrollTop = el.scrollHeight;
+    el.dispatchEvent(new Event("scroll"));
+  });
+  await page.waitForTimeout(500);
+  assert.ok((await gap()) < 60, "follows again at the bottom");
+  await page.getByTestId("stop").click();
+  await context.close();
+});
+
+test("copy a code block", async () => {
+  const { page, context } = await openApp(browser, sandbox.url);
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: sandbox.url });
+  await send(page, "Show me some code.");
+  await lastAnswerSettled(page);
+  const block = page.getByTestId("message-assistant").last().locator(".code-block").first();
+  await block.getByTestId("copy-code").click();
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  assert.equal(copied, await block.locator("code").textContent());
+  assert.ok(copied.length > 10);
+  await context.close();
+});
