@@ -19,14 +19,16 @@ export const CHROMIUM_ARGS = [
   "--no-first-run",
 ];
 
-/** Starts the sandbox on a free port; resolves to { url, stop }. */
+/** Starts the sandbox on a free port; resolves to { url, stop }. `extraArgs` replace the
+ * defaults they name (the sandbox refuses a flag given twice). */
 export async function startSandbox(extraArgs = []) {
   const bin = join(root, "target/debug/minitoolai-sandbox");
-  const child = spawn(
-    bin,
-    ["--port", "0", "--static-dir", join(root, "dist"), "--tokens-per-second", "200", "--job-latency-ms", "300", ...extraArgs],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
+  const defaults = { "--port": "0", "--static-dir": join(root, "dist"), "--tokens-per-second": "200", "--job-latency-ms": "300" };
+  const args = Object.entries(defaults)
+    .filter(([flag]) => !extraArgs.includes(flag))
+    .flat()
+    .concat(extraArgs);
+  const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
   child.stderr.on("data", (d) => (log += d));
   const url = await new Promise((resolve, reject) => {

@@ -37,4 +37,6 @@ pub mod app;
 #[cfg(feature = "app")]
 pub mod conversation;
 #[cfg(feature = "app")]
+pub mod gallery;
+#[cfg(feature = "app")]
 pub mod markdown;

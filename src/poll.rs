@@ -54,19 +54,43 @@ impl RateLimiter {
         Self { capacity, per_second: per_second.max(0.001), tokens: capacity, last_ms: None }
     }
 
-    /// Takes a token at `now_ms`, or says how long to wait before one is free.
-    pub fn try_acquire(&mut self, now_ms: u64) -> Result<(), Duration> {
+    fn refill(&mut self, now_ms: u64) {
         if let Some(last) = self.last_ms {
             let elapsed = now_ms.saturating_sub(last) as f64 / 1000.0;
             self.tokens = (self.tokens + elapsed * self.per_second).min(self.capacity);
         }
         self.last_ms = Some(now_ms.max(self.last_ms.unwrap_or(0)));
+    }
+
+    /// Takes a token at `now_ms`, or says how long to wait before one is free.
+    ///
+    /// Callers that retry after the wait compete again, so under contention the same ones
+    /// may keep winning; [`RateLimiter::reserve`] is first come, first served.
+    pub fn try_acquire(&mut self, now_ms: u64) -> Result<(), Duration> {
+        self.refill(now_ms);
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
             Ok(())
         } else {
             let missing = 1.0 - self.tokens;
             Err(Duration::from_secs_f64(missing / self.per_second).max(Duration::from_millis(1)))
+        }
+    }
+}
+
+impl RateLimiter {
+    /// Books the next free slot at `now_ms` and returns how long to wait for it (zero: go
+    /// now). Slots are handed out in the order callers ask, spaced `1 / per_second` apart
+    /// once the burst is spent, so no caller starves however many wait. The caller must
+    /// send after the wait without asking again (a booked slot is never given back).
+    pub fn reserve(&mut self, now_ms: u64) -> Duration {
+        self.refill(now_ms);
+        // Tokens may go negative: the debt is the queue of callers already booked.
+        self.tokens -= 1.0;
+        if self.tokens >= 0.0 {
+            Duration::ZERO
+        } else {
+            Duration::from_secs_f64(-self.tokens / self.per_second)
         }
     }
 }
@@ -273,6 +297,57 @@ mod tests {
     }
 
     #[test]
+    fn default_backoff_schedule_is_capped_exponential() {
+        let policy = PollPolicy::default();
+        // Without jitter (rand 0): 1 s, ×1.5 each time, capped at 5 s.
+        let ms: Vec<u128> = (0..7).map(|a| policy.backoff.delay(a, 0.0).as_millis()).collect();
+        assert_eq!(ms, [1000, 1500, 2250, 3375, 5000, 5000, 5000]);
+        // Jitter only ever shortens a delay, by at most 20 %.
+        for a in 0..7 {
+            let full = policy.backoff.delay(a, 0.0);
+            let jittered = policy.backoff.delay(a, 0.999);
+            assert!(jittered <= full && jittered.as_secs_f64() >= full.as_secs_f64() * 0.8, "{a}");
+        }
+        assert_eq!(policy.deadline, Duration::from_secs(300));
+    }
+
+    /// The app's case: many pending jobs, each polling on its own backoff schedule, all
+    /// waiting their turn at one shared limiter (as `Client::acquire_poll_slot` does).
+    /// Simulated on a fake clock, event by event.
+    #[test]
+    fn fifty_pending_jobs_share_one_limit() {
+        let policy = PollPolicy::default();
+        let mut limiter = RateLimiter::default();
+        // (next time the job wants to ask, backoff attempt)
+        let mut jobs: Vec<(u64, u32)> = vec![(0, 0); 50];
+        let mut sent: Vec<u64> = Vec::new();
+        let end = 60_000;
+        loop {
+            // The job that wants to ask first (ties: the lowest index, a worst case for fairness).
+            let (i, &(due, attempt)) = jobs.iter().enumerate().min_by_key(|(_, j)| j.0).expect("jobs");
+            if due > end {
+                break;
+            }
+            // Wait for the booked slot, ask, still pending: sleep the backoff, ask again.
+            let at = due + limiter.reserve(due).as_millis() as u64;
+            sent.push(at);
+            jobs[i] = (at + policy.backoff.delay(attempt, 0.5).as_millis() as u64, attempt + 1);
+        }
+        // At most the burst of 4 plus 4 per second, in any one-second window…
+        sent.sort_unstable();
+        let most = sent.iter().map(|&t| sent.iter().filter(|&&u| u >= t && u < t + 1000).count()).max();
+        assert!(most.is_some_and(|m| m <= 8), "{most:?}");
+        // …and 4 per second over a minute: the limit, not a flood of 50 jobs × 1 per second.
+        // (Slots booked past the minute are not counted.)
+        let in_minute = sent.iter().filter(|&&t| t < end).count();
+        assert!(in_minute <= 4 + 4 * 60, "{in_minute}");
+        assert!(in_minute >= 4 * 60 - 4, "the budget is used, not wasted: {in_minute}");
+        // Every job got asked about, more than once.
+        let per_job_min = jobs.iter().map(|j| j.1).min().unwrap_or(0);
+        assert!(per_job_min >= 3, "no job starves: {per_job_min}");
+    }
+
+    #[test]
     fn rate_limiter_bounds_the_rate() {
         let mut rl = RateLimiter::new(4, 4.0);
         // A burst of 4, then one every 250 ms.
@@ -287,6 +362,22 @@ mod tests {
         let granted = (0..10_000u64).filter(|ms| rl.try_acquire(*ms).is_ok()).count();
         assert!(granted <= 44, "{granted}");
         assert!(granted >= 43, "{granted}");
+        // Reservations: a burst of 4 at once, then one slot every 250 ms, first come first
+        // served, each caller told its own wait.
+        let mut rl = RateLimiter::new(4, 4.0);
+        let waits: Vec<u128> = (0..8).map(|_| rl.reserve(1_000).as_millis()).collect();
+        assert_eq!(waits, [0, 0, 0, 0, 250, 500, 750, 1000]);
+        // The booked slots are honoured: a newcomer waits behind them.
+        assert_eq!(rl.reserve(1_500).as_millis(), 750);
+        assert_eq!(rl.try_acquire(1_500), Err(Duration::from_millis(1000)));
+        // Idle time pays the debt back, up to a full burst again (never more).
+        let mut rl = RateLimiter::new(4, 4.0);
+        for _ in 0..6 {
+            rl.reserve(0);
+        }
+        assert_eq!(rl.reserve(10_000), Duration::ZERO);
+        let burst = (0..10).take_while(|_| rl.reserve(10_000).is_zero()).count();
+        assert_eq!(burst, 3, "4 tokens after the idle time, one of them taken above");
         // A clock that goes backwards does not mint tokens.
         let mut rl = RateLimiter::new(1, 1.0);
         assert_eq!(rl.try_acquire(5_000), Ok(()));

@@ -7,6 +7,7 @@ mod settings;
 mod settings_view;
 mod state;
 mod storage;
+mod studio;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -61,6 +62,13 @@ pub fn App() -> impl IntoView {
         }
         app.loaded.set(true);
         app.refresh_balance();
+    });
+
+    // Image jobs resume polling as soon as the data is loaded, whichever page is shown.
+    Effect::new(move |_| {
+        if app.loaded.get() && app.endpoint().is_some() {
+            studio::Studio::get(app);
+        }
     });
 
     // Theme on the root element.
@@ -119,7 +127,7 @@ pub fn App() -> impl IntoView {
                 } else if app.endpoint().is_none() {
                     view! { <settings_view::FirstRun /> }.into_any()
                 } else if app.page.get() == Page::Studio {
-                    view! { <p class="placeholder" data-testid="studio">"The image studio is coming."</p> }.into_any()
+                    view! { <studio::StudioPage /> }.into_any()
                 } else {
                     view! { <chat::ChatPage /> }.into_any()
                 }

@@ -137,8 +137,20 @@ impl Client {
         on_status: impl FnMut(&JobStatusResponse),
     ) -> Result<GeneratedImage, Error> {
         let job = self.create_image(request, options).await?;
+        self.wait_for_image_within(&job, options, deadline, on_status).await
+    }
+
+    /// Like [`Client::wait_for_image`], but gives up `deadline` after polling began (to
+    /// resume a job that timed out, or after a page reload, with a fresh deadline).
+    pub async fn wait_for_image_within(
+        &self,
+        job: &JobTicket,
+        options: &CallOptions,
+        deadline: Duration,
+        on_status: impl FnMut(&JobStatusResponse),
+    ) -> Result<GeneratedImage, Error> {
         let policy = PollPolicy { deadline, ..self.inner.config.poll };
-        self.poll_image(&job, options, policy, on_status).await
+        self.poll_image(job, options, policy, on_status).await
     }
 
     async fn poll_image(
@@ -172,16 +184,16 @@ impl Client {
         self.wait_for_image(&job, options, on_status).await
     }
 
-    /// Waits until the shared poll budget allows one more status request.
+    /// Waits until the shared poll budget allows one more status request. Slots are booked
+    /// first come, first served, so however many jobs poll, none of them starves.
     async fn acquire_poll_slot(&self, abort: &Abort) -> Result<(), Error> {
-        loop {
-            let wait = match self.inner.limiter.borrow_mut().try_acquire(now_ms()) {
-                Ok(()) => return Ok(()),
-                Err(wait) => wait,
-            };
-            if let Either::Right(()) = race(sleep(wait), abort.aborted()).await {
-                return Err(Error::new(ErrorKind::Aborted, "the request was aborted"));
-            }
+        let wait = self.inner.limiter.borrow_mut().reserve(now_ms());
+        if wait.is_zero() {
+            return Ok(());
+        }
+        match race(sleep(wait), abort.aborted()).await {
+            Either::Left(()) => Ok(()),
+            Either::Right(()) => Err(Error::new(ErrorKind::Aborted, "the request was aborted")),
         }
     }
 

@@ -1,0 +1,504 @@
+// The image studio and gallery end to end: real Chromium, real IndexedDB, real HTTP and real
+// PNGs from the sandbox.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { startSandbox, launchBrowser, newKey, openApp, sandboxCall, root } from "./support.mjs";
+
+let sandbox, browser;
+before(async () => {
+  // Jobs take 2.5 s: long enough to see them pending (and to reload meanwhile).
+  sandbox = await startSandbox(["--job-latency-ms", "2500"]);
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await sandbox?.stop();
+});
+
+/** Opens the app on the studio page. */
+async function openStudio(opts = {}) {
+  const app = await openApp(browser, sandbox.url, opts);
+  await app.page.getByTestId("tab-studio").click();
+  await app.page.getByTestId("studio-prompt").waitFor();
+  return app;
+}
+
+/** Fills the form's text fields (by wire name) and the prompt. */
+async function fill(page, fields) {
+  for (const [name, value] of Object.entries(fields)) {
+    await page.getByTestId(`studio-${name}`).fill(String(value));
+  }
+}
+
+const cards = (page) => page.getByTestId("job-card");
+
+/** Waits until `n` cards have the given status. */
+async function cardsWithStatus(page, status, n, timeout = 20_000) {
+  await page.waitForFunction(
+    ([status, n]) => document.querySelectorAll(`[data-testid="job-card"][data-status="${status}"]`).length === n,
+    [status, n],
+    { timeout },
+  );
+}
+
+/** Width and height from a PNG's IHDR chunk. */
+function pngSize(bytes) {
+  assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], "PNG signature");
+  assert.equal(bytes.subarray(12, 16).toString("latin1"), "IHDR");
+  return [bytes.readUInt32BE(16), bytes.readUInt32BE(20)];
+}
+
+/** The image URL the lightbox shows for the card at `index`. */
+async function imageUrlOf(page, index) {
+  await cards(page).nth(index).getByTestId("job-details").click();
+  const url = await page.locator('[data-testid="lightbox-params"] dd[data-param="Image URL"]').innerText();
+  await page.keyboard.press("Escape");
+  await page.getByTestId("lightbox").waitFor({ state: "detached" });
+  return url;
+}
+
+test("every documented parameter is there, with defaults, hints and presets", async () => {
+  const { page, context, errors } = await openStudio();
+  const models = await page.getByTestId("studio-model").locator("option").allInnerTexts();
+  assert.equal(models.length, 15);
+  assert.ok(models.every((m) => / — \S/.test(m)), "each model has a short description");
+  assert.ok(models.some((m) => m.startsWith("beautifulrealistic")));
+  const schedulers = await page.getByTestId("studio-scheduler").locator("option").allInnerTexts();
+  assert.equal(schedulers.length, 18);
+  assert.equal(await page.getByTestId("studio-scheduler").inputValue(), "DPM++ SDE");
+  assert.equal(await page.getByTestId("studio-steps").inputValue(), "4");
+  assert.equal(await page.getByTestId("studio-cfgScale").inputValue(), "2");
+  assert.equal(await page.getByTestId("studio-width").inputValue(), "1024");
+  assert.equal(await page.getByTestId("studio-height").inputValue(), "1024");
+  assert.match(await page.getByTestId("studio-form").innerText(), /below 4 more creative, above 4 closer to the prompt/);
+  await page.getByTestId("preset-16:9").click();
+  assert.deepEqual([await page.getByTestId("studio-width").inputValue(), await page.getByTestId("studio-height").inputValue()], ["1344", "768"]);
+  assert.equal(await page.getByTestId("preset-16:9").getAttribute("aria-pressed"), "true");
+  await page.getByTestId("studio-swap").click();
+  assert.deepEqual([await page.getByTestId("studio-width").inputValue(), await page.getByTestId("studio-height").inputValue()], ["768", "1344"]);
+  assert.equal(await page.getByTestId("preset-9:16").getAttribute("aria-pressed"), "true");
+  await page.getByTestId("studio-model").selectOption("juggernaut");
+  assert.match(await page.getByTestId("model-description").innerText(), /\w/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("invalid values are blocked as the user types, naming the field and the range", async () => {
+  const { page, context } = await openStudio();
+  const generate = page.getByTestId("generate");
+  const before = (await sandboxCall(sandbox.url, "GET", "/sandbox/stats")).endpoints?.texttoimage?.requests ?? 0;
+  await fill(page, { prompt: "A lighthouse at dusk" });
+  assert.equal(await generate.innerText(), "Generate 1 image · $0.0015");
+  assert.equal(await generate.isEnabled(), true);
+  const cases = [
+    ["steps", "abc", "steps: must be a whole number between 1 and 8"],
+    ["steps", "9", "steps: must be between 1 and 8 (got 9)"],
+    ["steps", "0", "steps: must be between 1 and 8 (got 0)"],
+    ["cfgScale", "7.5", "cfgScale: must be between 1 and 7 (got 7.5)"],
+    ["cfgScale", "lots", "cfgScale: must be a number between 1 and 7"],
+    ["width", "255", "width: must be between 256 and 1344 (got 255)"],
+    ["height", "1345", "height: must be between 256 and 1344 (got 1345)"],
+    ["count", "51", "count: must be between 1 and 50 (got 51)"],
+  ];
+  const good = { steps: "4", cfgScale: "2", width: "1024", height: "1024", count: "1" };
+  for (const [field, value, message] of cases) {
+    await fill(page, { [field]: value });
+    assert.equal(await page.getByTestId(`error-${field}`).innerText(), message, `${field}=${value}`);
+    assert.equal(await generate.isDisabled(), true, `${field}=${value} disables Generate`);
+    assert.equal(await generate.innerText(), "Generate");
+    // Ctrl+Enter does nothing either.
+    await page.getByTestId(`studio-${field}`).press("Control+Enter");
+    await fill(page, { [field]: good[field] });
+    assert.equal(await page.getByTestId(`error-${field}`).innerText(), "");
+  }
+  await fill(page, { prompt: "   " });
+  assert.equal(await page.getByTestId("error-prompt").innerText(), "prompt: must not be empty");
+  assert.equal(await generate.isDisabled(), true);
+  await fill(page, { prompt: "A lighthouse", count: "3" });
+  assert.equal(await generate.innerText(), "Generate 3 images · $0.0045");
+  assert.equal(await cards(page).count(), 0, "nothing was started while invalid");
+  const afterStats = (await sandboxCall(sandbox.url, "GET", "/sandbox/stats")).endpoints?.texttoimage?.requests ?? 0;
+  assert.equal(afterStats, before, "no request reached the service");
+  await context.close();
+});
+
+test("three jobs at once: cards at once, then PNGs of the requested size, kept locally", async () => {
+  const key = await newKey(sandbox.url, { balance: 1 });
+  const { page, context, errors } = await openStudio({ key });
+  await fill(page, { prompt: "A red fox in the snow", width: "512", height: "768", count: "3" });
+  await page.getByTestId("studio-prompt").press("Control+Enter");
+  // The cards appear at once, pending, with parameters and elapsed time.
+  await cards(page).nth(2).waitFor();
+  assert.equal(await cards(page).count(), 3);
+  for (const status of await cards(page).evaluateAll((els) => els.map((e) => e.dataset.status))) {
+    assert.ok(["queued", "running"].includes(status), status);
+  }
+  assert.match(await cards(page).first().getByTestId("job-params").innerText(), /dreamshaper · 512×768 · 4 steps · cfg 2 · DPM\+\+ SDE/);
+  assert.match(await cards(page).first().getByTestId("job-elapsed").innerText(), /^\d+\.\d s$/);
+  await page.locator('[data-testid="job-card"][data-status="running"]').first().waitFor();
+  await cardsWithStatus(page, "done", 3);
+  // Every card shows its image from the local copy, at the requested size.
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('[data-testid="job-image"]')].filter((i) => i.dataset.source === "local" && i.complete && i.naturalWidth > 0).length === 3,
+  );
+  const sizes = await page.getByTestId("job-image").evaluateAll((imgs) => imgs.map((i) => [i.naturalWidth, i.naturalHeight, i.referrerPolicy, i.loading]));
+  assert.deepEqual(sizes, Array(3).fill([512, 768, "no-referrer", "lazy"]));
+  // The service's PNG itself has those dimensions.
+  const url = await imageUrlOf(page, 0);
+  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/sandbox\/images\/\w+\.png$/);
+  const png = Buffer.from(await (await fetch(url)).arrayBuffer());
+  assert.deepEqual(pngSize(png), [512, 768]);
+  // Totals, and the sandbox charged exactly that.
+  assert.equal(await page.getByTestId("gallery-totals").innerText(), "3 images · $0.0045 spent");
+  const balance = await sandboxCall(sandbox.url, "GET", "/sandbox/balance", { key });
+  assert.equal(balance.spent_nano_usd, 3 * 1_500_000);
+  assert.match(await cards(page).first().getByTestId("job-elapsed").innerText(), /^\d+\.\d s$/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("a job the sandbox fails shows the server's message; retry makes a new job", async () => {
+  const key = await newKey(sandbox.url, { fault: "job=fail:content policy violation (sandbox)" });
+  const { page, context } = await openStudio({ key });
+  await fill(page, { prompt: "Something the sandbox refuses", width: "256", height: "256" });
+  await page.getByTestId("generate").click();
+  await cardsWithStatus(page, "failed", 1);
+  const card = cards(page).first();
+  assert.equal(await card.getByTestId("job-message").innerText(), "content policy violation (sandbox)");
+  assert.equal(await card.getByTestId("job-status").innerText(), "failed");
+  // The sandbox charges at creation, failed or not.
+  assert.equal(await page.getByTestId("gallery-totals").innerText(), "0 images · $0.0015 spent · 1 failed");
+  await sandboxCall(sandbox.url, "POST", "/sandbox/faults", { body: { key, fault: "" } });
+  await card.getByTestId("job-retry").click();
+  await cardsWithStatus(page, "done", 1);
+  assert.equal(await cards(page).count(), 1, "retried in place");
+  assert.equal(await card.getByTestId("job-message").count(), 0);
+  await card.getByTestId("job-image").waitFor();
+  assert.equal(await page.getByTestId("gallery-totals").innerText(), "1 image · $0.0030 spent");
+  await context.close();
+});
+
+test("reload while jobs are pending: they resume polling (not re-created) and finish", async () => {
+  const key = await newKey(sandbox.url);
+  const { page, context } = await openStudio({ key });
+  await fill(page, { prompt: "A castle in the clouds", width: "320", height: "256", count: "2" });
+  await page.getByTestId("generate").click();
+  // Wait until both were accepted (their status is no longer "sending").
+  await page.waitForFunction(() => {
+    const s = [...document.querySelectorAll('[data-testid="job-status"]')].map((e) => e.textContent);
+    return s.length === 2 && s.every((t) => t !== "sending");
+  });
+  await page.reload();
+  await cards(page).nth(1).waitFor();
+  const statuses = await cards(page).evaluateAll((els) => els.map((e) => e.dataset.status));
+  assert.ok(statuses.every((s) => s === "queued" || s === "running"), `still pending after the reload: ${statuses}`);
+  await cardsWithStatus(page, "done", 2);
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="job-image"]')].every((i) => i.complete && i.naturalWidth === 320));
+  const balance = await sandboxCall(sandbox.url, "GET", "/sandbox/balance", { key });
+  assert.equal(balance.spent_nano_usd, 2 * 1_500_000, "not created again after the reload");
+  // Finished ones come back as they were, from the local copies.
+  await page.reload();
+  await cardsWithStatus(page, "done", 2);
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="job-image"]')].filter((i) => i.dataset.source === "local" && i.naturalWidth === 320).length === 2);
+  await context.close();
+});
+
+test("pending jobs resume after a reload even while the chat page is shown", async () => {
+  const key = await newKey(sandbox.url);
+  const { page, context } = await openStudio({ key });
+  await fill(page, { prompt: "A quiet harbour", width: "256", height: "256" });
+  await page.getByTestId("generate").click();
+  await page.waitForFunction(() => {
+    const s = [...document.querySelectorAll('[data-testid="job-status"]')].map((e) => e.textContent);
+    return s.length === 1 && s[0] !== "sending";
+  });
+  // Reload onto the chat page: the job must be polled to its end from there.
+  await page.getByTestId("tab-chat").click();
+  await page.reload();
+  await page.getByTestId("composer").waitFor();
+  const keyId = (await sandboxCall(sandbox.url, "GET", "/sandbox/balance", { key })).key_id;
+  const polled = async () =>
+    (await sandboxCall(sandbox.url, "GET", "/sandbox/stats")).by_key?.[keyId]?.["texttoimage/jobs"] ?? 0;
+  const before = await polled();
+  const deadline = Date.now() + 15_000;
+  while ((await polled()) <= before && Date.now() < deadline) await page.waitForTimeout(250);
+  assert.ok((await polled()) > before, "status polled again after the reload, from the chat page");
+  await page.getByTestId("tab-studio").click();
+  await cardsWithStatus(page, "done", 1);
+  await context.close();
+});
+
+test("local copies outlive the remote URL; images that cannot be copied are kept as links", async () => {
+  const { page, context } = await openStudio();
+  const isImage = (url) => url.pathname.startsWith("/sandbox/images/");
+  // The app's fetch of the image fails (as a CORS refusal would); the <img> still loads.
+  await page.route(isImage, (route) => (route.request().resourceType() === "fetch" ? route.abort() : route.continue()));
+  await fill(page, { prompt: "Only a link", width: "256", height: "320" });
+  await page.getByTestId("generate").click();
+  await cardsWithStatus(page, "done", 1);
+  const linkOnly = cards(page).first();
+  await linkOnly.getByTestId("job-link-only").waitFor();
+  assert.equal(await linkOnly.getByTestId("job-image").getAttribute("data-source"), "remote");
+  await page.unroute(isImage);
+  await fill(page, { prompt: "Kept here" });
+  await page.getByTestId("generate").click();
+  await cardsWithStatus(page, "done", 2);
+  const kept = cards(page).filter({ hasText: "Kept here" });
+  await kept.locator('[data-testid="job-image"][data-source="local"]').waitFor();
+  assert.equal(await kept.getByTestId("job-link-only").count(), 0);
+  // The service's URLs expire: after a reload the kept copy still shows, the link does not.
+  await page.route(isImage, (route) => route.fulfill({ status: 404, body: "expired" }));
+  await page.reload();
+  await cardsWithStatus(page, "done", 2);
+  await page.waitForFunction(() => {
+    const img = [...document.querySelectorAll('[data-testid="job-card"]')].find((c) => c.textContent.includes("Kept here"))?.querySelector("img");
+    return img?.complete && img.naturalWidth === 256 && img.dataset.source === "local";
+  });
+  assert.equal(await cards(page).filter({ hasText: "Only a link" }).getByTestId("job-link-only").count(), 1);
+  await context.close();
+});
+
+test("image URLs from the service are untrusted: only http(s) and data:image are shown", async () => {
+  const { page, context, errors } = await openStudio();
+  const isStatus = (url) => url.pathname.startsWith("/api/texttoimage/jobs");
+  const answer = (image_url) => (route) =>
+    route.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify({ status: "success", image_url, message: "success" }) });
+  await page.route(isStatus, answer("javascript:window.__pwned=1"));
+  await fill(page, { prompt: "Hostile answer", width: "256", height: "256" });
+  await page.getByTestId("generate").click();
+  await cardsWithStatus(page, "failed", 1);
+  assert.match(await cards(page).first().getByTestId("job-message").innerText(), /not http\(s\) or data:image/);
+  assert.equal(await page.locator('[data-testid="job-card"] img, [data-testid="job-card"] a[href^="javascript"]').count(), 0);
+  await page.unroute(isStatus);
+  const dot = readFileSync(new URL("./fixtures/dot.png", import.meta.url)).toString("base64");
+  await page.route(isStatus, answer(`data:image/png;base64,${dot}`));
+  await fill(page, { prompt: "Inline image" });
+  await page.getByTestId("generate").click();
+  await cardsWithStatus(page, "done", 1);
+  const img = cards(page).filter({ hasText: "Inline image" }).getByTestId("job-image");
+  assert.match(await img.getAttribute("src"), /^data:image\/png;base64,/);
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("lightbox with keyboard, download, copy prompt, reuse parameters, filter, search and delete", async () => {
+  const { page, context } = await openStudio();
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: sandbox.url });
+  await fill(page, { prompt: "A quiet red barn at dawn", width: "384", height: "256", steps: "6", cfgScale: "3.5", negativePrompt: "people" });
+  await page.getByTestId("studio-scheduler").selectOption("Euler a");
+  await page.getByTestId("studio-model").selectOption("amigo");
+  await page.getByTestId("generate").click();
+  await fill(page, { prompt: "Blue whale, deep sea", width: "256", height: "256", steps: "4", cfgScale: "2", negativePrompt: "" });
+  await page.getByTestId("generate").click();
+  await cardsWithStatus(page, "done", 2);
+  // Newest first.
+  assert.match(await cards(page).first().innerText(), /Blue whale/);
+
+  // Lightbox: full parameters, arrows move, Escape closes.
+  await cards(page).nth(1).getByTestId("job-open").click();
+  const box = page.getByTestId("lightbox");
+  await box.waitFor();
+  const params = box.getByTestId("lightbox-params");
+  assert.equal(await params.locator('dd[data-param="Prompt"]').innerText(), "A quiet red barn at dawn");
+  assert.equal(await params.locator('dd[data-param="Negative prompt"]').innerText(), "people");
+  assert.equal(await params.locator('dd[data-param="Model"]').innerText(), "amigo");
+  assert.equal(await params.locator('dd[data-param="Scheduler"]').innerText(), "Euler a");
+  assert.equal(await params.locator('dd[data-param="Steps"]').innerText(), "6");
+  assert.equal(await params.locator('dd[data-param="CFG scale"]').innerText(), "3.5");
+  assert.equal(await params.locator('dd[data-param="Size"]').innerText(), "384 × 256");
+  assert.equal(await box.getByTestId("lightbox-position").innerText(), "2 of 2");
+  await box.getByTestId("lightbox-image").waitFor();
+  assert.equal(await box.getByTestId("lightbox-image").getAttribute("referrerpolicy"), "no-referrer");
+  await page.keyboard.press("ArrowLeft");
+  assert.equal(await box.getByTestId("lightbox-position").innerText(), "1 of 2");
+  assert.match(await params.locator('dd[data-param="Prompt"]').innerText(), /Blue whale/);
+  await page.keyboard.press("ArrowRight");
+  assert.equal(await box.getByTestId("lightbox-position").innerText(), "2 of 2");
+
+  // Download: a file name from the prompt, the PNG itself.
+  const [download] = await Promise.all([page.waitForEvent("download"), box.getByTestId("lightbox-download").click()]);
+  assert.match(download.suggestedFilename(), /^a-quiet-red-barn-at-dawn-\d+\.png$/);
+  assert.deepEqual(pngSize(readFileSync(await download.path())), [384, 256]);
+
+  // Copy prompt.
+  await box.getByTestId("lightbox-copy").click();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), "A quiet red barn at dawn");
+
+  // Reuse: every parameter goes back in the form.
+  await box.getByTestId("lightbox-reuse").click();
+  await box.waitFor({ state: "detached" });
+  assert.equal(await page.getByTestId("studio-prompt").inputValue(), "A quiet red barn at dawn");
+  assert.equal(await page.getByTestId("studio-negativePrompt").inputValue(), "people");
+  assert.equal(await page.getByTestId("studio-model").inputValue(), "amigo");
+  assert.equal(await page.getByTestId("studio-scheduler").inputValue(), "Euler a");
+  assert.equal(await page.getByTestId("studio-steps").inputValue(), "6");
+  assert.equal(await page.getByTestId("studio-cfgScale").inputValue(), "3.5");
+  assert.equal(await page.getByTestId("studio-width").inputValue(), "384");
+  assert.equal(await page.getByTestId("studio-height").inputValue(), "256");
+
+  // Escape closes.
+  await cards(page).first().getByTestId("job-open").click();
+  await box.waitFor();
+  await page.keyboard.press("Escape");
+  await box.waitFor({ state: "detached" });
+
+  // Search and filter.
+  await page.getByTestId("gallery-search").fill("WHALE");
+  assert.equal(await cards(page).count(), 1);
+  await page.getByTestId("gallery-search").fill("");
+  await page.getByTestId("gallery-filter").selectOption("failed");
+  assert.equal(await cards(page).count(), 0);
+  await page.getByTestId("gallery-filter").selectOption("done");
+  assert.equal(await cards(page).count(), 2);
+  await page.getByTestId("gallery-filter").selectOption("all");
+
+  // Delete one from the lightbox, then one by selection (confirmed).
+  await cards(page).first().getByTestId("job-open").click();
+  await box.getByTestId("lightbox-delete").click();
+  await box.waitFor({ state: "detached" });
+  assert.equal(await cards(page).count(), 1);
+  await cards(page).first().getByTestId("job-select").check();
+  assert.equal(await page.getByTestId("delete-selected").innerText(), "Delete selected (1)");
+  page.once("dialog", (d) => d.accept());
+  await page.getByTestId("delete-selected").click();
+  await page.getByTestId("empty-gallery").waitFor();
+  // Gone for good: not back after a reload.
+  await page.reload();
+  await page.getByTestId("empty-gallery").waitFor();
+  assert.equal(await cards(page).count(), 0);
+  await context.close();
+});
+
+test("delete all failed jobs at once", async () => {
+  const key = await newKey(sandbox.url, { fault: "job=fail:nope" });
+  const { page, context } = await openStudio({ key });
+  await fill(page, { prompt: "Doomed", width: "256", height: "256", count: "2" });
+  await page.getByTestId("generate").click();
+  await cardsWithStatus(page, "failed", 2);
+  await sandboxCall(sandbox.url, "POST", "/sandbox/faults", { body: { key, fault: "" } });
+  await fill(page, { prompt: "Fine", count: "1" });
+  await page.getByTestId("generate").click();
+  await cardsWithStatus(page, "done", 1);
+  page.once("dialog", (d) => d.accept());
+  await page.getByTestId("delete-failed").click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="job-card"]').length === 1);
+  assert.equal(await cards(page).first().getAttribute("data-status"), "done");
+  await context.close();
+});
+
+test("a job that never finishes times out at its wait and can be resumed", async () => {
+  const key = await newKey(sandbox.url, { fault: "job=never" });
+  const { page, context } = await openStudio({ key });
+  await fill(page, { prompt: "Forever processing", width: "256", height: "256", wait: "10" });
+  await page.getByTestId("generate").click();
+  await cardsWithStatus(page, "timed_out", 1, 20_000);
+  const card = cards(page).first();
+  assert.match(await card.getByTestId("job-message").innerText(), /did not finish within 10 s.*resume/);
+  assert.equal(await card.getByTestId("job-retry").count(), 0);
+  await card.getByTestId("job-resume").click();
+  await cardsWithStatus(page, "running", 1);
+  assert.equal(await card.getByTestId("job-message").count(), 0);
+  const balance = await sandboxCall(sandbox.url, "GET", "/sandbox/balance", { key });
+  assert.equal(balance.spent_nano_usd, 1_500_000, "resuming creates nothing new");
+  await card.getByTestId("job-delete").click();
+  await context.close();
+});
+
+test("50 pending jobs keep status requests under 4 per second (counted at the sandbox)", async () => {
+  const key = await newKey(sandbox.url, { fault: "job=never", balance: 1 });
+  const { page, context } = await openStudio({ key });
+  await fill(page, { prompt: "Patience", width: "256", height: "256", count: "50", wait: "3600" });
+  assert.equal(await page.getByTestId("generate").innerText(), "Generate 50 images · $0.0750");
+  await sandboxCall(sandbox.url, "POST", "/sandbox/reset-stats");
+  await page.getByTestId("generate").click();
+  await cards(page).nth(49).waitFor();
+  // Every job accepted, then polling only.
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="job-status"]')].every((e) => e.textContent !== "sending"), null, { timeout: 20_000 });
+  const start = Date.now();
+  await page.waitForTimeout(15_000);
+  const stats = await sandboxCall(sandbox.url, "GET", "/sandbox/stats");
+  const polls = stats.endpoints["texttoimage/jobs"].recent_ms.filter((t) => t >= start - 1000).sort((a, b) => a - b);
+  const created = stats.endpoints.texttoimage.requests;
+  assert.equal(created, 50);
+  // The client's shared token bucket: a burst of at most 4, then one slot every 250 ms.
+  // In any one-second window that is at most 4 + 4 = 8 (a full bucket, then its refill),
+  // and once the first burst is spent, 4. Slots are fixed 250 ms apart, but a browser timer
+  // that fires late (a busy machine) or network jitter moves a request towards the next
+  // slot, so a window can catch one extra (two when a timer is over 250 ms late): +1 on
+  // the burst bound, +2 on the steady one. Over the run: 4 per second plus the one burst.
+  const mostIn = (list) => Math.max(...list.map((t) => list.filter((u) => u >= t && u < t + 1000).length));
+  const most = mostIn(polls);
+  const steady = mostIn(polls.filter((t) => t >= polls[0] + 2000));
+  const seconds = (polls[polls.length - 1] - polls[0]) / 1000;
+  const rate = (polls.length - 4) / seconds;
+  if (process.env.DEBUG_RATE) console.log(`# ${JSON.stringify(polls.map((t) => t - polls[0]))}`);
+  console.log(`# ${polls.length} status requests in ${seconds.toFixed(1)} s (${rate.toFixed(2)}/s), at most ${most} in one second, ${steady} after the first burst`);
+  assert.ok(polls.length >= 40, `polling went on: ${polls.length}`);
+  assert.ok(most <= 8 + 1, `at most 8 (+1 jitter) in any second: ${most}`);
+  assert.ok(steady <= 4 + 2, `at most 4 (+2 jitter) in any second after the burst: ${steady}`);
+  assert.ok(rate <= 4.2, `4 per second on average: ${rate}`);
+  // First come, first served: in 15 s at 4/s nearly every one of the 50 jobs was asked about
+  // (the sandbox says "processing" from the second poll, or from the first after 0.8 s).
+  const running = await page.locator('[data-testid="job-card"][data-status="running"]').count();
+  console.log(`# ${running} of 50 jobs seen running`);
+  assert.ok(running >= 40, `no job starves: ${running} of 50 seen running`);
+  // Deleting them all stops their polling.
+  await page.getByTestId("select-shown").check();
+  page.once("dialog", (d) => d.accept());
+  await page.getByTestId("delete-selected").click();
+  await page.getByTestId("empty-gallery").waitFor();
+  await page.waitForTimeout(600);
+  const settled = (await sandboxCall(sandbox.url, "GET", "/sandbox/stats")).endpoints["texttoimage/jobs"].requests;
+  await page.waitForTimeout(1500);
+  const later = (await sandboxCall(sandbox.url, "GET", "/sandbox/stats")).endpoints["texttoimage/jobs"].requests;
+  assert.equal(later, settled, "no polling after delete");
+  await context.close();
+});
+
+// Screenshots for the README: MINITOOLAI_SCREENSHOTS=1 node --test e2e/studio.test.mjs
+test("screenshots of the studio and the gallery", { skip: !process.env.MINITOOLAI_SCREENSHOTS }, async () => {
+  const { page, context } = await openStudio({ viewport: { width: 1280, height: 800 }, colorScheme: "light" });
+  const prompts = [
+    ["A lighthouse on a cliff at dusk, oil painting", "4:3"],
+    ["A red fox in fresh snow, morning light", "1:1"],
+    ["Neon city street in the rain", "16:9"],
+    ["Portrait of an old sailor, charcoal", "3:4"],
+    ["Desert dunes under the milky way", "3:2"],
+    ["A bowl of ramen, studio photo", "1:1"],
+  ];
+  for (const [prompt, preset] of prompts) {
+    await fill(page, { prompt });
+    await page.getByTestId(`preset-${preset}`).click();
+    await page.getByTestId("generate").click();
+  }
+  await cardsWithStatus(page, "done", prompts.length, 60_000);
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="job-image"]')].every((i) => i.complete && i.naturalWidth > 0));
+  const dir = join(root, "docs");
+  mkdirSync(dir, { recursive: true });
+  // The studio: the form filled in, new jobs pending beside finished ones.
+  await page.getByTestId("preset-3:2").click();
+  for (const prompt of ["Autumn forest path, soft fog", "A quiet harbour at night", "Mountain lake, watercolour"]) {
+    await fill(page, { prompt });
+    await page.getByTestId("generate").click();
+  }
+  await fill(page, { count: "3" });
+  await page.evaluate(() => document.activeElement?.blur());
+  await page.locator('[data-testid="job-card"][data-status="running"]').first().waitFor();
+  await page.getByTestId("studio-form").evaluate((f) => f.scrollTo(0, 0));
+  await page.screenshot({ path: join(dir, "studio.png") });
+  await cardsWithStatus(page, "done", prompts.length + 3, 60_000);
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="job-image"]')].every((i) => i.complete && i.naturalWidth > 0));
+  // The gallery: finished images, one selected, a search under way.
+  await cards(page).nth(4).getByTestId("job-select").check();
+  await page.mouse.move(0, 0);
+  await page.screenshot({ path: join(dir, "gallery.png") });
+  // The lightbox: a finished image with its parameters.
+  await cards(page).nth(3).getByTestId("job-open").click();
+  await page.getByTestId("lightbox-image").waitFor();
+  await page.waitForFunction(() => document.querySelector('[data-testid="lightbox-image"]').complete);
+  await page.screenshot({ path: join(dir, "lightbox.png") });
+  await context.close();
+});

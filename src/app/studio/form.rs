@@ -1,0 +1,151 @@
+//! The studio form: every documented parameter, checked as the user types; the Generate
+//! button says what it will cost; Ctrl/Cmd+Enter generates.
+
+use leptos::prelude::*;
+
+use super::{runner, Studio};
+use crate::app::state::AppState;
+use crate::catalog::{DEFAULT_SCHEDULER, SCHEDULERS};
+use crate::gallery::form::model_options;
+use crate::gallery::{ImageForm, ASPECT_PRESETS};
+
+/// A text field of the form: label, input, hint, and its error (from the live check).
+#[component]
+fn Field(
+    /// The field's wire name, also its test id suffix (`steps` → `studio-steps`, `error-steps`).
+    field: &'static str,
+    /// The label.
+    label: &'static str,
+    /// Allowed range and default, in words.
+    hint: String,
+    /// Reads the field.
+    get: fn(&ImageForm) -> &String,
+    /// Writes the field.
+    set: fn(&mut ImageForm, String),
+    /// `inputmode` (numeric/decimal).
+    #[prop(default = "numeric")]
+    mode: &'static str,
+) -> impl IntoView {
+    let st = expect_context::<Studio>();
+    let error = move || st.form.with(|f| f.check().err().and_then(|e| ImageForm::error_for(&e, field)));
+    let hint_id = format!("hint-{field}");
+    view! {
+        <label class="field" class:invalid=move || error().is_some()>
+            <span class="field-label">{label}</span>
+            // Text, not type=number: "abc" must reach the check (and be named) rather than be
+            // silently emptied by the browser.
+            <input type="text" inputmode=mode autocomplete="off" data-testid=format!("studio-{field}")
+                aria-describedby=hint_id.clone() aria-invalid=move || error().is_some().to_string()
+                prop:value=move || st.form.with(|f| get(f).clone())
+                on:input=move |ev| { let v = event_target_value(&ev); st.form.update(|f| set(f, v)); } />
+            <span class="hint" id=hint_id>{hint}</span>
+            <span class="field-error" role="alert" data-testid=format!("error-{field}")>{error}</span>
+        </label>
+    }
+}
+
+/// The form.
+#[component]
+pub fn StudioForm() -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let st = expect_context::<Studio>();
+    let check = Memo::new(move |_| st.form.with(ImageForm::check));
+    let error_for = move |field: &'static str| {
+        move || check.with(|c| c.as_ref().err().and_then(|e| ImageForm::error_for(e, field)))
+    };
+    let prompt_error = move || error_for("prompt")().filter(|_| st.touched.get());
+    let label = move || match check.get() {
+        Ok(batch) => batch.label(),
+        Err(_) => "Generate".to_owned(),
+    };
+    let invalid = move || check.with(Result::is_err);
+    let go = move || {
+        runner::generate(app, st);
+    };
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) && !ev.is_composing() {
+            ev.prevent_default();
+            go();
+        }
+    };
+    let model = move || st.form.with(|f| f.model.clone());
+    let scheduler = move || st.form.with(|f| f.scheduler.clone());
+    let active_preset = move || st.form.with(|f| f.preset().map(|p| p.label));
+
+    view! {
+        <form class="studio-form" data-testid="studio-form" aria-label="New images"
+            on:submit=move |ev| { ev.prevent_default(); go(); } on:keydown=on_keydown>
+            <h2>"New images"</h2>
+            <label class="field">
+                <span class="field-label">"Model"</span>
+                <select data-testid="studio-model"
+                    on:change=move |ev| { let v = event_target_value(&ev); st.form.update(|f| f.model = v); }>
+                    {model_options().map(|(id, label)| view! { <option value=id selected=move || model() == id>{label}</option> }).collect_view()}
+                </select>
+                <span class="hint" data-testid="model-description">{move || st.form.with(|f| f.model_description())}</span>
+                <span class="field-error" role="alert" data-testid="error-model">{error_for("model")}</span>
+            </label>
+            <label class="field">
+                <span class="field-label">"Prompt"</span>
+                <textarea rows="3" data-testid="studio-prompt" placeholder="A lighthouse on a cliff at dusk, oil painting"
+                    prop:value=move || st.form.with(|f| f.prompt.clone())
+                    on:input=move |ev| { let v = event_target_value(&ev); st.touched.set(true); st.form.update(|f| f.prompt = v); }></textarea>
+                <span class="field-error" role="alert" data-testid="error-prompt">{prompt_error}</span>
+            </label>
+            <label class="field">
+                <span class="field-label">"Negative prompt"</span>
+                <textarea rows="1" data-testid="studio-negativePrompt" placeholder="What to keep out (optional)"
+                    prop:value=move || st.form.with(|f| f.negative_prompt.clone())
+                    on:input=move |ev| { let v = event_target_value(&ev); st.form.update(|f| f.negative_prompt = v); }></textarea>
+            </label>
+            <label class="field">
+                <span class="field-label">"Scheduler"</span>
+                <select data-testid="studio-scheduler"
+                    on:change=move |ev| { let v = event_target_value(&ev); st.form.update(|f| f.scheduler = v); }>
+                    {SCHEDULERS.iter().map(|s| {
+                        let s = *s;
+                        let text = if s == DEFAULT_SCHEDULER { format!("{s} (default)") } else { s.to_owned() };
+                        view! { <option value=s selected=move || scheduler() == s>{text}</option> }
+                    }).collect_view()}
+                </select>
+                <span class="field-error" role="alert" data-testid="error-scheduler">{error_for("scheduler")}</span>
+            </label>
+            <div class="field-row">
+                <Field field="steps" label="Steps" hint="1–8, default 4".into()
+                    get=|f| &f.steps set=|f, v| f.steps = v />
+                <Field field="cfgScale" label="CFG scale" mode="decimal"
+                    hint="1–7, default 2: below 4 more creative, above 4 closer to the prompt".into()
+                    get=|f| &f.cfg_scale set=|f, v| f.cfg_scale = v />
+            </div>
+            <fieldset class="size">
+                <legend>"Size (256–1344 px, default 1024)"</legend>
+                <div class="presets" role="group" aria-label="Aspect ratio">
+                    {ASPECT_PRESETS.iter().map(|p| {
+                        let label = p.label;
+                        view! {
+                            <button type="button" class="preset" data-testid=format!("preset-{label}")
+                                title=format!("{} × {}", p.width, p.height)
+                                class:active=move || active_preset() == Some(label)
+                                aria-pressed=move || (active_preset() == Some(label)).to_string()
+                                on:click=move |_| st.form.update(|f| f.apply(p))>{label}</button>
+                        }
+                    }).collect_view()}
+                </div>
+                <div class="field-row size-row">
+                    <Field field="width" label="Width" hint="px".into() get=|f| &f.width set=|f, v| f.width = v />
+                    <button type="button" class="swap" data-testid="studio-swap" title="Swap width and height"
+                        aria-label="Swap width and height" on:click=move |_| st.form.update(ImageForm::swap)>"⇄"</button>
+                    <Field field="height" label="Height" hint="px".into() get=|f| &f.height set=|f, v| f.height = v />
+                </div>
+            </fieldset>
+            <div class="field-row">
+                <Field field="count" label="Images" hint="1–50, one job each".into()
+                    get=|f| &f.count set=|f, v| f.count = v />
+                <Field field="wait" label="Wait per job (s)" hint="10–3600, default 300".into()
+                    get=|f| &f.wait_s set=|f, v| f.wait_s = v />
+            </div>
+            <button type="submit" class="primary generate" data-testid="generate" disabled=invalid>{label}</button>
+            <p class="hint">"Ctrl+Enter (⌘+Enter) generates. USD 0.0015 per image, charged when the service accepts the job."</p>
+        </form>
+    }
+}

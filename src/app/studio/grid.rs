@@ -1,0 +1,101 @@
+//! The gallery: totals, filter, search, selection and bulk delete, and the grid of cards.
+
+use leptos::prelude::*;
+
+use super::card::JobCard;
+use super::{runner, Studio};
+use crate::app::state::AppState;
+use crate::gallery::{poll_limit_note, JobStatus, StatusFilter};
+use crate::poll::RateLimiter;
+
+/// The gallery.
+#[component]
+pub fn Gallery() -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let st = expect_context::<Studio>();
+    let failed_ids = move || {
+        st.jobs.with(|js| {
+            js.iter()
+                .filter(|e| e.job.with(|j| j.status == JobStatus::Failed))
+                .map(|e| e.id.clone())
+                .collect::<Vec<_>>()
+        })
+    };
+    let selected_count = move || st.selected.with(|s| s.len());
+    let all_shown_selected =
+        move || st.visible.with(|v| !v.is_empty() && st.selected.with(|s| v.iter().all(|id| s.contains(id))));
+    let toggle_all = move |_| {
+        let shown = st.visible.get_untracked();
+        if all_shown_selected() {
+            st.selected.update(|s| shown.iter().for_each(|id| _ = s.remove(id)));
+        } else {
+            st.selected.update(|s| s.extend(shown));
+        }
+    };
+    let delete_selected = move |_| {
+        let ids: Vec<String> = st.selected.get_untracked().into_iter().collect();
+        let n = ids.len();
+        if n > 0 && runner::confirm(&format!("Delete {n} selected job{}?", if n == 1 { "" } else { "s" })) {
+            runner::delete(app, st, &ids);
+        }
+    };
+    let delete_failed = move |_| {
+        let ids = failed_ids();
+        if !ids.is_empty()
+            && runner::confirm(&format!("Delete {} failed job{}?", ids.len(), if ids.len() == 1 { "" } else { "s" }))
+        {
+            runner::delete(app, st, &ids);
+        }
+    };
+    let count_of =
+        move |f: StatusFilter| st.jobs.with(|js| js.iter().filter(|e| e.job.with(|j| f.admits(j.status))).count());
+
+    view! {
+        <section class="gallery" aria-label="Gallery" data-testid="gallery">
+            <div class="gallery-bar">
+                <span class="gallery-totals" data-testid="gallery-totals" title="Finished images, and what the service charged for the jobs shown here">
+                    {move || st.totals.get().summary()}
+                </span>
+                <select data-testid="gallery-filter" aria-label="Show"
+                    on:change=move |ev| st.filter.set(StatusFilter::parse(&event_target_value(&ev)))>
+                    {StatusFilter::ALL.into_iter().map(|f| view! {
+                        <option value=f.as_str() selected=move || st.filter.get() == f>
+                            {move || format!("{} ({})", f.label(), count_of(f))}
+                        </option>
+                    }).collect_view()}
+                </select>
+                <input type="search" class="gallery-search" data-testid="gallery-search" placeholder="Search prompts"
+                    aria-label="Search prompts" prop:value=move || st.search.get()
+                    on:input=move |ev| st.search.set(event_target_value(&ev)) />
+                <label class="check">
+                    <input type="checkbox" data-testid="select-shown" prop:checked=all_shown_selected on:change=toggle_all />
+                    "Select shown"
+                </label>
+                <button class="danger" data-testid="delete-selected" disabled=move || selected_count() == 0 on:click=delete_selected>
+                    {move || format!("Delete selected ({})", selected_count())}
+                </button>
+                <button class="danger" data-testid="delete-failed" disabled=move || failed_ids().is_empty() on:click=delete_failed>
+                    "Delete failed"
+                </button>
+            </div>
+            <p class="gallery-note">
+                {format!(
+                    "Jobs are polled with growing delays, {}; they are kept in this browser and resume after a reload.",
+                    poll_limit_note(RateLimiter::DEFAULT_PER_SECOND)
+                )}
+                <span class="notice" role="status" aria-live="polite" data-testid="studio-notice">{move || st.notice.get()}</span>
+            </p>
+            <Show when=move || st.jobs.with(Vec::is_empty)>
+                <p class="empty-gallery" data-testid="empty-gallery">"No images yet. Describe one on the left and press Generate."</p>
+            </Show>
+            <Show when=move || st.visible.with(Vec::is_empty) && !st.jobs.with(Vec::is_empty)>
+                <p class="empty-gallery">"No job matches the filter."</p>
+            </Show>
+            <div class="job-grid" data-testid="job-grid">
+                <For each=move || st.visible.get() key=|id| id.clone() let:id>
+                    <JobCard id=id />
+                </For>
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,225 @@
+//! The image studio: the form (every documented parameter), and a gallery of jobs that
+//! is kept in IndexedDB and resumes polling after a reload.
+//!
+//! The studio's state outlives the page component: switching to the chat and back must
+//! not stop polling or forget the form. It lives under its own reactive owner, a child of
+//! the app's root, made the first time the studio is shown.
+
+mod card;
+mod form;
+mod grid;
+mod images;
+mod lightbox;
+mod runner;
+
+use std::cell::OnceCell;
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use web_sys::AbortController;
+
+use super::dom::now_ms;
+use super::state::AppState;
+use super::storage;
+use crate::gallery::{matches, newest_first, ImageForm, Job, OnReload, StatusFilter, Totals};
+use crate::Client;
+
+/// One card: its job and the address its image is shown from, each with its own signal so
+/// a status change re-renders one card, not the gallery.
+#[derive(Clone)]
+pub struct Entry {
+    /// The job's id.
+    pub id: String,
+    /// The job record (saved to IndexedDB on every change).
+    pub job: ArcRwSignal<Job>,
+    /// What the `<img>` shows: a `blob:` URL of the local copy, or the (checked) remote URL.
+    pub src: ArcRwSignal<Option<String>>,
+}
+
+impl PartialEq for Entry {
+    // One entry per id for the card's whole life (a retry keeps it).
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+/// Browser objects that cannot sit in signals.
+#[derive(Default)]
+pub struct Local {
+    /// The one client every job polls through, so all share its rate limit.
+    client: Option<Client>,
+    /// Cancels a job's create/poll (on delete).
+    aborts: HashMap<String, AbortController>,
+    /// `blob:` URLs made for local copies, revoked when their card goes.
+    blob_urls: HashMap<String, String>,
+    /// Create calls in flight (the balance is refreshed when they are all answered).
+    creating: usize,
+}
+
+/// The studio's state. Copy: every field is a handle.
+#[derive(Clone, Copy)]
+pub struct Studio {
+    /// The form as typed.
+    pub form: RwSignal<ImageForm>,
+    /// Whether the prompt was touched (an empty prompt is only flagged then).
+    pub touched: RwSignal<bool>,
+    /// Every card, in no particular order.
+    pub jobs: RwSignal<Vec<Entry>>,
+    /// The gallery's status filter.
+    pub filter: RwSignal<StatusFilter>,
+    /// The gallery's prompt search.
+    pub search: RwSignal<String>,
+    /// Selected cards.
+    pub selected: RwSignal<HashSet<String>>,
+    /// The card open in the lightbox.
+    pub lightbox: RwSignal<Option<String>>,
+    /// A clock for elapsed times, ticking while jobs are pending.
+    pub now: RwSignal<u64>,
+    /// A short message after an action ("Copied the prompt").
+    pub notice: RwSignal<Option<String>>,
+    /// The ids shown, filtered and newest first.
+    pub visible: Memo<Vec<String>>,
+    /// The gallery's numbers.
+    pub totals: Memo<Totals>,
+    /// Non-Send browser objects.
+    pub local: StoredValue<Local, LocalStorage>,
+}
+
+thread_local! {
+    // The owner is kept here so it (and every signal above) lives as long as the page.
+    static STUDIO: OnceCell<(Owner, Studio)> = const { OnceCell::new() };
+}
+
+impl Studio {
+    /// The studio's state, made (and loaded from IndexedDB) on first use.
+    pub fn get(app: AppState) -> Studio {
+        let mut fresh = false;
+        let studio = STUDIO.with(|cell| {
+            cell.get_or_init(|| {
+                fresh = true;
+                let mut root = Owner::current().expect("the studio renders inside the app");
+                while let Some(parent) = root.parent() {
+                    root = parent;
+                }
+                let owner = root.child();
+                let studio = owner.with(Studio::new);
+                (owner, studio)
+            })
+            .1
+        });
+        if fresh {
+            studio.start(app);
+        }
+        studio
+    }
+
+    fn new() -> Self {
+        let jobs: RwSignal<Vec<Entry>> = RwSignal::new(Vec::new());
+        let filter = RwSignal::new(StatusFilter::All);
+        let search = RwSignal::new(String::new());
+        let visible = Memo::new(move |_| {
+            let (filter, search) = (filter.get(), search.get());
+            let mut shown: Vec<_> = jobs.with(|js| {
+                js.iter().filter_map(|e| e.job.with(|j| matches(j, filter, &search).then(|| newest_first(j)))).collect()
+            });
+            shown.sort();
+            shown.into_iter().map(|(_, id)| id.0).collect::<Vec<String>>()
+        });
+        let totals = Memo::new(move |_| {
+            let mut t = Totals::default();
+            jobs.with(|js| js.iter().for_each(|e| e.job.with(|j| t.add(j))));
+            t
+        });
+        Self {
+            form: RwSignal::new(ImageForm::default()),
+            touched: RwSignal::new(false),
+            jobs,
+            filter,
+            search,
+            selected: RwSignal::new(HashSet::new()),
+            lightbox: RwSignal::new(None),
+            now: RwSignal::new(now_ms()),
+            notice: RwSignal::new(None),
+            visible,
+            totals,
+            local: StoredValue::new_local(Local::default()),
+        }
+    }
+
+    /// Loads the gallery, resumes pending jobs, and starts the clock.
+    fn start(self, app: AppState) {
+        let now = self.now;
+        let jobs = self.jobs;
+        set_interval(
+            move || {
+                if jobs.with_untracked(|js| js.iter().any(|e| e.job.with_untracked(|j| j.status.is_pending()))) {
+                    now.set(now_ms());
+                }
+            },
+            Duration::from_millis(500),
+        );
+        spawn_local(async move {
+            let Some(db) = app.db.get_value() else { return };
+            let stored = match db.all::<Job>(storage::JOBS).await {
+                Ok(stored) => stored,
+                Err(e) => {
+                    app.storage_error.set(Some(format!("{e}. The image gallery could not be loaded.")));
+                    return;
+                }
+            };
+            let mut resume = Vec::new();
+            let mut entries = Vec::new();
+            for mut job in stored {
+                match job.on_reload(now_ms()) {
+                    OnReload::Keep => {}
+                    OnReload::Resume => resume.push(job.id.clone()),
+                    OnReload::Interrupted => app.save(storage::JOBS, job.id.clone(), job.clone()),
+                }
+                let src = job.image_url.clone().filter(|u| crate::types::is_allowed_image_url(u));
+                entries.push(Entry { id: job.id.clone(), job: ArcRwSignal::new(job), src: ArcRwSignal::new(src) });
+            }
+            // Cards made before the load finished (a quick Generate) stay.
+            self.jobs.update(|js| js.extend(entries.iter().cloned()));
+            for id in resume {
+                runner::run(app, self, id);
+            }
+            images::restore(app, self, &db, entries).await;
+        });
+    }
+
+    /// The card with `id`, if it still exists.
+    pub fn entry(&self, id: &str) -> Option<Entry> {
+        self.jobs.with_untracked(|js| js.iter().find(|e| e.id == id).cloned())
+    }
+
+    /// Saves the card's job as it is now (unless it was deleted meanwhile).
+    pub fn persist(&self, app: AppState, id: &str) {
+        if let Some(e) = self.entry(id) {
+            app.save(storage::JOBS, id.to_owned(), e.job.get_untracked());
+        }
+    }
+
+    /// Shows a short message.
+    pub fn tell(&self, message: impl Into<String>) {
+        self.notice.set(Some(message.into()));
+    }
+}
+
+/// The studio page: the form beside the gallery.
+#[component]
+pub fn StudioPage() -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let studio = Studio::get(app);
+    provide_context(studio);
+    view! {
+        <div class="studio-page" data-testid="studio">
+            <form::StudioForm />
+            <grid::Gallery />
+            <Show when=move || studio.lightbox.with(Option::is_some)>
+                <lightbox::Lightbox />
+            </Show>
+        </div>
+    }
+}

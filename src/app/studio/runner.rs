@@ -1,0 +1,192 @@
+//! Running jobs: create, poll through the one shared client, settle, save; and the actions
+//! that start, restart or end them (generate, retry, resume, delete).
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::{images, Entry, Studio};
+use crate::app::dom::now_ms;
+use crate::app::state::AppState;
+use crate::app::storage;
+use crate::gallery::{Job, JobStatus};
+use crate::types::image::JobState;
+use crate::{CallOptions, Client, Error, ErrorKind};
+
+impl Studio {
+    /// The client all jobs poll through, rebuilt only when the endpoint or key changes: one
+    /// client means one rate limiter for every job ("at most 4 status requests per second
+    /// across all jobs").
+    fn client(&self, app: AppState) -> Result<Client, Error> {
+        let fresh = app.client()?;
+        Ok(self.local.with_value(|l| l.client.clone()).filter(|c| c.config() == fresh.config()).unwrap_or_else(|| {
+            self.local.update_value(|l| l.client = Some(fresh.clone()));
+            fresh
+        }))
+    }
+}
+
+/// Starts the jobs the form describes. Returns false (changing nothing) when it is invalid.
+pub fn generate(app: AppState, st: Studio) -> bool {
+    st.touched.set(true);
+    let Ok(batch) = st.form.with_untracked(|f| f.check()) else { return false };
+    let now = now_ms();
+    let salt = (js_sys::Math::random() * 1e6) as u32;
+    // Ids sort like the batch: the gallery shows newest first, then by id descending.
+    let entries: Vec<Entry> = (0..batch.count)
+        .map(|i| {
+            let id = format!("img{now}-{salt:06}-{:03}", 999 - i);
+            let job = Job::new(id.clone(), batch.request.clone(), batch.wait.as_secs() as u32, now);
+            Entry { id, job: ArcRwSignal::new(job), src: ArcRwSignal::new(None) }
+        })
+        .collect();
+    st.jobs.update(|js| js.extend(entries.iter().cloned()));
+    for e in &entries {
+        st.persist(app, &e.id);
+        run(app, st, e.id.clone());
+    }
+    let n = entries.len();
+    st.tell(format!("Started {n} job{}", if n == 1 { "" } else { "s" }));
+    true
+}
+
+/// Creates the card's job if it has none yet, then polls it to the end.
+pub fn run(app: AppState, st: Studio, id: String) {
+    let Some(entry) = st.entry(&id) else { return };
+    let controller = web_sys::AbortController::new().ok();
+    if let Some(old) = st.local.try_update_value(|l| l.aborts.insert(id.clone(), controller.clone()?)).flatten() {
+        old.abort();
+    }
+    let options = CallOptions { signal: controller.map(|c| c.signal()) };
+    spawn_local(async move {
+        let outcome = attempt(app, st, &entry, &options).await;
+        st.local.update_value(|l| {
+            l.aborts.remove(&entry.id);
+        });
+        if st.entry(&entry.id).is_none() {
+            return; // deleted meanwhile
+        }
+        let changed = entry.job.try_update(|j| j.settle(outcome, now_ms())).unwrap_or(false);
+        if changed {
+            st.persist(app, &entry.id);
+            st.tell(entry.job.with_untracked(announcement));
+            images::keep_copy(app, st, entry);
+        }
+    });
+}
+
+/// What the (polite) status line says when a job ends.
+fn announcement(job: &Job) -> String {
+    let prompt: String = job.params.prompt.chars().take(60).collect();
+    match job.status {
+        JobStatus::Done => format!("Image ready: {prompt}"),
+        JobStatus::TimedOut => format!("Image timed out: {prompt}"),
+        _ => format!("Image failed: {}", job.message.as_deref().unwrap_or(&prompt)),
+    }
+}
+
+async fn attempt(app: AppState, st: Studio, entry: &Entry, options: &CallOptions) -> Result<String, Error> {
+    let client = st.client(app)?;
+    let ticket = match entry.job.with_untracked(Job::ticket) {
+        Some(ticket) => ticket,
+        None => {
+            let params = entry.job.with_untracked(|j| j.params.clone());
+            wait_for_create_slot(st, options).await?;
+            st.local.update_value(|l| l.creating += 1);
+            let created = client.create_image(&params, options).await;
+            let idle = st.local.try_update_value(|l| {
+                l.creating -= 1;
+                l.creating == 0
+            });
+            if idle == Some(true) {
+                app.refresh_balance();
+            }
+            let ticket = created?;
+            if st.entry(&entry.id).is_some() {
+                entry.job.update(|j| j.accepted(ticket.clone()));
+                st.persist(app, &entry.id);
+            }
+            ticket
+        }
+    };
+    let wait = Duration::from_secs(u64::from(entry.job.with_untracked(|j| j.wait_s)));
+    let job = entry.job.clone();
+    let id = entry.id.clone();
+    let on_status = move |answer: &crate::types::image::JobStatusResponse| {
+        if let JobState::Pending { status } = answer.state() {
+            let mut changed = false;
+            job.maybe_update(|j| {
+                changed = j.observe(&status);
+                changed
+            });
+            if changed {
+                st.persist(app, &id);
+            }
+        }
+    };
+    client.wait_for_image_within(&ticket, options, wait, on_status).await.map(|done| done.image_url)
+}
+
+/// At most this many create calls at once: a batch of 50 must not flood the service, nor
+/// hold every connection the browser allows per host (six) while status requests queue
+/// behind them (and then leave together, above the poll limit).
+const MAX_CREATING: usize = 4;
+
+/// Waits until fewer than [`MAX_CREATING`] create calls are in flight (or the card is deleted).
+async fn wait_for_create_slot(st: Studio, options: &CallOptions) -> Result<(), Error> {
+    loop {
+        if options.signal.as_ref().is_some_and(|s| s.aborted()) {
+            return Err(Error::new(ErrorKind::Aborted, "the request was aborted"));
+        }
+        if st.local.with_value(|l| l.creating) < MAX_CREATING {
+            return Ok(());
+        }
+        crate::transport::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Creates a new job for a failed card (charged again).
+pub fn retry(app: AppState, st: Studio, id: &str) {
+    let Some(e) = st.entry(id) else { return };
+    if e.job.try_update(|j| j.retry(now_ms())).unwrap_or(false) {
+        e.src.set(None);
+        images::forget(app, st, id);
+        st.persist(app, id);
+        run(app, st, id.to_owned());
+    }
+}
+
+/// Polls a timed-out card's job again, for another full wait (nothing charged).
+pub fn resume(app: AppState, st: Studio, id: &str) {
+    let Some(e) = st.entry(id) else { return };
+    if e.job.try_update(|j| j.resume()).unwrap_or(false) {
+        st.persist(app, id);
+        run(app, st, id.to_owned());
+    }
+}
+
+/// Deletes cards: stops their polling, removes them and their image bytes from storage.
+pub fn delete(app: AppState, st: Studio, ids: &[String]) {
+    if ids.is_empty() {
+        return;
+    }
+    for id in ids {
+        if let Some(controller) = st.local.try_update_value(|l| l.aborts.remove(id)).flatten() {
+            controller.abort();
+        }
+        images::forget(app, st, id);
+        app.delete(storage::JOBS, id.clone());
+    }
+    st.jobs.update(|js| js.retain(|e| !ids.contains(&e.id)));
+    st.selected.update(|s| s.retain(|id| !ids.contains(id)));
+    if st.lightbox.with_untracked(|open| open.as_ref().is_some_and(|id| ids.contains(id))) {
+        st.lightbox.set(None);
+    }
+    st.tell(format!("Deleted {} job{}", ids.len(), if ids.len() == 1 { "" } else { "s" }));
+}
+
+/// Asks the user to confirm.
+pub fn confirm(message: &str) -> bool {
+    web_sys::window().and_then(|w| w.confirm_with_message(message).ok()).unwrap_or(false)
+}

@@ -1,0 +1,349 @@
+//! What the gallery shows: status filter, prompt search, newest first; totals; file names.
+
+use std::cmp::Reverse;
+
+use super::job::{Job, JobStatus};
+use crate::catalog::{nano_to_usd, IMAGE_PRICE_NANO_USD};
+
+/// The gallery's status filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StatusFilter {
+    /// Every job.
+    #[default]
+    All,
+    /// Queued or running.
+    Pending,
+    /// Done.
+    Done,
+    /// Failed.
+    Failed,
+    /// Timed out.
+    TimedOut,
+}
+
+impl StatusFilter {
+    /// Every filter, in menu order.
+    pub const ALL: [StatusFilter; 5] = [Self::All, Self::Pending, Self::Done, Self::Failed, Self::TimedOut];
+
+    /// A stable name, for the `<select>`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::Pending => "pending",
+            Self::Done => "done",
+            Self::Failed => "failed",
+            Self::TimedOut => "timed_out",
+        }
+    }
+
+    /// Reads [`StatusFilter::as_str`] back (unknown: all).
+    pub fn parse(s: &str) -> Self {
+        Self::ALL.into_iter().find(|f| f.as_str() == s).unwrap_or_default()
+    }
+
+    /// Words for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::All => "All",
+            Self::Pending => "In progress",
+            Self::Done => "Done",
+            Self::Failed => "Failed",
+            Self::TimedOut => "Timed out",
+        }
+    }
+
+    /// Whether a job with `status` passes.
+    pub fn admits(self, status: JobStatus) -> bool {
+        match self {
+            Self::All => true,
+            Self::Pending => status.is_pending(),
+            Self::Done => status == JobStatus::Done,
+            Self::Failed => status == JobStatus::Failed,
+            Self::TimedOut => status == JobStatus::TimedOut,
+        }
+    }
+}
+
+/// Whether `job` passes the filter and the search (every word of `search` appears in the
+/// prompt, ignoring case).
+pub fn matches(job: &Job, filter: StatusFilter, search: &str) -> bool {
+    if !filter.admits(job.status) {
+        return false;
+    }
+    let prompt = job.params.prompt.to_lowercase();
+    search.to_lowercase().split_whitespace().all(|word| prompt.contains(word))
+}
+
+/// The sort key for newest first (ties, such as jobs of one batch, by id descending).
+pub fn newest_first(job: &Job) -> (Reverse<u64>, Reverse<String>) {
+    (Reverse(job.created_ms), Reverse(job.id.clone()))
+}
+
+/// The jobs to show, newest first.
+pub fn visible<'a>(jobs: impl IntoIterator<Item = &'a Job>, filter: StatusFilter, search: &str) -> Vec<&'a Job> {
+    let mut out: Vec<&Job> = jobs.into_iter().filter(|j| matches(j, filter, search)).collect();
+    out.sort_by_cached_key(|j| newest_first(j));
+    out
+}
+
+/// The gallery's numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Totals {
+    /// Cards.
+    pub jobs: usize,
+    /// Finished images.
+    pub images: usize,
+    /// Queued or running.
+    pub pending: usize,
+    /// Failed or timed out.
+    pub failed: usize,
+    /// What the service charged, in nano-USD: USD 0.0015 per accepted job (the service
+    /// charges when it accepts a job, so failed jobs that were accepted count too).
+    pub spend_nano_usd: u64,
+}
+
+impl Totals {
+    /// Adds up `jobs`.
+    pub fn of<'a>(jobs: impl IntoIterator<Item = &'a Job>) -> Self {
+        let mut t = Self::default();
+        for j in jobs {
+            t.add(j);
+        }
+        t
+    }
+
+    /// Counts one more job.
+    pub fn add(&mut self, job: &Job) {
+        self.jobs += 1;
+        match job.status {
+            JobStatus::Done => self.images += 1,
+            JobStatus::Queued | JobStatus::Running => self.pending += 1,
+            JobStatus::Failed | JobStatus::TimedOut => self.failed += 1,
+        }
+        self.spend_nano_usd += u64::from(job.charges) * IMAGE_PRICE_NANO_USD;
+    }
+
+    /// "3 images · $0.0060 spent · 1 in progress · 1 failed".
+    pub fn summary(&self) -> String {
+        let mut s = format!(
+            "{} image{} · {} spent",
+            self.images,
+            if self.images == 1 { "" } else { "s" },
+            format_usd(self.spend_nano_usd)
+        );
+        if self.pending > 0 {
+            s.push_str(&format!(" · {} in progress", self.pending));
+        }
+        if self.failed > 0 {
+            s.push_str(&format!(" · {} failed", self.failed));
+        }
+        s
+    }
+}
+
+/// USD with four decimals (image prices are multiples of USD 0.0005): "$0.0045".
+pub fn format_usd(nano: u64) -> String {
+    format!("${:.4}", nano_to_usd(nano))
+}
+
+/// Elapsed time for a card: "0.8 s", "42.0 s", "3 min 05 s", "1 h 02 min".
+pub fn format_elapsed(ms: u64) -> String {
+    let s = ms / 1000;
+    if ms < 60_000 {
+        format!("{:.1} s", ms as f64 / 1000.0)
+    } else if s < 3600 {
+        format!("{} min {:02} s", s / 60, s % 60)
+    } else {
+        format!("{} h {:02} min", s / 3600, (s % 3600) / 60)
+    }
+}
+
+/// A download file name: a slug of the prompt, the job id and the image's extension
+/// ("a-red-fox-in-the-snow-12345678.png").
+pub fn download_name(job: &Job) -> String {
+    let stem = slug(&job.params.prompt, 60);
+    let id = job.jobid.as_deref().unwrap_or(&job.id);
+    let id: String = id.chars().filter(|c| c.is_ascii_alphanumeric()).take(24).collect();
+    let ext = job.image_url.as_deref().map_or("png", extension);
+    if id.is_empty() {
+        format!("{stem}.{ext}")
+    } else {
+        format!("{stem}-{id}.{ext}")
+    }
+}
+
+/// The image's file extension from its URL (a `data:image/…` type or the path's ending);
+/// `png` when it says nothing.
+pub fn extension(url: &str) -> &'static str {
+    let lower = url.trim().to_ascii_lowercase();
+    let name = if let Some(data) = lower.strip_prefix("data:image/") {
+        data.split([';', ',']).next().unwrap_or_default().to_owned()
+    } else {
+        let path = lower.split(['?', '#']).next().unwrap_or_default();
+        path.rsplit('/').next().unwrap_or_default().rsplit_once('.').map(|(_, e)| e.to_owned()).unwrap_or_default()
+    };
+    match name.as_str() {
+        "jpeg" | "jpg" => "jpg",
+        "webp" => "webp",
+        "gif" => "gif",
+        "avif" => "avif",
+        "svg+xml" | "svg" => "svg",
+        _ => "png",
+    }
+}
+
+/// Lowercase letters and digits of `text` joined by single dashes, at most `max` characters;
+/// "image" when nothing is left. Safe as a file name on every common system.
+fn slug(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if out.chars().count() >= max {
+            break;
+        }
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out.trim_matches('-');
+    if out.is_empty() {
+        "image".to_owned()
+    } else {
+        out.to_owned()
+    }
+}
+
+/// The documented polling limit, in words for the UI: "at most 4 status requests per second
+/// across all jobs".
+pub fn poll_limit_note(per_second: f64) -> String {
+    format!("at most {per_second} status requests per second across all jobs")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gallery::LocalCopy;
+    use crate::types::image::{ImageRequest, JobTicket};
+
+    fn job(id: &str, prompt: &str, created: u64, status: JobStatus) -> Job {
+        let mut j = Job::new(id, ImageRequest::new("dreamshaper", prompt), 300, created);
+        j.status = status;
+        j
+    }
+
+    fn gallery() -> Vec<Job> {
+        vec![
+            job("a", "A red fox in the snow", 1_000, JobStatus::Done),
+            job("b", "A blue whale", 3_000, JobStatus::Failed),
+            job("c", "Red sunset over the sea", 2_000, JobStatus::Running),
+            job("d", "A quiet red barn", 3_000, JobStatus::TimedOut),
+            job("e", "Fox cubs", 4_000, JobStatus::Queued),
+        ]
+    }
+
+    fn ids(jobs: &[&Job]) -> Vec<String> {
+        jobs.iter().map(|j| j.id.clone()).collect()
+    }
+
+    #[test]
+    fn newest_first_with_stable_ties() {
+        let g = gallery();
+        assert_eq!(ids(&visible(&g, StatusFilter::All, "")), ["e", "d", "b", "c", "a"]);
+    }
+
+    #[test]
+    fn filter_by_status() {
+        let g = gallery();
+        let cases = [
+            (StatusFilter::Pending, vec!["e", "c"]),
+            (StatusFilter::Done, vec!["a"]),
+            (StatusFilter::Failed, vec!["b"]),
+            (StatusFilter::TimedOut, vec!["d"]),
+        ];
+        for (filter, want) in cases {
+            assert_eq!(ids(&visible(&g, filter, "")), want, "{filter:?}");
+            assert_eq!(StatusFilter::parse(filter.as_str()), filter);
+        }
+        assert_eq!(StatusFilter::parse("nonsense"), StatusFilter::All);
+    }
+
+    #[test]
+    fn search_every_word_ignoring_case() {
+        let g = gallery();
+        assert_eq!(ids(&visible(&g, StatusFilter::All, "red")), ["d", "c", "a"]);
+        assert_eq!(ids(&visible(&g, StatusFilter::All, "  FOX  ")), ["e", "a"]);
+        assert_eq!(ids(&visible(&g, StatusFilter::All, "red fox")), ["a"]);
+        assert_eq!(ids(&visible(&g, StatusFilter::Done, "whale")), Vec::<String>::new());
+        assert_eq!(ids(&visible(&g, StatusFilter::Pending, "red")), ["c"]);
+    }
+
+    #[test]
+    fn totals_count_images_and_every_charge() {
+        let mut g = gallery();
+        // Charged: the done one, the failed one (the sandbox charges at creation), the running
+        // one, and a retried card twice; the queued one was never accepted.
+        for (id, charges) in [("a", 1), ("b", 1), ("c", 1), ("d", 2)] {
+            g.iter_mut().find(|j| j.id == id).expect("job").charges = charges;
+        }
+        let t = Totals::of(&g);
+        assert_eq!(t, Totals { jobs: 5, images: 1, pending: 2, failed: 2, spend_nano_usd: 5 * 1_500_000 });
+        assert_eq!(t.summary(), "1 image · $0.0075 spent · 2 in progress · 2 failed");
+        assert_eq!(Totals::of(&[]).summary(), "0 images · $0.0000 spent");
+    }
+
+    #[test]
+    fn elapsed_formats() {
+        assert_eq!(format_elapsed(0), "0.0 s");
+        assert_eq!(format_elapsed(1_550), "1.6 s");
+        assert_eq!(format_elapsed(59_949), "59.9 s");
+        assert_eq!(format_elapsed(60_000), "1 min 00 s");
+        assert_eq!(format_elapsed(185_000), "3 min 05 s");
+        assert_eq!(format_elapsed(3_725_000), "1 h 02 min");
+    }
+
+    #[test]
+    fn download_names_from_the_prompt() {
+        let mut j = job("j17", "A Red Fox, in the snow!! (4k)", 0, JobStatus::Done);
+        assert_eq!(download_name(&j), "a-red-fox-in-the-snow-4k-j17.png");
+        j.accepted(JobTicket { jobid: "12345678".into(), signature: "s".into() });
+        j.image_url = Some("https://cdn.test/x/y.JPEG?sig=1#f".into());
+        assert_eq!(download_name(&j), "a-red-fox-in-the-snow-4k-12345678.jpg");
+        j.params.prompt = "../../etc/passwd".into();
+        j.image_url = Some("data:image/webp;base64,AA".into());
+        assert_eq!(download_name(&j), "etc-passwd-12345678.webp");
+        j.params.prompt = "!!!".into();
+        assert_eq!(download_name(&j), "image-12345678.webp");
+        j.params.prompt = "Größe café 日本語".into();
+        assert_eq!(download_name(&j), "größe-café-日本語-12345678.webp");
+        j.params.prompt = "word ".repeat(40);
+        let name = download_name(&j);
+        assert!(name.chars().count() <= 60 + "-12345678.webp".len(), "{name}");
+        assert!(!name.contains("--"), "{name}");
+        assert_eq!(j.local_copy, LocalCopy::NotYet);
+    }
+
+    #[test]
+    fn extensions() {
+        for (url, ext) in [
+            ("http://127.0.0.1:8787/sandbox/images/ab.png", "png"),
+            ("https://cdn.test/a.jpg", "jpg"),
+            ("https://cdn.test/a.gif?x=1", "gif"),
+            ("https://cdn.test/image", "png"),
+            ("https://cdn.test.jpg/image", "png"),
+            ("data:image/jpeg;base64,AA", "jpg"),
+            ("data:image/svg+xml,<svg>", "svg"),
+            ("data:image/x-unknown;base64,AA", "png"),
+        ] {
+            assert_eq!(extension(url), ext, "{url}");
+        }
+    }
+
+    #[test]
+    fn poll_limit_in_words() {
+        assert_eq!(
+            poll_limit_note(crate::poll::RateLimiter::DEFAULT_PER_SECOND),
+            "at most 4 status requests per second across all jobs"
+        );
+    }
+}
