@@ -136,6 +136,25 @@ pub fn completion_from_json(body: &str, requested_model: &str) -> Result<Complet
     })
 }
 
+/// The error for a 2xx answer to a chat request that is neither an event stream nor JSON
+/// (an HTML page from a proxy, plain text, an empty body): a protocol error that quotes what
+/// the server said, never an empty success.
+pub fn error_from_unexpected_body(content_type: &str, body: &str) -> Error {
+    let what = if content_type.trim().is_empty() { "no content type" } else { content_type.trim() };
+    match server_message(body) {
+        Some(words) => Error::protocol(format!("expected an event stream, got {what}: {words}")),
+        None => Error::protocol(format!("expected an event stream, got an empty body ({what})")),
+    }
+    .with_status(200)
+}
+
+/// Whether a 2xx chat answer with this content type is read as an event stream. A missing
+/// content type is given the benefit of the doubt.
+pub fn is_event_stream(content_type: &str) -> bool {
+    let ct = content_type.trim().to_ascii_lowercase();
+    ct.is_empty() || ct.contains("event-stream")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,6 +189,18 @@ mod tests {
         let e = error_from_response(503, "", Some(std::time::Duration::from_secs(2)));
         assert_eq!(e.message(), "server error (http 503)");
         assert_eq!(e.retry_after(), Some(std::time::Duration::from_secs(2)));
+    }
+
+    #[test]
+    fn non_stream_200_answers_are_protocol_errors_with_their_words() {
+        let e = error_from_unexpected_body("text/html; charset=utf-8", "<html><title>Login required</title></html>");
+        assert_eq!((e.kind(), e.status()), (ErrorKind::Protocol, Some(200)));
+        assert!(e.message().contains("text/html") && e.message().contains("Login required"), "{e}");
+        let e = error_from_unexpected_body("text/plain", "");
+        assert!(e.message().contains("empty body"), "{e}");
+        assert!(is_event_stream("text/event-stream; charset=utf-8"));
+        assert!(is_event_stream(""));
+        assert!(!is_event_stream("text/html"));
     }
 
     #[test]

@@ -36,7 +36,20 @@ pub fn SettingsDialog() -> impl IntoView {
     let theme = RwSignal::new(current.theme);
     let daily = RwSignal::new(current.daily_budget_usd.map(|b| b.to_string()).unwrap_or_default());
     let error = RwSignal::new(None::<String>);
-    let close = move || app.show_settings.set(false);
+    // Keyboard users land in the dialog (so Escape closes it) and go back to the Settings button.
+    let first_field = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(input) = first_field.get() {
+            let _ = input.focus();
+        }
+    });
+    let close = move || {
+        app.show_settings.set(false);
+        let opener = super::dom::document().query_selector("[data-testid=open-settings]").ok().flatten();
+        if let Some(opener) = opener.and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok()) {
+            let _ = opener.focus();
+        }
+    };
     let save = move |_| {
         if let Err(e) = check(&key.get_untracked(), &base.get_untracked()) {
             error.set(Some(e));
@@ -84,7 +97,7 @@ pub fn SettingsDialog() -> impl IntoView {
                 on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Escape" { close() }>
                 <h2 id="settings-title">"Settings"</h2>
                 <label>"API key"
-                    <input type="password" autocomplete="off" data-testid="api-key" placeholder="sk-…"
+                    <input type="password" autocomplete="off" data-testid="api-key" placeholder="sk-…" node_ref=first_field
                         prop:value=move || key.get() on:input=move |ev| key.set(event_target_value(&ev)) />
                 </label>
                 <label class="check">

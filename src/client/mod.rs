@@ -79,6 +79,12 @@ impl Client {
             let completion = crate::response::completion_from_json(&text, &request.model);
             return Ok(ChatStream::from_json(completion.map_err(|e| e.redact(&config.api_key))));
         }
+        if !crate::response::is_event_stream(&response.content_type) {
+            let content_type = response.content_type.clone();
+            let text = response.text(&abort, config.idle_timeout, &url).await?;
+            let err = crate::response::error_from_unexpected_body(&content_type, &text);
+            return Ok(ChatStream::from_json(Err(err.redact(&config.api_key))));
+        }
         let Some(body) = response.into_body() else {
             return Err(Error::protocol("the answer had no body"));
         };
