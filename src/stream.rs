@@ -1,13 +1,17 @@
 //! OpenAI stream semantics on top of SSE events: chunks out, a final completion at the end.
 //!
 //! Sans-IO: [`ChatStreamState`] is fed decoded SSE events and says what each one means.
-//! The browser client (and anything else that reads bytes) drives it.
+//! The browser client (and anything else that reads bytes) drives it. [`DeltaDecoder`] is the
+//! short path for code that only wants the text: body bytes in, content deltas out.
 
+use std::borrow::Cow;
+
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::catalog::chat_model;
 use crate::response::{error_from_error_object, is_error_object};
-use crate::sse::Event;
+use crate::sse::{Decoder, Event, Limits};
 use crate::types::chat::{ChatChunk, Completion, Usage};
 use crate::Error;
 
@@ -136,6 +140,140 @@ impl ChatStreamState {
     }
 }
 
+/// The part of a `chat.completion.chunk` that [`DeltaDecoder`] reads; the rest is skipped.
+#[derive(Deserialize)]
+struct DeltaChunk<'a> {
+    #[serde(default, borrow)]
+    choices: Option<Vec<DeltaChoice<'a>>>,
+}
+
+#[derive(Deserialize)]
+struct DeltaChoice<'a> {
+    #[serde(default, borrow)]
+    delta: Option<DeltaContent<'a>>,
+    #[serde(default, borrow)]
+    finish_reason: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct DeltaContent<'a> {
+    #[serde(default, borrow)]
+    content: Option<Cow<'a, str>>,
+}
+
+/// Body bytes of a streamed chat answer in, the content deltas of `choices[0]` out.
+///
+/// The same stream semantics as [`ChatStreamState`] (`[DONE]` ends it, error objects and
+/// `event: error` are errors, other event types are skipped, a malformed chunk is a protocol
+/// error), but each chunk is decoded only as far as its content and finish reason, and nothing
+/// is accumulated: for code that reads the body itself and only wants the text.
+///
+/// ```
+/// use minitoolai::stream::DeltaDecoder;
+///
+/// let mut decoder = DeltaDecoder::new();
+/// let mut text = Vec::new();
+/// decoder.push(b"data: {\"choices\":[{\"delta\":{\"content\":\"Hel", &mut text).unwrap();
+/// decoder.push(b"lo\"}}]}\n\ndata: [DONE]\n\n", &mut text).unwrap();
+/// decoder.finish(&mut text).unwrap();
+/// assert_eq!(text, ["Hello"]);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct DeltaDecoder {
+    sse: Decoder,
+    done: bool,
+    finish_reason: bool,
+}
+
+impl DeltaDecoder {
+    /// A decoder with the default SSE [`Limits`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A decoder with the given SSE limits (a longer line or event is a protocol error).
+    pub fn with_limits(limits: Limits) -> Self {
+        Self { sse: Decoder::with_limits(limits), ..Self::default() }
+    }
+
+    /// Feeds body bytes in any chunking; appends the non-empty content deltas they complete to
+    /// `out`. After `[DONE]`, further bytes are ignored. After an error, drop the decoder.
+    pub fn push(&mut self, bytes: &[u8], out: &mut Vec<String>) -> Result<(), Error> {
+        if self.done {
+            return Ok(());
+        }
+        let mut failed = None;
+        let (done, finish_reason) = (&mut self.done, &mut self.finish_reason);
+        let fed = self.sse.feed(bytes, |event| {
+            if failed.is_none() && !*done {
+                if let Err(e) = on_delta_event(&event, done, finish_reason, out) {
+                    failed = Some(e);
+                }
+            }
+        });
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        fed.map_err(|e| Error::protocol(e.to_string()))
+    }
+
+    /// Ends the body: appends the delta of a last event that lacked only its blank line, then
+    /// fails if the answer is incomplete (neither `[DONE]` nor a finish reason was seen).
+    pub fn finish(&mut self, out: &mut Vec<String>) -> Result<(), Error> {
+        if !self.done {
+            if let Some(event) = self.sse.finish() {
+                on_delta_event(&event, &mut self.done, &mut self.finish_reason, out)?;
+            }
+        }
+        if !self.done && !self.finish_reason {
+            return Err(Error::protocol("the stream ended before the answer was complete"));
+        }
+        Ok(())
+    }
+
+    /// Whether `[DONE]` was seen.
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+}
+
+/// One event for [`DeltaDecoder`]: the same rules as [`ChatStreamState::on_event`].
+fn on_delta_event(
+    event: &Event,
+    done: &mut bool,
+    finish_reason: &mut bool,
+    out: &mut Vec<String>,
+) -> Result<(), Error> {
+    let data = event.data.as_str();
+    if data.trim() == "[DONE]" {
+        *done = true;
+        return Ok(());
+    }
+    if event.event == "error" {
+        let json = serde_json::from_str::<Value>(data).unwrap_or(Value::Null);
+        return Err(error_from_error_object(&json, data));
+    }
+    if event.event != "message" {
+        return Ok(());
+    }
+    if data.contains("\"error\"") || data.contains("\"status\"") {
+        if let Ok(json) = serde_json::from_str::<Value>(data) {
+            if is_error_object(&json) {
+                return Err(error_from_error_object(&json, data));
+            }
+        }
+    }
+    let chunk: DeltaChunk<'_> =
+        serde_json::from_str(data).map_err(|e| Error::undecodable("malformed stream chunk", e, data))?;
+    if let Some(choice) = chunk.choices.and_then(|c| c.into_iter().next()) {
+        if let Some(text) = choice.delta.and_then(|d| d.content).filter(|t| !t.is_empty()) {
+            out.push(text.into_owned());
+        }
+        *finish_reason |= choice.finish_reason.is_some();
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -238,5 +376,59 @@ mod tests {
         let (chunks, end) = run(&format!("event: ping\ndata: {{}}\n\n{}", body(&[HELLO, STOP])));
         assert_eq!(chunks.len(), 2, "the ping is not a chunk");
         assert!(end.is_ok());
+    }
+
+    /// Runs a whole body through [`DeltaDecoder`] in pieces of `size` bytes.
+    fn deltas(body: &str, size: usize) -> (Vec<String>, Result<(), Error>) {
+        let mut decoder = DeltaDecoder::new();
+        let mut out = vec![];
+        for piece in body.as_bytes().chunks(size) {
+            if let Err(e) = decoder.push(piece, &mut out) {
+                return (out, Err(e));
+            }
+        }
+        let end = decoder.finish(&mut out);
+        (out, end)
+    }
+
+    #[test]
+    fn delta_decoder_agrees_with_the_stream_state_in_any_chunking() {
+        let bodies = [
+            body(&[ROLE, HELLO, WORLD, STOP, USAGE, "data: [DONE]"]),
+            body(&[HELLO, "data: [DONE]", WORLD]),
+            body(&[HELLO, STOP, USAGE]),
+            body(&[ROLE, HELLO, WORLD]),
+            body(&[HELLO, r#"data: {"error":{"message":"overloaded","type":"server_error"}}"#]),
+            "event: error\ndata: {\"message\":\"boom\"}\n\n".to_owned(),
+            body(&[HELLO, "data: {\"choices\":[{\"delta\":", STOP]),
+            format!("event: ping\ndata: {{}}\n\n{}", body(&[HELLO, STOP])),
+            body(&[
+                r#"data: {"choices":[{"index":0,"delta":{"content":"the \"error\" and \"status\" words"},"finish_reason":null}]}"#,
+                STOP,
+            ]),
+            format!("{}data: [DONE]\n", body(&[HELLO])),
+        ];
+        for body in &bodies {
+            let (chunks, end) = run(body);
+            let texts: Vec<String> =
+                chunks.iter().filter_map(|c| c.content()).filter(|t| !t.is_empty()).map(str::to_owned).collect();
+            for size in [1, 2, 3, 7, 1460, body.len().max(1)] {
+                let (out, got) = deltas(body, size);
+                assert_eq!(out, texts, "size {size} of {body:?}");
+                match (&end, &got) {
+                    (Ok(_), Ok(())) => {}
+                    (Err(a), Err(b)) => assert_eq!((a.kind(), a.status()), (b.kind(), b.status()), "{body:?}"),
+                    _ => panic!("size {size} of {body:?}: {end:?} vs {got:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn delta_decoder_limits_are_protocol_errors() {
+        let mut decoder = DeltaDecoder::with_limits(Limits { max_line_bytes: 8, max_event_bytes: 8 });
+        let e = decoder.push(HELLO.as_bytes(), &mut vec![]).expect_err("too long");
+        assert_eq!(e.kind(), ErrorKind::Protocol);
+        assert!(e.message().contains("longer than 8 bytes"));
     }
 }

@@ -55,7 +55,7 @@ describe("package", () => {
     const { stdout } = await run(process.execPath, ["smoke.mjs"], { cwd: project });
     const out = JSON.parse(stdout);
     assert.deepEqual(out.names, [
-      "ChatStream", "ChatStreamReader", "MiniToolAI", "MiniToolAIError", "TextStream", "TextStreamReader",
+      "ChatStream", "ChatStreamReader", "MiniToolAI", "MiniToolAIError", "SseChatDecoder", "TextStream", "TextStreamReader",
       "chatModels", "estimateChatCost", "imageModels", "initSync", "schedulers",
     ]);
     assert.equal(out.models, 16);

@@ -50,6 +50,9 @@ pub struct Args {
     /// Largest accepted request body, in bytes (images as data URLs can be large).
     #[arg(long, default_value_t = 8 * 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// Longest fixed reply (`x-sandbox-reply` or a key's `reply`), in bytes.
+    #[arg(long, default_value_t = crate::reply::MAX_REPLY_BYTES)]
+    pub max_reply_bytes: usize,
     /// Most chat streams served at once; more get 429.
     #[arg(long, default_value_t = 64)]
     pub max_streams: usize,

@@ -32,6 +32,7 @@ use clap::Parser;
 
 fn main() -> std::process::ExitCode {
     let args = config::Args::parse();
+    reply::set_max_bytes(args.max_reply_bytes);
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(args.workers.max(1)).enable_all().build();
     let result = match runtime {
         Ok(rt) => rt.block_on(server::run(args)),

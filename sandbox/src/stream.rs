@@ -28,6 +28,9 @@ pub struct StreamRun {
     hold: Option<Hold>,
     key_id: String,
     ended: bool,
+    /// When the next paced write is due: delays add up from the first write, so that a
+    /// high pace (thousands of tokens per second) is kept even though each sleep overshoots.
+    due: Option<tokio::time::Instant>,
     _permit: OwnedSemaphorePermit,
 }
 
@@ -67,6 +70,7 @@ impl StreamRun {
             upfront_tokens: setup.reasoning_tokens,
             sent_tokens: 0,
             hold: Some(setup.hold),
+            due: None,
             key_id: setup.key_id,
             ended: false,
             _permit: setup.permit,
@@ -94,8 +98,13 @@ impl StreamRun {
                 None
             }
             Some(Step::Write { delay, bytes, tokens }) => {
-                if !delay.is_zero() {
-                    tokio::time::sleep(delay).await;
+                let now = tokio::time::Instant::now();
+                // Catch up at most 100 ms of lag (a slow reader does not get a burst later).
+                let floor = now.checked_sub(std::time::Duration::from_millis(100)).unwrap_or(now);
+                let due = self.due.map_or(now, |d| d.max(floor)) + delay;
+                self.due = Some(due);
+                if due > now {
+                    tokio::time::sleep_until(due).await;
                 }
                 self.sent_tokens += tokens;
                 if self.byte_per_write && bytes.len() > 1 {

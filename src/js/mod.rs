@@ -5,6 +5,7 @@
 //! attached with `unchecked_*_type`, so the generated `.d.ts` has no `any`.
 
 mod catalog;
+mod decoder;
 mod error;
 mod stream;
 

@@ -38,6 +38,14 @@ export interface MiniToolAIOptions {
   idleTimeoutMs?: number;
 }
 
+/** Options of `new SseChatDecoder(options)`. */
+export interface SseChatDecoderOptions {
+  /** The longest line accepted, in bytes; a longer one is a `protocol` error. Default 4 MiB. */
+  maxLineBytes?: number;
+  /** The most data one event may carry, in bytes. Default 16 MiB. */
+  maxEventBytes?: number;
+}
+
 /** Per-call options. */
 export interface CallOptions {
   /** Aborting it cancels the call: before sending, while waiting, between retries or mid-stream. */

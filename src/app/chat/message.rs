@@ -12,43 +12,53 @@ use crate::markdown::{render, BlockSplitter};
 use crate::types::chat::Role;
 use crate::types::is_allowed_image_url;
 
-struct RenderState {
+/// The incremental renderer behind [`Markdown`]: finished blocks are rendered once, the open
+/// tail again on each change. (Also driven directly by the streaming-markdown benchmark.)
+pub(crate) struct IncrementalMarkdown {
     splitter: BlockSplitter,
     tail: Option<web_sys::Element>,
+}
+
+impl IncrementalMarkdown {
+    pub(crate) fn new() -> Self {
+        Self { splitter: BlockSplitter::new(), tail: None }
+    }
+
+    /// Shows `text` in `root`: appends what was added since the last call, or starts over
+    /// when the text is not a continuation.
+    pub(crate) fn update(&mut self, root: &web_sys::Element, text: &str) {
+        let seen = self.splitter.text().len();
+        let restart = text.len() < seen || !text.starts_with(self.splitter.text()) || self.tail.is_none();
+        if restart {
+            dom::clear(root);
+            self.splitter = BlockSplitter::new();
+            let tail = dom::document().create_element("div").expect("a div");
+            tail.set_class_name("md-tail");
+            let _ = root.append_child(&tail);
+            self.tail = Some(tail);
+        }
+        let seen = self.splitter.text().len();
+        let finished = self.splitter.push(&text[seen..]);
+        let Some(tail) = self.tail.clone() else { return };
+        for range in finished {
+            let block = dom::document().create_element("div").expect("a div");
+            block.set_class_name("md-block");
+            dom::append_nodes(&block, &render(&self.splitter.text()[range]));
+            let _ = root.insert_before(&block, Some(&tail));
+        }
+        dom::clear(&tail);
+        dom::append_nodes(&tail, &render(self.splitter.tail()));
+    }
 }
 
 /// Markdown that renders incrementally: finished blocks once, the open tail on each change.
 #[component]
 pub fn Markdown(#[prop(into)] text: Signal<String>) -> impl IntoView {
     let root = NodeRef::<leptos::html::Div>::new();
-    let state = StoredValue::new_local(RenderState { splitter: BlockSplitter::new(), tail: None });
+    let state = StoredValue::new_local(IncrementalMarkdown::new());
     Effect::new(move |_| {
         let Some(root) = root.get() else { return };
-        text.with(|text| {
-            state.update_value(|st| {
-                let seen = st.splitter.text().len();
-                let restart = text.len() < seen || !text.starts_with(st.splitter.text()) || st.tail.is_none();
-                if restart {
-                    dom::clear(&root);
-                    st.splitter = BlockSplitter::new();
-                    let tail = dom::document().create_element("div").expect("a div");
-                    tail.set_class_name("md-tail");
-                    let _ = root.append_child(&tail);
-                    st.tail = Some(tail);
-                }
-                let seen = st.splitter.text().len();
-                let finished = st.splitter.push(&text[seen..]);
-                let Some(tail) = st.tail.clone() else { return };
-                for range in finished {
-                    let block = dom::document().create_element("div").expect("a div");
-                    block.set_class_name("md-block");
-                    dom::append_nodes(&block, &render(&st.splitter.text()[range]));
-                    let _ = root.insert_before(&block, Some(&tail));
-                }
-                dom::clear(&tail);
-                dom::append_nodes(&tail, &render(st.splitter.tail()));
-            });
-        });
+        text.with(|text| state.update_value(|st| st.update(&root, text)));
     });
     let on_click = move |ev: leptos::ev::MouseEvent| {
         let Some(target) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
@@ -193,4 +203,31 @@ pub fn MessageView(conv_id: String, node: Node, versions: (usize, usize)) -> imp
         </article>
     }
     .into_any()
+}
+
+/// The benchmark hook (feature `bench`, never in the app or the npm package): the app's
+/// incremental renderer on a DOM element, driven flush by flush from JavaScript.
+#[cfg(feature = "bench")]
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = BenchMarkdown)]
+pub struct BenchMarkdown {
+    root: web_sys::Element,
+    text: String,
+    renderer: IncrementalMarkdown,
+}
+
+#[cfg(feature = "bench")]
+#[wasm_bindgen::prelude::wasm_bindgen(js_class = BenchMarkdown)]
+impl BenchMarkdown {
+    /// A renderer that draws into `root`.
+    #[wasm_bindgen::prelude::wasm_bindgen(constructor)]
+    pub fn new(root: web_sys::Element) -> BenchMarkdown {
+        BenchMarkdown { root, text: String::new(), renderer: IncrementalMarkdown::new() }
+    }
+
+    /// Appends `delta` to the answer and shows it, as the `Markdown` component does when its
+    /// text signal grows (the whole text stays in Rust, as the app's signal does).
+    pub fn push(&mut self, delta: &str) {
+        self.text.push_str(delta);
+        self.renderer.update(&self.root, &self.text);
+    }
 }

@@ -1,0 +1,107 @@
+// Benchmark 4: the app streaming a long answer from the sandbox under 4x CPU throttling (Chrome
+// DevTools Protocol), next to a plain page appending the same answer as text.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+import { percentile, summary } from "./lib/stats.mjs";
+import { markdownReply } from "./lib/markdown-text.mjs";
+import { newKey, startSandbox } from "./lib/sandbox.mjs";
+
+const FRAMES = readFileSync(new URL("./lib/frames.js", import.meta.url), "utf8");
+
+async function measure(page, start, done) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Emulation.setCPUThrottlingRate", { rate: 4 });
+  await page.evaluate(() => { window.__bench.longTasks = []; window.__bench.frames = []; window.__bench.measuring = true; });
+  const t0 = Date.now();
+  await start();
+  const extra = await done();
+  const seconds = (Date.now() - t0) / 1000;
+  const b = await page.evaluate(() => { window.__bench.measuring = false; return window.__bench; });
+  await cdp.send("Emulation.setCPUThrottlingRate", { rate: 1 });
+  const intervals = b.frames.slice(1).map((t, i) => t - b.frames[i]);
+  return {
+    seconds,
+    longTasks: b.longTasks.length,
+    longestTaskMs: Math.max(0, ...b.longTasks.map((t) => t.duration)),
+    frames: b.frames.length,
+    p95FrameMs: percentile(intervals, 95),
+    maxFrameMs: Math.max(0, ...intervals),
+    frameMs: summary(intervals.length ? intervals : [NaN]),
+    ...extra,
+  };
+}
+
+export async function jankBench(browser, root, staticBase, { seconds, rate }, log) {
+  // The sandbox counts a word with its leading space as one token: about 5.5 bytes of this text.
+  const reply = markdownReply(Math.ceil(seconds * rate * 5.5), 11);
+  const sandbox = await startSandbox(root, [
+    "--static-dir", join(root, "target/bench/dist"), "--tokens-per-second", String(rate), "--max-reply-bytes", String(Buffer.byteLength(reply) + 1024),
+    "--max-body-bytes", String(Buffer.byteLength(reply) * 2 + 65536),
+  ]);
+  try {
+    const maxTokens = 10_000_000;
+    const result = { rate, replyBytes: Buffer.byteLength(reply) };
+
+    // The app: its real chat page, its own fetch, decoder, store and markdown renderer.
+    const appKey = await newKey(sandbox.url, { balance: 1000, reply });
+    const ctx = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+    await ctx.addInitScript((k) => sessionStorage.setItem("minitoolai.apiKey", k), appKey);
+    await ctx.addInitScript(FRAMES);
+    const page = await ctx.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.goto(sandbox.url);
+    await page.getByTestId("composer").waitFor();
+    await page.getByTestId("more-options").click();
+    await page.getByTestId("max-tokens").fill(String(maxTokens));
+    await page.getByTestId("max-tokens").press("Tab");
+    await page.getByTestId("more-options").click();
+    result.app = await measure(
+      page,
+      async () => {
+        await page.getByTestId("composer").fill("Stream a long answer, please.");
+        await page.getByTestId("composer").press("Enter");
+      },
+      async () => {
+        await page.waitForFunction(
+          () => {
+            const all = document.querySelectorAll('[data-testid="message-assistant"]');
+            const last = all[all.length - 1];
+            return last && last.dataset.status !== "streaming";
+          },
+          null,
+          { timeout: (seconds * 6 + 120) * 1000, polling: 1000 },
+        );
+        const status = await page.getByTestId("message-assistant").last().getAttribute("data-status");
+        const chars = await page.getByTestId("message-assistant").last().locator(".markdown").evaluate((e) => e.textContent.length);
+        return { status, renderedChars: chars };
+      },
+    );
+    if (errors.length) throw new Error(`app page errors: ${errors.join("; ")}`);
+    if (result.app.status !== "done") throw new Error(`the app's answer ended as ${result.app.status}`);
+    await ctx.close();
+    log(`  jank app: ${result.app.seconds.toFixed(1)} s, ${result.app.longTasks} long tasks, p95 frame ${result.app.p95FrameMs.toFixed(1)} ms`);
+
+    // The plain page: same sandbox, same answer, same pace, same throttling.
+    const plainKey = await newKey(sandbox.url, { balance: 1000, reply });
+    const pctx = await browser.newContext();
+    await pctx.addInitScript(FRAMES);
+    const plain = await pctx.newPage();
+    await plain.goto(`${staticBase}/benches/pages/plain.html`);
+    await plain.waitForFunction(() => window.ready === true);
+    let chars = 0;
+    result.plain = await measure(
+      plain,
+      async () => {
+        chars = plain.evaluate(([b, k, m]) => window.streamPlain(b, k, m), [sandbox.url, plainKey, maxTokens]);
+      },
+      async () => ({ renderedChars: await chars }),
+    );
+    await pctx.close();
+    log(`  jank plain: ${result.plain.seconds.toFixed(1)} s, ${result.plain.longTasks} long tasks, p95 frame ${result.plain.p95FrameMs.toFixed(1)} ms`);
+    return result;
+  } finally {
+    await sandbox.stop();
+  }
+}

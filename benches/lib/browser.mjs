@@ -1,0 +1,29 @@
+// Headless Chromium (Debian's, through playwright-core), as the end-to-end tests start it.
+import { chromium } from "playwright-core";
+
+export const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
+
+export function launchBrowser() {
+  return chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+}
+
+/** Opens `url` in a fresh page and waits for `window.ready`. */
+export async function openPage(browser, url) {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  await page.goto(url);
+  await page.waitForFunction(() => window.ready === true, null, { timeout: 30_000 }).catch((e) => {
+    throw new Error(`${url}: ${errors.join("; ") || e.message}`);
+  });
+  return { page, errors };
+}

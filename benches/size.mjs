@@ -1,0 +1,65 @@
+// Benchmark 5: what a browser downloads, raw, gzip -9 and brotli -q 11 (each file compressed
+// on its own, as a server sends it).
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+
+function sizes(files) {
+  let raw = 0, gz = 0, br = 0;
+  for (const f of files) {
+    const b = readFileSync(f);
+    raw += b.length;
+    gz += gzipSync(b, { level: 9 }).length;
+    br += brotliCompressSync(b, {
+      params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_LGWIN]: 24, [constants.BROTLI_PARAM_SIZE_HINT]: b.length },
+    }).length;
+  }
+  return { raw, gzip: gz, brotli: br, files: files.map((f) => f.split("/").slice(-2).join("/")) };
+}
+
+function esbuild(root, entry, outfile) {
+  execFileSync(join(root, "node_modules/.bin/esbuild"), [
+    entry, "--bundle", "--minify", "--format=esm", "--platform=browser", "--target=es2020",
+    "--log-level=error", `--outfile=${outfile}`,
+  ]);
+  return outfile;
+}
+
+export function sizeBench(root, log) {
+  const out = join(root, "target/bench/size");
+  mkdirSync(out, { recursive: true });
+  const pkg = join(root, "pkg");
+  const snippet = readdirSync(join(pkg, "snippets")).map((d) => join(pkg, "snippets", d, "src/js/error.js")).find(existsSync);
+  const wasm = join(pkg, "minitoolai_bg.wasm");
+  const glue = [join(pkg, "minitoolai.js"), join(pkg, "index.js"), snippet];
+  const dist = join(root, "target/bench/dist");
+  const app = readdirSync(dist).filter((f) => /\.(wasm|js)$/.test(f)).map((f) => join(dist, f));
+  const r = {
+    npmCore: sizes([wasm, ...glue]),
+    npmWasm: sizes([wasm]),
+    npmGlue: sizes(glue),
+    npmBundled: sizes([wasm, esbuild(root, join(root, "benches/anchors/minitoolai-chat.mjs"), join(out, "minitoolai-chat.min.js"))]),
+    app: sizes(app),
+    openai: sizes([esbuild(root, join(root, "benches/anchors/openai-chat.mjs"), join(out, "openai-chat.min.js"))]),
+    eventsourceParser: sizes([esbuild(root, join(root, "benches/anchors/eventsource-parser.mjs"), join(out, "eventsource-parser.min.js"))]),
+  };
+  r.twiggy = twiggy(root, out);
+  log(`  sizes (brotli): npm core ${r.npmCore.brotli}, app ${r.app.brotli}, openai ${r.openai.brotli}, eventsource-parser ${r.eventsourceParser.brotli}`);
+  return r;
+}
+
+/** `twiggy top` of the npm wasm with names (wasm-bindgen output before wasm-opt), if twiggy is installed. */
+function twiggy(root, out) {
+  const which = (cmd) => { try { return execFileSync("sh", ["-c", `command -v ${cmd}`]).toString().trim(); } catch { return ""; } };
+  const bin = which("twiggy");
+  if (!bin) return { installed: false };
+  const input = join(root, "target/npm/wasm32-unknown-unknown/release/minitoolai.wasm");
+  const named = join(out, "twiggy");
+  mkdirSync(named, { recursive: true });
+  execFileSync("wasm-bindgen", ["--target", "web", "--out-dir", named, "--out-name", "minitoolai", input]);
+  const top = execFileSync(bin, ["top", "-n", "25", join(named, "minitoolai_bg.wasm")]).toString();
+  const version = execFileSync(bin, ["--version"]).toString().trim();
+  writeFileSync(join(out, "twiggy-top.txt"), top);
+  return { installed: true, version, top };
+}
