@@ -141,3 +141,61 @@ test("copy a code block", async () => {
   assert.ok(copied.length > 10);
   await context.close();
 });
+
+test("images by drag and drop; only vision models take them", async () => {
+  const { page, context } = await openApp(browser, sandbox.url);
+  const png = readFileSync(new URL("./fixtures/dot.png", import.meta.url)).toString("base64");
+  const drop = () =>
+    page.locator("form.composer").evaluate((el, b64) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const data = new DataTransfer();
+      data.items.add(new File([bytes], "dropped.png", { type: "image/png" }));
+      el.dispatchEvent(new DragEvent("drop", { dataTransfer: data, bubbles: true, cancelable: true }));
+    }, png);
+  await drop();
+  await page.getByTestId("attachments").locator("img").first().waitFor();
+  await page.getByTestId("remove-attachment").click();
+  await page.getByTestId("model").selectOption("gpt-5.3-codex");
+  await drop();
+  assert.match(await page.getByTestId("composer-error").innerText(), /does not take images/);
+  assert.equal(await page.getByTestId("attachments").count(), 0);
+  await context.close();
+});
+
+test("a conversation exports as Markdown and as JSON", async () => {
+  const { page, context } = await openApp(browser, sandbox.url);
+  await send(page, "Export me please");
+  await lastAnswerSettled(page);
+  await page.getByTestId("more-options").click();
+  const [md] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-md").click()]);
+  assert.equal(md.suggestedFilename(), "export-me-please.md");
+  const text = readFileSync(await md.path(), "utf8");
+  assert.match(text, /^# Export me please\n/);
+  assert.match(text, /## You\n\nExport me please/);
+  assert.match(text, /## Assistant \(gpt-4o-mini\)/);
+  const [json] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-json").click()]);
+  const exported = JSON.parse(readFileSync(await json.path(), "utf8"));
+  assert.equal(exported.conversations.length, 1);
+  assert.equal(exported.conversations[0].title, "Export me please");
+  await context.close();
+});
+
+test("the daily budget counts spending across conversations", async () => {
+  const { page, context } = await openApp(browser, sandbox.url);
+  await send(page, "Spend a little");
+  await lastAnswerSettled(page);
+  await page.getByTestId("open-settings").click();
+  await page.getByTestId("daily-budget").fill("0.0005");
+  await page.getByTestId("save-settings").click();
+  await page.getByTestId("new-chat").click();
+  let warning = "";
+  page.once("dialog", (d) => {
+    warning = d.message();
+    d.dismiss();
+  });
+  await send(page, "And more");
+  await page.getByTestId("composer-error").waitFor();
+  assert.match(warning, /daily budget/);
+  assert.equal(await page.getByTestId("message-user").count(), 0);
+  await context.close();
+});
