@@ -1,7 +1,12 @@
 //! Sending a message and folding the streamed answer into the conversation.
 
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
 
 use super::ChatState;
 use crate::app::dom::now_ms;
@@ -138,6 +143,54 @@ pub fn stop(chat: ChatState) {
     }
 }
 
+/// Streamed text on its way to the screen: tokens arriving faster than frames are coalesced
+/// into at most one signal update (one re-render of the message's open block) per animation
+/// frame, so a fast stream cannot flood the main thread.
+struct FrameText {
+    pending: Rc<RefCell<String>>,
+    scheduled: Rc<Cell<bool>>,
+    text: ArcRwSignal<String>,
+}
+
+impl FrameText {
+    fn new(text: ArcRwSignal<String>) -> Self {
+        Self { pending: Rc::default(), scheduled: Rc::default(), text }
+    }
+
+    fn push(&self, delta: &str) {
+        self.pending.borrow_mut().push_str(delta);
+        if self.scheduled.replace(true) {
+            return;
+        }
+        let (pending, scheduled, text) = (self.pending.clone(), self.scheduled.clone(), self.text.clone());
+        let on_frame = Closure::once_into_js(move || {
+            scheduled.set(false);
+            let chunk = std::mem::take(&mut *pending.borrow_mut());
+            if !chunk.is_empty() {
+                text.update(|t| t.push_str(&chunk));
+            }
+        });
+        let requested = web_sys::window().map(|w| w.request_animation_frame(on_frame.unchecked_ref()));
+        if !matches!(requested, Some(Ok(_))) {
+            self.scheduled.set(false);
+            self.flush();
+        }
+    }
+
+    /// Moves what is pending into the signal now (frames do not run in background tabs).
+    fn flush(&self) {
+        let chunk = std::mem::take(&mut *self.pending.borrow_mut());
+        if !chunk.is_empty() {
+            self.text.update(|t| t.push_str(&chunk));
+        }
+    }
+
+    fn full_text(&self) -> String {
+        self.flush();
+        self.text.get_untracked()
+    }
+}
+
 /// Streams the answer `answer_id` into its node.
 fn start_stream(app: AppState, chat: ChatState, conv_id: String, answer_id: u32) {
     let Some(request) =
@@ -146,7 +199,7 @@ fn start_stream(app: AppState, chat: ChatState, conv_id: String, answer_id: u32)
         return;
     };
     let live = Live { conv_id: conv_id.clone(), node_id: answer_id, text: ArcRwSignal::new(String::new()) };
-    let text = live.text.clone();
+    let shown = FrameText::new(live.text.clone());
     chat.live.set(Some(live));
     let controller = web_sys::AbortController::new().ok();
     chat.abort.set_value(controller.clone());
@@ -159,17 +212,17 @@ fn start_stream(app: AppState, chat: ChatState, conv_id: String, answer_id: u32)
             while let Some(chunk) = stream.next_chunk().await {
                 let chunk = chunk?;
                 if let Some(delta) = chunk.content().filter(|d| !d.is_empty()) {
-                    text.update(|t| t.push_str(delta));
+                    shown.push(delta);
                 }
                 if now_ms() - last_save >= SAVE_EVERY_MS {
                     last_save = now_ms();
-                    save_partial(app, chat, &conv_id, answer_id, text.get_untracked());
+                    save_partial(app, chat, &conv_id, answer_id, shown.full_text());
                 }
             }
             stream.final_completion().await
         }
         .await;
-        finish(app, chat, &conv_id, answer_id, text.get_untracked(), outcome);
+        finish(app, chat, &conv_id, answer_id, shown.full_text(), outcome);
     });
 }
 
