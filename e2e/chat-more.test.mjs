@@ -53,7 +53,7 @@ test("images by paste and by URL, removable before sending", async () => {
   assert.match(await page.getByTestId("composer-error").innerText(), /image URL: must start with http/);
   await send(page, "What is this?");
   assert.equal(await lastAnswerSettled(page), "done");
-  assert.match(await page.getByTestId("message-assistant").last().innerText(), /I see 1 image/);
+  assert.match(await page.getByTestId("message-assistant").last().textContent(), /I see 1 image/);
   await context.close();
 });
 

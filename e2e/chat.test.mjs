@@ -22,7 +22,7 @@ test("works at once on the sandbox with its demo key, and streams an answer", as
   // The answer streams in: seen while streaming, then done.
   await page.locator('[data-testid="message-assistant"][data-status="streaming"]').waitFor();
   assert.equal(await lastAnswerSettled(page), "done");
-  const answer = await page.getByTestId("message-assistant").last().locator(".markdown").innerText();
+  const answer = await page.getByTestId("message-assistant").last().locator(".markdown").textContent();
   assert.ok(answer.length > 20, answer);
   assert.match(await page.getByTestId("usage").last().innerText(), /\d+ prompt \+ \d+ completion tokens · \$0\.\d{6}/);
   assert.equal(await page.getByTestId("composer").inputValue(), "", "sent text leaves the composer");
@@ -57,7 +57,7 @@ test("stop mid-stream keeps the partial answer; stop before the first token too"
   await streaming.filter({ hasText: /\w{3}/ }).waitFor();
   await page.getByTestId("stop").click();
   assert.equal(await lastAnswerSettled(page), "stopped");
-  const partial = await page.getByTestId("message-assistant").last().locator(".markdown").innerText();
+  const partial = await page.getByTestId("message-assistant").last().locator(".markdown").textContent();
   assert.ok(partial.length > 0, "the partial text is kept");
   await context.close();
 
@@ -74,13 +74,13 @@ test("regenerate, and edit-and-resend keep earlier versions reachable", async ()
   const { page, context } = await openApp(browser, sandbox.url);
   await send(page, "First question about apples");
   await lastAnswerSettled(page);
-  const first = await page.getByTestId("message-assistant").last().locator(".markdown").innerText();
+  const first = await page.getByTestId("message-assistant").last().locator(".markdown").textContent();
   await page.getByTestId("regenerate").click();
   await lastAnswerSettled(page);
-  assert.equal(await page.getByTestId("message-assistant").last().getByTestId("version-label").innerText(), "2/2");
+  assert.equal(await page.getByTestId("message-assistant").last().getByTestId("version-label").textContent(), "2/2");
   await page.getByTestId("message-assistant").last().getByTestId("prev-version").click();
-  assert.equal(await page.getByTestId("message-assistant").last().getByTestId("version-label").innerText(), "1/2");
-  assert.equal(await page.getByTestId("message-assistant").last().locator(".markdown").innerText(), first);
+  assert.equal(await page.getByTestId("message-assistant").last().getByTestId("version-label").textContent(), "1/2");
+  assert.equal(await page.getByTestId("message-assistant").last().locator(".markdown").textContent(), first);
 
   await page.getByTestId("message-user").first().getByTestId("edit").click();
   await page.getByTestId("edit-box").fill("Edited question about pears");
@@ -121,7 +121,7 @@ test("an attached image reaches a vision model", async () => {
   await page.getByTestId("attachments").locator("img").waitFor();
   await send(page, "What is in this picture?");
   assert.equal(await lastAnswerSettled(page), "done");
-  assert.match(await page.getByTestId("message-assistant").last().innerText(), /I see 1 image/);
+  assert.match(await page.getByTestId("message-assistant").last().textContent(), /I see 1 image/);
   assert.equal(await page.getByTestId("message-user").last().locator("img.thumb").count(), 1);
   await context.close();
 });
@@ -135,16 +135,17 @@ test("reload mid-stream keeps the partial answer as interrupted; reload after ke
   await page.reload();
   await page.getByTestId("message-assistant").first().waitFor();
   assert.equal(await page.getByTestId("message-assistant").first().getAttribute("data-status"), "interrupted");
-  assert.ok((await page.getByTestId("message-assistant").first().locator(".markdown").innerText()).length > 0);
+  assert.ok((await page.getByTestId("message-assistant").first().locator(".markdown").textContent()).length > 0);
   assert.match(await page.getByTestId("message-user").first().innerText(), /long tale/);
   // Regenerate after an interruption, then reload once more: everything is still there.
   await sandboxCall(sandbox.url, "POST", "/sandbox/faults", { body: { key, fault: "" } });
   await page.getByTestId("regenerate").click();
   assert.equal(await lastAnswerSettled(page), "done");
-  const answer = await page.getByTestId("message-assistant").last().innerText();
+  // textContent: finished blocks off screen are not laid out, and innerText skips them.
+  const answer = await page.getByTestId("message-assistant").last().locator(".markdown").textContent();
   await page.reload();
   await page.getByTestId("message-assistant").first().waitFor();
-  assert.equal(await page.getByTestId("message-assistant").last().innerText(), answer);
+  assert.equal(await page.getByTestId("message-assistant").last().locator(".markdown").textContent(), answer);
   await context.close();
 });
 
@@ -154,7 +155,7 @@ test("a dropped stream keeps the partial answer with an error, and retry works",
   await send(page, "Explain something at length.");
   assert.equal(await lastAnswerSettled(page), "failed");
   const failed = page.getByTestId("message-assistant").last();
-  assert.ok((await failed.locator(".markdown").innerText()).length > 0, "partial text kept");
+  assert.ok((await failed.locator(".markdown").textContent()).length > 0, "partial text kept");
   await failed.getByTestId("turn-error").waitFor();
   await sandboxCall(sandbox.url, "POST", "/sandbox/faults", { body: { key, fault: "" } });
   await failed.getByTestId("regenerate").click();
@@ -219,8 +220,8 @@ test("raw <script> and <img onerror> in an answer show as text and run nothing",
   await send(page, "Say the thing.");
   assert.equal(await lastAnswerSettled(page), "done");
   const md = page.getByTestId("message-assistant").last().locator(".markdown");
-  assert.match(await md.innerText(), /<script>window.__pwned = 1<\/script>/);
-  assert.match(await md.innerText(), /<img src=x onerror=/);
+  assert.match(await md.textContent(), /<script>window.__pwned = 1<\/script>/);
+  assert.match(await md.textContent(), /<img src=x onerror=/);
   assert.equal(await md.locator("script, img, iframe").count(), 0);
   assert.equal(await md.locator("a[href^='javascript']").count(), 0);
   await page.getByText("link").last().click().catch(() => {});

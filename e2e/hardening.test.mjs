@@ -147,11 +147,13 @@ describe("fault matrix in the app", () => {
     // Nothing stored is lost: after a reload every question and every answer (partial or not)
     // is still there, with its status.
     const statuses = await page.getByTestId("message-assistant").evaluateAll((els) => els.map((e) => e.dataset.status));
-    const texts = await page.getByTestId("message-assistant").locator(".markdown").allInnerTexts();
+    // textContent, not innerText: finished blocks off screen skip layout (content-visibility),
+    // and innerText leaves out what is not laid out.
+    const texts = await page.getByTestId("message-assistant").locator(".markdown").allTextContents();
     await page.reload();
     await page.getByTestId("message-assistant").nth(statuses.length - 1).waitFor();
     assert.deepEqual(await page.getByTestId("message-assistant").evaluateAll((els) => els.map((e) => e.dataset.status)), statuses);
-    assert.deepEqual(await page.getByTestId("message-assistant").locator(".markdown").allInnerTexts(), texts);
+    assert.deepEqual(await page.getByTestId("message-assistant").locator(".markdown").allTextContents(), texts);
     assert.equal(await page.getByTestId("message-user").count(), cases.length + 1);
     assert.deepEqual(errors, []);
     assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);

@@ -191,6 +191,10 @@ impl FrameText {
     }
 }
 
+fn text_len(shown: &FrameText) -> u64 {
+    (shown.text.with_untracked(String::len) + shown.pending.borrow().len()) as u64
+}
+
 /// Streams the answer `answer_id` into its node.
 fn start_stream(app: AppState, chat: ChatState, conv_id: String, answer_id: u32) {
     let Some(request) =
@@ -214,7 +218,9 @@ fn start_stream(app: AppState, chat: ChatState, conv_id: String, answer_id: u32)
                 if let Some(delta) = chunk.content().filter(|d| !d.is_empty()) {
                     shown.push(delta);
                 }
-                if now_ms() - last_save >= SAVE_EVERY_MS {
+                // Each save serialises the whole conversation: long answers are saved less often.
+                let every = SAVE_EVERY_MS.max(text_len(&shown) / 500);
+                if now_ms() - last_save >= every {
                     last_save = now_ms();
                     save_partial(app, chat, &conv_id, answer_id, shown.full_text());
                 }
