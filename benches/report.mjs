@@ -60,7 +60,7 @@ export function report(r) {
   L.push(`| rustc | ${e.rustc} |`);
   L.push(`| wasm-bindgen | ${e.wasmBindgen} |`);
   L.push(`| wasm-opt | ${e.wasmOpt} (\`-Oz\`) |`);
-  L.push(`| build profile | \`[profile.release]\` ${e.profile} |`);
+  L.push(`| build profile | \`[profile.release]\` ${e.profile}; the npm package overrides it with opt-level 3 and \`wasm-opt -O3\` (scripts/build-npm), the app keeps "z" and \`-Oz\` |`);
   L.push(`| anchors (npm, pinned) | ${Object.entries(e.anchors).map(([k, v]) => `${k}@${v}`).join(", ")} |`);
   L.push("");
   L.push("## Summary against the targets");
