@@ -1,19 +1,6 @@
-// Headless Chromium (Debian's, through playwright-core), as the end-to-end tests start it.
-import { chromium } from "playwright-core";
-
-export const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
-
-export function launchBrowser() {
-  return chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
-}
+// Headless Chromium (Debian's, through playwright-core), started exactly as the end-to-end
+// tests start it.
+export { CHROMIUM_ARGS, launchBrowser } from "../../e2e/support.mjs";
 
 /** Opens `url` in a fresh page and waits for `window.ready`. */
 export async function openPage(browser, url) {
