@@ -117,7 +117,9 @@ describe("fault matrix in the app", () => {
       const question = `Question ${i} under ${fault}`;
       const got = await ask(page, question);
       const last = page.getByTestId("message-assistant").last();
-      const text = await last.locator(".markdown").innerText();
+      // textContent: finished blocks off screen skip layout (content-visibility), so innerText may
+      // leave them out.
+      const text = await last.locator(".markdown").textContent();
       const error = (await last.getByTestId("turn-error").count()) ? last.getByTestId("turn-error") : null;
       outcomes.push({ fault, status: got, kind: await error?.getAttribute("data-kind"), text: text.length });
       assert.equal(got, status, `${fault}: ${got}; ${error ? await error.innerText() : ""}`);
@@ -219,7 +221,7 @@ describe("hostile model output", () => {
       if (i > 0 && i % 20 === 0) await page.getByTestId("new-chat").click();
       await setFault(key, "", text);
       assert.equal(await ask(page, `Case ${name}`), "done", name);
-      const shown = await page.getByTestId("message-assistant").last().locator(".markdown").innerText();
+      const shown = await page.getByTestId("message-assistant").last().locator(".markdown").textContent();
       // Script text stays visible as text (it is the model's words, just not run).
       if (/^<script>/i.test(text)) assert.match(shown, /<script>/i, `${name}: shown as text`);
       assert.deepEqual(await page.evaluate(auditMarkdown), [], name);
