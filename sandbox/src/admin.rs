@@ -51,6 +51,7 @@ pub async fn stats(State(st): State<Shared>) -> Response {
     let mut value = serde_json::to_value(st.stats.snapshot()).unwrap_or_default();
     if let Some(map) = value.as_object_mut() {
         map.insert("sandbox".into(), true.into());
+        map.insert("jobs".into(), json!({ "seen_late_ms": st.jobs.seen_late_ms() }));
     }
     ok(value)
 }
@@ -58,6 +59,7 @@ pub async fn stats(State(st): State<Shared>) -> Response {
 /// `POST /sandbox/reset-stats`: zeroes the counters and the `fail-times` counts.
 pub async fn reset_stats(State(st): State<Shared>) -> Response {
     st.stats.reset();
+    st.jobs.reset_seen();
     st.faults.reset_counters();
     ok(json!({ "sandbox": true, "reset": true }))
 }

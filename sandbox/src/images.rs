@@ -104,7 +104,7 @@ async fn job_status(st: Shared, headers: HeaderMap, body: Result<Bytes, BytesRej
     if !st.signer.verify_job(id, signature) {
         return Err(not_found());
     }
-    let answer = match st.jobs.state(id).ok_or_else(not_found)? {
+    let answer = match st.jobs.observe(id).ok_or_else(not_found)? {
         JobState::Queued => Status { status: "queued", image_url: None, message: "queued" }.json(),
         JobState::Processing => Status { status: "processing", image_url: None, message: "processing" }.json(),
         JobState::Done(image_id) => {

@@ -12,6 +12,8 @@ use crate::sign::Signer;
 
 /// Finished jobs kept at least this many (older ones are forgotten).
 const MIN_RETAINED: usize = 4096;
+/// How many "seen late" figures are kept for `/sandbox/stats`.
+const SEEN_KEPT: usize = 4096;
 
 /// One job.
 struct Job {
@@ -19,6 +21,8 @@ struct Job {
     request: ImageRequest,
     created: Instant,
     fault: Option<JobFault>,
+    /// Whether a status call was already told the job ended.
+    seen: bool,
 }
 
 /// Where a job stands.
@@ -48,6 +52,9 @@ struct Inner {
     jobs: HashMap<u64, Job>,
     order: VecDeque<u64>,
     by_image: HashMap<String, u64>,
+    /// For each job whose end a status call reported: how long after it ended that first
+    /// happened (ms), oldest first. What a client's polling costs in freshness.
+    seen_late_ms: VecDeque<u64>,
 }
 
 impl JobStore {
@@ -124,16 +131,38 @@ impl JobStore {
             }
         }
         inner.by_image.insert(image_id.clone(), id);
-        inner.jobs.insert(id, Job { image_id, request, created: Instant::now(), fault });
+        inner.jobs.insert(id, Job { image_id, request, created: Instant::now(), fault, seen: false });
         inner.order.push_back(id);
         id
     }
 
-    /// Where job `id` stands, if it exists.
-    pub fn state(&self, id: u64) -> Option<JobState> {
+    /// Where job `id` stands, as a status call reports it: the first report of its end is
+    /// timed (see [`JobStore::seen_late_ms`]).
+    pub fn observe(&self, id: u64) -> Option<JobState> {
         let now = Instant::now();
-        let inner = self.lock();
-        inner.jobs.get(&id).map(|j| self.state_of(j, now))
+        let mut inner = self.lock();
+        let job = inner.jobs.get_mut(&id)?;
+        let state = self.state_of(job, now);
+        if matches!(state, JobState::Done(_) | JobState::Failed(_)) && !job.seen {
+            job.seen = true;
+            let late = now.saturating_duration_since(job.created + self.latency).as_millis() as u64;
+            if inner.seen_late_ms.len() == SEEN_KEPT {
+                inner.seen_late_ms.pop_front();
+            }
+            inner.seen_late_ms.push_back(late);
+        }
+        Some(state)
+    }
+
+    /// How late (ms after it ended) each of the latest jobs was first reported ended, oldest
+    /// first.
+    pub fn seen_late_ms(&self) -> Vec<u64> {
+        self.lock().seen_late_ms.iter().copied().collect()
+    }
+
+    /// Forgets the "seen late" figures.
+    pub fn reset_seen(&self) {
+        self.lock().seen_late_ms.clear();
     }
 
     /// The request of a finished job's image.
@@ -168,16 +197,35 @@ mod tests {
         let store = JobStore::new(2, Duration::from_millis(60), &signer);
         let ok = store.insert(req(), None, &signer);
         let fail = store.insert(req(), Some(JobFault::Fail("nope".into())), &signer);
-        assert_eq!(store.state(ok), Some(JobState::Queued));
+        assert_eq!(store.observe(ok), Some(JobState::Queued));
         assert!(!store.has_room());
         assert!(store.image_request(&signer.image_id(ok)).is_none());
         std::thread::sleep(Duration::from_millis(70));
-        assert_eq!(store.state(ok), Some(JobState::Done(signer.image_id(ok))));
-        assert_eq!(store.state(fail), Some(JobState::Failed("nope".into())));
+        assert_eq!(store.observe(ok), Some(JobState::Done(signer.image_id(ok))));
+        assert_eq!(store.observe(fail), Some(JobState::Failed("nope".into())));
         assert!(store.image_request(&signer.image_id(ok)).is_some());
         assert!(store.image_request(&signer.image_id(fail)).is_none());
-        assert_eq!(store.state(ok + 1000), None);
+        assert_eq!(store.observe(ok + 1000), None);
         assert!(store.has_room());
+    }
+
+    #[test]
+    fn the_first_report_of_an_end_is_timed_once() {
+        let signer = Signer::new(Some("s"));
+        let store = JobStore::new(4, Duration::from_millis(40), &signer);
+        let a = store.insert(req(), None, &signer);
+        let b = store.insert(req(), Some(JobFault::Fail("nope".into())), &signer);
+        store.observe(a);
+        assert!(store.seen_late_ms().is_empty(), "running: nothing to time");
+        std::thread::sleep(Duration::from_millis(140));
+        store.observe(a);
+        store.observe(a);
+        store.observe(b);
+        let late = store.seen_late_ms();
+        assert_eq!(late.len(), 2, "each job once, failed ones too: {late:?}");
+        assert!(late.iter().all(|&ms| (100..1000).contains(&ms)), "{late:?}");
+        store.reset_seen();
+        assert!(store.seen_late_ms().is_empty());
     }
 
     #[test]
@@ -186,7 +234,7 @@ mod tests {
         let store = JobStore::new(1, Duration::from_secs(60), &signer);
         let never = store.insert(req(), Some(JobFault::Never), &signer);
         assert!(store.has_room());
-        assert_eq!(store.state(never), None);
+        assert_eq!(store.observe(never), None);
         store.insert(req(), None, &signer);
         assert!(!store.has_room());
     }

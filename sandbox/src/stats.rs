@@ -8,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::Serialize;
 
 /// How many timestamps each endpoint remembers.
-const RECENT: usize = 256;
+const RECENT: usize = 4096;
 /// How many distinct key ids are counted separately; the rest are lumped together.
 const MAX_KEYS: usize = 1024;
 
