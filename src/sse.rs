@@ -402,12 +402,12 @@ impl Decoder {
             // "If the field name is "event": Set the event type buffer to field value."
             b"event" => {
                 self.event_type.clear();
-                self.event_type.push_str(&String::from_utf8_lossy(value));
+                self.event_type.push_str(&utf8_lossy(value));
             }
             // "If the field name is "data": Append the field value to the data buffer, then
             // append a single U+000A LINE FEED (LF) character to the data buffer."
             b"data" => {
-                let value = String::from_utf8_lossy(value);
+                let value = utf8_lossy(value);
                 // The buffer's trailing LF stays in the event only if more data follows, so this
                 // bounds exactly the data that would be dispatched.
                 if self.data.len().saturating_add(value.len()) > self.limits.max_event_bytes {
@@ -422,7 +422,7 @@ impl Decoder {
             // (A field with a NUL falls through to "ignored" below.)
             b"id" if !value.contains(&0) => {
                 self.id_buffer.clear();
-                self.id_buffer.push_str(&String::from_utf8_lossy(value));
+                self.id_buffer.push_str(&utf8_lossy(value));
             }
             // "If the field name is "retry": If the field value consists of only ASCII digits,
             // then interpret the field value as an integer in base ten, and set the event
@@ -456,7 +456,10 @@ impl Decoder {
         }
         // "If the data buffer's last character is a U+000A LINE FEED (LF) character, then
         // remove the last character from the data buffer."
-        let mut data = std::mem::take(&mut self.data);
+        // The next event is likely about as long: keep that much room, saving the reallocations
+        // of growing the buffer line by line.
+        let room = self.data.len().min(4096);
+        let mut data = std::mem::replace(&mut self.data, String::with_capacity(room));
         if data.ends_with('\n') {
             data.pop();
         }
@@ -507,6 +510,16 @@ fn find_line_end(bytes: &[u8]) -> Option<usize> {
     }
     let skipped = bytes.len() - rest.len();
     rest.iter().position(|&b| b == b'\r' || b == b'\n').map(|i| skipped + i)
+}
+
+/// `String::from_utf8_lossy`, with the common case first: `str::from_utf8` validates ASCII
+/// a word at a time, several times faster than the lossy decoder's byte-by-byte walk (a CPU
+/// profile of the SSE benchmark found a tenth of the time there).
+fn utf8_lossy(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
 }
 
 #[cfg(test)]

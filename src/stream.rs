@@ -64,8 +64,8 @@ impl ChatStreamState {
         if event.event != "message" {
             return Ok(Step::Skip);
         }
-        // Error objects are rare: look for the word before paying for a second parse.
-        if data.contains("\"error\"") || data.contains("\"status\"") {
+        // Error objects are rare: look for their keys before paying for a second parse.
+        if mentions_error_keys(data) {
             if let Ok(json) = serde_json::from_str::<Value>(data) {
                 if is_error_object(&json) {
                     return Err(self.with_partial(error_from_error_object(&json, data)));
@@ -140,11 +140,40 @@ impl ChatStreamState {
     }
 }
 
+/// Whether `data` holds the string `"error"` or `"status"` (as an error object's keys would
+/// be): one pass over its quotes, cheaper than two substring searches (which a CPU profile of
+/// the SSE benchmark found taking a seventh of the time).
+fn mentions_error_keys(data: &str) -> bool {
+    let bytes = data.as_bytes();
+    bytes
+        .iter()
+        .enumerate()
+        .any(|(i, &b)| b == b'"' && (bytes[i + 1..].starts_with(b"error\"") || bytes[i + 1..].starts_with(b"status\"")))
+}
+
 /// The part of a `chat.completion.chunk` that [`DeltaDecoder`] reads; the rest is skipped.
+/// `error` and `status` are read too (they are absent from chunks), so that one parse also
+/// tells an error object (see [`is_error_object`]) without searching the text for them.
 #[derive(Deserialize)]
 struct DeltaChunk<'a> {
     #[serde(default, borrow)]
     choices: Option<Vec<DeltaChoice<'a>>>,
+    #[serde(default)]
+    error: Option<Value>,
+    #[serde(default)]
+    status: Option<Value>,
+}
+
+impl DeltaChunk<'_> {
+    /// The same test as [`is_error_object`], on the fields read.
+    fn is_error_object(&self) -> bool {
+        match &self.error {
+            None | Some(Value::Bool(false)) => {
+                self.status.as_ref().and_then(Value::as_str) == Some("error") && self.choices.is_none()
+            }
+            Some(_) => true,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -256,15 +285,18 @@ fn on_delta_event(
     if event.event != "message" {
         return Ok(());
     }
-    if data.contains("\"error\"") || data.contains("\"status\"") {
-        if let Ok(json) = serde_json::from_str::<Value>(data) {
-            if is_error_object(&json) {
-                return Err(error_from_error_object(&json, data));
-            }
-        }
+    let error_object = || {
+        let json = serde_json::from_str::<Value>(data).ok().filter(is_error_object)?;
+        Some(error_from_error_object(&json, data))
+    };
+    let chunk: DeltaChunk<'_> = match serde_json::from_str(data) {
+        Ok(chunk) => chunk,
+        // An error object whose other fields do not fit a chunk is still an error object.
+        Err(e) => return Err(error_object().unwrap_or_else(|| Error::undecodable("malformed stream chunk", e, data))),
+    };
+    if chunk.is_error_object() {
+        return Err(error_object().unwrap_or_else(|| Error::protocol("malformed error object in the stream")));
     }
-    let chunk: DeltaChunk<'_> =
-        serde_json::from_str(data).map_err(|e| Error::undecodable("malformed stream chunk", e, data))?;
     if let Some(choice) = chunk.choices.and_then(|c| c.into_iter().next()) {
         if let Some(text) = choice.delta.and_then(|d| d.content).filter(|t| !t.is_empty()) {
             out.push(text.into_owned());
@@ -407,6 +439,11 @@ mod tests {
                 STOP,
             ]),
             format!("{}data: [DONE]\n", body(&[HELLO])),
+            // Error objects the one parse must tell apart from chunks.
+            body(&[HELLO, r#"data: {"status":"error","message":"job refused"}"#]),
+            body(&[HELLO, r#"data: {"error":{"message":"overloaded"},"choices":"not a list"}"#]),
+            body(&[r#"data: {"error":false,"status":7,"choices":[{"delta":{"content":"fine"}}]}"#, STOP]),
+            body(&[r#"data: {"status":"error","choices":[{"delta":{"content":"a chunk"}}]}"#, STOP]),
         ];
         for body in &bodies {
             let (chunks, end) = run(body);
@@ -422,6 +459,19 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn error_keys_are_found_only_as_strings() {
+        assert!(mentions_error_keys(r#"{"error":{"message":"x"}}"#));
+        assert!(mentions_error_keys(r#"{"a":1,"status":"error"}"#));
+        assert!(mentions_error_keys(r#""error""#));
+        assert!(!mentions_error_keys(r#"{"errors":1,"statuses":2,"x":"error"#));
+        // A pre-filter: the value "status" counts too, and the parse that follows decides.
+        assert!(mentions_error_keys(r#"{"state":"status"}"#));
+        assert!(!mentions_error_keys(r#"{"choices":[{"delta":{"content":"an error, a status"}}]}"#));
+        assert!(!mentions_error_keys(""));
+        assert!(!mentions_error_keys("\""));
     }
 
     #[test]
