@@ -25,13 +25,15 @@ pub struct ClientConfig {
     pub idle_timeout: Duration,
     /// How image jobs are polled.
     pub poll: PollPolicy,
-    /// The most image status requests per second across all jobs of this client.
+    /// The most image requests (creates and status calls) per second across all jobs of
+    /// this client. They are evenly spaced, 5 % wider than this rate asks, so that network
+    /// jitter does not crowd one more into a second as the server counts them.
     pub poll_rate_per_second: f64,
 }
 
 impl ClientConfig {
     /// A configuration for the real service with the defaults (2 retries, 60 s to headers,
-    /// 30 s idle, polling at most 4 status requests per second).
+    /// 30 s idle, at most 4 image requests per second).
     pub fn new(api_key: impl Into<String>) -> Self {
         Self {
             api_key: api_key.into(),

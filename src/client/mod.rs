@@ -3,13 +3,14 @@
 mod chat;
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::Duration;
 
 pub use chat::ChatStream;
 
 use crate::config::{paths, ClientConfig};
-use crate::poll::{poll_job, PollEnv, PollPolicy, RateLimiter};
+use crate::poll::{poll_job_after, ImageBudget, ImageCall, JobTimer, PollEnv, PollPolicy, Turn};
 use crate::response::{error_from_response, server_message};
 use crate::retry::parse_retry_after;
 use crate::transport::{fetch, now_ms, race, random, sleep, Abort, CallOptions, Either, HttpResponse};
@@ -32,7 +33,12 @@ pub struct GeneratedImage {
 
 /// A MiniToolAI client for the browser (and anything with fetch: workers, Node 20+).
 ///
-/// Cheap to clone; clones share the image polling rate limit.
+/// Cheap to clone; clones share the image rate limit and what was learnt about job times.
+///
+/// Image requests (creates and status calls) share one budget per client,
+/// [`ClientConfig::poll_rate_per_second`] evenly spaced; status calls go first, creates take
+/// the slots left. Each new job's first status call goes about when jobs have been taking
+/// to finish ([`JobTimer`]), so many jobs cost few calls and are seen soon after they end.
 #[derive(Clone)]
 pub struct Client {
     inner: Rc<Inner>,
@@ -40,8 +46,17 @@ pub struct Client {
 
 struct Inner {
     config: ClientConfig,
-    limiter: RefCell<RateLimiter>,
+    budget: RefCell<ImageBudget>,
+    timer: RefCell<JobTimer>,
+    /// When this client created the jobs it has not finished polling (by jobid), so their
+    /// time to finish can be learnt. Jobs created elsewhere (or before a reload) are polled
+    /// without a first wait and teach nothing.
+    created_at: RefCell<HashMap<String, u64>>,
 }
+
+/// More remembered creation times than this and they are all forgotten (jobs created and
+/// never polled must not grow the map forever).
+const MAX_REMEMBERED_JOBS: usize = 4096;
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -53,9 +68,11 @@ impl Client {
     /// A client with `config`, after checking it.
     pub fn new(config: ClientConfig) -> Result<Self, Error> {
         config.validate()?;
-        let burst = config.poll_rate_per_second.ceil().max(1.0) as u32;
-        let limiter = RefCell::new(RateLimiter::new(burst, config.poll_rate_per_second));
-        Ok(Self { inner: Rc::new(Inner { config, limiter }) })
+        // Spaced 5 % wider than the rate, so that network jitter does not put one request too
+        // many into a second as the server counts them.
+        let budget = RefCell::new(ImageBudget::new(config.poll_rate_per_second * 0.95));
+        let (timer, created_at) = (RefCell::default(), RefCell::default());
+        Ok(Self { inner: Rc::new(Inner { config, budget, timer, created_at }) })
     }
 
     /// The configuration.
@@ -100,11 +117,19 @@ impl Client {
     pub async fn create_image(&self, request: &ImageRequest, options: &CallOptions) -> Result<JobTicket, Error> {
         request.validate()?;
         let body = serde_json::to_string(request).map_err(|e| Error::protocol(format!("could not encode: {e}")))?;
+        self.wait_turn(ImageCall::Create, &Abort::new(options.signal.as_ref())).await?;
         let text = self.post_json(paths::IMAGE, &body, options).await?;
         let created: JobCreated =
             serde_json::from_str(&text).map_err(|e| Error::undecodable("unexpected image job answer", e, &text))?;
         match (created.status.as_str(), created.jobid, created.signature) {
-            ("success", Some(jobid), Some(signature)) => Ok(JobTicket { jobid, signature }),
+            ("success", Some(jobid), Some(signature)) => {
+                let mut remembered = self.inner.created_at.borrow_mut();
+                if remembered.len() >= MAX_REMEMBERED_JOBS {
+                    remembered.clear();
+                }
+                remembered.insert(jobid.clone(), now_ms());
+                Ok(JobTicket { jobid, signature })
+            }
             _ => Err(Error::new(
                 ErrorKind::InvalidRequest,
                 match server_message(&text).filter(|m| m != &text) {
@@ -169,13 +194,24 @@ impl Client {
         let abort = Abort::new(options.signal.as_ref());
         let mut env = BrowserEnv { abort: &abort };
         let get = || async {
-            self.acquire_poll_slot(&abort).await?;
+            self.wait_turn(ImageCall::Status, &abort).await?;
             self.image_status(job, options).await
         };
-        let image_url = match race(poll_job(&policy, &mut env, get, on_status), abort.aborted()).await {
+        let created = self.inner.created_at.borrow().get(&job.jobid).copied();
+        // A job this client just created is first asked about when jobs have been finishing.
+        let first_wait = match (created, self.inner.timer.borrow().first_poll_after()) {
+            (Some(created), Some(aim)) => aim.saturating_sub(Duration::from_millis(now_ms().saturating_sub(created))),
+            _ => Duration::ZERO,
+        };
+        let polled = race(poll_job_after(&policy, &mut env, first_wait, get, on_status), abort.aborted()).await;
+        self.inner.created_at.borrow_mut().remove(&job.jobid);
+        let image_url = match polled {
             Either::Left(result) => result?,
             Either::Right(()) => return Err(Error::new(ErrorKind::Aborted, "the request was aborted")),
         };
+        if let Some(created) = created {
+            self.inner.timer.borrow_mut().record(Duration::from_millis(now_ms().saturating_sub(created)));
+        }
         Ok(GeneratedImage { jobid: job.jobid.clone(), signature: job.signature.clone(), image_url })
     }
 
@@ -190,16 +226,24 @@ impl Client {
         self.wait_for_image(&job, options, on_status).await
     }
 
-    /// Waits until the shared poll budget allows one more status request. Slots are booked
-    /// first come, first served, so however many jobs poll, none of them starves.
-    async fn acquire_poll_slot(&self, abort: &Abort) -> Result<(), Error> {
-        let wait = self.inner.limiter.borrow_mut().reserve(now_ms());
-        if wait.is_zero() {
-            return Ok(());
+    /// Waits for this request's turn in the client's shared image budget: status calls
+    /// first, creates in the slots left and at least one a second, each line first come,
+    /// first served (see [`ImageBudget`]).
+    async fn wait_turn(&self, call: ImageCall, abort: &Abort) -> Result<(), Error> {
+        /// Leaves the line however the wait ends (its turn, an abort, or the future dropped).
+        struct Ticket<'a>(&'a RefCell<ImageBudget>, u64);
+        impl Drop for Ticket<'_> {
+            fn drop(&mut self) {
+                self.0.borrow_mut().cancel(self.1);
+            }
         }
-        match race(sleep(wait), abort.aborted()).await {
-            Either::Left(()) => Ok(()),
-            Either::Right(()) => Err(Error::new(ErrorKind::Aborted, "the request was aborted")),
+        let budget = &self.inner.budget;
+        let ticket = Ticket(budget, budget.borrow_mut().enqueue(call, now_ms()));
+        loop {
+            let Turn::AskAgainIn(wait) = budget.borrow_mut().turn(ticket.1, now_ms()) else { return Ok(()) };
+            if let Either::Right(()) = race(sleep(wait), abort.aborted()).await {
+                return Err(Error::new(ErrorKind::Aborted, "the request was aborted"));
+            }
         }
     }
 

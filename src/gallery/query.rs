@@ -214,10 +214,10 @@ fn slug(text: &str, max: usize) -> String {
     }
 }
 
-/// The documented polling limit, in words for the UI: "at most 4 status requests per second
-/// across all jobs".
+/// The documented polling limit, in words for the UI: "at most 4 requests per second across
+/// all jobs".
 pub fn poll_limit_note(per_second: f64) -> String {
-    format!("at most {per_second} status requests per second across all jobs")
+    format!("at most {per_second} requests per second across all jobs")
 }
 
 #[cfg(test)]
@@ -343,7 +343,7 @@ mod tests {
     fn poll_limit_in_words() {
         assert_eq!(
             poll_limit_note(crate::poll::RateLimiter::DEFAULT_PER_SECOND),
-            "at most 4 status requests per second across all jobs"
+            "at most 4 requests per second across all jobs"
         );
     }
 }

@@ -80,7 +80,7 @@ pub fn Gallery() -> impl IntoView {
             </div>
             <p class="gallery-note">
                 {format!(
-                    "Jobs are polled with growing delays, {}; they are kept in this browser and resume after a reload.",
+                    "Jobs are sent and polled {}, each first when jobs have been taking to finish; they are kept in this browser and resume after a reload.",
                     poll_limit_note(RateLimiter::DEFAULT_PER_SECOND)
                 )}
                 <span class="notice" role="status" aria-live="polite" data-testid="studio-notice">{move || st.notice.get()}</span>

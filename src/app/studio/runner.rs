@@ -16,8 +16,8 @@ use crate::{CallOptions, Client, Error, ErrorKind};
 
 impl Studio {
     /// The client all jobs poll through, rebuilt only when the endpoint or key changes: one
-    /// client means one rate limiter for every job ("at most 4 status requests per second
-    /// across all jobs").
+    /// client means one rate limiter for every job ("at most 4 requests per second across
+    /// all jobs") and one estimate of how long jobs take.
     fn client(&self, app: AppState) -> Result<Client, Error> {
         let fresh = app.client()?;
         Ok(self.local.with_value(|l| l.client.clone()).filter(|c| c.config() == fresh.config()).unwrap_or_else(|| {
