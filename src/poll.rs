@@ -106,8 +106,9 @@ impl Default for RateLimiter {
 }
 
 /// One client's budget for image requests: status calls and creates share one evenly
-/// spaced [`RateLimiter`]. Each slot goes to the oldest waiting status call (so pending jobs
-/// are seen on time), else to the oldest waiting create; but once no create has gone for
+/// spaced [`RateLimiter`]. Each slot goes to a waiting status call if there is one (so
+/// pending jobs are seen on time), the one for the oldest job first (the likeliest to be
+/// done), else to the oldest waiting create; but once no create has gone for
 /// [`ImageBudget::CREATE_AT_LEAST_EVERY`], the oldest waiting create takes the next slot, so
 /// however many jobs poll, new ones still start.
 ///
@@ -117,7 +118,7 @@ impl Default for RateLimiter {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImageBudget {
     limiter: RateLimiter,
-    /// Waiting status calls, oldest first: (ticket, when it joined).
+    /// Waiting status calls, oldest job first: (ticket, when the job began).
     statuses: VecDeque<(u64, u64)>,
     /// Waiting creates, oldest first: (ticket, when it joined).
     creates: VecDeque<(u64, u64)>,
@@ -129,8 +130,12 @@ pub struct ImageBudget {
 /// The two kinds of image request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImageCall {
-    /// A job status call.
-    Status,
+    /// A status call for a job that began at this clock time (ms), as far as the client
+    /// knows (else: now).
+    Status {
+        /// When the job began.
+        job_began_ms: u64,
+    },
     /// A job creation.
     Create,
 }
@@ -159,12 +164,16 @@ impl ImageBudget {
         }
     }
 
-    /// Joins the line; ask [`ImageBudget::turn`] with the ticket.
+    /// Joins the line at `now_ms`; ask [`ImageBudget::turn`] with the ticket.
     pub fn enqueue(&mut self, call: ImageCall, now_ms: u64) -> u64 {
         let ticket = self.next_ticket;
         self.next_ticket += 1;
         match call {
-            ImageCall::Status => self.statuses.push_back((ticket, now_ms)),
+            ImageCall::Status { job_began_ms } => {
+                // After every call for an older job (or one as old): ties keep their order.
+                let at = self.statuses.partition_point(|&(_, began)| began <= job_began_ms);
+                self.statuses.insert(at, (ticket, job_began_ms));
+            }
             ImageCall::Create => self.creates.push_back((ticket, now_ms)),
         }
         ticket
@@ -265,7 +274,34 @@ pub trait PollEnv {
     fn random(&mut self) -> f64;
     /// Waits.
     fn sleep(&mut self, delay: Duration) -> impl Future<Output = ()>;
+    /// When the job is expected to be done, as far as its client knows (see [`JobTimer`]).
+    /// The default knows nothing and never will.
+    fn aim(&self) -> Aim {
+        Aim::Never
+    }
 }
+
+/// What a client knows about when a job should be done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Aim {
+    /// Nothing, and nothing will be learnt (a job created elsewhere): plain backoff.
+    Never,
+    /// Nothing yet, but a job of the same client may finish and teach it: the loop checks
+    /// again at least every [`AIM_CHECK_EVERY`] while it waits. `scout` marks the oldest of
+    /// those jobs, polled at least every [`SCOUT_EVERY`] so the first lesson comes early.
+    Unknown {
+        /// Whether this job is the scout.
+        scout: bool,
+    },
+    /// About this clock time (ms): one status call goes then, even if the backoff would wait
+    /// longer.
+    At(u64),
+}
+
+/// While the [`Aim`] is unknown, the loop looks again this often.
+pub const AIM_CHECK_EVERY: Duration = Duration::from_millis(500);
+/// While nothing is known about job times, the scout job is asked about at least this often.
+pub const SCOUT_EVERY: Duration = Duration::from_secs(1);
 
 /// Polls a job until it is done, failed, or past the policy's deadline.
 ///
@@ -311,7 +347,11 @@ where
         env.sleep(first_wait).await;
     }
     let mut attempt = 0u32;
+    // The first call at or past the aim that finds the job still running starts the backoff
+    // over from its shortest delay: the job is about to end.
+    let mut restarted = false;
     loop {
+        let asked_at = env.now_ms();
         let mut wait = None;
         match get_status().await {
             Ok(answer) => {
@@ -325,7 +365,20 @@ where
             Err(err) if err.is_retryable() => wait = err.retry_after(),
             Err(err) => return Err(err),
         }
-        let delay = wait.unwrap_or_else(|| policy.backoff.delay(attempt, env.random()));
+        if let Aim::At(at) = env.aim() {
+            if asked_at >= at && !restarted {
+                restarted = true;
+                attempt = 0;
+            }
+        }
+        let delay = wait.unwrap_or_else(|| {
+            let backoff = policy.backoff.delay(attempt, env.random());
+            if env.aim() == (Aim::Unknown { scout: true }) {
+                backoff.min(SCOUT_EVERY)
+            } else {
+                backoff
+            }
+        });
         attempt = attempt.saturating_add(1);
         let now = env.now_ms();
         if now >= deadline_ms || now.saturating_add(delay.as_millis() as u64) > deadline_ms {
@@ -334,7 +387,26 @@ where
                 format!("the image job did not finish within {} s", policy.deadline.as_secs()),
             ));
         }
-        env.sleep(delay).await;
+        // Sleep until the next call, or until the aim if that comes first (an aim only once:
+        // one after the last call).
+        let mut due = now.saturating_add(delay.as_millis() as u64);
+        loop {
+            let now = env.now_ms();
+            let aim = env.aim();
+            if let Aim::At(at) = aim {
+                if at > asked_at && wait.is_none() {
+                    due = due.min(at.max(now));
+                }
+            }
+            if now >= due {
+                break;
+            }
+            let mut nap = Duration::from_millis(due - now);
+            if let Aim::Unknown { .. } = aim {
+                nap = nap.min(AIM_CHECK_EVERY);
+            }
+            env.sleep(nap).await;
+        }
     }
 }
 
@@ -591,10 +663,90 @@ mod tests {
         assert_eq!(now.get(), 60_000);
     }
 
+    /// A fake clock whose client learns job times: the aim can change while the loop sleeps.
+    struct AimEnv<'a> {
+        now: &'a Cell<u64>,
+        sleeps: Vec<u64>,
+        /// (from this time on, the aim)
+        aims: Vec<(u64, Aim)>,
+    }
+
+    impl PollEnv for AimEnv<'_> {
+        fn now_ms(&self) -> u64 {
+            self.now.get()
+        }
+        fn random(&mut self) -> f64 {
+            0.0
+        }
+        fn sleep(&mut self, delay: Duration) -> impl Future<Output = ()> {
+            self.sleeps.push(delay.as_millis() as u64);
+            self.now.set(self.now.get() + delay.as_millis() as u64);
+            std::future::ready(())
+        }
+        fn aim(&self) -> Aim {
+            self.aims.iter().rev().find(|(from, _)| *from <= self.now.get()).map_or(Aim::Never, |a| a.1)
+        }
+    }
+
+    #[test]
+    fn the_loop_follows_the_scout_rule_and_an_aim_learnt_while_it_waits() {
+        // The job ends at 10.5 s. Nothing is known at first and this job is the scout: calls
+        // at least every second, naps of at most 500 ms. At 3.2 s another job teaches the
+        // client that jobs take about 9 s from this one's start: the call goes at 9 s, finds it
+        // running, and the backoff starts over (1 s, then 1.5 s), where it would have waited 5 s.
+        let now = Cell::new(0);
+        let mut env = AimEnv {
+            now: &now,
+            sleeps: vec![],
+            aims: vec![(0, Aim::Unknown { scout: true }), (3_200, Aim::At(9_000))],
+        };
+        let asked = RefCell::new(vec![]);
+        let url = block_on(poll_job_after(
+            &PollPolicy::default(),
+            &mut env,
+            Duration::ZERO,
+            || {
+                asked.borrow_mut().push(now.get());
+                std::future::ready(answer(if now.get() >= 10_500 {
+                    r#"{"status":"success","image_url":"https://x.test/i.png"}"#
+                } else {
+                    r#"{"status":"processing"}"#
+                }))
+            },
+            |_| {},
+        ));
+        assert!(url.is_ok());
+        // (4 s: the call booked at 3 s, a second after, while the scout rule still held.)
+        assert_eq!(*asked.borrow(), [0, 1_000, 2_000, 3_000, 4_000, 9_000, 10_000, 11_500]);
+        assert!(env.sleeps.iter().take(3).all(|&ms| ms <= 500), "naps while the aim is unknown: {:?}", env.sleeps);
+        // A job created elsewhere (nothing to learn): plain backoff, one sleep per call.
+        let mut env = AimEnv { now: &now, sleeps: vec![], aims: vec![] };
+        now.set(0);
+        asked.borrow_mut().clear();
+        let url = block_on(poll_job_after(
+            &PollPolicy::default(),
+            &mut env,
+            Duration::ZERO,
+            || {
+                asked.borrow_mut().push(now.get());
+                std::future::ready(answer(if now.get() >= 10_500 {
+                    r#"{"status":"success","image_url":"https://x.test/i.png"}"#
+                } else {
+                    r#"{"status":"processing"}"#
+                }))
+            },
+            |_| {},
+        ));
+        assert!(url.is_ok());
+        assert_eq!(*asked.borrow(), [0, 1_000, 2_500, 4_750, 8_125, 13_125]);
+        assert_eq!(env.sleeps, [1_000, 1_500, 2_250, 3_375, 5_000]);
+    }
+
     /// How the client runs many jobs, simulated event by event on a fake clock: `count` jobs
     /// of `latency` ms (`None`: never ending) asked for at once; creates and status calls
-    /// wait their turn in the [`ImageBudget`], the [`JobTimer`] learns from each job seen
-    /// done. Returns the request times, and (created, seen done) per job.
+    /// wait their turn in the [`ImageBudget`]; each job's loop follows [`poll_job_after`]
+    /// (the backoff, the [`Aim`] from the [`JobTimer`], which learns from each job seen done,
+    /// and the scout). Returns the request times, and (created, seen done) per job.
     fn simulate(count: usize, latency: Option<u64>, until: u64) -> (Vec<u64>, Vec<(u64, Option<u64>)>) {
         let policy = PollPolicy::default();
         let mut budget = ImageBudget::new(RateLimiter::DEFAULT_PER_SECOND);
@@ -602,45 +754,97 @@ mod tests {
         #[derive(Clone, Copy)]
         enum Next {
             Create(u64),
-            Poll { created: u64, attempt: u32 },
-            InLine { ticket: u64, created: u64, attempt: u32 },
-            Seen { created: u64, at: u64 },
+            /// Waiting for the next call, due at `due` (unless the aim comes first).
+            Sleep {
+                created: u64,
+                attempt: u32,
+                asked_at: u64,
+                due: u64,
+                restarted: bool,
+            },
+            InLine {
+                ticket: u64,
+                created: u64,
+                attempt: u32,
+                restarted: bool,
+            },
+            Seen {
+                created: u64,
+                at: u64,
+            },
         }
         // (when the job acts next, what it does)
         let mut jobs: Vec<(u64, Next)> =
             (0..count).map(|_| (0, Next::Create(budget.enqueue(ImageCall::Create, 0)))).collect();
         let mut sent = Vec::new();
-        while let Some((i, &(due, next))) = jobs
+        while let Some((i, &(now, next))) = jobs
             .iter()
             .enumerate()
             .filter(|(_, j)| !matches!(j.1, Next::Seen { .. }) && j.0 <= until)
             .min_by_key(|(_, j)| j.0)
         {
-            let later = |wait: Duration| due + (wait.as_millis() as u64).max(1);
+            let later = |wait: Duration| now + (wait.as_millis() as u64).max(1);
+            // What the client's env would say for a job created at `created`.
+            let aim = |jobs: &[(u64, Next)], timer: &JobTimer, created: u64| match timer.first_poll_after() {
+                Some(d) => Aim::At(created + d.as_millis() as u64),
+                None => {
+                    let oldest = jobs
+                        .iter()
+                        .filter_map(|j| match j.1 {
+                            Next::Sleep { created, .. } | Next::InLine { created, .. } => Some(created),
+                            _ => None,
+                        })
+                        .min();
+                    Aim::Unknown { scout: oldest == Some(created) }
+                }
+            };
             jobs[i] = match next {
-                Next::Create(ticket) => match budget.turn(ticket, due) {
+                Next::Create(ticket) => match budget.turn(ticket, now) {
                     Turn::Go => {
-                        sent.push(due);
-                        let first = timer.first_poll_after().unwrap_or_default();
-                        (due + first.as_millis() as u64, Next::Poll { created: due, attempt: 0 })
+                        sent.push(now);
+                        let first = timer.first_poll_after().unwrap_or_default().as_millis() as u64;
+                        let due = now + first;
+                        (due, Next::Sleep { created: now, attempt: 0, asked_at: 0, due, restarted: false })
                     }
                     Turn::AskAgainIn(wait) => (later(wait), Next::Create(ticket)),
                 },
-                Next::Poll { created, attempt } => {
-                    (due, Next::InLine { ticket: budget.enqueue(ImageCall::Status, due), created, attempt })
-                }
-                Next::InLine { ticket, created, attempt } => match budget.turn(ticket, due) {
-                    Turn::Go => {
-                        sent.push(due);
-                        if latency.is_some_and(|l| due >= created + l) {
-                            timer.record(Duration::from_millis(due - created));
-                            (due, Next::Seen { created, at: due })
-                        } else {
-                            let delay = policy.backoff.delay(attempt, 0.5).as_millis() as u64;
-                            (due + delay, Next::Poll { created, attempt: attempt + 1 })
+                Next::Sleep { created, attempt, asked_at, mut due, restarted } => {
+                    let aim = aim(&jobs, &timer, created);
+                    if let Aim::At(at) = aim {
+                        if at > asked_at {
+                            due = due.min(at.max(now));
                         }
                     }
-                    Turn::AskAgainIn(wait) => (later(wait), Next::InLine { ticket, created, attempt }),
+                    if now >= due {
+                        let call = ImageCall::Status { job_began_ms: created };
+                        (now, Next::InLine { ticket: budget.enqueue(call, now), created, attempt, restarted })
+                    } else {
+                        let nap = if matches!(aim, Aim::Unknown { .. }) { (due - now).min(500) } else { due - now };
+                        (now + nap, Next::Sleep { created, attempt, asked_at, due, restarted })
+                    }
+                }
+                Next::InLine { ticket, created, mut attempt, mut restarted } => match budget.turn(ticket, now) {
+                    Turn::Go => {
+                        sent.push(now);
+                        if latency.is_some_and(|l| now >= created + l) {
+                            timer.record(Duration::from_millis(now - created));
+                            (now, Next::Seen { created, at: now })
+                        } else {
+                            if let Aim::At(at) = aim(&jobs, &timer, created) {
+                                if now >= at && !restarted {
+                                    restarted = true;
+                                    attempt = 0;
+                                }
+                            }
+                            let mut wait = policy.backoff.delay(attempt, 0.5);
+                            if aim(&jobs, &timer, created) == (Aim::Unknown { scout: true }) {
+                                wait = wait.min(SCOUT_EVERY);
+                            }
+                            let due = now + wait.as_millis() as u64;
+                            (now, Next::Sleep { created, attempt: attempt + 1, asked_at: now, due, restarted })
+                        }
+                    }
+                    Turn::AskAgainIn(wait) => (later(wait), Next::InLine { ticket, created, attempt, restarted }),
                 },
                 Next::Seen { .. } => unreachable!("filtered out"),
             };
@@ -649,7 +853,7 @@ mod tests {
             .iter()
             .map(|j| match j.1 {
                 Next::Create(_) => (u64::MAX, None),
-                Next::Poll { created, .. } | Next::InLine { created, .. } => (created, None),
+                Next::Sleep { created, .. } | Next::InLine { created, .. } => (created, None),
                 Next::Seen { created, at } => (created, Some(at)),
             })
             .collect();
@@ -666,13 +870,11 @@ mod tests {
         assert_eq!(seen.len(), 200);
         // Each job costs its create and one or two status calls on average, not a blind backoff.
         assert!(sent.len() <= 200 + 2 * 200, "{} requests", sent.len());
-        // Jobs created before any job finished are polled blind (the backoff's 5 s cap and a
-        // slot's wait); every later one is seen within 2 s.
-        let first_seen = seen.iter().map(|s| s.1).min().unwrap_or(0);
+        // Every job is seen within 2 s of its end: the first by the scout's close polling,
+        // the others by the aim learnt from it (and the backoff starting over at the aim).
         for &(created, at) in &seen {
             let late = at - (created + LATENCY);
-            let bound = if created < first_seen { 5_250 } else { 2_000 };
-            assert!(late <= bound, "created at {created} ms, seen {late} ms late");
+            assert!(late <= 2_000, "created at {created} ms, seen {late} ms late");
         }
     }
 
@@ -699,13 +901,13 @@ mod tests {
         assert_eq!(budget.turn(a, 0), Turn::Go);
         assert_eq!(budget.turn(c, 0), Turn::AskAgainIn(Duration::from_millis(250)), "the next slot");
         // A status call that joins meanwhile takes that slot; the create waits.
-        let s = budget.enqueue(ImageCall::Status, 100);
+        let s = budget.enqueue(ImageCall::Status { job_began_ms: 100 }, 100);
         assert_eq!(budget.turn(c, 250), Turn::AskAgainIn(Duration::from_millis(250)));
         assert_eq!(budget.turn(s, 250), Turn::Go);
         assert_eq!(budget.turn(c, 500), Turn::Go);
         // Once no create went for a second, the waiting create goes before status calls.
         let d = budget.enqueue(ImageCall::Create, 500);
-        let statuses: Vec<u64> = (0..8).map(|_| budget.enqueue(ImageCall::Status, 500)).collect();
+        let statuses: Vec<u64> = (0..8).map(|_| budget.enqueue(ImageCall::Status { job_began_ms: 500 }, 500)).collect();
         for (k, &t) in statuses[..3].iter().enumerate() {
             assert_eq!(budget.turn(t, 750 + 250 * k as u64), Turn::Go);
         }

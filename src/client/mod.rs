@@ -10,7 +10,7 @@ use std::time::Duration;
 pub use chat::ChatStream;
 
 use crate::config::{paths, ClientConfig};
-use crate::poll::{poll_job_after, ImageBudget, ImageCall, JobTimer, PollEnv, PollPolicy, Turn};
+use crate::poll::{poll_job_after, Aim, ImageBudget, ImageCall, JobTimer, PollEnv, PollPolicy, Turn};
 use crate::response::{error_from_response, server_message};
 use crate::retry::parse_retry_after;
 use crate::transport::{fetch, now_ms, race, random, sleep, Abort, CallOptions, Either, HttpResponse};
@@ -52,6 +52,9 @@ struct Inner {
     /// time to finish can be learnt. Jobs created elsewhere (or before a reload) are polled
     /// without a first wait and teach nothing.
     created_at: RefCell<HashMap<String, u64>>,
+    /// The creation times of the jobs of this client being polled now (the oldest one is the
+    /// scout while nothing is known about job times).
+    polling: RefCell<Vec<u64>>,
 }
 
 /// More remembered creation times than this and they are all forgotten (jobs created and
@@ -71,8 +74,8 @@ impl Client {
         // Spaced 5 % wider than the rate, so that network jitter does not put one request too
         // many into a second as the server counts them.
         let budget = RefCell::new(ImageBudget::new(config.poll_rate_per_second * 0.95));
-        let (timer, created_at) = (RefCell::default(), RefCell::default());
-        Ok(Self { inner: Rc::new(Inner { config, budget, timer, created_at }) })
+        let (timer, created_at, polling) = (RefCell::default(), RefCell::default(), RefCell::default());
+        Ok(Self { inner: Rc::new(Inner { config, budget, timer, created_at, polling }) })
     }
 
     /// The configuration.
@@ -192,12 +195,28 @@ impl Client {
         on_status: impl FnMut(&JobStatusResponse),
     ) -> Result<GeneratedImage, Error> {
         let abort = Abort::new(options.signal.as_ref());
-        let mut env = BrowserEnv { abort: &abort };
+        let created = self.inner.created_at.borrow().get(&job.jobid).copied();
+        /// Counts the job as polled while the loop runs (however it ends).
+        struct Polling<'a>(&'a RefCell<Vec<u64>>, u64);
+        impl Drop for Polling<'_> {
+            fn drop(&mut self) {
+                let mut polling = self.0.borrow_mut();
+                if let Some(i) = polling.iter().position(|&c| c == self.1) {
+                    polling.swap_remove(i);
+                }
+            }
+        }
+        let _polling = created.map(|c| {
+            self.inner.polling.borrow_mut().push(c);
+            Polling(&self.inner.polling, c)
+        });
+        let mut env = BrowserEnv { abort: &abort, client: &self.inner, created };
+        // Status calls for older jobs go first; a job not created here counts from now.
+        let job_began_ms = created.unwrap_or_else(now_ms);
         let get = || async {
-            self.wait_turn(ImageCall::Status, &abort).await?;
+            self.wait_turn(ImageCall::Status { job_began_ms }, &abort).await?;
             self.image_status(job, options).await
         };
-        let created = self.inner.created_at.borrow().get(&job.jobid).copied();
         // A job this client just created is first asked about when jobs have been finishing.
         let first_wait = match (created, self.inner.timer.borrow().first_poll_after()) {
             (Some(created), Some(aim)) => aim.saturating_sub(Duration::from_millis(now_ms().saturating_sub(created))),
@@ -293,6 +312,9 @@ impl Client {
 /// The poll loop's surroundings in the browser: host clock, host timers, abortable sleep.
 struct BrowserEnv<'a> {
     abort: &'a Abort,
+    client: &'a Inner,
+    /// When this client created the job (`None`: created elsewhere, or before a reload).
+    created: Option<u64>,
 }
 
 impl PollEnv for BrowserEnv<'_> {
@@ -307,5 +329,17 @@ impl PollEnv for BrowserEnv<'_> {
     async fn sleep(&mut self, delay: Duration) {
         // An abort wakes the loop; the race around the whole poll then ends it.
         let _ = race(sleep(delay), self.abort.aborted()).await;
+    }
+
+    fn aim(&self) -> Aim {
+        let Some(created) = self.created else { return Aim::Never };
+        match self.client.timer.borrow().first_poll_after() {
+            Some(after) => Aim::At(created.saturating_add(after.as_millis() as u64)),
+            None => {
+                // The scout: the oldest job this client created and is polling.
+                let oldest = self.client.polling.borrow().iter().min().copied();
+                Aim::Unknown { scout: oldest == Some(created) }
+            }
+        }
     }
 }
