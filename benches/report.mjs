@@ -38,7 +38,7 @@ export function report(r) {
   const p = r.polling;
   const sseAll = (x) => x.throughput.every((t) => t.speedup.median >= 1.5);
   const npmRatio = s.npmCore.brotli / s.openai.brotli;
-  const totalRate = (p.statusRequests + p.createRequests) / p.seconds;
+  const pollOk = (x) => x.perSecond <= 4 && x.busiestSecond <= 4;
   const sizeRow = (name, x) => `| ${name} | ${int(x.raw)} | ${int(x.gzip)} | ${int(x.brotli)} |`;
   const L = [];
   L.push("# Benchmarks");
@@ -76,7 +76,12 @@ export function report(r) {
   L.push(`| 3 | markdown ≤ 0.05× naive, ≤ 1.0× streaming-markdown, flatness ≤ 1.2× | ${f(m.oursOverNaive.median, 3)}×, ${f(m.oursOverSmd.median)}×, ${f(m.flatness.median)}× | ${mark(m.oursOverNaive.median <= 0.05 && m.oursOverSmd.median <= 1 && m.flatness.median <= 1.2)} |`);
   L.push(`| 4 | 0 long tasks (app, 4× throttled) | ${j.app.longTasks} long tasks, p95 frame ${f(j.app.p95FrameMs, 1)} ms | ${mark(j.app.longTasks === 0)} |`);
   L.push(`| 5 | npm core ≤ 0.25× openai bundle; app ≤ 250 KB brotli | ${f(npmRatio)}×; ${kb(s.app.brotli)} | ${mark(npmRatio <= 0.25 && s.app.brotli <= 250_000)} |`);
-  L.push(`| 6 | ≤ 4 requests/s; each job shown ≤ 2 s after it finished | ${f(totalRate)} req/s average (status polls peak ${p.peakStatusPerSecond}/s); delay max ${int(p.delayMs.max)} ms | ${mark(totalRate <= 4 && p.peakStatusPerSecond <= 4 && p.delayMs.max <= 2000)} |`);
+  for (const [name, x] of [["the app", p.app], ["the library", p.library]]) {
+    L.push(
+      `| 6 | ${name}: ≤ 4 requests/s; each job shown ≤ 2 s after it finished | busiest second ${x.busiestSecond} requests (${f(x.perSecond)}/s average); ` +
+        `${x.withinTwoSeconds} of ${x.jobs} jobs seen ≤ 2 s after they ended, max ${int(x.lateMs.max)} ms | ${mark(pollOk(x))}; ${mark(x.lateMs.max <= 2000)} |`,
+    );
+  }
   L.push("");
 
   L.push("## 1. SSE to content deltas");
@@ -195,22 +200,31 @@ export function report(r) {
   L.push("## 6. Image polling");
   L.push("");
   L.push(
-    `${p.jobs} image jobs at once, each running ${int(p.latencyMs)} ms in the sandbox (\`--job-latency-ms\`), created and polled with the npm package's \`generateImage\` in Node through one \`MiniToolAI\` client ` +
-      "(the library's poller: capped exponential backoff and a per-client rate limit shared by all jobs). The request counts are the sandbox's own (`/sandbox/stats`). " +
-      `The delay per job is the time from the \`generateImage\` call to its result, minus the job's latency: an upper bound of the time between the job finishing and the caller seeing it. ` +
-      "The app's studio page was not measured (see the last section).",
+    `${p.jobs} image jobs asked for at once, each running ${int(p.latencyMs)} ms in the sandbox (\`--job-latency-ms\`), (a) by the app's studio page in Chromium ` +
+      "(the release build, through its form: four presses of Generate with a count of 50; its one client for every job) and (b) by the npm package's `generateImage` in Node, " +
+      "one `MiniToolAI` client for all jobs. Both run the library's image scheduler: one budget of 4 requests per second per client, evenly spaced, status calls first and creates in the slots left; " +
+      "each new job first asked about when this client's jobs have been taking to finish, then on a capped exponential backoff. " +
+      "The counts and times are the sandbox's own (`/sandbox/stats`): requests received, and for each job how long after it ended a status answer first reported it. " +
+      "(The studio marks a card done in the same task that receives that answer.)",
   );
   L.push("");
-  L.push("| | |");
-  L.push("|---|---|");
-  L.push(`| run time | ${f(p.seconds, 1)} s |`);
-  L.push(`| create requests | ${int(p.createRequests)} |`);
-  L.push(`| status requests | ${int(p.statusRequests)} (${f(p.statusPerSecond)}/s on average) |`);
-  L.push(`| all requests | ${f(totalRate)}/s on average |`);
-  L.push(`| busiest second of status requests (last ${p.peakWindowRequests} requests) | ${p.peakStatusPerSecond} |`);
-  L.push(`| delay, job finished → result | median ${int(p.delayMs.median)} ms, p95 ${int(p.p95DelayMs)} ms, max ${int(p.delayMs.max)} ms |`);
+  L.push("| | the app (Chromium) | the library (Node) |");
+  L.push("|---|---:|---:|");
+  const row = (label, fn) => L.push(`| ${label} | ${fn(p.app)} | ${fn(p.library)} |`);
+  row("run time", (x) => `${f(x.seconds, 1)} s`);
+  row("create requests", (x) => int(x.createRequests));
+  row("status requests", (x) => `${int(x.statusRequests)} (${f(x.statusRequests / x.jobs)} per job)`);
+  row("all requests, average", (x) => `${f(x.perSecond)}/s`);
+  row("all requests, busiest one-second window", (x) => int(x.busiestSecond));
+  row("job ended → first reported done (ms): median", (x) => int(x.lateMs.median));
+  row("… p95", (x) => int(x.p95LateMs));
+  row("… max", (x) => int(x.lateMs.max));
+  row("jobs seen ≤ 2 s after they ended", (x) => `${x.withinTwoSeconds} of ${x.jobs}`);
   L.push("");
-  L.push(`Targets: ≤ 4 requests/s ${mark(totalRate <= 4 && p.peakStatusPerSecond <= 4)}; each job shown ≤ 2 s after it finished ${mark(p.delayMs.max <= 2000)}.`);
+  L.push(
+    `Targets: ≤ 4 requests/s: the app ${mark(pollOk(p.app))}, the library ${mark(pollOk(p.library))}; ` +
+      `each job shown ≤ 2 s after it finished: the app ${mark(p.app.lateMs.max <= 2000)}, the library ${mark(p.library.lateMs.max <= 2000)}.`,
+  );
   L.push("");
   L.push(readFileSync(new URL("./findings.md", import.meta.url), "utf8").trimEnd());
   return L.join("\n") + "\n";

@@ -99,7 +99,7 @@ try {
   }
   if (want("polling")) {
     log(`bench: 6 image polling (${CONFIG.polling.jobs} jobs)`);
-    results.polling = await pollingBench(root, CONFIG.polling, log);
+    results.polling = await pollingBench(browser, root, CONFIG.polling, log);
   }
 } finally {
   await browser.close();
