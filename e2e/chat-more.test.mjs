@@ -129,6 +129,29 @@ test("auto-scroll follows the stream until the reader scrolls up, and resumes at
   await context.close();
 });
 
+test("the streamed answer's DOM is kept when the stream ends (nothing is parsed or built again)", async () => {
+  const reply = "# Kept\n\nFirst paragraph, **bold**.\n\n- one\n- two\n\n```rust\nfn main() {}\n```\n\nLast paragraph.\n";
+  const key = await newKey(sandbox.url, { fault: "stall-between-ms=60", reply });
+  const { page, context } = await openApp(browser, sandbox.url, { key });
+  await send(page, "Keep the DOM.");
+  // Mark the blocks rendered while streaming.
+  await page.waitForFunction(() => document.querySelectorAll('.message.assistant.streaming .markdown .md-block').length >= 2);
+  const marked = await page.evaluate(() => {
+    const blocks = [...document.querySelectorAll(".message.assistant.streaming .markdown .md-block")];
+    blocks.forEach((b, i) => (b.__streamed = i + 1));
+    return blocks.length;
+  });
+  await lastAnswerSettled(page);
+  const answer = page.getByTestId("message-assistant").last();
+  assert.equal(await answer.getAttribute("data-status"), "done");
+  const kept = await answer.locator(".markdown .md-block").evaluateAll((els) => els.map((e) => e.__streamed ?? 0));
+  assert.deepEqual(kept.slice(0, marked), Array.from({ length: marked }, (_, i) => i + 1), "the same elements, not new ones");
+  const text = await answer.locator(".markdown").textContent();
+  assert.ok(text.includes("First paragraph, bold.") && text.includes("fn main() {}") && text.endsWith("Last paragraph."), text);
+  assert.equal(await answer.locator(".markdown h1").count(), 1, "nothing drawn twice");
+  await context.close();
+});
+
 test("copy a code block", async () => {
   const { page, context } = await openApp(browser, sandbox.url);
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: sandbox.url });

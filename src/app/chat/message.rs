@@ -19,6 +19,12 @@ pub(crate) struct IncrementalMarkdown {
     tail: Option<web_sys::Element>,
 }
 
+impl Default for IncrementalMarkdown {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl IncrementalMarkdown {
     pub(crate) fn new() -> Self {
         Self { splitter: BlockSplitter::new(), tail: None }
@@ -51,15 +57,50 @@ impl IncrementalMarkdown {
     }
 }
 
+/// How many unmounted renderers are kept for hand-over (see [`Markdown`]'s `handover`).
+const HANDOVER_KEPT: usize = 4;
+
+thread_local! {
+    /// Renderers of messages whose component was just replaced, with their DOM, by key.
+    static HANDOVER: std::cell::RefCell<Vec<(String, web_sys::Element, IncrementalMarkdown)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// Markdown that renders incrementally: finished blocks once, the open tail on each change.
+///
+/// With a `handover` key, the rendered DOM outlives the component: when a message's view is
+/// rebuilt (its stream ended, its status changed), the new component adopts the old one's
+/// nodes and renderer instead of parsing and building the whole answer again (a long task
+/// for a long answer).
 #[component]
-pub fn Markdown(#[prop(into)] text: Signal<String>) -> impl IntoView {
+pub fn Markdown(#[prop(into)] text: Signal<String>, #[prop(optional)] handover: Option<String>) -> impl IntoView {
     let root = NodeRef::<leptos::html::Div>::new();
     let state = StoredValue::new_local(IncrementalMarkdown::new());
-    Effect::new(move |_| {
+    let key = handover.clone();
+    Effect::new(move |first: Option<()>| {
         let Some(root) = root.get() else { return };
+        if first.is_none() {
+            if let Some(key) = &key {
+                adopt(key, &root, state);
+            }
+        }
         text.with(|text| state.update_value(|st| st.update(&root, text)));
     });
+    if let Some(key) = handover {
+        on_cleanup(move || {
+            let (Some(root), Some(renderer)) = (root.get_untracked(), state.try_update_value(std::mem::take)) else {
+                return;
+            };
+            let root: web_sys::Element = root.into();
+            HANDOVER.with_borrow_mut(|kept| {
+                kept.retain(|(k, ..)| k != &key);
+                if kept.len() == HANDOVER_KEPT {
+                    kept.remove(0);
+                }
+                kept.push((key, root, renderer));
+            });
+        });
+    }
     let on_click = move |ev: leptos::ev::MouseEvent| {
         let Some(target) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
         let Ok(Some(button)) = target.closest(".copy-code") else { return };
@@ -70,6 +111,23 @@ pub fn Markdown(#[prop(into)] text: Signal<String>) -> impl IntoView {
         }
     };
     view! { <div class="markdown" node_ref=root on:click=on_click></div> }
+}
+
+/// Moves the nodes and the renderer a replaced `Markdown` with this key left behind into
+/// `root` (nothing is parsed again).
+fn adopt(key: &str, root: &web_sys::Element, state: StoredValue<IncrementalMarkdown, leptos::prelude::LocalStorage>) {
+    let Some((_, old, renderer)) = HANDOVER.with_borrow_mut(|kept| {
+        let i = kept.iter().position(|(k, ..)| k == key)?;
+        Some(kept.remove(i))
+    }) else {
+        return;
+    };
+    while let Some(child) = old.first_child() {
+        if root.append_child(&child).is_err() {
+            return;
+        }
+    }
+    state.set_value(renderer);
 }
 
 /// A message of the thread.
@@ -188,7 +246,7 @@ pub fn MessageView(conv_id: String, node: Node, versions: (usize, usize)) -> imp
     view! {
         <article class="message assistant" class:streaming=is_live data-testid="message-assistant"
             data-status=move || if is_live { "streaming".to_owned() } else { format!("{:?}", status.unwrap_or(AnswerStatus::Done)).to_lowercase() }>
-            <Markdown text=text />
+            <Markdown text=text handover=format!("{conv_id}/{id}") />
             {status_label.map(|s| view! { <p class="status-note" data-testid="status-note">{s}</p> })}
             {error}
             <div class="actions">
