@@ -202,8 +202,8 @@ export function report(r) {
   L.push(
     `${p.jobs} image jobs asked for at once, each running ${int(p.latencyMs)} ms in the sandbox (\`--job-latency-ms\`), (a) by the app's studio page in Chromium ` +
       "(the release build, through its form: four presses of Generate with a count of 50; its one client for every job) and (b) by the npm package's `generateImage` in Node, " +
-      "one `MiniToolAI` client for all jobs. Both run the library's image scheduler: one budget of 4 requests per second per client, evenly spaced, status calls first and creates in the slots left; " +
-      "each new job first asked about when this client's jobs have been taking to finish, then on a capped exponential backoff. " +
+      "one `MiniToolAI` client for all jobs. Both run the library's image scheduler: one budget of 4 requests per second per client, evenly spaced, status calls first (oldest job first) and creates in the slots left (at least one a second); " +
+      "until a job time is known the oldest pending job is asked about every second, then each job is first asked about when this client's jobs have been taking to finish, its capped exponential backoff starting over from there. " +
       "The counts and times are the sandbox's own (`/sandbox/stats`): requests received, and for each job how long after it ended a status answer first reported it. " +
       "(The studio marks a card done in the same task that receives that answer.)",
   );
