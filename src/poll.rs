@@ -108,7 +108,8 @@ impl Default for RateLimiter {
 /// One client's budget for image requests: status calls and creates share one evenly
 /// spaced [`RateLimiter`]. Each slot goes to a waiting status call if there is one (so
 /// pending jobs are seen on time), the one for the oldest job first (the likeliest to be
-/// done), else to the oldest waiting create; but once no create has gone for
+/// done; when status calls outnumber the slots, as while nothing is known about job times,
+/// younger jobs wait), else to the oldest waiting create; but once no create has gone for
 /// [`ImageBudget::CREATE_AT_LEAST_EVERY`], the oldest waiting create takes the next slot, so
 /// however many jobs poll, new ones still start.
 ///
@@ -914,9 +915,17 @@ mod tests {
         assert!(matches!(budget.turn(statuses[3], 1500), Turn::AskAgainIn(_)), "its turn was taken");
         assert_eq!(budget.turn(d, 1500), Turn::Go);
         assert_eq!(budget.turn(statuses[3], 1750), Turn::Go);
+        // Among status calls, the one for the older job goes first, whoever joined first.
+        let young = budget.enqueue(ImageCall::Status { job_began_ms: 1_700 }, 1_800);
+        let old = budget.enqueue(ImageCall::Status { job_began_ms: 100 }, 1_900);
+        for t in &statuses[4..] {
+            budget.cancel(*t);
+        }
+        assert!(matches!(budget.turn(young, 2_000), Turn::AskAgainIn(_)));
+        assert_eq!(budget.turn(old, 2_000), Turn::Go);
+        assert_eq!(budget.turn(young, 2_250), Turn::Go);
         // A ticket no longer in line is not held back.
-        budget.cancel(statuses[4]);
-        assert_eq!(budget.turn(statuses[4], 1750), Turn::Go);
+        assert_eq!(budget.turn(statuses[4], 2_250), Turn::Go);
     }
 
     #[test]
