@@ -247,8 +247,18 @@ test("conversations can be renamed, searched, deleted and restored", async () =>
   assert.equal(await page.getByTestId("conv-item").count(), 1);
   await page.getByTestId("undo-delete").click();
   assert.equal(await page.getByTestId("conv-item").count(), 2);
+  // The undo wrote nothing (the deletion was not stored yet): a reload at once keeps both.
   await page.reload();
   await page.getByTestId("conv-item").nth(1).waitFor();
+  // A deletion is stored when its undo window closes: at the next deletion, or after 10 s.
+  await page.getByTestId("conv-item").filter({ hasText: "Ice notes" }).getByTestId("delete-conv").click();
+  await page.getByTestId("conv-item").filter({ hasText: "volcano" }).getByTestId("delete-conv").click();
+  await page.getByTestId("undo-bar").waitFor({ state: "detached", timeout: 15_000 });
+  await page.waitForTimeout(300);
+  await page.reload();
+  await page.getByTestId("composer").waitFor();
+  await page.waitForTimeout(500);
+  assert.deepEqual(await page.getByTestId("conv-item").allTextContents(), [], "both deletions stored");
   await context.close();
 });
 

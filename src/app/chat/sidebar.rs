@@ -8,6 +8,9 @@ use crate::app::state::AppState;
 use crate::app::{dom, storage};
 use crate::conversation::Export;
 
+/// How long a deleted conversation can be brought back.
+const UNDO_WINDOW: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The sidebar.
 #[component]
 pub fn Sidebar() -> impl IntoView {
@@ -30,6 +33,9 @@ pub fn Sidebar() -> impl IntoView {
             }
         }
     };
+    // A deletion reaches the database only when its undo window closes (after UNDO_WINDOW, or
+    // at the next deletion), so an undo writes nothing and cannot be lost to a reload; a
+    // reload inside the window brings the conversation back rather than losing it.
     let delete = move |id: String| {
         let mut removed = None;
         chat.convs.update(|cs| {
@@ -37,15 +43,23 @@ pub fn Sidebar() -> impl IntoView {
                 removed = Some(cs.remove(i));
             }
         });
-        app.delete(storage::CONVERSATIONS, id.clone());
+        if let Some(earlier) = chat.undo.get_untracked() {
+            app.delete(storage::CONVERSATIONS, earlier.id);
+        }
         if chat.active.get_untracked().as_deref() == Some(id.as_str()) {
             chat.active.set(chat.convs.with_untracked(|cs| cs.first().map(|c| c.id.clone())));
         }
         chat.undo.set(removed);
+        leptos::task::spawn_local(async move {
+            crate::transport::sleep(UNDO_WINDOW).await;
+            if chat.undo.try_with_untracked(|u| u.as_ref().is_some_and(|c| c.id == id)) == Some(true) {
+                app.delete(storage::CONVERSATIONS, id);
+                chat.undo.set(None);
+            }
+        });
     };
     let undo = move |_| {
         if let Some(c) = chat.undo.get_untracked() {
-            app.save(storage::CONVERSATIONS, c.id.clone(), c.clone());
             chat.active.set(Some(c.id.clone()));
             chat.convs.update(|cs| cs.insert(0, c));
             chat.undo.set(None);
