@@ -9,14 +9,27 @@ import { newKey, startSandbox } from "./lib/sandbox.mjs";
 
 const FRAMES = readFileSync(new URL("./lib/frames.js", import.meta.url), "utf8");
 
+/** The renderer's cumulative main-thread times (s), from the DevTools Protocol. */
+async function mainThread(cdp) {
+  const { metrics } = await cdp.send("Performance.getMetrics");
+  const get = (name) => metrics.find((m) => m.name === name)?.value ?? 0;
+  return { task: get("TaskDuration"), script: get("ScriptDuration"), layout: get("LayoutDuration"), style: get("RecalcStyleDuration") };
+}
+
 async function measure(page, start, done) {
   const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Performance.enable", { timeDomain: "threadTicks" });
   await cdp.send("Emulation.setCPUThrottlingRate", { rate: 4 });
   await page.evaluate(() => { window.__bench.longTasks = []; window.__bench.frames = []; window.__bench.measuring = true; });
+  const before = await mainThread(cdp);
   const t0 = Date.now();
   await start();
   const extra = await done();
   const seconds = (Date.now() - t0) / 1000;
+  const after = await mainThread(cdp);
+  // Where the main thread's time went while streaming: script, layout, style, the rest
+  // (paint, compositing, parsing, idle-time tasks).
+  const busy = Object.fromEntries(Object.keys(after).map((k) => [k, after[k] - before[k]]));
   const b = await page.evaluate(() => { window.__bench.measuring = false; return window.__bench; });
   await cdp.send("Emulation.setCPUThrottlingRate", { rate: 1 });
   const intervals = b.frames.slice(1).map((t, i) => t - b.frames[i]);
@@ -28,6 +41,7 @@ async function measure(page, start, done) {
     p95FrameMs: percentile(intervals, 95),
     maxFrameMs: Math.max(0, ...intervals),
     frameMs: summary(intervals.length ? intervals : [NaN]),
+    busy,
     ...extra,
   };
 }

@@ -163,6 +163,19 @@ export function report(r) {
   for (const [name, x] of [["the app", j.app], ["plain page", j.plain]]) {
     L.push(`| ${name} | ${f(x.seconds, 1)} | ${int(x.renderedChars)} | ${x.longTasks} | ${f(x.longestTaskMs, 0)} | ${int(x.frames)} | ${f(x.p95FrameMs, 1)} | ${f(x.maxFrameMs, 0)} |`);
   }
+  if (j.app.busy && j.plain.busy) {
+    L.push("");
+    L.push(
+      "Where the main thread's time went while streaming (the renderer's own counters, `Performance.getMetrics`: task, script, layout and style-recalculation durations, in seconds of the throttled CPU):",
+    );
+    L.push("");
+    L.push("| page | all tasks (s) | script | layout | style | other (paint, compositing, …) |");
+    L.push("|---|---:|---:|---:|---:|---:|");
+    for (const [name, x] of [["the app", j.app.busy], ["plain page", j.plain.busy]]) {
+      const other = x.task - x.script - x.layout - x.style;
+      L.push(`| ${name} | ${f(x.task, 1)} | ${f(x.script, 1)} | ${f(x.layout, 1)} | ${f(x.style, 1)} | ${f(other, 1)} |`);
+    }
+  }
   L.push("");
   L.push(`Target: 0 long tasks in the app ${mark(j.app.longTasks === 0)}.`);
   L.push("");
