@@ -695,42 +695,28 @@ mod tests {
         // at least every second, naps of at most 500 ms. At 3.2 s another job teaches the
         // client that jobs take about 9 s from this one's start: the call goes at 9 s, finds it
         // running, and the backoff starts over (1 s, then 1.5 s), where it would have waited 5 s.
-        let now = Cell::new(0);
-        let mut env = AimEnv {
-            now: &now,
-            sleeps: vec![],
-            aims: vec![(0, Aim::Unknown { scout: true }), (3_200, Aim::At(9_000))],
-        };
-        let asked = RefCell::new(vec![]);
-        let url = block_on(poll_job_after(
-            &PollPolicy::default(),
-            &mut env,
-            Duration::ZERO,
-            || {
-                asked.borrow_mut().push(now.get());
-                std::future::ready(answer(if now.get() >= 10_500 {
-                    r#"{"status":"success","image_url":"https://x.test/i.png"}"#
-                } else {
-                    r#"{"status":"processing"}"#
-                }))
-            },
-            |_| {},
-        ));
-        assert!(url.is_ok());
+        let (asked, sleeps) = poll_until(10_500, vec![(0, Aim::Unknown { scout: true }), (3_200, Aim::At(9_000))]);
         // (4 s: the call booked at 3 s, a second after, while the scout rule still held.)
-        assert_eq!(*asked.borrow(), [0, 1_000, 2_000, 3_000, 4_000, 9_000, 10_000, 11_500]);
-        assert!(env.sleeps.iter().take(3).all(|&ms| ms <= 500), "naps while the aim is unknown: {:?}", env.sleeps);
+        assert_eq!(asked, [0, 1_000, 2_000, 3_000, 4_000, 9_000, 10_000, 11_500]);
+        assert!(sleeps.iter().take(3).all(|&ms| ms <= 500), "naps while the aim is unknown: {sleeps:?}");
         // A job created elsewhere (nothing to learn): plain backoff, one sleep per call.
-        let mut env = AimEnv { now: &now, sleeps: vec![], aims: vec![] };
-        now.set(0);
-        asked.borrow_mut().clear();
+        let (asked, sleeps) = poll_until(10_500, vec![]);
+        assert_eq!(asked, [0, 1_000, 2_500, 4_750, 8_125, 13_125]);
+        assert_eq!(sleeps, [1_000, 1_500, 2_250, 3_375, 5_000]);
+    }
+
+    /// Polls a job that ends at `ends_at` ms with the given aims; the call times and sleeps.
+    fn poll_until(ends_at: u64, aims: Vec<(u64, Aim)>) -> (Vec<u64>, Vec<u64>) {
+        let now = Cell::new(0);
+        let mut env = AimEnv { now: &now, sleeps: vec![], aims };
+        let mut asked = vec![];
         let url = block_on(poll_job_after(
             &PollPolicy::default(),
             &mut env,
             Duration::ZERO,
             || {
-                asked.borrow_mut().push(now.get());
-                std::future::ready(answer(if now.get() >= 10_500 {
+                asked.push(now.get());
+                std::future::ready(answer(if now.get() >= ends_at {
                     r#"{"status":"success","image_url":"https://x.test/i.png"}"#
                 } else {
                     r#"{"status":"processing"}"#
@@ -739,8 +725,7 @@ mod tests {
             |_| {},
         ));
         assert!(url.is_ok());
-        assert_eq!(*asked.borrow(), [0, 1_000, 2_500, 4_750, 8_125, 13_125]);
-        assert_eq!(env.sleeps, [1_000, 1_500, 2_250, 3_375, 5_000]);
+        (asked, env.sleeps)
     }
 
     /// How the client runs many jobs, simulated event by event on a fake clock: `count` jobs

@@ -218,8 +218,8 @@ impl Client {
             self.image_status(job, options).await
         };
         // A job this client just created is first asked about when jobs have been finishing.
-        let first_wait = match (created, self.inner.timer.borrow().first_poll_after()) {
-            (Some(created), Some(aim)) => aim.saturating_sub(Duration::from_millis(now_ms().saturating_sub(created))),
+        let first_wait = match env.aim() {
+            Aim::At(at) => Duration::from_millis(at.saturating_sub(now_ms())),
             _ => Duration::ZERO,
         };
         let polled = race(poll_job_after(&policy, &mut env, first_wait, get, on_status), abort.aborted()).await;
