@@ -40,3 +40,5 @@ pub mod conversation;
 pub mod gallery;
 #[cfg(feature = "app")]
 pub mod markdown;
+#[cfg(feature = "app")]
+pub mod settings;

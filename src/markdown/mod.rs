@@ -7,7 +7,9 @@
 //! keep only http, https and mailto targets, and images are links, never loaded.
 
 mod blocks;
+mod speech;
 mod tree;
 
 pub use blocks::BlockSplitter;
+pub use speech::speech_text;
 pub use tree::{render, safe_link, Node};

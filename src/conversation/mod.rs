@@ -1,7 +1,12 @@
 //! Conversations as the app keeps them: a tree of messages where edits and regenerations
 //! are siblings, so no earlier version is ever destroyed.
 //!
-//! Pure data and logic (no DOM), serialised as JSON into IndexedDB and into exports.
+//! Pure data and logic (no DOM), serialised as JSON into IndexedDB and into exports:
+//! the tree ([`Conversation`]), what was spent ([`spend`]) and how an import joins what is
+//! already here ([`merge`]).
+
+pub mod merge;
+pub mod spend;
 
 use serde::{Deserialize, Serialize};
 
@@ -134,6 +139,17 @@ pub struct Node {
     /// Cost in USD from the usage and the price table.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost_usd: Option<f64>,
+    /// Whether `usage` and `cost_usd` are estimates: the answer was billed but ended (stopped,
+    /// interrupted, dropped) before the service reported its usage.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cost_estimated: bool,
+    /// Why the service ended the answer (`stop`, `length`, `content_filter`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finish_reason: Option<String>,
+    /// Content deltas received while streaming (about one token each); `Some` from the moment
+    /// the service accepted the request, which is when it starts billing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub streamed_tokens: Option<u64>,
     /// The failure, if the answer failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<StoredError>,
@@ -143,6 +159,66 @@ pub struct Node {
     #[serde(default)]
     pub active_child: Option<u32>,
 }
+
+impl Node {
+    /// Adds a charge (a first answer or a continuation) to what this answer cost.
+    pub fn add_charge(&mut self, usage: &Usage, cost_usd: Option<f64>, estimated: bool) {
+        let total = self.usage.get_or_insert_with(Usage::default);
+        total.prompt_tokens += usage.prompt_tokens;
+        total.completion_tokens += usage.completion_tokens;
+        total.total_tokens += usage.total_tokens;
+        if let Some(details) = &usage.completion_tokens_details {
+            let mine = total.completion_tokens_details.get_or_insert_with(Default::default);
+            mine.reasoning_tokens += details.reasoning_tokens;
+        }
+        if let Some(cost) = cost_usd {
+            self.cost_usd = Some(self.cost_usd.unwrap_or_default() + cost);
+        }
+        self.cost_estimated |= estimated;
+    }
+
+    /// Whether the service cut the answer at the token limit.
+    pub fn cut_at_limit(&self) -> bool {
+        self.finish_reason.as_deref() == Some("length")
+    }
+}
+
+/// How an answer ended, as [`Conversation::finish_answer`] records it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnswerEnd {
+    /// The whole text (for a continuation: the text before it and the continuation).
+    pub text: String,
+    /// The status it ends in.
+    pub status: AnswerStatus,
+    /// Why the service ended it.
+    pub finish_reason: Option<String>,
+    /// The usage the service reported.
+    pub usage: Option<Usage>,
+    /// Its cost, when known.
+    pub cost_usd: Option<f64>,
+    /// Content deltas received; `Some` once the service accepted the request.
+    pub streamed_tokens: Option<u64>,
+    /// The failure.
+    pub error: Option<StoredError>,
+}
+
+impl Default for AnswerEnd {
+    fn default() -> Self {
+        Self {
+            text: String::new(),
+            status: AnswerStatus::Done,
+            finish_reason: None,
+            usage: None,
+            cost_usd: None,
+            streamed_tokens: None,
+            error: None,
+        }
+    }
+}
+
+/// What a continuation asks after the answer so far.
+pub const CONTINUE_PROMPT: &str =
+    "Your answer was cut off at the token limit. Continue exactly where it stopped, without repeating anything.";
 
 /// A conversation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -164,6 +240,9 @@ pub struct Conversation {
     /// The first message shown (among versions of the first message).
     #[serde(default)]
     pub active_root: Option<u32>,
+    /// What deleted turns cost: money spent stays spent in the totals and the daily budget.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removed_charges: Vec<spend::Charge>,
 }
 
 /// The title given to a conversation until its first message names it.
@@ -180,7 +259,13 @@ impl Conversation {
             settings,
             nodes: Vec::new(),
             active_root: None,
+            removed_charges: Vec::new(),
         }
+    }
+
+    /// Whether nothing was ever written in it (a "New chat" that can be reused).
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty() && self.removed_charges.is_empty()
     }
 
     /// A node by id.
@@ -252,6 +337,9 @@ impl Conversation {
             model: String::new(),
             usage: None,
             cost_usd: None,
+            cost_estimated: false,
+            finish_reason: None,
+            streamed_tokens: None,
             error: None,
             created_ms: now_ms,
             active_child: None,
@@ -288,13 +376,19 @@ impl Conversation {
         Some(new)
     }
 
-    /// Starts an answer to the user message `user_id`, as a new version if it had one.
+    /// Starts an answer to the user message `user_id`, as a new version if it had one, with
+    /// the conversation's model.
     pub fn start_answer(&mut self, user_id: u32, now_ms: u64) -> u32 {
         let model = self.settings.model.clone();
+        self.start_answer_with(user_id, &model, now_ms)
+    }
+
+    /// Starts an answer to `user_id` from `model` (a retry with another model).
+    pub fn start_answer_with(&mut self, user_id: u32, model: &str, now_ms: u64) -> u32 {
         let id = self.add(Some(user_id), Role::Assistant, String::new(), now_ms);
         if let Some(n) = self.node_mut(id) {
             n.status = Some(AnswerStatus::Streaming);
-            n.model = model;
+            n.model = model.to_owned();
         }
         id
     }
@@ -336,14 +430,121 @@ impl Conversation {
         })
     }
 
-    /// Every answer's cost, all versions included (money spent is spent).
+    /// The request that continues the answer `answer_id` where it was cut off: its history,
+    /// the answer so far, and a request to go on without repeating it. The continuation is
+    /// joined to the same answer ([`Conversation::continue_answer`]).
+    pub fn continuation_request(&self, answer_id: u32) -> Option<ChatRequest> {
+        let answer = self.node(answer_id)?;
+        if answer.role != Role::Assistant || answer.content.is_empty() {
+            return None;
+        }
+        let mut request = self.request_for(answer_id)?;
+        request.messages.push(Message::assistant(answer.content.clone()));
+        request.messages.push(Message::user(CONTINUE_PROMPT));
+        Some(request)
+    }
+
+    /// Marks the answer `answer_id` as streaming again, for a continuation. Returns its text
+    /// so far (the continuation is appended to it).
+    pub fn continue_answer(&mut self, answer_id: u32) -> Option<String> {
+        let n = self.node_mut(answer_id)?;
+        if n.role != Role::Assistant {
+            return None;
+        }
+        n.status = Some(AnswerStatus::Streaming);
+        n.finish_reason = None;
+        n.error = None;
+        n.streamed_tokens = None;
+        Some(n.content.clone())
+    }
+
+    /// Records how the answer `answer_id` ended: its text, status and what it cost. A
+    /// request the service accepted is billed even when it did not report usage (stopped,
+    /// interrupted, dropped): the cost is then estimated from `request` and the streamed
+    /// tokens, and marked as such. Costs add up over continuations.
+    pub fn finish_answer(&mut self, answer_id: u32, end: AnswerEnd, request: Option<&ChatRequest>) {
+        let Some(n) = self.node_mut(answer_id) else { return };
+        n.content = end.text;
+        n.status = Some(end.status);
+        n.finish_reason = end.finish_reason;
+        n.error = end.error;
+        let charge = match (end.usage, end.streamed_tokens) {
+            (Some(usage), _) => {
+                let cost = end.cost_usd.or_else(|| spend::usage_cost_usd(&n.model, &usage));
+                Some((usage, cost, false))
+            }
+            (None, Some(tokens)) => request.map(|r| {
+                let usage = spend::estimated_usage(r, tokens);
+                (usage.clone(), spend::usage_cost_usd(&r.model, &usage), true)
+            }),
+            (None, None) => None,
+        };
+        n.streamed_tokens = None;
+        if let Some((usage, cost, estimated)) = charge {
+            n.add_charge(&usage, cost, estimated);
+        }
+    }
+
+    /// Deletes the turn the user message `user_id` starts (the message and every answer to
+    /// it); the turns after it follow the message before it. What the answers cost stays in
+    /// the totals.
+    pub fn delete_turn(&mut self, user_id: u32) -> bool {
+        let Some(user) = self.node(user_id) else { return false };
+        if user.role != Role::User {
+            return false;
+        }
+        let parent = user.parent;
+        let next = user.active_child.and_then(|a| self.node(a)).and_then(|a| a.active_child);
+        // Everything under the message goes, except the turns after its shown answer.
+        let mut doomed = vec![user_id];
+        let mut i = 0;
+        while i < doomed.len() {
+            let id = doomed[i];
+            doomed.extend(self.nodes.iter().filter(|n| n.parent == Some(id) && Some(n.id) != next).map(|n| n.id));
+            i += 1;
+        }
+        for n in self.nodes.iter().filter(|n| doomed.contains(&n.id)) {
+            if let Some(cost) = n.cost_usd {
+                self.removed_charges.push(spend::Charge { created_ms: n.created_ms, cost_usd: cost });
+            }
+        }
+        self.nodes.retain(|n| !doomed.contains(&n.id));
+        let sibling = self.nodes.iter().filter(|n| n.parent == parent).map(|n| n.id).last();
+        if let Some(next) = next.and_then(|id| self.node_mut(id)) {
+            next.parent = parent;
+        }
+        let shown = next.or(sibling);
+        match parent {
+            None => self.active_root = shown,
+            Some(p) => {
+                if let Some(p) = self.node_mut(p) {
+                    p.active_child = shown;
+                }
+            }
+        }
+        true
+    }
+
+    /// Every answer's cost, all versions and deleted turns included (money spent is spent).
     pub fn total_cost_usd(&self) -> f64 {
-        self.nodes.iter().filter_map(|n| n.cost_usd).sum()
+        self.nodes.iter().filter_map(|n| n.cost_usd).sum::<f64>()
+            + self.removed_charges.iter().map(|c| c.cost_usd).sum::<f64>()
+    }
+
+    /// Whether any cost in the total is an estimate.
+    pub fn total_is_estimated(&self) -> bool {
+        self.nodes.iter().any(|n| n.cost_estimated)
+    }
+
+    /// Tokens of every answer, all versions included.
+    pub fn total_tokens(&self) -> u64 {
+        self.nodes.iter().filter_map(|n| n.usage.as_ref()).map(|u| u.total_tokens).sum()
     }
 
     /// Cost of answers created at or after `since_ms`.
     pub fn cost_since(&self, since_ms: u64) -> f64 {
-        self.nodes.iter().filter(|n| n.created_ms >= since_ms).filter_map(|n| n.cost_usd).sum()
+        self.nodes.iter().filter(|n| n.created_ms >= since_ms).filter_map(|n| n.cost_usd).sum::<f64>()
+            + self.removed_charges.iter().filter(|c| c.created_ms >= since_ms).map(|c| c.cost_usd).sum::<f64>()
     }
 
     /// Whether the title or any message contains `query` (ignoring case).
@@ -354,17 +555,24 @@ impl Conversation {
             || self.nodes.iter().any(|n| n.content.to_lowercase().contains(&q))
     }
 
-    /// Marks answers that were streaming when the page went away as interrupted.
-    /// Returns whether anything changed.
+    /// Marks answers that were streaming when the page went away as interrupted, counting
+    /// what they were billed (estimated from the tokens saved so far). Returns whether
+    /// anything changed.
     pub fn mark_interrupted(&mut self) -> bool {
-        let mut changed = false;
-        for n in &mut self.nodes {
-            if n.status == Some(AnswerStatus::Streaming) {
-                n.status = Some(AnswerStatus::Interrupted);
-                changed = true;
-            }
+        let ids: Vec<u32> =
+            self.nodes.iter().filter(|n| n.status == Some(AnswerStatus::Streaming)).map(|n| n.id).collect();
+        for id in &ids {
+            let request = self.request_for(*id);
+            let Some(n) = self.node(*id) else { continue };
+            let end = AnswerEnd {
+                text: n.content.clone(),
+                status: AnswerStatus::Interrupted,
+                streamed_tokens: n.streamed_tokens,
+                ..AnswerEnd::default()
+            };
+            self.finish_answer(*id, end, request.as_ref());
         }
-        changed
+        !ids.is_empty()
     }
 
     /// The shown conversation as Markdown.
@@ -566,6 +774,39 @@ mod tests {
         assert_eq!(Export::parse(&single), Ok(vec![c]));
         assert!(Export::parse("{\"format\":\"other\",\"version\":1,\"exported_ms\":1,\"conversations\":[]}").is_err());
         assert!(Export::parse("garbage").is_err());
+    }
+
+    #[test]
+    fn deleting_a_turn_keeps_the_turns_after_it() {
+        let mut c = conv();
+        let u1 = c.push_user("one", vec![], 1);
+        let a1 = c.start_answer(u1, 2);
+        c.node_mut(a1).expect("a1").content = "answer one".into();
+        let u2 = c.push_user("two", vec![], 3);
+        let a2 = c.start_answer(u2, 4);
+        c.node_mut(a2).expect("a2").content = "answer two".into();
+        let u3 = c.push_user("three", vec![], 5);
+        let a3 = c.start_answer(u3, 6);
+        c.node_mut(a3).expect("a3").content = "answer three".into();
+        assert!(c.delete_turn(u2));
+        assert_eq!(texts(&c), ["one", "answer one", "three", "answer three"]);
+        let req = c.request_for(a3).expect("request");
+        assert_eq!(req.messages.len(), 4, "developer prompt, the first turn, the third question");
+        // The first turn too; an answer is not a turn.
+        assert!(!c.delete_turn(a3));
+        assert!(c.delete_turn(u1));
+        assert_eq!(texts(&c), ["three", "answer three"]);
+        assert!(c.delete_turn(u3));
+        assert!(texts(&c).is_empty());
+    }
+
+    #[test]
+    fn a_retry_can_use_another_model() {
+        let mut c = conv();
+        let u = c.push_user("hi", vec![], 1);
+        let a = c.start_answer_with(u, "gpt-5", 2);
+        assert_eq!(c.request_for(a).map(|r| r.model).as_deref(), Some("gpt-5"));
+        assert_eq!(c.settings.model, "gpt-4o-mini", "the conversation's model is unchanged");
     }
 
     #[test]

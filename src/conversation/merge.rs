@@ -1,0 +1,191 @@
+//! Importing conversations into those already here without losing a word of either.
+//!
+//! A conversation that is not here is added. One that is here is compared message by
+//! message: when one side holds everything the other does, the fuller side is kept (an
+//! export of older state never replaces newer messages); when both have something the other
+//! lacks, the import is added as a copy beside the local one. The plan says what it did, and
+//! keeps what it replaced so the import can be undone.
+
+use super::{Conversation, Node};
+
+/// What happens to one imported conversation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// Not here: added as it is.
+    Add(Conversation),
+    /// Here, and the import holds everything the local one does and more: the local one
+    /// (kept in the plan for undo) is replaced.
+    Update {
+        /// The imported version.
+        new: Conversation,
+        /// The local version it replaces.
+        old: Conversation,
+    },
+    /// Here, and both have messages the other lacks: added as a copy with a new id.
+    Copy(Conversation),
+    /// Here already, with everything the import holds (the same, or newer).
+    Keep,
+}
+
+/// What an import does, step by step, and its summary.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ImportPlan {
+    /// One step per imported conversation.
+    pub steps: Vec<Step>,
+}
+
+impl ImportPlan {
+    /// Counts: (added, updated, copies, kept).
+    pub fn counts(&self) -> (usize, usize, usize, usize) {
+        let mut n = (0, 0, 0, 0);
+        for s in &self.steps {
+            match s {
+                Step::Add(_) => n.0 += 1,
+                Step::Update { .. } => n.1 += 1,
+                Step::Copy(_) => n.2 += 1,
+                Step::Keep => n.3 += 1,
+            }
+        }
+        n
+    }
+
+    /// What the import did, in a sentence: "Imported 3 conversations; 1 kept as a copy
+    /// because yours has newer messages."
+    pub fn summary(&self) -> String {
+        let (added, updated, copies, kept) = self.counts();
+        let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        if added + updated + copies == 0 {
+            return match kept {
+                0 => "The file holds no conversations.".into(),
+                _ => {
+                    format!("Nothing to import: {} already here.", plural(kept, "conversation is", "conversations are"))
+                }
+            };
+        }
+        let mut parts = vec![format!("Imported {}", plural(added + updated + copies, "conversation", "conversations"))];
+        if updated > 0 {
+            parts.push(format!("{} with newer messages", plural(updated, "update", "updates")));
+        }
+        if copies > 0 {
+            parts.push(format!(
+                "{} as a copy because yours {} messages the file lacks",
+                plural(copies, "kept", "kept"),
+                if copies == 1 { "has" } else { "have" }
+            ));
+        }
+        if kept > 0 {
+            parts.push(format!("{} already here", plural(kept, "was", "were")));
+        }
+        format!("{}.", parts.join("; "))
+    }
+}
+
+/// Whether two messages say the same thing (status and costs aside).
+fn same_message(a: &Node, b: &Node) -> bool {
+    a.id == b.id && a.parent == b.parent && a.role == b.role && a.content == b.content && a.attachments == b.attachments
+}
+
+/// Whether `outer` holds every message of `inner`.
+fn holds(outer: &Conversation, inner: &Conversation) -> bool {
+    inner.nodes.iter().all(|n| outer.node(n.id).is_some_and(|o| same_message(o, n)))
+}
+
+/// Plans importing `imported` next to `local`; `new_id` names copies.
+pub fn plan_import(
+    local: &[Conversation],
+    imported: Vec<Conversation>,
+    mut new_id: impl FnMut() -> String,
+) -> ImportPlan {
+    let mut steps = Vec::with_capacity(imported.len());
+    for c in imported {
+        let Some(here) = local.iter().find(|l| l.id == c.id) else {
+            steps.push(Step::Add(c));
+            continue;
+        };
+        if holds(here, &c) {
+            steps.push(Step::Keep);
+        } else if holds(&c, here) {
+            steps.push(Step::Update { new: c, old: here.clone() });
+        } else {
+            let mut copy = c;
+            copy.id = new_id();
+            copy.title = format!("{} (imported)", copy.title);
+            steps.push(Step::Copy(copy));
+        }
+    }
+    ImportPlan { steps }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conversation::ChatSettings;
+
+    fn conv(id: &str, messages: &[&str]) -> Conversation {
+        let mut c = Conversation::new(id, 1, ChatSettings::default());
+        for (i, m) in messages.iter().enumerate() {
+            let u = c.push_user(m, vec![], 10 + i as u64);
+            let a = c.start_answer(u, 10 + i as u64);
+            c.node_mut(a).expect("answer").content = format!("answer to {m}");
+        }
+        c
+    }
+
+    fn ids() -> impl FnMut() -> String {
+        let mut n = 0;
+        move || {
+            n += 1;
+            format!("copy{n}")
+        }
+    }
+
+    /// Regression (issue 11, item 2): importing an export made before the last message
+    /// replaced the conversation and lost that message.
+    #[test]
+    fn an_older_export_never_replaces_newer_messages() {
+        let exported = conv("a", &["one"]);
+        let local = vec![conv("a", &["one", "two"])];
+        let plan = plan_import(&local, vec![exported], ids());
+        assert_eq!(plan.steps, vec![Step::Keep]);
+        assert_eq!(plan.summary(), "Nothing to import: 1 conversation is already here.");
+    }
+
+    #[test]
+    fn new_conversations_are_added_and_fuller_imports_update() {
+        let local = vec![conv("a", &["one"])];
+        let plan = plan_import(&local, vec![conv("a", &["one", "two"]), conv("b", &["x"])], ids());
+        assert!(matches!(&plan.steps[0], Step::Update { new, old } if new.nodes.len() == 4 && old.nodes.len() == 2));
+        assert!(matches!(&plan.steps[1], Step::Add(c) if c.id == "b"));
+        assert_eq!(plan.summary(), "Imported 2 conversations; 1 update with newer messages.");
+    }
+
+    #[test]
+    fn diverged_conversations_are_imported_as_copies() {
+        let local = vec![conv("a", &["one", "local"]), conv("b", &["same"])];
+        let imported = vec![conv("a", &["one", "theirs"]), conv("b", &["same"]), conv("c", &["new"])];
+        let plan = plan_import(&local, imported, ids());
+        match &plan.steps[0] {
+            Step::Copy(c) => {
+                assert_eq!(c.id, "copy1");
+                assert_eq!(c.title, "one (imported)");
+                assert_eq!(c.nodes.len(), 4, "every imported message is kept");
+            }
+            other => panic!("expected a copy, got {other:?}"),
+        }
+        assert_eq!(plan.steps[1], Step::Keep);
+        assert_eq!(plan.counts(), (1, 0, 1, 1));
+        assert_eq!(
+            plan.summary(),
+            "Imported 2 conversations; 1 kept as a copy because yours has messages the file lacks; 1 was already here."
+        );
+    }
+
+    #[test]
+    fn an_edited_message_is_a_divergence() {
+        let mut theirs = conv("a", &["one"]);
+        theirs.nodes[0].content = "one, edited elsewhere".into();
+        let plan = plan_import(&[conv("a", &["one"])], vec![theirs], ids());
+        assert!(matches!(plan.steps[0], Step::Copy(_)));
+        assert_eq!(plan_import(&[], vec![], ids()).summary(), "The file holds no conversations.");
+    }
+}

@@ -1,0 +1,217 @@
+//! What answers cost and whether a request fits the budgets: pure arithmetic, shared by
+//! the answer view, the conversation total, the daily budget and the send check.
+
+use serde::{Deserialize, Serialize};
+
+use super::Conversation;
+use crate::catalog::{chat_model, nano_to_usd};
+use crate::types::chat::{ChatRequest, Usage};
+
+/// A cost that outlives its message (a deleted turn).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Charge {
+    /// When the answer was created, Unix milliseconds (for the daily budget).
+    pub created_ms: u64,
+    /// What it cost, in USD.
+    pub cost_usd: f64,
+}
+
+/// The cost of `usage` at `model`'s prices; `None` for a model not in the price table.
+pub fn usage_cost_usd(model: &str, usage: &Usage) -> Option<f64> {
+    chat_model(model).map(|m| m.cost_usd(usage))
+}
+
+/// The usage of an answer that was billed but never reported: the request's (conservative)
+/// prompt estimate, and one completion token per content delta received (the service
+/// streams about one token per delta).
+pub fn estimated_usage(request: &ChatRequest, streamed_tokens: u64) -> Usage {
+    let prompt = request.estimate_prompt_tokens();
+    Usage {
+        prompt_tokens: prompt,
+        completion_tokens: streamed_tokens,
+        total_tokens: prompt + streamed_tokens,
+        ..Usage::default()
+    }
+}
+
+/// Money as people read it: `$0.001234`, never `$-0.000000` (a total of floats can land a
+/// hair below zero).
+pub fn format_usd(usd: f64, decimals: usize) -> String {
+    let usd = if usd.is_finite() && usd > 0.0 { usd } else { 0.0 };
+    let s = format!("{usd:.decimals$}");
+    format!("${s}")
+}
+
+/// Spent today across `conversations` (answers created at or after `since_ms`).
+pub fn spent_since<'a>(conversations: impl IntoIterator<Item = &'a Conversation>, since_ms: u64) -> f64 {
+    conversations.into_iter().map(|c| c.cost_since(since_ms)).sum()
+}
+
+/// Why a request should be confirmed before it is sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BudgetWarning {
+    /// In words, with the amounts.
+    pub message: String,
+}
+
+/// Checks a request whose worst case costs `worst_usd` against the conversation's budget
+/// (what it has spent so far) and the daily budget (`spent_today` across conversations).
+pub fn budget_warning(
+    conversation: &Conversation,
+    spent_today: f64,
+    daily_budget: Option<f64>,
+    worst_usd: f64,
+) -> Option<BudgetWarning> {
+    let money = |v: f64| format_usd(v, 4);
+    if let Some(budget) = conversation.settings.budget_usd {
+        let spent = conversation.total_cost_usd();
+        if spent + worst_usd > budget {
+            return Some(BudgetWarning {
+                message: format!(
+                    "This conversation has spent {} of its {} budget, and this request may cost up to {}.",
+                    money(spent),
+                    money(budget),
+                    money(worst_usd)
+                ),
+            });
+        }
+    }
+    if let Some(daily) = daily_budget {
+        if spent_today + worst_usd > daily {
+            return Some(BudgetWarning {
+                message: format!(
+                    "Today's spending is {} of the {} daily budget, and this request may cost up to {}.",
+                    money(spent_today),
+                    money(daily),
+                    money(worst_usd)
+                ),
+            });
+        }
+    }
+    None
+}
+
+/// The worst case of `request` in USD, when its model is priced.
+pub fn worst_case_usd(request: &ChatRequest) -> Option<f64> {
+    request.worst_case_cost_nano_usd().map(nano_to_usd)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conversation::{AnswerEnd, AnswerStatus, ChatSettings};
+    use crate::types::chat::Message;
+
+    fn conv() -> Conversation {
+        Conversation::new("c", 0, ChatSettings::default())
+    }
+
+    #[test]
+    fn money_is_never_a_negative_zero() {
+        assert_eq!(format_usd(-0.0, 6), "$0.000000");
+        assert_eq!(format_usd(0.1 + 0.2 - 0.3 - 1e-17, 6), "$0.000000");
+        assert_eq!(format_usd(f64::NAN, 2), "$0.00");
+        assert_eq!(format_usd(0.0001234, 6), "$0.000123");
+        assert_eq!(format_usd(1.5, 4), "$1.5000");
+    }
+
+    #[test]
+    fn estimates_are_conservative_on_the_prompt_and_count_deltas() {
+        let req = ChatRequest::new("gpt-4o-mini", vec![Message::user("123456")]);
+        let usage = estimated_usage(&req, 7);
+        assert_eq!(usage.prompt_tokens, req.estimate_prompt_tokens());
+        assert_eq!((usage.completion_tokens, usage.total_tokens), (7, usage.prompt_tokens + 7));
+        // gpt-4o-mini: 150 / 600 nano-USD per token.
+        let cost = usage_cost_usd("gpt-4o-mini", &usage).expect("priced");
+        assert!((cost - (usage.prompt_tokens * 150 + 7 * 600) as f64 / 1e9).abs() < 1e-15);
+        assert_eq!(usage_cost_usd("not-a-model", &usage), None);
+    }
+
+    /// Regression (issue 11, item 4): stopped, interrupted and dropped answers were billed
+    /// by the service but counted nowhere.
+    #[test]
+    fn every_billed_answer_counts_in_totals_and_the_day() {
+        let mut c = conv();
+        let u = c.push_user("hello", vec![], 100);
+        let a = c.start_answer(u, 100);
+        let req = c.request_for(a).expect("request");
+        // Stopped after 10 deltas: estimated.
+        let end = AnswerEnd {
+            text: "partial".into(),
+            status: AnswerStatus::Stopped,
+            streamed_tokens: Some(10),
+            ..AnswerEnd::default()
+        };
+        c.finish_answer(a, end, Some(&req));
+        let n = c.node(a).expect("answer");
+        assert!(n.cost_estimated);
+        assert_eq!(n.usage.as_ref().map(|u| u.completion_tokens), Some(10));
+        let stopped = n.cost_usd.expect("counted");
+        assert!(stopped > 0.0);
+        // Failed before the service accepted it: nothing billed.
+        let b = c.start_answer(u, 200);
+        c.finish_answer(b, AnswerEnd { status: AnswerStatus::Failed, ..AnswerEnd::default() }, Some(&req));
+        assert_eq!(c.node(b).and_then(|n| n.cost_usd), None);
+        // Interrupted by a reload after 4 saved deltas: estimated at load.
+        let d = c.start_answer(u, 300);
+        c.node_mut(d).expect("d").streamed_tokens = Some(4);
+        assert!(c.mark_interrupted());
+        let interrupted = c.node(d).and_then(|n| n.cost_usd).expect("counted");
+        assert_eq!(c.node(d).and_then(|n| n.status), Some(AnswerStatus::Interrupted));
+        assert!((c.total_cost_usd() - (stopped + interrupted)).abs() < 1e-15);
+        assert!(c.total_is_estimated());
+        assert!((spent_since([&c], 250) - interrupted).abs() < 1e-15);
+        // A deleted turn's cost stays.
+        let before = c.total_cost_usd();
+        assert!(c.delete_turn(u));
+        assert!(c.nodes.is_empty());
+        assert!((c.total_cost_usd() - before).abs() < 1e-15);
+        assert!((spent_since([&c], 0) - before).abs() < 1e-15);
+    }
+
+    #[test]
+    fn continuations_add_up() {
+        let mut c = conv();
+        let u = c.push_user("long please", vec![], 1);
+        let a = c.start_answer(u, 1);
+        let usage = Usage { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, ..Usage::default() };
+        let end = AnswerEnd {
+            text: "first half".into(),
+            finish_reason: Some("length".into()),
+            usage: Some(usage.clone()),
+            streamed_tokens: Some(5),
+            ..AnswerEnd::default()
+        };
+        c.finish_answer(a, end, None);
+        assert!(c.node(a).expect("a").cut_at_limit());
+        let req = c.continuation_request(a).expect("continuation");
+        let texts: Vec<String> = req.messages.iter().map(|m| m.content.text()).collect();
+        assert_eq!(texts[texts.len() - 2], "first half");
+        assert_eq!(texts[texts.len() - 1], crate::conversation::CONTINUE_PROMPT);
+        assert_eq!(c.continue_answer(a).as_deref(), Some("first half"));
+        let end = AnswerEnd {
+            text: "first half, second half".into(),
+            finish_reason: Some("stop".into()),
+            usage: Some(usage),
+            ..AnswerEnd::default()
+        };
+        c.finish_answer(a, end, Some(&req));
+        let n = c.node(a).expect("a");
+        assert_eq!(n.usage.as_ref().map(|u| u.total_tokens), Some(30));
+        assert!(!n.cut_at_limit() && !n.cost_estimated);
+        assert_eq!(n.content, "first half, second half");
+    }
+
+    #[test]
+    fn budgets_warn_with_amounts() {
+        let mut c = conv();
+        assert_eq!(budget_warning(&c, 0.0, None, 1.0), None);
+        c.settings.budget_usd = Some(0.5);
+        let w = budget_warning(&c, 0.0, None, 1.0).expect("over the conversation budget");
+        assert!(w.message.contains("$0.5000 budget") && w.message.contains("$1.0000"), "{}", w.message);
+        c.settings.budget_usd = None;
+        assert_eq!(budget_warning(&c, 0.2, Some(0.5), 0.2), None);
+        let w = budget_warning(&c, 0.4, Some(0.5), 0.2).expect("over the daily budget");
+        assert!(w.message.starts_with("Today's spending is $0.4000"), "{}", w.message);
+    }
+}
