@@ -237,8 +237,14 @@ test("conversations can be renamed, searched, deleted and restored", async () =>
   await send(page, "About glaciers");
   await lastAnswerSettled(page);
   assert.match(await page.getByTestId("conv-item").first().innerText(), /glaciers/, "most recent first");
-  page.once("dialog", (d) => d.accept("Ice notes"));
+  // Renamed in place (never the browser's prompt()): Enter keeps the name, Escape cancels.
   await page.getByTestId("conv-item").first().getByTestId("rename-conv").click();
+  await page.getByTestId("rename-input").fill("Ice notes");
+  await page.getByTestId("rename-input").press("Enter");
+  await page.getByTestId("conv-item").filter({ hasText: "Ice notes" }).waitFor();
+  await page.getByTestId("conv-item").first().getByTestId("rename-conv").click();
+  await page.getByTestId("rename-input").fill("Not this");
+  await page.getByTestId("rename-input").press("Escape");
   await page.getByTestId("conv-item").filter({ hasText: "Ice notes" }).waitFor();
   await page.getByTestId("search").fill("volcano");
   assert.equal(await page.getByTestId("conv-item").count(), 1);
@@ -269,7 +275,7 @@ test("invalid settings are refused before sending, keeping the text", async () =
   await page.getByTestId("temperature").press("Tab");
   await send(page, "Keep this text");
   await page.getByTestId("composer-error").waitFor();
-  assert.match(await page.getByTestId("composer-error").innerText(), /temperature: must be between 0 and 2/);
+  assert.match(await page.getByTestId("composer-error").innerText(), /Temperature: must be between 0 and 2/);
   assert.equal(await page.getByTestId("composer").inputValue(), "Keep this text");
   assert.equal(await page.getByTestId("message-user").count(), 0);
   await context.close();
@@ -280,21 +286,22 @@ test("the spend guard warns before a request could exceed the conversation's bud
   await page.getByTestId("more-options").click();
   await page.getByTestId("conv-budget").fill("0.0001");
   await page.getByTestId("conv-budget").press("Tab");
-  let warning = "";
-  page.once("dialog", (d) => {
-    warning = d.message();
-    d.dismiss();
-  });
-  // gpt-4o-mini, 1000 max tokens: worst case ≈ $0.0006 > $0.0001.
+  // gpt-4o-mini, 1000 max tokens: worst case ≈ $0.0006 > $0.0001. The question is an
+  // in-app dialog (never the browser's confirm()); Escape closes it and nothing is sent.
   await send(page, "Is this affordable?");
-  await page.getByTestId("composer-error").waitFor();
-  assert.match(warning, /budget/);
+  const dialog = page.getByTestId("confirm-dialog");
+  await dialog.waitFor();
+  assert.match(await dialog.innerText(), /budget/);
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "confirm-ok", "focus moves in");
+  await page.keyboard.press("Escape");
+  await dialog.waitFor({ state: "detached" });
   assert.equal(await page.getByTestId("message-user").count(), 0, "nothing sent");
   assert.equal(await page.getByTestId("composer").inputValue(), "Is this affordable?");
-  // Accepting sends anyway.
-  page.once("dialog", (d) => d.accept());
+  // Confirming sends anyway.
   await page.getByTestId("composer").press("Enter");
+  await page.getByTestId("confirm-ok").click();
   assert.equal(await lastAnswerSettled(page), "done");
+  assert.equal(await page.getByTestId("composer").inputValue(), "", "sent text leaves the composer");
   await context.close();
 });
 

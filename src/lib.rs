@@ -42,3 +42,5 @@ pub mod gallery;
 pub mod markdown;
 #[cfg(feature = "app")]
 pub mod settings;
+#[cfg(feature = "app")]
+pub mod words;

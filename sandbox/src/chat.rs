@@ -47,7 +47,11 @@ async fn run(st: Shared, headers: HeaderMap, body: Result<Bytes, BytesRejection>
     let max = u64::from(req.max_completion_tokens.unwrap_or(DEFAULT_MAX_COMPLETION_TOKENS));
     let reasoning_tokens = reasoning_tokens(model, req.reasoning_effort, &text, max);
     let budget = usize::try_from(max - reasoning_tokens).unwrap_or(usize::MAX);
-    let (sent, finish) = if pieces.len() > budget { (&pieces[..budget], "length") } else { (&pieces[..], "stop") };
+    let (sent, finish) = match ctx.spec.content_filter.map(|n| n as usize) {
+        Some(n) if n < budget.min(pieces.len()) => (&pieces[..n], "content_filter"),
+        _ if pieces.len() > budget => (&pieces[..budget], "length"),
+        _ => (&pieces[..], "stop"),
+    };
 
     let worst_case = model.cost_nano_usd(prompt_tokens, max);
     let hold = st

@@ -89,6 +89,8 @@ pub struct FaultSpec {
     pub job: Option<JobFault>,
     /// Apply `status` to the first N requests of this key and spec only.
     pub fail_times: Option<u32>,
+    /// End a chat answer after this many content tokens with `finish_reason: "content_filter"`.
+    pub content_filter: Option<u32>,
 }
 
 /// A spec that did not parse: the item at fault and why.
@@ -189,6 +191,7 @@ impl FaultSpec {
                     }
                 }
                 "fail-times" => out.fail_times = Some(count()?),
+                "content-filter" => out.content_filter = Some(count()?),
                 _ => return Err(err("unknown item; see the sandbox README for the grammar")),
             }
         }
@@ -218,6 +221,7 @@ impl fmt::Display for FaultSpec {
         num("malformed-chunk", self.malformed_chunk.map(u64::from));
         num("error-in-stream", self.error_in_stream.map(u64::from));
         num("fail-times", self.fail_times.map(u64::from));
+        num("content-filter", self.content_filter.map(u64::from));
         if self.status.is_some() {
             items.push(format!("body={}", ["json", "html", "empty"][self.body as usize]));
         }
@@ -323,10 +327,11 @@ mod tests {
         let spec = FaultSpec::parse(
             "drop-after=3; stall-before-ms=200; stall-between-ms=50; status=503; body=html; retry-after=1; \
              retry-after-ms=300; malformed-chunk=2; error-in-stream=2; no-done; line-ends=crlf; byte-per-write; \
-             bom; job=fail:out of %E2%9C%A8 ideas; fail-times=2;",
+             bom; job=fail:out of %E2%9C%A8 ideas; fail-times=2; content-filter=4;",
         )
         .expect("parses");
         assert_eq!(spec.drop_after, Some(3));
+        assert_eq!(spec.content_filter, Some(4));
         assert_eq!(spec.stall_before_ms, Some(200));
         assert_eq!(spec.stall_between_ms, Some(50));
         assert_eq!((spec.status, spec.body), (Some(503), BodyKind::Html));

@@ -81,15 +81,61 @@ pub fn download_url(file_name: &str, url: &str) {
     }
 }
 
-/// Reads text aloud with the browser's speech synthesis.
-pub fn speak(text: &str) {
-    let Some(synth) = web_sys::window().and_then(|w| w.speech_synthesis().ok()) else { return };
+/// Reads text aloud with the browser's speech synthesis; `on_end` runs when it ends or is
+/// cancelled.
+pub fn speak(text: &str, on_end: impl FnOnce() + 'static) {
+    let Some(synth) = web_sys::window().and_then(|w| w.speech_synthesis().ok()) else {
+        on_end();
+        return;
+    };
     synth.cancel();
-    if let Ok(utterance) = web_sys::SpeechSynthesisUtterance::new_with_text(text) {
-        synth.speak(&utterance);
+    let Ok(utterance) = web_sys::SpeechSynthesisUtterance::new_with_text(text) else {
+        on_end();
+        return;
+    };
+    let done = std::rc::Rc::new(std::cell::RefCell::new(Some(on_end)));
+    let finish = move || {
+        if let Some(f) = done.borrow_mut().take() {
+            f();
+        }
+    };
+    let finish2 = finish.clone();
+    utterance.set_onend(Some(wasm_bindgen::closure::Closure::once_into_js(finish).unchecked_ref()));
+    utterance.set_onerror(Some(wasm_bindgen::closure::Closure::once_into_js(finish2).unchecked_ref()));
+    synth.speak(&utterance);
+}
+
+/// Stops reading aloud.
+pub fn stop_speaking() {
+    if let Some(synth) = web_sys::window().and_then(|w| w.speech_synthesis().ok()) {
+        synth.cancel();
     }
 }
 
+/// Focuses the first element matching `selector`, if any.
+pub fn focus(selector: &str) {
+    let el = document().query_selector(selector).ok().flatten();
+    if let Some(el) = el.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = el.focus();
+    }
+}
+
+/// Whether the main pointer is coarse (a touch screen): Enter then adds a line, and the
+/// Send button sends.
+pub fn coarse_pointer() -> bool {
+    web_sys::window().and_then(|w| w.match_media("(pointer: coarse)").ok().flatten()).is_some_and(|m| m.matches())
+}
+
+/// Resolves after `duration` (a browser timer).
+pub async fn sleep(duration: std::time::Duration) {
+    let ms = i32::try_from(duration.as_millis()).unwrap_or(i32::MAX);
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
 /// A file-name-safe slug of a text.
 pub fn slug(text: &str, fallback: &str) -> String {
     let mut out = String::new();

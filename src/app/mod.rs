@@ -37,6 +37,7 @@ pub fn App() -> impl IntoView {
         page: RwSignal::new(if hash_page() == Some(Page::Studio) { Page::Studio } else { Page::Chat }),
         show_settings: RwSignal::new(false),
         loaded: RwSignal::new(false),
+        toasts: RwSignal::new(Vec::new()),
     };
     provide_context(app);
     let chat = chat::ChatState::new();
@@ -61,7 +62,16 @@ pub fn App() -> impl IntoView {
             ))),
         }
         app.loaded.set(true);
-        app.refresh_balance();
+    });
+
+    // The credit shown is the endpoint's in use: asked again whenever the key or endpoint
+    // changes.
+    let endpoint = Memo::new(move |_| app.endpoint());
+    Effect::new(move |_| {
+        endpoint.track();
+        if app.loaded.get() {
+            app.refresh_balance();
+        }
     });
 
     // Image jobs resume polling as soon as the data is loaded, whichever page is shown.
@@ -79,11 +89,22 @@ pub fn App() -> impl IntoView {
         }
     });
 
-    let endpoint_label = move || match app.endpoint() {
+    let endpoint_label = move || match endpoint.get() {
         Some(e) if e.sandbox => "Sandbox (local, no real credit)".to_owned(),
         Some(e) => e.base_url,
         None => "no endpoint set".to_owned(),
     };
+    let screen = Memo::new(move |_| {
+        if !app.loaded.get() {
+            Screen::Loading
+        } else if !endpoint.with(Option::is_some) {
+            Screen::FirstRun
+        } else if app.page.get() == Page::Studio {
+            Screen::Studio
+        } else {
+            Screen::Chat
+        }
+    });
     let set_page = move |page: Page| {
         app.page.set(page);
         if let Some(w) = web_sys::window() {
@@ -114,25 +135,55 @@ pub fn App() -> impl IntoView {
             <div class="banner warning" role="alert" data-testid="storage-error">
                 {move || app.storage_error.get()}
                 " "
-                <button on:click=move |_| chat.export_all(app)>"Export all data"</button>
+                <button on:click=move |_| chat.export_all()>"Export all data"</button>
             </div>
         </Show>
         <Show when=move || app.show_settings.get()>
             <settings_view::SettingsDialog />
         </Show>
+        // Only what decides the page is tracked here: saving settings must not rebuild the
+        // chat (and lose what it shows).
         <main class="app-main">
-            {move || {
-                if !app.loaded.get() {
-                    view! { <p class="loading">"Loading…"</p> }.into_any()
-                } else if app.endpoint().is_none() {
-                    view! { <settings_view::FirstRun /> }.into_any()
-                } else if app.page.get() == Page::Studio {
-                    view! { <studio::StudioPage /> }.into_any()
-                } else {
-                    view! { <chat::ChatPage /> }.into_any()
-                }
+            {move || match screen.get() {
+                Screen::Loading => view! { <p class="loading">"Loading…"</p> }.into_any(),
+                Screen::FirstRun => view! { <settings_view::FirstRun /> }.into_any(),
+                Screen::Studio => view! { <studio::StudioPage /> }.into_any(),
+                Screen::Chat => view! { <chat::ChatPage /> }.into_any(),
             }}
         </main>
+        <Toasts />
+    }
+}
+
+/// What the main area shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Screen {
+    Loading,
+    FirstRun,
+    Chat,
+    Studio,
+}
+
+/// The toasts, newest last; each can be dismissed.
+#[component]
+fn Toasts() -> impl IntoView {
+    let app = expect_context::<AppState>();
+    view! {
+        <div class="toasts" role="status" aria-live="polite" data-testid="toasts">
+            <For each=move || app.toasts.get() key=|t| t.id let:toast>
+                <div class="toast" data-testid="toast">
+                    <span>{toast.text.clone()}</span>
+                    {toast.action.clone().map(|(label, action)| view! {
+                        <button data-testid="toast-action" on:click=move |_| {
+                            app.toasts.update(|t| t.retain(|x| x.id != toast.id));
+                            action.run(());
+                        }>{label}</button>
+                    })}
+                    <button class="icon" aria-label="Dismiss" data-testid="toast-dismiss"
+                        on:click=move |_| app.toasts.update(|t| t.retain(|x| x.id != toast.id))>"×"</button>
+                </div>
+            </For>
+        </div>
     }
 }
 

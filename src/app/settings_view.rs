@@ -110,11 +110,11 @@ pub fn SettingsDialog() -> impl IntoView {
                         prop:value=move || base.get() on:input=move |ev| base.set(event_target_value(&ev)) />
                 </label>
                 <label>"Theme"
-                    <select data-testid="theme" on:change=move |ev| theme.set(match event_target_value(&ev).as_str() {
+                    <select data-testid="theme" prop:value=move || theme.get().as_str() on:change=move |ev| theme.set(match event_target_value(&ev).as_str() {
                         "light" => Theme::Light, "dark" => Theme::Dark, _ => Theme::System })>
-                        <option value="system" selected=move || theme.get() == Theme::System>"System"</option>
-                        <option value="light" selected=move || theme.get() == Theme::Light>"Light"</option>
-                        <option value="dark" selected=move || theme.get() == Theme::Dark>"Dark"</option>
+                        <option value="system" prop:selected=move || theme.get() == Theme::System>"System"</option>
+                        <option value="light" prop:selected=move || theme.get() == Theme::Light>"Light"</option>
+                        <option value="dark" prop:selected=move || theme.get() == Theme::Dark>"Dark"</option>
                     </select>
                 </label>
                 <label>"Daily budget (USD, optional)"

@@ -17,6 +17,20 @@ pub enum Page {
     Studio,
 }
 
+/// A short message at the bottom of the page, with an optional action ("Undo").
+#[derive(Clone)]
+pub struct Toast {
+    /// Unique, for the list's key.
+    pub id: u64,
+    /// A sentence.
+    pub text: String,
+    /// A button: its label and what it does.
+    pub action: Option<(String, Callback<()>)>,
+}
+
+/// How long a toast stays.
+const TOAST_FOR: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// State every component may reach.
 #[derive(Clone, Copy)]
 pub struct AppState {
@@ -38,6 +52,8 @@ pub struct AppState {
     pub show_settings: RwSignal<bool>,
     /// True once settings and data are loaded.
     pub loaded: RwSignal<bool>,
+    /// Messages shown at the bottom of the page.
+    pub toasts: RwSignal<Vec<Toast>>,
 }
 
 impl AppState {
@@ -59,6 +75,14 @@ impl AppState {
         // silently.
         config.retry.max_retry_after = std::time::Duration::from_secs(10);
         Client::new(config)
+    }
+
+    /// Shows `text` for a few seconds, with an optional action.
+    pub fn toast(&self, text: String, action: Option<(String, Callback<()>)>) {
+        let id = (js_sys::Math::random() * 9e15) as u64;
+        self.toasts.update(|t| t.push(Toast { id, text, action }));
+        let toasts = self.toasts;
+        set_timeout(move || toasts.try_update(|t| t.retain(|x| x.id != id)).unwrap_or(()), TOAST_FOR);
     }
 
     /// Saves a record in the background; a failure is shown, never swallowed.

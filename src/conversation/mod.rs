@@ -509,7 +509,7 @@ impl Conversation {
             }
         }
         self.nodes.retain(|n| !doomed.contains(&n.id));
-        let sibling = self.nodes.iter().filter(|n| n.parent == parent).map(|n| n.id).last();
+        let sibling = self.nodes.iter().filter(|n| n.parent == parent).map(|n| n.id).next_back();
         if let Some(next) = next.and_then(|id| self.node_mut(id)) {
             next.parent = parent;
         }
@@ -648,13 +648,15 @@ impl Export {
 
     /// Reads an export (or a single exported conversation) back.
     pub fn parse(json: &str) -> Result<Vec<Conversation>, String> {
+        const NOT_AN_EXPORT: &str =
+            "this file is not a MiniToolAI export (use a file saved with Export all or Export JSON)";
         if let Ok(export) = serde_json::from_str::<Export>(json) {
             if export.format != "minitoolai-export" {
-                return Err("not a MiniToolAI export (format field)".into());
+                return Err(NOT_AN_EXPORT.into());
             }
             return Ok(export.conversations);
         }
-        serde_json::from_str::<Conversation>(json).map(|c| vec![c]).map_err(|e| format!("not a MiniToolAI export: {e}"))
+        serde_json::from_str::<Conversation>(json).map(|c| vec![c]).map_err(|_| NOT_AN_EXPORT.into())
     }
 }
 

@@ -1,16 +1,24 @@
 //! One message: incrementally rendered markdown, attachments, status, cost and actions.
+//!
+//! A message view lives as long as its node is on the shown path (the thread keys it by
+//! node id): a status change, the end of a stream or a continuation updates it in place,
+//! so its rendered markdown, a text selection in it and its scroll position survive.
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::send;
-use super::ChatState;
+use super::{send, ChatState, ConvSignal};
 use crate::app::dom;
 use crate::app::state::AppState;
+use crate::catalog::CHAT_MODELS;
+use crate::conversation::spend::format_usd;
 use crate::conversation::{AnswerStatus, Node};
-use crate::markdown::{render, BlockSplitter};
+use crate::markdown::{render, speech_text, BlockSplitter};
 use crate::types::chat::Role;
 use crate::types::is_allowed_image_url;
+
+/// How long "Copied" shows before the button says "Copy" again.
+const COPIED_FOR: std::time::Duration = std::time::Duration::from_millis(1500);
 
 /// The incremental renderer behind [`Markdown`]: finished blocks are rendered once, the open
 /// tail again on each change. (Also driven directly by the streaming-markdown benchmark.)
@@ -33,6 +41,9 @@ impl IncrementalMarkdown {
     /// Shows `text` in `root`: appends what was added since the last call, or starts over
     /// when the text is not a continuation.
     pub(crate) fn update(&mut self, root: &web_sys::Element, text: &str) {
+        if self.tail.is_some() && text == self.splitter.text() {
+            return;
+        }
         let seen = self.splitter.text().len();
         let restart = text.len() < seen || !text.starts_with(self.splitter.text()) || self.tail.is_none();
         if restart {
@@ -57,210 +68,335 @@ impl IncrementalMarkdown {
     }
 }
 
-/// How many unmounted renderers are kept for hand-over (see [`Markdown`]'s `handover`).
-const HANDOVER_KEPT: usize = 4;
-
-thread_local! {
-    /// Renderers of messages whose component was just replaced, with their DOM, by key.
-    static HANDOVER: std::cell::RefCell<Vec<(String, web_sys::Element, IncrementalMarkdown)>> =
-        const { std::cell::RefCell::new(Vec::new()) };
+/// Shows "Copied" on `button`, then its label again.
+fn copied_feedback(button: web_sys::Element) {
+    let label = button.text_content().unwrap_or_default();
+    if label == "Copied" {
+        return;
+    }
+    button.set_text_content(Some("Copied"));
+    set_timeout(move || button.set_text_content(Some(&label)), COPIED_FOR);
 }
 
 /// Markdown that renders incrementally: finished blocks once, the open tail on each change.
-///
-/// With a `handover` key, the rendered DOM outlives the component: when a message's view is
-/// rebuilt (its stream ended, its status changed), the new component adopts the old one's
-/// nodes and renderer instead of parsing and building the whole answer again (a long task
-/// for a long answer).
 #[component]
-pub fn Markdown(#[prop(into)] text: Signal<String>, #[prop(optional)] handover: Option<String>) -> impl IntoView {
+pub fn Markdown(#[prop(into)] text: Signal<String>) -> impl IntoView {
     let root = NodeRef::<leptos::html::Div>::new();
     let state = StoredValue::new_local(IncrementalMarkdown::new());
-    let key = handover.clone();
-    Effect::new(move |first: Option<()>| {
+    Effect::new(move |_| {
         let Some(root) = root.get() else { return };
-        if first.is_none() {
-            if let Some(key) = &key {
-                adopt(key, &root, state);
-            }
-        }
         text.with(|text| state.update_value(|st| st.update(&root, text)));
     });
-    if let Some(key) = handover {
-        on_cleanup(move || {
-            let (Some(root), Some(renderer)) = (root.get_untracked(), state.try_update_value(std::mem::take)) else {
-                return;
-            };
-            let root: web_sys::Element = root.into();
-            HANDOVER.with_borrow_mut(|kept| {
-                kept.retain(|(k, ..)| k != &key);
-                if kept.len() == HANDOVER_KEPT {
-                    kept.remove(0);
-                }
-                kept.push((key, root, renderer));
-            });
-        });
-    }
     let on_click = move |ev: leptos::ev::MouseEvent| {
         let Some(target) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
         let Ok(Some(button)) = target.closest(".copy-code") else { return };
         let code = button.closest(".code-block").ok().flatten().and_then(|b| b.query_selector("code").ok().flatten());
         if let Some(code) = code {
             dom::copy_text(&code.text_content().unwrap_or_default());
-            button.set_text_content(Some("Copied"));
+            copied_feedback(button);
         }
     };
     view! { <div class="markdown" node_ref=root on:click=on_click></div> }
 }
 
-/// Moves the nodes and the renderer a replaced `Markdown` with this key left behind into
-/// `root` (nothing is parsed again).
-fn adopt(key: &str, root: &web_sys::Element, state: StoredValue<IncrementalMarkdown, leptos::prelude::LocalStorage>) {
-    let Some((_, old, renderer)) = HANDOVER.with_borrow_mut(|kept| {
-        let i = kept.iter().position(|(k, ..)| k == key)?;
-        Some(kept.remove(i))
-    }) else {
-        return;
+/// A "Copy" button whose "Copied" goes back to "Copy".
+#[component]
+fn CopyButton(#[prop(into)] text: Signal<String>) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let copy = move |_| {
+        dom::copy_text(&text.get_untracked());
+        copied.set(true);
+        set_timeout(move || copied.try_set(false).map_or((), |_| ()), COPIED_FOR);
     };
-    while let Some(child) = old.first_child() {
-        if root.append_child(&child).is_err() {
-            return;
-        }
+    view! {
+        <button data-testid="copy-message" on:click=copy>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
     }
-    state.set_value(renderer);
 }
 
-/// A message of the thread.
+/// The ‹ 1/2 › switcher between versions of a message.
 #[component]
-pub fn MessageView(conv_id: String, node: Node, versions: (usize, usize)) -> impl IntoView {
+fn Versions(conv: ConvSignal, id: u32) -> impl IntoView {
     let app = expect_context::<AppState>();
     let chat = expect_context::<ChatState>();
-    let id = node.id;
-    let live_text = chat
-        .live
-        .with_untracked(|l| l.as_ref().filter(|l| l.node_id == id && l.conv_id == conv_id).map(|l| l.text.clone()));
-    let is_live = live_text.is_some();
-    let text: Signal<String> = match live_text {
-        Some(t) => Signal::from(t),
-        None => Signal::stored(node.content.clone()),
-    };
-    let (index, count) = versions;
-    let switcher = (count > 1).then(|| {
-        let (c1, c2) = (conv_id.clone(), conv_id.clone());
-        view! {
-            <span class="versions" data-testid="versions">
-                <button class="icon" aria-label="Previous version" data-testid="prev-version" disabled=index == 0
-                    on:click=move |_| chat.update_conv(app, &c1, |c| { c.switch_version(id, -1); })>"‹"</button>
-                <span data-testid="version-label">{format!("{}/{}", index + 1, count)}</span>
-                <button class="icon" aria-label="Next version" data-testid="next-version" disabled=index + 1 == count
-                    on:click=move |_| chat.update_conv(app, &c2, |c| { c.switch_version(id, 1); })>"›"</button>
-            </span>
+    let versions = Memo::new(move |_| conv.with(|c| c.versions(id)));
+    let conv_id = conv.with_untracked(|c| c.id.clone());
+    let switch = move |delta: i32| {
+        let id2 = conv_id.clone();
+        move |_| {
+            chat.update_conv(app, &id2, |c| {
+                c.switch_version(id, delta);
+            })
         }
-    });
-    let content = node.content.clone();
-    let copy = move |_| dom::copy_text(&text.get_untracked());
-    let busy = move || chat.live.with(Option::is_some);
+    };
+    view! {
+        <Show when=move || { versions.get().1 > 1 }>
+            <span class="versions" data-testid="versions">
+                <button class="icon" aria-label="Previous version" data-testid="prev-version"
+                    disabled=move || versions.get().0 == 0 on:click=switch(-1)>"‹"</button>
+                <span data-testid="version-label">{move || { let (i, n) = versions.get(); format!("{}/{n}", i + 1) }}</span>
+                <button class="icon" aria-label="Next version" data-testid="next-version"
+                    disabled=move || { let (i, n) = versions.get(); i + 1 == n } on:click=switch(1)>"›"</button>
+            </span>
+        </Show>
+    }
+}
 
-    if node.role == Role::User {
-        let editing = RwSignal::new(false);
-        let draft = RwSignal::new(content.clone());
-        let conv = conv_id.clone();
-        let resend = move |_| {
+/// A message of the thread, by node id.
+#[component]
+pub fn MessageView(conv: ConvSignal, id: u32) -> impl IntoView {
+    let role = conv.with_untracked(|c| c.node(id).map(|n| n.role));
+    match role {
+        Some(Role::User) => view! { <UserMessage conv=conv id=id /> }.into_any(),
+        Some(_) => view! { <AnswerMessage conv=conv id=id /> }.into_any(),
+        None => ().into_any(),
+    }
+}
+
+#[component]
+fn UserMessage(conv: ConvSignal, id: u32) -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let chat = expect_context::<ChatState>();
+    let conv_id = conv.with_untracked(|c| c.id.clone());
+    let node = Memo::new(move |_| conv.with(|c| c.node(id).cloned()));
+    let content = Signal::derive(move || node.with(|n| n.as_ref().map(|n| n.content.clone()).unwrap_or_default()));
+    let editing = RwSignal::new(false);
+    let draft = RwSignal::new(String::new());
+    let busy = {
+        let conv_id = conv_id.clone();
+        Memo::new(move |_| chat.is_streaming(&conv_id))
+    };
+    let resend = {
+        let conv_id = conv_id.clone();
+        move |_| {
             let t = draft.get_untracked();
             if !t.trim().is_empty() {
                 editing.set(false);
-                send::edit_and_resend(app, chat, conv.clone(), id, t);
+                send::edit_and_resend(app, chat, conv_id.clone(), id, t);
             }
-        };
-        let thumbs = node
-            .attachments
-            .iter()
-            .filter(|a| is_allowed_image_url(&a.url))
-            .map(|a| view! { <img class="thumb" src=a.url.clone() alt=a.name.clone() referrerpolicy="no-referrer" /> })
-            .collect_view();
-        return view! {
-            <article class="message user" data-testid="message-user">
-                <Show when=move || editing.get() fallback=move || view! { <div class="user-text">{content.clone()}</div> }>
-                    <textarea class="edit-box" data-testid="edit-box" prop:value=move || draft.get()
-                        on:input=move |ev| draft.set(event_target_value(&ev))></textarea>
-                    <div class="actions">
-                        <button class="primary" data-testid="edit-send" on:click=resend.clone()>"Save & send"</button>
-                        <button on:click=move |_| editing.set(false)>"Cancel"</button>
-                    </div>
-                </Show>
-                <div class="thumbs">{thumbs}</div>
-                <div class="actions">
-                    {switcher}
-                    <button data-testid="edit" disabled=busy on:click=move |_| editing.set(true)>"Edit"</button>
-                    <button data-testid="copy-message" on:click=copy>"Copy"</button>
-                </div>
-            </article>
-        }
-        .into_any();
-    }
-
-    let status = node.status;
-    let status_label = match status {
-        Some(AnswerStatus::Stopped) => Some("stopped"),
-        Some(AnswerStatus::Interrupted) => Some("interrupted: the page was closed while this answer streamed"),
-        _ => None,
-    };
-    let meta = node.usage.as_ref().map(|u| {
-        let reasoning = u.reasoning_tokens();
-        let mut s = format!("{} prompt + {} completion tokens", u.prompt_tokens, u.completion_tokens);
-        if reasoning > 0 {
-            s.push_str(&format!(" ({reasoning} reasoning)"));
-        }
-        if let Some(cost) = node.cost_usd {
-            s.push_str(&format!(" · ${cost:.6}"));
-        }
-        s
-    });
-    let error = node.error.clone().map(|e| {
-        let hint = match e.kind.as_str() {
-            "authentication" => " Check your API key in Settings.",
-            "insufficient_credit" => " Your credit is exhausted: top it up, then retry.",
-            "rate_limited" => " The service is busy.",
-            "network" => " Check the endpoint and your connection.",
-            _ => "",
-        };
-        let wait = e.retry_after_ms.map(|ms| format!(" Retry in {} s.", ms.div_ceil(1000))).unwrap_or_default();
-        let open_settings = (e.kind == "authentication").then(|| {
-            view! { <button data-testid="error-settings" on:click=move |_| app.show_settings.set(true)>"Settings"</button> }
-        });
-        view! {
-            <div class="turn-error" role="alert" data-testid="turn-error" data-kind=e.kind.clone()>
-                {format!("{}{hint}{wait}", e.message)}
-                {open_settings}
-            </div>
-        }
-    });
-    let parent = node.parent;
-    let conv = conv_id.clone();
-    let regenerate = move |_| {
-        if let Some(user) = parent {
-            send::regenerate(app, chat, conv.clone(), user);
         }
     };
-    let retry_label = if matches!(status, Some(AnswerStatus::Failed)) { "Retry" } else { "Regenerate" };
+    let delete = {
+        let conv_id = conv_id.clone();
+        move |_| {
+            let conv_id = conv_id.clone();
+            chat.confirm.set(Some(super::Confirm {
+                title: "Delete this turn?".into(),
+                message: "This message and its answers leave the conversation. What they cost stays in the totals."
+                    .into(),
+                confirm_label: "Delete".into(),
+                on_confirm: Callback::new(move |()| {
+                    chat.update_conv(app, &conv_id, |c| {
+                        c.delete_turn(id);
+                    })
+                }),
+            }));
+        }
+    };
+    let thumbs = move || {
+        node.with(|n| {
+            n.as_ref()
+                .map(|n| n.attachments.iter().filter(|a| is_allowed_image_url(&a.url)).cloned().collect::<Vec<_>>())
+                .unwrap_or_default()
+        })
+        .into_iter()
+        .map(|a| view! { <img class="thumb" src=a.url alt=a.name referrerpolicy="no-referrer" /> })
+        .collect_view()
+    };
     view! {
-        <article class="message assistant" class:streaming=is_live data-testid="message-assistant"
-            data-status=move || if is_live { "streaming".to_owned() } else { format!("{:?}", status.unwrap_or(AnswerStatus::Done)).to_lowercase() }>
-            <Markdown text=text handover=format!("{conv_id}/{id}") />
-            {status_label.map(|s| view! { <p class="status-note" data-testid="status-note">{s}</p> })}
-            {error}
+        <article class="message user" data-testid="message-user">
+            <Show when=move || editing.get() fallback=move || view! { <div class="user-text">{content}</div> }>
+                <textarea class="edit-box" data-testid="edit-box" aria-label="Edit your message"
+                    prop:value=move || draft.get() on:input=move |ev| draft.set(event_target_value(&ev))></textarea>
+                <div class="actions">
+                    <button class="primary" data-testid="edit-send" on:click=resend.clone()>"Save & send"</button>
+                    <button on:click=move |_| editing.set(false)>"Cancel"</button>
+                </div>
+            </Show>
+            <div class="thumbs">{thumbs}</div>
             <div class="actions">
-                {switcher}
-                <Show when=move || !is_live>
-                    <button data-testid="regenerate" disabled=busy on:click=regenerate.clone()>{retry_label}</button>
-                    <button data-testid="copy-message" on:click=copy>"Copy"</button>
-                    <button data-testid="read-aloud" on:click=move |_| dom::speak(&text.get_untracked())>"Read aloud"</button>
-                </Show>
-                <span class="meta" data-testid="usage">{meta}</span>
+                <Versions conv=conv id=id />
+                <button data-testid="edit" disabled=busy
+                    on:click=move |_| { draft.set(content.get_untracked()); editing.set(true); }>"Edit"</button>
+                <CopyButton text=content />
+                <button data-testid="delete-turn" disabled=busy on:click=delete>"Delete"</button>
             </div>
         </article>
     }
-    .into_any()
+}
+
+/// The line under an answer: tokens and cost, "≈" when estimated.
+fn usage_line(n: &Node) -> Option<String> {
+    let u = n.usage.as_ref()?;
+    let approx = if n.cost_estimated { "≈ " } else { "" };
+    let reasoning = u.reasoning_tokens();
+    let mut s = format!("{approx}{} prompt + {} completion tokens", u.prompt_tokens, u.completion_tokens);
+    if reasoning > 0 {
+        s.push_str(&format!(" ({reasoning} reasoning)"));
+    }
+    if let Some(cost) = n.cost_usd {
+        s.push_str(&format!(" · {approx}{}", format_usd(cost, 6)));
+    }
+    if n.cost_estimated {
+        s.push_str(" (estimated: the answer ended before the service reported its usage)");
+    }
+    Some(s)
+}
+
+#[component]
+fn AnswerMessage(conv: ConvSignal, id: u32) -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let chat = expect_context::<ChatState>();
+    let conv_id = conv.with_untracked(|c| c.id.clone());
+    let node = Memo::new(move |_| conv.with(|c| c.node(id).cloned()));
+    let live = {
+        let conv_id = conv_id.clone();
+        Memo::new(move |_| chat.live(&conv_id).filter(|l| l.node_id == id).map(|l| l.text))
+    };
+    let is_live = move || live.with(Option::is_some);
+    let text = Signal::derive(move || match live.get() {
+        Some(t) => t.get(),
+        None => node.with(|n| n.as_ref().map(|n| n.content.clone()).unwrap_or_default()),
+    });
+    let status = move || node.with(|n| n.as_ref().and_then(|n| n.status));
+    let data_status = move || {
+        if is_live() {
+            "streaming".to_owned()
+        } else {
+            format!("{:?}", status().unwrap_or(AnswerStatus::Done)).to_lowercase()
+        }
+    };
+    let status_note = move || match status() {
+        _ if is_live() => None,
+        Some(AnswerStatus::Stopped) => Some("Stopped."),
+        Some(AnswerStatus::Interrupted) => Some("Interrupted: the page was closed while this answer streamed."),
+        _ => None,
+    };
+    let finish = move || {
+        if is_live() {
+            return None;
+        }
+        node.with(|n| n.as_ref().and_then(|n| n.finish_reason.clone()))
+    };
+    let cut = move || finish().as_deref() == Some("length");
+    let filtered = move || finish().as_deref() == Some("content_filter");
+    let limit = move || {
+        conv.with(|c| c.settings.max_completion_tokens.unwrap_or(crate::types::chat::DEFAULT_MAX_COMPLETION_TOKENS))
+    };
+    let continue_with = {
+        let conv_id = conv_id.clone();
+        move |raise: bool| {
+            let conv_id = conv_id.clone();
+            move |_| send::continue_answer(app, chat, conv_id.clone(), id, raise)
+        }
+    };
+    let error = move || {
+        node.with(|n| n.as_ref().and_then(|n| n.error.clone())).filter(|_| !is_live()).map(|e| {
+            let hint = match e.kind.as_str() {
+                "authentication" => " Check your API key in Settings.",
+                "insufficient_credit" => " Top up your credit, then retry.",
+                "rate_limited" => " The service is busy.",
+                "network" => " Check the endpoint and your connection.",
+                _ => "",
+            };
+            let wait = e.retry_after_ms.map(|ms| format!(" Retry in {} s.", ms.div_ceil(1000))).unwrap_or_default();
+            let open_settings = (e.kind == "authentication").then(|| {
+                view! { <button data-testid="error-settings" on:click=move |_| app.show_settings.set(true)>"Settings"</button> }
+            });
+            view! {
+                <div class="turn-error" role="alert" data-testid="turn-error" data-kind=e.kind.clone()>
+                    {format!("{}{hint}{wait}", crate::words::sentence(&e.message))}
+                    {open_settings}
+                </div>
+            }
+        })
+    };
+    let parent = move || node.with_untracked(|n| n.as_ref().and_then(|n| n.parent));
+    let regenerate = {
+        let conv_id = conv_id.clone();
+        move |model: Option<String>| {
+            if let Some(user) = parent() {
+                send::regenerate(app, chat, conv_id.clone(), user, model);
+            }
+        }
+    };
+    let regenerate2 = regenerate.clone();
+    let busy = {
+        let conv_id = conv_id.clone();
+        Memo::new(move |_| chat.is_streaming(&conv_id))
+    };
+    let retry_label = move || if matches!(status(), Some(AnswerStatus::Failed)) { "Retry" } else { "Regenerate" };
+    let speaking_me = {
+        let conv_id = conv_id.clone();
+        move || chat.speaking.with(|s| s.as_ref().is_some_and(|(c, n)| *c == conv_id && *n == id))
+    };
+    let read_aloud = {
+        let speaking_me = speaking_me.clone();
+        let conv_id = conv_id.clone();
+        move |_| {
+            if speaking_me() {
+                dom::stop_speaking();
+                chat.speaking.set(None);
+            } else {
+                chat.speaking.set(Some((conv_id.clone(), id)));
+                let speaking = chat.speaking;
+                let me = (conv_id.clone(), id);
+                dom::speak(&speech_text(&text.get_untracked()), move || {
+                    if speaking.try_with_untracked(|s| s.as_ref() == Some(&me)) == Some(true) {
+                        speaking.set(None);
+                    }
+                });
+            }
+        }
+    };
+    let model_label = move || node.with(|n| n.as_ref().map(|n| n.model.clone()).unwrap_or_default());
+    view! {
+        <article class="message assistant" class:streaming=is_live data-testid="message-assistant" data-status=data_status
+            data-model=model_label>
+            <Markdown text=text />
+            {move || status_note().map(|s| view! { <p class="status-note" data-testid="status-note">{s}</p> })}
+            <Show when=cut>
+                <div class="cut-note" role="note" data-testid="cut-note">
+                    <span>{move || format!("Cut off at the token limit ({} tokens).", limit())}</span>
+                    <button class="primary" data-testid="continue" disabled=busy on:click=continue_with(false)>"Continue"</button>
+                    <button data-testid="raise-continue" disabled=busy on:click=continue_with(true)>
+                        {move || format!("Raise the limit to {} and continue", limit().saturating_mul(2))}
+                    </button>
+                </div>
+            </Show>
+            <Show when=filtered>
+                <p class="cut-note" role="note" data-testid="filter-note">"The service's content filter stopped this answer."</p>
+            </Show>
+            {error}
+            <div class="actions">
+                <Versions conv=conv id=id />
+                <Show when=move || !is_live()>
+                    <button data-testid="regenerate" disabled=busy on:click={
+                        let r = regenerate.clone();
+                        move |_| r(None)
+                    }>{retry_label}</button>
+                    <select class="retry-model" data-testid="retry-model" aria-label="Retry with another model"
+                        disabled=busy prop:value=""
+                        on:change={
+                            let r = regenerate2.clone();
+                            move |ev| {
+                                let model = event_target_value(&ev);
+                                let select: web_sys::HtmlSelectElement = event_target(&ev);
+                                select.set_value("");
+                                if !model.is_empty() { r(Some(model)); }
+                            }
+                        }>
+                        <option value="">"Retry with…"</option>
+                        {CHAT_MODELS.iter().map(|m| view! { <option value=m.id>{m.id}</option> }).collect_view()}
+                    </select>
+                    <CopyButton text=text />
+                    <button data-testid="read-aloud" aria-pressed={ let s = speaking_me.clone(); move || s().to_string() } on:click=read_aloud.clone()>
+                        {let s = speaking_me.clone(); move || if s() { "Stop reading" } else { "Read aloud" }}
+                    </button>
+                </Show>
+                <span class="meta" data-testid="usage">{move || node.with(|n| n.as_ref().and_then(usage_line))}</span>
+            </div>
+        </article>
+    }
 }
 
 /// The benchmark hook (feature `bench`, never in the app or the npm package): the app's

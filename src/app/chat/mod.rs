@@ -1,11 +1,20 @@
 //! The chat page: sidebar of conversations, the thread, the composer.
+//!
+//! State is per item, like leptos todomvc: each conversation is its own signal, each message
+//! view reads its node through a memo keyed by the node's stable id, and each streaming
+//! answer has its own text signal, so a token re-renders one message and switching
+//! conversations never re-renders a message of another. Components read through
+//! [`ChatState`]'s methods; every change goes through its write methods, which also save.
 
 mod composer;
+mod dialog;
 mod message;
 mod options;
 mod send;
 mod sidebar;
 mod thread;
+
+use std::collections::HashMap;
 
 use leptos::prelude::*;
 use web_sys::AbortController;
@@ -13,21 +22,32 @@ use web_sys::AbortController;
 use super::dom;
 use super::state::AppState;
 use super::storage::{self, Db};
-use crate::conversation::{ChatSettings, Conversation, Export};
+use crate::conversation::{Attachment, ChatSettings, Conversation, Export};
 
+pub use dialog::{Confirm, ConfirmDialog};
 pub use send::Live;
 
-/// Chat state shared by the chat components.
+/// One conversation's signal (a handle: `Copy`).
+pub type ConvSignal = RwSignal<Conversation>;
+
+/// Where unsent text is kept, per conversation, across reloads.
+const DRAFT_SLOT: &str = "minitoolai.draft.";
+
+/// Chat state shared by the chat components (a handle: `Copy`).
 #[derive(Clone, Copy)]
 pub struct ChatState {
-    /// Every conversation (the sidebar sorts them).
-    pub convs: RwSignal<Vec<Conversation>>,
+    /// Every conversation, each with its own signal.
+    convs: RwSignal<Vec<ConvSignal>>,
     /// The conversation shown.
-    pub active: RwSignal<Option<String>>,
-    /// The answer streaming now, with its own text signal: a token updates one message.
-    pub live: RwSignal<Option<Live>>,
-    /// Cancels the answer streaming now.
-    pub abort: StoredValue<Option<AbortController>, LocalStorage>,
+    active: RwSignal<Option<String>>,
+    /// The answers streaming now, at most one per conversation.
+    streams: RwSignal<Vec<Live>>,
+    /// Cancels each conversation's answer, by conversation id.
+    aborts: StoredValue<HashMap<String, AbortController>, LocalStorage>,
+    /// Unsent text per conversation ("" for a chat not started yet).
+    drafts: RwSignal<HashMap<String, String>>,
+    /// Images waiting to be sent, per conversation.
+    attachments: RwSignal<HashMap<String, Vec<Attachment>>>,
     /// The sidebar's search.
     pub search: RwSignal<String>,
     /// The last deleted conversation, for undo.
@@ -37,6 +57,14 @@ pub struct ChatState {
     /// What screen readers are told (politely): an answer finished, stopped or failed.
     /// Tokens are not announced one by one.
     pub announcement: RwSignal<String>,
+    /// A question the user must answer before something happens (an in-app dialog).
+    pub confirm: RwSignal<Option<Confirm>>,
+    /// Bumped when the thread must go to its end (a message was sent).
+    pub follow: RwSignal<u64>,
+    /// The answer being read aloud: (conversation, node).
+    pub speaking: RwSignal<Option<(String, u32)>>,
+    /// Whether the sidebar drawer is open (narrow screens).
+    pub sidebar_open: RwSignal<bool>,
 }
 
 impl ChatState {
@@ -45,17 +73,23 @@ impl ChatState {
         Self {
             convs: RwSignal::new(Vec::new()),
             active: RwSignal::new(None),
-            live: RwSignal::new(None),
-            abort: StoredValue::new_local(None),
+            streams: RwSignal::new(Vec::new()),
+            aborts: StoredValue::new_local(HashMap::new()),
+            drafts: RwSignal::new(HashMap::new()),
+            attachments: RwSignal::new(HashMap::new()),
             search: RwSignal::new(String::new()),
             undo: RwSignal::new(None),
             composer_error: RwSignal::new(None),
             announcement: RwSignal::new(String::new()),
+            confirm: RwSignal::new(None),
+            follow: RwSignal::new(0),
+            speaking: RwSignal::new(None),
+            sidebar_open: RwSignal::new(false),
         }
     }
 
     /// Loads conversations; answers that were streaming when the page went away are marked
-    /// interrupted (their text so far is kept).
+    /// interrupted (their text so far is kept, what they were billed is counted).
     pub async fn load(&self, app: AppState, db: &Db) {
         match db.all::<Conversation>(storage::CONVERSATIONS).await {
             Ok(mut convs) => {
@@ -65,52 +99,219 @@ impl ChatState {
                     }
                 }
                 convs.sort_by_key(|c| std::cmp::Reverse(c.updated_ms));
+                let drafts = convs
+                    .iter()
+                    .map(|c| c.id.clone())
+                    .chain([String::new()])
+                    .filter_map(|id| load_draft(&id).map(|d| (id, d)))
+                    .collect();
+                self.drafts.set(drafts);
                 self.active.set(convs.first().map(|c| c.id.clone()));
-                self.convs.set(convs);
+                self.convs.set(convs.into_iter().map(RwSignal::new).collect());
             }
             Err(e) => app.storage_error.set(Some(e)),
         }
     }
 
-    /// The conversation shown, if any (tracked).
-    pub fn current(&self) -> Option<Conversation> {
+    // --- reading ---------------------------------------------------------------------------
+
+    /// Every conversation's signal (tracked).
+    pub fn list(&self) -> Vec<ConvSignal> {
+        self.convs.get()
+    }
+
+    /// The conversation with this id (untracked).
+    pub fn find(&self, id: &str) -> Option<ConvSignal> {
+        self.convs.with_untracked(|cs| cs.iter().copied().find(|c| c.with_untracked(|c| c.id == id)))
+    }
+
+    /// The id of the conversation shown (tracked).
+    pub fn active_id(&self) -> Option<String> {
+        self.active.get()
+    }
+
+    /// The conversation shown (tracked: which one, not its content).
+    pub fn active_conv(&self) -> Option<ConvSignal> {
         let id = self.active.get()?;
-        self.convs.with(|cs| cs.iter().find(|c| c.id == id).cloned())
+        self.convs.with(|cs| cs.iter().copied().find(|c| c.with_untracked(|c| c.id == id)))
+    }
+
+    /// The settings of the conversation shown, or the defaults for a new one (tracked).
+    pub fn active_settings(&self) -> ChatSettings {
+        self.active_conv().map(|c| c.with(|c| c.settings.clone())).unwrap_or_default()
+    }
+
+    /// The answer streaming in conversation `conv_id`, if any (tracked).
+    pub fn live(&self, conv_id: &str) -> Option<Live> {
+        self.streams.with(|s| s.iter().find(|l| l.conv_id == conv_id).cloned())
+    }
+
+    /// Whether conversation `conv_id` is streaming (tracked).
+    pub fn is_streaming(&self, conv_id: &str) -> bool {
+        self.streams.with(|s| s.iter().any(|l| l.conv_id == conv_id))
+    }
+
+    /// Whether the conversation shown is streaming (tracked).
+    pub fn active_streaming(&self) -> bool {
+        self.active.with(|a| a.as_deref().is_some_and(|id| self.is_streaming(id)))
+    }
+
+    /// The unsent text of the conversation shown (tracked).
+    pub fn draft(&self) -> String {
+        let key = self.active.get().unwrap_or_default();
+        self.drafts.with(|d| d.get(&key).cloned().unwrap_or_default())
+    }
+
+    /// The unsent text of the conversation shown (untracked).
+    pub fn draft_untracked(&self) -> String {
+        let key = self.active.get_untracked().unwrap_or_default();
+        self.drafts.with_untracked(|d| d.get(&key).cloned().unwrap_or_default())
+    }
+
+    /// The images waiting in the conversation shown (untracked).
+    pub fn pending_images_untracked(&self) -> Vec<Attachment> {
+        let key = self.active.get_untracked().unwrap_or_default();
+        self.attachments.with_untracked(|a| a.get(&key).cloned().unwrap_or_default())
+    }
+
+    /// The images waiting in the conversation shown (tracked).
+    pub fn pending_images(&self) -> Vec<Attachment> {
+        let key = self.active.get().unwrap_or_default();
+        self.attachments.with(|a| a.get(&key).cloned().unwrap_or_default())
+    }
+
+    // --- writing ---------------------------------------------------------------------------
+
+    /// Shows the conversation `id`.
+    pub fn open(&self, id: Option<String>) {
+        if self.active.get_untracked() != id {
+            self.composer_error.set(None);
+            self.active.set(id);
+        }
+    }
+
+    /// Keeps the unsent text of the conversation shown (across reloads too).
+    pub fn set_draft(&self, text: String) {
+        let key = self.active.get_untracked().unwrap_or_default();
+        save_draft(&key, &text);
+        self.drafts.update(|d| {
+            d.insert(key, text);
+        });
+    }
+
+    /// Changes the images waiting in the conversation shown.
+    pub fn update_images(&self, change: impl FnOnce(&mut Vec<Attachment>)) {
+        let key = self.active.get_untracked().unwrap_or_default();
+        self.attachments.update(|a| change(a.entry(key).or_default()));
+    }
+
+    /// Clears what was composed in conversation `key` once it is safely sent, and moves a
+    /// new chat's draft to the conversation it became.
+    fn clear_composed(&self, key: &str) {
+        for k in [key, ""] {
+            save_draft(k, "");
+            self.drafts.update(|d| {
+                d.remove(k);
+            });
+            self.attachments.update(|a| {
+                a.remove(k);
+            });
+        }
     }
 
     /// Changes a conversation and saves it.
     pub fn update_conv(&self, app: AppState, id: &str, change: impl FnOnce(&mut Conversation)) {
-        let mut saved = None;
-        self.convs.update(|cs| {
-            if let Some(c) = cs.iter_mut().find(|c| c.id == id) {
-                change(c);
-                saved = Some(c.clone());
-            }
-        });
-        if let Some(c) = saved {
-            app.save(storage::CONVERSATIONS, c.id.clone(), c);
-        }
+        let Some(conv) = self.find(id) else { return };
+        conv.update(change);
+        conv.with_untracked(|c| app.save(storage::CONVERSATIONS, c.id.clone(), c.clone()));
     }
 
-    /// Starts a new, empty conversation with the settings of the current one.
+    /// Changes a conversation and saves it without re-rendering anything (a streaming
+    /// answer's text, which the screen already shows).
+    fn update_conv_quietly(&self, app: AppState, id: &str, change: impl FnOnce(&mut Conversation)) {
+        let Some(conv) = self.find(id) else { return };
+        conv.update_untracked(change);
+        conv.with_untracked(|c| app.save(storage::CONVERSATIONS, c.id.clone(), c.clone()));
+    }
+
+    /// Adds conversations (first in the list) and saves them.
+    fn insert(&self, app: AppState, convs: Vec<Conversation>) {
+        for c in &convs {
+            app.save(storage::CONVERSATIONS, c.id.clone(), c.clone());
+        }
+        self.convs.update(|cs| {
+            for c in convs.into_iter().rev() {
+                cs.insert(0, RwSignal::new(c));
+            }
+        });
+    }
+
+    /// Takes a conversation out of the list (the caller decides when the database forgets it).
+    fn take(&self, id: &str) -> Option<Conversation> {
+        let conv = self.find(id)?;
+        self.convs.update(|cs| cs.retain(|c| *c != conv));
+        // Not disposed: a view being torn down may still read it once.
+        Some(conv.get_untracked())
+    }
+
+    /// Shows an empty conversation with the settings of the current one: an empty one
+    /// already there is reused rather than piling up "New chat" entries. Returns its id.
     pub fn new_conversation(&self, app: AppState) -> String {
-        let settings = self.current().map(|c| c.settings).unwrap_or_default();
+        let empty = self
+            .convs
+            .with_untracked(|cs| cs.iter().find_map(|c| c.with_untracked(|c| c.is_empty().then(|| c.id.clone()))));
+        if let Some(id) = empty {
+            self.open(Some(id.clone()));
+            return id;
+        }
+        let settings =
+            self.active_conv_untracked().map(|c| c.with_untracked(|c| c.settings.clone())).unwrap_or_default();
         let now = dom::now_ms();
         let id = format!("c{now}-{}", (js_sys::Math::random() * 1e6) as u32);
         let conv = Conversation::new(id.clone(), now, ChatSettings { budget_usd: None, ..settings });
-        app.save(storage::CONVERSATIONS, id.clone(), conv.clone());
-        self.convs.update(|cs| cs.insert(0, conv));
-        self.active.set(Some(id.clone()));
+        self.insert(app, vec![conv]);
+        self.open(Some(id.clone()));
         id
     }
 
+    fn active_conv_untracked(&self) -> Option<ConvSignal> {
+        self.find(&self.active.get_untracked()?)
+    }
+
+    /// Every conversation as it is now (untracked; for exports and budgets).
+    pub fn snapshot(&self) -> Vec<Conversation> {
+        self.convs.with_untracked(|cs| cs.iter().map(|c| c.get_untracked()).collect())
+    }
+
     /// Downloads every conversation as JSON (never the API key).
-    pub fn export_all(&self, _app: AppState) {
-        let export = Export::new(self.convs.get_untracked(), dom::now_ms());
+    pub fn export_all(&self) {
+        let export = Export::new(self.snapshot(), dom::now_ms());
         if let Ok(json) = serde_json::to_string_pretty(&export) {
             dom::download("minitoolai-export.json", "application/json", &json);
         }
     }
+
+    /// Puts the cursor in the composer.
+    pub fn focus_composer(&self) {
+        leptos::prelude::request_animation_frame(|| dom::focus("[data-testid=composer]"));
+    }
+}
+
+impl Default for ChatState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn load_draft(key: &str) -> Option<String> {
+    let storage = web_sys::window()?.local_storage().ok()??;
+    storage.get_item(&format!("{DRAFT_SLOT}{key}")).ok()?.filter(|d| !d.is_empty())
+}
+
+fn save_draft(key: &str, text: &str) {
+    let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) else { return };
+    let slot = format!("{DRAFT_SLOT}{key}");
+    let _ = if text.is_empty() { storage.remove_item(&slot) } else { storage.set_item(&slot, text) };
 }
 
 /// The chat page.
@@ -128,6 +329,7 @@ pub fn ChatPage() -> impl IntoView {
                     {move || chat.announcement.get()}
                 </div>
             </section>
+            <ConfirmDialog />
         </div>
     }
 }

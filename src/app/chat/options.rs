@@ -7,6 +7,7 @@ use super::sidebar::export_conversation;
 use super::ChatState;
 use crate::app::state::AppState;
 use crate::catalog::{chat_model, CHAT_MODELS};
+use crate::conversation::spend::format_usd;
 use crate::conversation::ChatSettings;
 use crate::types::chat::ReasoningEffort;
 
@@ -14,86 +15,94 @@ fn effort_from(s: &str) -> Option<ReasoningEffort> {
     serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
 }
 
-/// The options bar above the thread.
+/// The options bar above the thread. Every control shows the conversation's own settings
+/// and is bound by property (`prop:value`, `prop:selected`), never by attribute: a browser
+/// stops following an attribute once the user has touched the control, and the picker then
+/// shows one model while the request uses another.
 #[component]
 pub fn Options() -> impl IntoView {
     let app = expect_context::<AppState>();
     let chat = expect_context::<ChatState>();
-    let settings = move || chat.current().map(|c| c.settings).unwrap_or_default();
+    let settings = Memo::new(move |_| chat.active_settings());
     let change = move |f: Box<dyn FnOnce(&mut ChatSettings)>| {
         let id = match chat.active.get_untracked() {
-            Some(id) => id,
-            None => chat.new_conversation(app),
+            Some(id) if chat.find(&id).is_some() => id,
+            _ => chat.new_conversation(app),
         };
         chat.update_conv(app, &id, |c| {
             f(&mut c.settings);
             c.settings.fit_to_model();
         });
     };
-    let model = move || settings().model;
+    let model = move || settings.with(|s| s.model.clone());
     let family = move || chat_model(&model()).and_then(|m| m.reasoning);
-    let total = move || chat.current().map(|c| c.total_cost_usd()).unwrap_or_default();
-    let tokens = move || {
-        chat.current()
-            .map(|c| c.nodes.iter().filter_map(|n| n.usage.as_ref()).map(|u| u.total_tokens).sum::<u64>())
-            .unwrap_or_default()
-    };
+    let totals = Memo::new(move |_| {
+        chat.active_conv()
+            .map(|c| c.with(|c| (c.total_tokens(), c.total_cost_usd(), c.total_is_estimated())))
+            .unwrap_or((0, 0.0, false))
+    });
+    let effort = move || settings.with(|s| s.reasoning_effort.map(|e| e.as_str()).unwrap_or_default());
     view! {
         <div class="options">
             <label class="model-picker">
                 <span class="sr-only">"Model"</span>
-                <select data-testid="model" aria-label="Model"
+                <select data-testid="model" aria-label="Model" prop:value=model
                     on:change=move |ev| { let v = event_target_value(&ev); change(Box::new(move |s| s.model = v)); }>
                     {CHAT_MODELS.iter().map(|m| {
                         let id = m.id;
                         let mut label = format!("{} · ${}/${} per 1M", m.id, m.input_usd_per_million(), m.output_usd_per_million());
                         if m.vision { label.push_str(" · images"); }
                         if m.reasoning.is_some() { label.push_str(" · reasoning"); }
-                        view! { <option value=id selected=move || model() == id>{label}</option> }
+                        view! { <option value=id prop:selected=move || model() == id>{label}</option> }
                     }).collect_view()}
                 </select>
             </label>
             <span class="conv-total" data-testid="conv-total" title="Spent in this conversation, all versions included">
-                {move || format!("{} tokens · ${:.6}", tokens(), total().max(0.0))}
+                {move || {
+                    let (tokens, cost, estimated) = totals.get();
+                    format!("{tokens} tokens · {}{}", if estimated { "≈ " } else { "" }, format_usd(cost, 6))
+                }}
             </span>
             <details class="more-options">
                 <summary data-testid="more-options">"Options"</summary>
-                <label>"Developer prompt"
-                    <textarea rows="3" data-testid="system-prompt" prop:value=move || settings().system_prompt
-                        on:change=move |ev| { let v = event_target_value(&ev); change(Box::new(move |s| s.system_prompt = v)); }></textarea>
-                </label>
-                <label>"Temperature (0–2)"
-                    <input type="number" min="0" max="2" step="0.1" data-testid="temperature" placeholder="1"
-                        prop:value=move || settings().temperature.map(|t| t.to_string()).unwrap_or_default()
-                        on:change=move |ev| { let v = event_target_value(&ev); change(Box::new(move |s| s.temperature = v.trim().parse().ok())); } />
-                </label>
-                <label>"Max completion tokens (≥ 1)"
-                    <input type="number" min="1" step="1" data-testid="max-tokens" placeholder="1000"
-                        prop:value=move || settings().max_completion_tokens.map(|t| t.to_string()).unwrap_or_default()
-                        on:change=move |ev| { let v = event_target_value(&ev); change(Box::new(move |s| s.max_completion_tokens = v.trim().parse().ok())); } />
-                </label>
-                <Show when=move || family().is_some()>
-                    <label>"Reasoning effort"
-                        <select data-testid="reasoning-effort"
-                            on:change=move |ev| { let v = event_target_value(&ev); change(Box::new(move |s| s.reasoning_effort = effort_from(&v))); }>
-                            <option value="" selected=move || settings().reasoning_effort.is_none()>
-                                {move || format!("default ({})", family().map(|f| f.default_value().as_str()).unwrap_or(""))}
-                            </option>
-                            {move || family().map(|f| f.values().iter().map(|v| {
-                                let v = *v;
-                                view! { <option value=v.as_str() selected=move || settings().reasoning_effort == Some(v)>{v.as_str()}</option> }
-                            }).collect_view())}
-                        </select>
+                <div class="options-grid">
+                    <label class="wide">"Developer prompt"
+                        <textarea rows="3" data-testid="system-prompt" prop:value=move || settings.with(|s| s.system_prompt.clone())
+                            on:change=move |ev| { let v = event_target_value(&ev); change(Box::new(move |s| s.system_prompt = v)); }></textarea>
                     </label>
-                </Show>
-                <label>"Budget for this conversation (USD)"
-                    <input type="number" min="0" step="0.01" data-testid="conv-budget"
-                        prop:value=move || settings().budget_usd.map(|t| t.to_string()).unwrap_or_default()
-                        on:change=move |ev| { let v = event_target_value(&ev); change(Box::new(move |s| s.budget_usd = v.trim().parse().ok().filter(|b: &f64| *b > 0.0))); } />
-                </label>
-                <div class="export-row">
-                    <button data-testid="export-md" on:click=move |_| export_conversation(chat, true)>"Export Markdown"</button>
-                    <button data-testid="export-json" on:click=move |_| export_conversation(chat, false)>"Export JSON"</button>
+                    <label>"Temperature (0–2)"
+                        <input type="number" min="0" max="2" step="0.1" data-testid="temperature" placeholder="1"
+                            prop:value=move || settings.with(|s| s.temperature.map(|t| t.to_string()).unwrap_or_default())
+                            on:change=move |ev| { let v = event_target_value(&ev); change(Box::new(move |s| s.temperature = v.trim().parse().ok())); } />
+                    </label>
+                    <label>"Max completion tokens (≥ 1)"
+                        <input type="number" min="1" step="1" data-testid="max-tokens" placeholder="1000"
+                            prop:value=move || settings.with(|s| s.max_completion_tokens.map(|t| t.to_string()).unwrap_or_default())
+                            on:change=move |ev| { let v = event_target_value(&ev); change(Box::new(move |s| s.max_completion_tokens = v.trim().parse().ok())); } />
+                    </label>
+                    <Show when=move || family().is_some()>
+                        <label>"Reasoning effort"
+                            <select data-testid="reasoning-effort" prop:value=effort
+                                on:change=move |ev| { let v = event_target_value(&ev); change(Box::new(move |s| s.reasoning_effort = effort_from(&v))); }>
+                                <option value="" prop:selected=move || effort().is_empty()>
+                                    {move || format!("default ({})", family().map(|f| f.default_value().as_str()).unwrap_or(""))}
+                                </option>
+                                {move || family().map(|f| f.values().iter().map(|v| {
+                                    let v = *v;
+                                    view! { <option value=v.as_str() prop:selected=move || effort() == v.as_str()>{v.as_str()}</option> }
+                                }).collect_view())}
+                            </select>
+                        </label>
+                    </Show>
+                    <label>"Budget for this conversation (USD)"
+                        <input type="number" min="0" step="0.01" data-testid="conv-budget"
+                            prop:value=move || settings.with(|s| s.budget_usd.map(|t| t.to_string()).unwrap_or_default())
+                            on:change=move |ev| { let v = event_target_value(&ev); change(Box::new(move |s| s.budget_usd = v.trim().parse().ok().filter(|b: &f64| *b > 0.0))); } />
+                    </label>
+                    <div class="export-row">
+                        <button data-testid="export-md" on:click=move |_| export_conversation(chat, true)>"Export Markdown"</button>
+                        <button data-testid="export-json" on:click=move |_| export_conversation(chat, false)>"Export JSON"</button>
+                    </div>
                 </div>
             </details>
         </div>

@@ -1,4 +1,5 @@
-//! Sending a message and folding the streamed answer into the conversation.
+//! Sending a message and folding the streamed answer into its conversation. Each
+//! conversation streams on its own: several can stream at once, and Stop stops one.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -8,24 +9,22 @@ use leptos::task::spawn_local;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
-use super::ChatState;
+use super::{ChatState, Confirm};
 use crate::app::dom::now_ms;
 use crate::app::state::AppState;
-use crate::app::storage;
-use crate::catalog::nano_to_usd;
-use crate::conversation::{AnswerStatus, Attachment, Conversation, StoredError};
-use crate::types::chat::Completion;
+use crate::conversation::spend::{budget_warning, spent_since, worst_case_usd};
+use crate::conversation::{AnswerEnd, AnswerStatus, Attachment, StoredError};
+use crate::types::chat::{ChatRequest, Completion};
 use crate::{CallOptions, Error, ErrorKind};
 
-/// The answer streaming now. Its text has its own signal, so a token re-renders one message.
-#[derive(Clone)]
+/// An answer streaming now. Its text has its own signal, so a token re-renders one message.
+#[derive(Clone, PartialEq)]
 pub struct Live {
     /// The conversation.
     pub conv_id: String,
     /// The answer node.
     pub node_id: u32,
-    /// The text so far. Reference-counted, not owned by whichever component started the
-    /// stream: that component may be gone (re-rendered) long before the stream ends.
+    /// The text so far (for a continuation, with the text before it).
     pub text: ArcRwSignal<String>,
 }
 
@@ -42,87 +41,89 @@ fn start_of_day() -> u64 {
     d.get_time() as u64
 }
 
-/// Checks budgets for a request whose worst case costs `worst_nano`. Returns a warning to
-/// confirm, if sending could exceed one.
-fn budget_warning(app: AppState, chat: ChatState, conv: &Conversation, worst_nano: u64) -> Option<String> {
-    let worst = nano_to_usd(worst_nano);
-    if let Some(budget) = conv.settings.budget_usd {
-        let spent = conv.total_cost_usd();
-        if spent + worst > budget {
-            return Some(format!(
-                "This conversation has spent ${spent:.4} of its ${budget:.4} budget; this request may cost up to ${worst:.4}. Send anyway?"
-            ));
-        }
-    }
-    if let Some(daily) = app.settings.with_untracked(|s| s.daily_budget_usd) {
-        let since = start_of_day();
-        let spent: f64 = chat.convs.with_untracked(|cs| cs.iter().map(|c| c.cost_since(since)).sum());
-        if spent + worst > daily {
-            return Some(format!(
-                "Today's spending is ${spent:.4} of the ${daily:.4} daily budget; this request may cost up to ${worst:.4}. Send anyway?"
-            ));
-        }
-    }
-    None
-}
-
-fn confirm(message: &str) -> bool {
-    web_sys::window().and_then(|w| w.confirm_with_message(message).ok()).unwrap_or(false)
-}
-
-/// Sends a new user message in the current conversation (creating one if needed).
-/// Returns false (and says why in the composer) when nothing was sent; the caller then keeps
-/// the typed text and attachments.
-pub fn send_new(app: AppState, chat: ChatState, text: String, attachments: Vec<Attachment>) -> bool {
-    if chat.live.with_untracked(Option::is_some) {
-        chat.composer_error.set(Some("an answer is still streaming: stop it first".into()));
-        return false;
-    }
-    let conv_id = match chat.active.get_untracked() {
-        Some(id) if chat.convs.with_untracked(|cs| cs.iter().any(|c| c.id == id)) => id,
-        _ => chat.new_conversation(app),
-    };
-    let Some(conv) = chat.convs.with_untracked(|cs| cs.iter().find(|c| c.id == conv_id).cloned()) else {
-        return false;
-    };
-    // Try it on a copy first: nothing changes unless the request is valid and affordable.
-    let mut trial = conv.clone();
-    let user = trial.push_user(&text, attachments.clone(), now_ms());
-    let answer = trial.start_answer(user, now_ms());
-    let Some(request) = trial.request_for(answer) else { return false };
+/// Checks `request` against the budgets; runs `go` at once, or after the user confirms in
+/// an in-app dialog. Returns false when the request is invalid (said in the composer).
+fn checked(app: AppState, chat: ChatState, conv_id: &str, request: &ChatRequest, go: Callback<()>) -> bool {
     if let Err(e) = request.validate() {
-        chat.composer_error.set(Some(e.to_string()));
+        chat.composer_error.set(Some(crate::words::sentence(&e.to_string())));
         return false;
-    }
-    if let Some(warning) = request.worst_case_cost_nano_usd().and_then(|w| budget_warning(app, chat, &conv, w)) {
-        if !confirm(&warning) {
-            chat.composer_error.set(Some("not sent: over budget".into()));
-            return false;
-        }
     }
     chat.composer_error.set(None);
-    let mut ids = (0, 0);
-    chat.update_conv(app, &conv_id, |c| {
-        let u = c.push_user(&text, attachments, now_ms());
-        ids = (u, c.start_answer(u, now_ms()));
+    let warning = worst_case_usd(request).and_then(|worst| {
+        let conv = chat.find(conv_id)?.get_untracked();
+        let today = spent_since(&chat.snapshot(), start_of_day());
+        budget_warning(&conv, today, app.settings.with_untracked(|s| s.daily_budget_usd), worst)
     });
-    start_stream(app, chat, conv_id, ids.1);
+    match warning {
+        Some(w) => chat.confirm.set(Some(Confirm {
+            title: "Over budget".into(),
+            message: format!("{} Send anyway?", w.message),
+            confirm_label: "Send anyway".into(),
+            on_confirm: go,
+        })),
+        None => go.run(()),
+    }
     true
 }
 
-/// Answers the user message `user_id` again (a new version of the answer).
-pub fn regenerate(app: AppState, chat: ChatState, conv_id: String, user_id: u32) {
-    if chat.live.with_untracked(Option::is_some) {
+/// Sends a new user message in the conversation shown (starting one if needed). What was
+/// composed leaves the composer only once it is in the conversation; a refused or
+/// unconfirmed send keeps it.
+pub fn send_new(app: AppState, chat: ChatState, text: String, attachments: Vec<Attachment>) {
+    let draft_key = chat.active.get_untracked().unwrap_or_default();
+    let conv_id = match chat.active.get_untracked() {
+        Some(id) if chat.find(&id).is_some() => id,
+        _ => chat.new_conversation(app),
+    };
+    if chat.is_streaming(&conv_id) {
+        chat.composer_error
+            .set(Some("This conversation is still answering: stop it first, or start a new chat.".into()));
         return;
     }
-    let mut answer = 0;
-    chat.update_conv(app, &conv_id, |c| answer = c.start_answer(user_id, now_ms()));
-    start_stream(app, chat, conv_id, answer);
+    let Some(conv) = chat.find(&conv_id) else { return };
+    // Try it on a copy first: nothing changes unless the request is valid (and confirmed).
+    let mut trial = conv.get_untracked();
+    let user = trial.push_user(&text, attachments.clone(), now_ms());
+    let answer = trial.start_answer(user, now_ms());
+    let Some(request) = trial.request_for(answer) else { return };
+    let id = conv_id.clone();
+    let go = Callback::new(move |()| {
+        let mut ids = (0, 0);
+        chat.update_conv(app, &id, |c| {
+            let u = c.push_user(&text, attachments.clone(), now_ms());
+            ids = (u, c.start_answer(u, now_ms()));
+        });
+        chat.clear_composed(&draft_key);
+        chat.clear_composed(&id);
+        chat.follow.update(|n| *n += 1);
+        start_stream(app, chat, id.clone(), ids.1, None);
+    });
+    checked(app, chat, &conv_id, &request, go);
+}
+
+/// Answers the user message `user_id` again (a new version of the answer), with `model` or
+/// the conversation's own.
+pub fn regenerate(app: AppState, chat: ChatState, conv_id: String, user_id: u32, model: Option<String>) {
+    if chat.is_streaming(&conv_id) {
+        return;
+    }
+    let Some(conv) = chat.find(&conv_id) else { return };
+    let model = model.unwrap_or_else(|| conv.with_untracked(|c| c.settings.model.clone()));
+    let mut trial = conv.get_untracked();
+    let answer = trial.start_answer_with(user_id, &model, now_ms());
+    let Some(request) = trial.request_for(answer) else { return };
+    let id = conv_id.clone();
+    let go = Callback::new(move |()| {
+        let mut answer = 0;
+        chat.update_conv(app, &id, |c| answer = c.start_answer_with(user_id, &model, now_ms()));
+        start_stream(app, chat, id.clone(), answer, None);
+    });
+    checked(app, chat, &conv_id, &request, go);
 }
 
 /// Replaces a user message by an edited version and answers it; the old version stays.
 pub fn edit_and_resend(app: AppState, chat: ChatState, conv_id: String, user_id: u32, text: String) {
-    if chat.live.with_untracked(Option::is_some) {
+    if chat.is_streaming(&conv_id) {
         return;
     }
     let mut answer = None;
@@ -132,13 +133,42 @@ pub fn edit_and_resend(app: AppState, chat: ChatState, conv_id: String, user_id:
         }
     });
     if let Some(answer) = answer {
-        start_stream(app, chat, conv_id, answer);
+        start_stream(app, chat, conv_id, answer, None);
     }
 }
 
-/// Stops the answer streaming now; its text so far is kept.
-pub fn stop(chat: ChatState) {
-    if let Some(controller) = chat.abort.get_value() {
+/// Continues an answer cut off at the token limit; with `raise`, first doubles the
+/// conversation's token limit. The continuation is joined to the same answer.
+pub fn continue_answer(app: AppState, chat: ChatState, conv_id: String, answer_id: u32, raise: bool) {
+    if chat.is_streaming(&conv_id) {
+        return;
+    }
+    if raise {
+        chat.update_conv(app, &conv_id, |c| {
+            let now = c.settings.max_completion_tokens.unwrap_or(crate::types::chat::DEFAULT_MAX_COMPLETION_TOKENS);
+            c.settings.max_completion_tokens = Some(now.saturating_mul(2));
+        });
+    }
+    let Some(request) = chat.find(&conv_id).and_then(|c| c.with_untracked(|c| c.continuation_request(answer_id)))
+    else {
+        return;
+    };
+    let to_check = request.clone();
+    let id = conv_id.clone();
+    let go = Callback::new(move |()| {
+        let mut base = None;
+        chat.update_conv(app, &id, |c| base = c.continue_answer(answer_id));
+        if let Some(base) = base {
+            chat.follow.update(|n| *n += 1);
+            start_stream(app, chat, id.clone(), answer_id, Some((request.clone(), base)));
+        }
+    });
+    checked(app, chat, &conv_id, &to_check, go);
+}
+
+/// Stops the answer streaming in conversation `conv_id`; its text so far is kept.
+pub fn stop(chat: ChatState, conv_id: &str) {
+    if let Some(controller) = chat.aborts.with_value(|a| a.get(conv_id).cloned()) {
         controller.abort();
     }
 }
@@ -189,103 +219,125 @@ impl FrameText {
         self.flush();
         self.text.get_untracked()
     }
+
+    fn len(&self) -> u64 {
+        (self.text.with_untracked(String::len) + self.pending.borrow().len()) as u64
+    }
 }
 
-fn text_len(shown: &FrameText) -> u64 {
-    (shown.text.with_untracked(String::len) + shown.pending.borrow().len()) as u64
-}
-
-/// Streams the answer `answer_id` into its node.
-fn start_stream(app: AppState, chat: ChatState, conv_id: String, answer_id: u32) {
-    let Some(request) =
-        chat.convs.with_untracked(|cs| cs.iter().find(|c| c.id == conv_id).and_then(|c| c.request_for(answer_id)))
-    else {
-        return;
+/// Streams the answer `answer_id` of `conv_id` into its node. `continuation` is the request
+/// and the text so far when an answer cut off at the token limit goes on.
+fn start_stream(
+    app: AppState,
+    chat: ChatState,
+    conv_id: String,
+    answer_id: u32,
+    continuation: Option<(ChatRequest, String)>,
+) {
+    let (request, base) = match continuation {
+        Some((request, base)) => (Some(request), base),
+        None => (chat.find(&conv_id).and_then(|c| c.with_untracked(|c| c.request_for(answer_id))), String::new()),
     };
-    let live = Live { conv_id: conv_id.clone(), node_id: answer_id, text: ArcRwSignal::new(String::new()) };
+    let Some(request) = request else { return };
+    let live = Live { conv_id: conv_id.clone(), node_id: answer_id, text: ArcRwSignal::new(base) };
     let shown = FrameText::new(live.text.clone());
-    chat.live.set(Some(live));
+    chat.streams.update(|s| s.push(live));
     let controller = web_sys::AbortController::new().ok();
-    chat.abort.set_value(controller.clone());
+    if let Some(c) = &controller {
+        chat.aborts.update_value(|a| {
+            a.insert(conv_id.clone(), c.clone());
+        });
+    }
     let options = CallOptions { signal: controller.map(|c| c.signal()) };
     spawn_local(async move {
+        let mut deltas = None::<u64>;
         let outcome = async {
             let client = app.client()?;
             let mut stream = client.chat(&request, &options).await?;
+            // Accepted: from here the service bills, however the answer ends.
+            deltas = Some(0);
+            save_partial(app, chat, &conv_id, answer_id, shown.full_text(), deltas);
             let mut last_save = now_ms();
             while let Some(chunk) = stream.next_chunk().await {
                 let chunk = chunk?;
                 if let Some(delta) = chunk.content().filter(|d| !d.is_empty()) {
                     shown.push(delta);
+                    deltas = deltas.map(|n| n + 1);
                 }
                 // Each save serialises the whole conversation: long answers are saved less often.
-                let every = SAVE_EVERY_MS.max(text_len(&shown) / 500);
+                let every = SAVE_EVERY_MS.max(shown.len() / 500);
                 if now_ms() - last_save >= every {
                     last_save = now_ms();
-                    save_partial(app, chat, &conv_id, answer_id, shown.full_text());
+                    save_partial(app, chat, &conv_id, answer_id, shown.full_text(), deltas);
                 }
             }
             stream.final_completion().await
         }
         .await;
-        finish(app, chat, &conv_id, answer_id, shown.full_text(), outcome);
+        finish(app, chat, &conv_id, answer_id, shown.full_text(), deltas, &request, outcome);
     });
 }
 
 /// Writes the partial text to storage without re-rendering the thread.
-fn save_partial(app: AppState, chat: ChatState, conv_id: &str, answer_id: u32, text: String) {
-    let mut saved = None;
-    chat.convs.update_untracked(|cs| {
-        if let Some(c) = cs.iter_mut().find(|c| c.id == conv_id) {
-            if let Some(n) = c.node_mut(answer_id) {
-                n.content = text;
-            }
-            saved = Some(c.clone());
+fn save_partial(app: AppState, chat: ChatState, conv_id: &str, answer_id: u32, text: String, deltas: Option<u64>) {
+    chat.update_conv_quietly(app, conv_id, |c| {
+        if let Some(n) = c.node_mut(answer_id) {
+            n.content = text;
+            n.streamed_tokens = deltas;
         }
     });
-    if let Some(c) = saved {
-        app.save(storage::CONVERSATIONS, c.id.clone(), c);
-    }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn finish(
     app: AppState,
     chat: ChatState,
     conv_id: &str,
     answer_id: u32,
     streamed: String,
+    deltas: Option<u64>,
+    request: &ChatRequest,
     outcome: Result<Completion, Error>,
 ) {
     chat.announcement.set(match &outcome {
+        Ok(done) if done.finish_reason.as_deref() == Some("length") => {
+            "The answer was cut off at the token limit.".to_owned()
+        }
         Ok(_) => "Answer complete.".to_owned(),
         Err(e) if e.kind() == ErrorKind::Aborted => "Answer stopped.".to_owned(),
-        Err(e) => format!("The answer failed: {}", e.message()),
+        Err(e) => format!("The answer failed. {}", crate::words::sentence(e.message())),
     });
-    chat.update_conv(app, conv_id, |c| {
-        c.updated_ms = now_ms();
-        let Some(n) = c.node_mut(answer_id) else { return };
-        match outcome {
-            Ok(done) => {
-                n.content = if done.content.is_empty() { streamed } else { done.content };
-                n.status = Some(AnswerStatus::Done);
-                n.usage = done.usage;
-                n.cost_usd = done.cost_usd;
-                n.error = None;
-            }
-            Err(e) => {
-                // Keep every character that arrived.
-                let partial = e.partial_text().map(str::to_owned).unwrap_or_default();
-                n.content = if partial.len() > streamed.len() { partial } else { streamed };
-                if e.kind() == ErrorKind::Aborted {
-                    n.status = Some(AnswerStatus::Stopped);
-                } else {
-                    n.status = Some(AnswerStatus::Failed);
-                    n.error = Some(StoredError::from(&e));
-                }
+    let end = match outcome {
+        Ok(done) => AnswerEnd {
+            // The streamed text holds a continuation's earlier part too.
+            text: if done.content.is_empty() || streamed.len() > done.content.len() { streamed } else { done.content },
+            status: AnswerStatus::Done,
+            finish_reason: done.finish_reason,
+            usage: done.usage,
+            cost_usd: done.cost_usd,
+            streamed_tokens: deltas,
+            error: None,
+        },
+        Err(e) => {
+            // Keep every character that arrived.
+            let partial = e.partial_text().map(str::to_owned).unwrap_or_default();
+            let stopped = e.kind() == ErrorKind::Aborted;
+            AnswerEnd {
+                text: if partial.len() > streamed.len() { partial } else { streamed },
+                status: if stopped { AnswerStatus::Stopped } else { AnswerStatus::Failed },
+                streamed_tokens: deltas,
+                error: (!stopped).then(|| StoredError::from(&e)),
+                ..AnswerEnd::default()
             }
         }
+    };
+    chat.update_conv(app, conv_id, |c| {
+        c.updated_ms = now_ms();
+        c.finish_answer(answer_id, end, Some(request));
     });
-    chat.live.set(None);
-    chat.abort.set_value(None);
+    chat.streams.update(|s| s.retain(|l| l.conv_id != conv_id));
+    chat.aborts.update_value(|a| {
+        a.remove(conv_id);
+    });
     app.refresh_balance();
 }

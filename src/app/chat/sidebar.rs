@@ -3,65 +3,176 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::ChatState;
+use super::{ChatState, ConvSignal};
 use crate::app::state::AppState;
 use crate::app::{dom, storage};
+use crate::conversation::merge::{plan_import, ImportPlan, Step};
 use crate::conversation::Export;
 
 /// How long a deleted conversation can be brought back.
 const UNDO_WINDOW: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Applies an import plan; returns how to undo it.
+fn apply_import(app: AppState, chat: ChatState, plan: &ImportPlan) -> Callback<()> {
+    let mut added = Vec::new();
+    let mut replaced = Vec::new();
+    for step in &plan.steps {
+        match step {
+            Step::Add(c) | Step::Copy(c) => {
+                added.push(c.id.clone());
+                chat.insert(app, vec![c.clone()]);
+            }
+            Step::Update { new, old } => {
+                replaced.push(old.clone());
+                chat.update_conv(app, &new.id, |c| *c = new.clone());
+            }
+            Step::Keep => {}
+        }
+    }
+    if let Some(first) = added.first() {
+        chat.open(Some(first.clone()));
+    }
+    Callback::new(move |()| {
+        for id in &added {
+            if chat.take(id).is_some() {
+                app.delete(storage::CONVERSATIONS, id.clone());
+            }
+        }
+        for old in &replaced {
+            chat.update_conv(app, &old.id, |c| *c = old.clone());
+        }
+        if chat.active.with_untracked(|a| a.as_ref().is_some_and(|a| added.contains(a))) {
+            chat.open(chat.convs.with_untracked(|cs| cs.first().map(|c| c.with_untracked(|c| c.id.clone()))));
+        }
+        app.toast("Import undone.".into(), None);
+    })
+}
+
+/// One conversation in the list: open it, rename it in place, delete it.
+#[component]
+fn ConvItem(conv: ConvSignal, delete: Callback<String>) -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let chat = expect_context::<ChatState>();
+    let id = conv.with_untracked(|c| c.id.clone());
+    let title = Memo::new(move |_| conv.with(|c| c.title.clone()));
+    let renaming = RwSignal::new(false);
+    let draft = RwSignal::new(String::new());
+    let input = NodeRef::<leptos::html::Input>::new();
+    let active = {
+        let id = id.clone();
+        Memo::new(move |_| chat.active_id().as_deref() == Some(id.as_str()))
+    };
+    let streaming = {
+        let id = id.clone();
+        move || chat.is_streaming(&id)
+    };
+    let commit = {
+        let id = id.clone();
+        move || {
+            if !renaming.get_untracked() {
+                return;
+            }
+            renaming.set(false);
+            let new = draft.get_untracked().trim().to_owned();
+            if !new.is_empty() && new != title.get_untracked() {
+                chat.update_conv(app, &id, |c| c.title = new);
+            }
+            dom::focus(&format!("[data-conv=\"{id}\"] .conv-title"));
+        }
+    };
+    let start_rename = move |_| {
+        draft.set(title.get_untracked());
+        renaming.set(true);
+        request_animation_frame(move || {
+            if let Some(i) = input.get_untracked() {
+                let _ = i.focus();
+                i.select();
+            }
+        });
+    };
+    let on_key = {
+        let commit = commit.clone();
+        move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
+            "Enter" => {
+                ev.prevent_default();
+                commit();
+            }
+            "Escape" => {
+                ev.prevent_default();
+                renaming.set(false);
+            }
+            _ => {}
+        }
+    };
+    let (open_id, delete_id) = (id.clone(), id.clone());
+    view! {
+        <li class="conv-item" class:active=active class:streaming=streaming.clone() data-testid="conv-item" data-conv=id.clone()>
+            <Show when=move || renaming.get() fallback=move || {
+                let open_id = open_id.clone();
+                view! {
+                    <button class="conv-title" aria-current=move || active.get().then_some("true")
+                        on:click=move |_| { chat.open(Some(open_id.clone())); chat.sidebar_open.set(false); }>
+                        {move || title.get()}
+                    </button>
+                }
+            }>
+                <input class="rename-input" data-testid="rename-input" aria-label="Conversation name" node_ref=input
+                    prop:value=move || draft.get() on:input=move |ev| draft.set(event_target_value(&ev))
+                    on:keydown=on_key.clone() on:blur={ let c = commit.clone(); move |_| c() } />
+            </Show>
+            <Show when=streaming.clone()>
+                <span class="streaming-dot" data-testid="conv-streaming" title="Answering" aria-label="Answering"></span>
+            </Show>
+            <button class="icon" title="Rename" aria-label="Rename" data-testid="rename-conv" on:click=start_rename>"✎"</button>
+            <button class="icon" title="Delete" aria-label="Delete" data-testid="delete-conv"
+                on:click=move |_| delete.run(delete_id.clone())>"✕"</button>
+        </li>
+    }
+}
 
 /// The sidebar.
 #[component]
 pub fn Sidebar() -> impl IntoView {
     let app = expect_context::<AppState>();
     let chat = expect_context::<ChatState>();
-    let shown = move || {
+    let shown = Memo::new(move |_| {
         let q = chat.search.get();
-        let mut list: Vec<(String, String, u64)> = chat.convs.with(|cs| {
-            cs.iter().filter(|c| c.matches(&q)).map(|c| (c.id.clone(), c.title.clone(), c.updated_ms)).collect()
-        });
-        list.sort_by_key(|c| std::cmp::Reverse(c.2));
-        list
-    };
-    let rename = move |id: String, title: String| {
-        let Some(w) = web_sys::window() else { return };
-        if let Ok(Some(new)) = w.prompt_with_message_and_default("Rename conversation", &title) {
-            let new = new.trim().to_owned();
-            if !new.is_empty() {
-                chat.update_conv(app, &id, |c| c.title = new);
-            }
-        }
-    };
+        let mut list: Vec<(u64, String, ConvSignal)> = chat
+            .list()
+            .into_iter()
+            .filter_map(|c| c.with(|conv| conv.matches(&q).then(|| (conv.updated_ms, conv.id.clone(), c))))
+            .collect();
+        list.sort_by_key(|c| std::cmp::Reverse(c.0));
+        list.into_iter().map(|(_, id, c)| (id, c)).collect::<Vec<_>>()
+    });
     // A deletion reaches the database only when its undo window closes (after UNDO_WINDOW, or
     // at the next deletion), so an undo writes nothing and cannot be lost to a reload; a
     // reload inside the window brings the conversation back rather than losing it.
-    let delete = move |id: String| {
-        let mut removed = None;
-        chat.convs.update(|cs| {
-            if let Some(i) = cs.iter().position(|c| c.id == id) {
-                removed = Some(cs.remove(i));
-            }
-        });
+    let delete = Callback::new(move |id: String| {
+        if chat.is_streaming(&id) {
+            super::send::stop(chat, &id);
+        }
+        let removed = chat.take(&id);
         if let Some(earlier) = chat.undo.get_untracked() {
             app.delete(storage::CONVERSATIONS, earlier.id);
         }
         if chat.active.get_untracked().as_deref() == Some(id.as_str()) {
-            chat.active.set(chat.convs.with_untracked(|cs| cs.first().map(|c| c.id.clone())));
+            chat.open(chat.convs.with_untracked(|cs| cs.first().map(|c| c.with_untracked(|c| c.id.clone()))));
         }
         chat.undo.set(removed);
         leptos::task::spawn_local(async move {
-            crate::transport::sleep(UNDO_WINDOW).await;
+            dom::sleep(UNDO_WINDOW).await;
             if chat.undo.try_with_untracked(|u| u.as_ref().is_some_and(|c| c.id == id)) == Some(true) {
                 app.delete(storage::CONVERSATIONS, id);
                 chat.undo.set(None);
             }
         });
-    };
+    });
     let undo = move |_| {
         if let Some(c) = chat.undo.get_untracked() {
-            chat.active.set(Some(c.id.clone()));
-            chat.convs.update(|cs| cs.insert(0, c));
+            let id = c.id.clone();
+            chat.convs.update(|cs| cs.insert(0, RwSignal::new(c)));
+            chat.open(Some(id));
             chat.undo.set(None);
         }
     };
@@ -74,28 +185,26 @@ pub fn Sidebar() -> impl IntoView {
             let Ok(text) = wasm_bindgen_futures::JsFuture::from(file.text()).await else { return };
             match Export::parse(&text.as_string().unwrap_or_default()) {
                 Ok(imported) => {
-                    for c in imported {
-                        app.save(storage::CONVERSATIONS, c.id.clone(), c.clone());
-                        chat.convs.update(|cs| {
-                            cs.retain(|x| x.id != c.id);
-                            cs.push(c);
-                        });
-                    }
-                    chat.active.set(
-                        chat.convs.with_untracked(|cs| cs.iter().max_by_key(|c| c.updated_ms).map(|c| c.id.clone())),
-                    );
+                    let plan = plan_import(&chat.snapshot(), imported, || {
+                        format!("c{}-{}", dom::now_ms(), (js_sys::Math::random() * 1e6) as u32)
+                    });
+                    let undo = apply_import(app, chat, &plan);
+                    let changed = plan.counts();
+                    let action = (changed.0 + changed.1 + changed.2 > 0).then(|| ("Undo".to_owned(), undo));
+                    app.toast(plan.summary(), action);
                 }
-                Err(e) => {
-                    if let Some(w) = web_sys::window() {
-                        let _ = w.alert_with_message(&format!("Import failed: {e}"));
-                    }
-                }
+                Err(e) => app.toast(format!("Nothing was imported: {e}"), None),
             }
         });
     };
+    let new_chat = move |_| {
+        chat.new_conversation(app);
+        chat.sidebar_open.set(false);
+        chat.focus_composer();
+    };
     view! {
-        <aside class="sidebar" aria-label="Conversations">
-            <button class="primary new-chat" data-testid="new-chat" on:click=move |_| { chat.new_conversation(app); }>"+ New chat"</button>
+        <aside class="sidebar" class:open=move || chat.sidebar_open.get() id="sidebar" aria-label="Conversations">
+            <button class="primary new-chat" data-testid="new-chat" on:click=new_chat>"+ New chat"</button>
             <input type="search" class="search" placeholder="Search conversations" aria-label="Search conversations"
                 data-testid="search" prop:value=move || chat.search.get()
                 on:input=move |ev| chat.search.set(event_target_value(&ev)) />
@@ -106,25 +215,12 @@ pub fn Sidebar() -> impl IntoView {
                 </div>
             </Show>
             <ul class="conv-list" data-testid="conv-list">
-                <For each=shown key=|(id, title, updated)| (id.clone(), title.clone(), *updated) let((id, title, _))>
-                    {
-                        let (id1, id2, id3, id4) = (id.clone(), id.clone(), id.clone(), id.clone());
-                        let t = title.clone();
-                        view! {
-                            <li class="conv-item" class:active=move || chat.active.get().as_deref() == Some(id1.as_str()) data-testid="conv-item">
-                                <button class="conv-title" aria-current=move || (chat.active.get().as_deref() == Some(id4.as_str())).then_some("true")
-                                    on:click=move |_| chat.active.set(Some(id2.clone()))>{title}</button>
-                                <button class="icon" title="Rename" aria-label="Rename" data-testid="rename-conv"
-                                    on:click=move |_| rename(id3.clone(), t.clone())>"✎"</button>
-                                <button class="icon" title="Delete" aria-label="Delete" data-testid="delete-conv"
-                                    on:click=move |_| delete(id.clone())>"✕"</button>
-                            </li>
-                        }
-                    }
+                <For each=move || shown.get() key=|(id, _)| id.clone() let((_, conv))>
+                    <ConvItem conv=conv delete=delete />
                 </For>
             </ul>
             <div class="sidebar-footer">
-                <button data-testid="export-all" on:click=move |_| chat.export_all(app)>"Export all"</button>
+                <button data-testid="export-all" on:click=move |_| chat.export_all()>"Export all"</button>
                 <button data-testid="import" on:click=move |_| { if let Some(i) = import_input.get() { i.click(); } }>"Import"</button>
                 <input type="file" accept="application/json,.json" class="hidden" data-testid="import-file"
                     node_ref=import_input on:change=import />
@@ -135,10 +231,7 @@ pub fn Sidebar() -> impl IntoView {
 
 /// Downloads one conversation.
 pub fn export_conversation(chat: ChatState, markdown: bool) {
-    let Some(c) = chat.convs.with_untracked(|cs| {
-        let id = chat.active.get_untracked()?;
-        cs.iter().find(|c| c.id == id).cloned()
-    }) else {
+    let Some(c) = chat.active.get_untracked().and_then(|id| chat.find(&id)).map(|c| c.get_untracked()) else {
         return;
     };
     let name = dom::slug(&c.title, "conversation");

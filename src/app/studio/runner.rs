@@ -142,7 +142,7 @@ async fn wait_for_create_slot(st: Studio, options: &CallOptions) -> Result<(), E
         if st.local.with_value(|l| l.creating) < MAX_CREATING {
             return Ok(());
         }
-        crate::transport::sleep(Duration::from_millis(50)).await;
+        crate::app::dom::sleep(Duration::from_millis(50)).await;
     }
 }
 

@@ -1,0 +1,94 @@
+//! An in-app confirmation dialog (never the browser's `confirm()`): focus moves into it and
+//! is trapped there, Escape or Cancel closes it, and focus goes back where it was.
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::ChatState;
+
+/// A question for the user.
+#[derive(Clone)]
+pub struct Confirm {
+    /// The dialog's title.
+    pub title: String,
+    /// What is at stake, in a sentence or two.
+    pub message: String,
+    /// The confirming button's label ("Send anyway").
+    pub confirm_label: String,
+    /// Runs when the user confirms.
+    pub on_confirm: Callback<()>,
+}
+
+/// The dialog for [`ChatState::confirm`].
+#[component]
+pub fn ConfirmDialog() -> impl IntoView {
+    let chat = expect_context::<ChatState>();
+    let confirm_button = NodeRef::<leptos::html::Button>::new();
+    let dialog = NodeRef::<leptos::html::Div>::new();
+    // Where focus was when the dialog opened, to return it there.
+    let opener = StoredValue::new_local(None::<web_sys::HtmlElement>);
+    Effect::new(move |_| {
+        if chat.confirm.with(Option::is_some) {
+            let active =
+                super::dom::document().active_element().and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+            opener.set_value(active);
+            if let Some(b) = confirm_button.get() {
+                let _ = b.focus();
+            }
+        }
+    });
+    let close = move || {
+        chat.confirm.set(None);
+        if let Some(el) = opener.get_value() {
+            let _ = el.focus();
+        }
+    };
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Escape" {
+            ev.prevent_default();
+            close();
+        } else if ev.key() == "Tab" {
+            // Keep focus inside: Tab from the last button goes to the first, and back.
+            let Some(root) = dialog.get_untracked() else { return };
+            let Ok(buttons) = web_sys::Element::from(root).query_selector_all("button") else { return };
+            let (Some(first), Some(last)) = (buttons.item(0), buttons.item(buttons.length().saturating_sub(1))) else {
+                return;
+            };
+            let active = super::dom::document().active_element().map(web_sys::Node::from);
+            let target = if ev.shift_key() && active.as_ref() == Some(&first) {
+                Some(last)
+            } else if !ev.shift_key() && active.as_ref() == Some(&last) {
+                Some(first)
+            } else {
+                None
+            };
+            if let Some(t) = target.and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) {
+                ev.prevent_default();
+                let _ = t.focus();
+            }
+        }
+    };
+    view! {
+        <Show when=move || chat.confirm.with(Option::is_some)>
+            <div class="dialog-backdrop" on:click=move |_| close()>
+                <div class="dialog" role="alertdialog" aria-modal="true" aria-labelledby="confirm-title"
+                    aria-describedby="confirm-message" data-testid="confirm-dialog" node_ref=dialog
+                    on:click=|ev| ev.stop_propagation() on:keydown=on_keydown>
+                    <h2 id="confirm-title">{move || chat.confirm.with(|c| c.as_ref().map(|c| c.title.clone()))}</h2>
+                    <p id="confirm-message">{move || chat.confirm.with(|c| c.as_ref().map(|c| c.message.clone()))}</p>
+                    <div class="dialog-actions">
+                        <span class="spacer"></span>
+                        <button data-testid="confirm-cancel" on:click=move |_| close()>"Cancel"</button>
+                        <button class="primary" data-testid="confirm-ok" node_ref=confirm_button on:click=move |_| {
+                            let action = chat.confirm.get_untracked().map(|c| c.on_confirm);
+                            chat.confirm.set(None);
+                            if let Some(action) = action {
+                                action.run(());
+                            }
+                        }>{move || chat.confirm.with(|c| c.as_ref().map(|c| c.confirm_label.clone()))}</button>
+                    </div>
+                </div>
+            </div>
+        </Show>
+    }
+}
