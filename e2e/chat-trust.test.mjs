@@ -1,0 +1,347 @@
+// The chat as a person uses it across several conversations: what is shown is what is sent,
+// nothing is lost, every billed token is counted, the thread follows the answer, and each
+// conversation streams on its own. Each test reproduces a bug of issue 11 and fails on the
+// code before it.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { startSandbox, launchBrowser, newKey, openApp, send, lastAnswerSettled, sandboxCall, tempDir } from "./support.mjs";
+
+let sandbox, browser;
+before(async () => {
+  sandbox = await startSandbox();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await sandbox?.stop();
+});
+
+/** Records the JSON body of every chat request the page sends. */
+function recordChatBodies(page) {
+  const bodies = [];
+  page.on("request", (r) => {
+    if (r.method() === "POST" && r.url().includes("/chat")) bodies.push(JSON.parse(r.postData() ?? "{}"));
+  });
+  return bodies;
+}
+
+/** Fails the test if the page opens a browser pop-up (alert, confirm, prompt). */
+function forbidPopups(page) {
+  const seen = [];
+  page.on("dialog", (d) => {
+    seen.push(`${d.type()}: ${d.message()}`);
+    d.dismiss();
+  });
+  return seen;
+}
+
+const convItem = (page, text) => page.getByTestId("conv-item").filter({ hasText: text });
+
+test("the model picked is the model sent, in every conversation-switching order (issue 11, item 1)", async () => {
+  const { page, context } = await openApp(browser, sandbox.url);
+  const bodies = recordChatBodies(page);
+  await send(page, "Conversation A first");
+  await lastAnswerSettled(page);
+  await page.getByTestId("new-chat").click();
+  await page.getByTestId("model").selectOption("gpt-5");
+  await send(page, "Conversation B first");
+  await lastAnswerSettled(page);
+  await convItem(page, "Conversation A").locator(".conv-title").click();
+  assert.equal(await page.getByTestId("model").inputValue(), "gpt-4o-mini", "A shows its own model");
+  await page.getByTestId("model").selectOption("gpt-4.1");
+  await convItem(page, "Conversation B").locator(".conv-title").click();
+  assert.equal(await page.getByTestId("model").inputValue(), "gpt-5", "B shows its own model");
+  await send(page, "Conversation B second");
+  await lastAnswerSettled(page);
+  assert.equal(bodies.at(-1).model, "gpt-5", "B's request uses the model B shows");
+  await convItem(page, "Conversation A").locator(".conv-title").click();
+  assert.equal(await page.getByTestId("model").inputValue(), "gpt-4.1");
+  await send(page, "Conversation A second");
+  await lastAnswerSettled(page);
+  assert.equal(bodies.at(-1).model, "gpt-4.1");
+  // Back and forth once more, then a reload: still each its own.
+  await convItem(page, "Conversation B").locator(".conv-title").click();
+  await convItem(page, "Conversation A").locator(".conv-title").click();
+  await page.reload();
+  await page.getByTestId("composer").waitFor();
+  await convItem(page, "Conversation B").locator(".conv-title").click();
+  assert.equal(await page.getByTestId("model").inputValue(), "gpt-5");
+  await convItem(page, "Conversation A").locator(".conv-title").click();
+  assert.equal(await page.getByTestId("model").inputValue(), "gpt-4.1");
+  await context.close();
+});
+
+test("importing an export never loses newer messages; diverged conversations come in as copies, with undo (item 2)", async () => {
+  const { page, context } = await openApp(browser, sandbox.url);
+  const popups = forbidPopups(page);
+  await send(page, "Keep every word");
+  await lastAnswerSettled(page);
+  const download = page.waitForEvent("download");
+  await page.getByTestId("export-all").click();
+  const exported = join(tempDir(), "export.json");
+  await (await download).saveAs(exported);
+  await send(page, "A newer message");
+  await lastAnswerSettled(page);
+  await page.getByTestId("import-file").setInputFiles(exported);
+  await page.getByTestId("toast").filter({ hasText: "already here" }).waitFor();
+  assert.equal(await page.getByTestId("message-user").count(), 2, "the newer message is still there");
+  assert.equal(await page.getByTestId("conv-item").count(), 1);
+
+  // The same conversation changed elsewhere: both versions are kept.
+  const data = JSON.parse(readFileSync(exported, "utf8"));
+  data.conversations[0].nodes[0].content = "Edited on another device";
+  const diverged = join(tempDir(), "diverged.json");
+  writeFileSync(diverged, JSON.stringify(data));
+  await page.getByTestId("import-file").setInputFiles(diverged);
+  const toast = page.getByTestId("toast").filter({ hasText: "as a copy" });
+  await toast.waitFor();
+  assert.equal(await page.getByTestId("conv-item").count(), 2);
+  await convItem(page, "(imported)").waitFor();
+  await toast.getByTestId("toast-action").click();
+  await page.getByTestId("toast").filter({ hasText: "Import undone" }).waitFor();
+  assert.equal(await page.getByTestId("conv-item").count(), 1, "undo removes the copy");
+  await convItem(page, "Keep every word").locator(".conv-title").click();
+  assert.equal(await page.getByTestId("message-user").count(), 2);
+
+  // Not an export: said in words, in the page.
+  const junk = join(tempDir(), "junk.json");
+  writeFileSync(junk, "{\"hello\": 1}");
+  await page.getByTestId("import-file").setInputFiles(junk);
+  await page.getByTestId("toast").filter({ hasText: "not a MiniToolAI export" }).waitFor();
+  assert.deepEqual(popups, []);
+  await context.close();
+});
+
+test("an answer cut at the token limit says so and continues; content_filter is shown (item 3)", async () => {
+  const { page, context } = await openApp(browser, sandbox.url);
+  const bodies = recordChatBodies(page);
+  await page.getByTestId("more-options").click();
+  await page.getByTestId("max-tokens").fill("12");
+  await page.getByTestId("max-tokens").press("Tab");
+  await send(page, "Tell me a lot about rivers");
+  assert.equal(await lastAnswerSettled(page), "done");
+  const note = page.getByTestId("cut-note");
+  await note.waitFor();
+  assert.match(await note.innerText(), /Cut off at the token limit \(12 tokens\)/);
+  const before = await page.getByTestId("message-assistant").last().locator(".markdown").textContent();
+  await page.getByTestId("raise-continue").click();
+  assert.equal(await lastAnswerSettled(page), "done");
+  const body = bodies.at(-1);
+  assert.equal(body.max_completion_tokens, 24, "the limit was raised");
+  assert.equal(body.messages.at(-2).role, "assistant");
+  const bare = (t) => t.replace(/[\s#]+/g, "");
+  assert.equal(bare(body.messages.at(-2).content), bare(before), "the continuation carries the answer so far");
+  assert.match(body.messages.at(-1).content, /Continue exactly where it stopped/);
+  const after = await page.getByTestId("message-assistant").last().locator(".markdown").textContent();
+  assert.ok(after.startsWith(before) && after.length > before.length, "joined to the same answer");
+  assert.equal(await page.getByTestId("message-assistant").count(), 1, "no second answer");
+  assert.equal(await page.getByTestId("max-tokens").inputValue(), "24");
+  await page.getByTestId("continue").click();
+  assert.equal(await lastAnswerSettled(page), "done");
+  assert.equal(bodies.at(-1).max_completion_tokens, 24);
+  await context.close();
+
+  const key = await newKey(sandbox.url, { fault: "content-filter=5" });
+  const second = await openApp(browser, sandbox.url, { key });
+  await send(second.page, "Something filtered");
+  assert.equal(await lastAnswerSettled(second.page), "done");
+  await second.page.getByTestId("filter-note").waitFor();
+  await second.context.close();
+});
+
+/** The app's total for the conversation shown, in USD. */
+async function shownTotal(page) {
+  const text = await page.getByTestId("conv-total").innerText();
+  return Number(text.match(/\$([\d.]+)/)[1]);
+}
+
+test("a dropped answer is counted as the sandbox billed it (item 4)", async () => {
+  const key = await newKey(sandbox.url, { balance: 1, fault: "drop-after=30" });
+  const { page, context } = await openApp(browser, sandbox.url, { key });
+  await send(page, "Write something that breaks.");
+  assert.equal(await lastAnswerSettled(page), "failed");
+  assert.match(await page.getByTestId("usage").last().innerText(), /^≈ \d+ prompt \+ \d+ completion tokens · ≈ \$0\.\d{6}/);
+  await page.waitForTimeout(300);
+  const billed = (await sandboxCall(sandbox.url, "GET", "/sandbox/balance", { key })).spent_nano_usd / 1e9;
+  const shown = await shownTotal(page);
+  assert.ok(billed > 0, "the sandbox billed the dropped answer");
+  // Never below what was billed by more than a few in-flight tokens, never far above (the
+  // prompt estimate is conservative).
+  assert.ok(shown >= billed * 0.9 && shown <= billed * 1.6, `shown ${shown} vs billed ${billed}`);
+  await context.close();
+});
+
+test("stopped and interrupted answers: the day's total equals the sandbox's billing within the estimate (item 4)", async () => {
+  const key = await newKey(sandbox.url, { balance: 1, fault: "stall-between-ms=60" });
+  const { page, context } = await openApp(browser, sandbox.url, { key });
+  await send(page, "Write a long story about stopping.");
+  await page.locator('[data-testid="message-assistant"][data-status="streaming"] .markdown').filter({ hasText: /\w{3} \w{3}/ }).waitFor();
+  await page.waitForTimeout(600);
+  await page.getByTestId("stop").click();
+  assert.equal(await lastAnswerSettled(page), "stopped");
+  await send(page, "Write a long story about reloading.");
+  await page.locator('[data-testid="message-assistant"][data-status="streaming"] .markdown').filter({ hasText: /\w{3} \w{3}/ }).waitFor();
+  await page.waitForTimeout(1500);
+  await page.reload();
+  await page.getByTestId("composer").waitFor();
+  assert.equal(await lastAnswerSettled(page), "interrupted");
+  await page.waitForTimeout(1000);
+  const billed = (await sandboxCall(sandbox.url, "GET", "/sandbox/balance", { key })).spent_nano_usd / 1e9;
+  const shown = await shownTotal(page);
+  assert.ok(billed > 0);
+  assert.ok(shown >= billed * 0.85 && shown <= billed * 1.6, `shown ${shown} vs billed ${billed}`);
+  assert.match(await page.getByTestId("conv-total").innerText(), /≈ \$/);
+  await context.close();
+});
+
+/** Distance from the bottom of the thread, in px. */
+const gap = (page) => page.getByTestId("thread").evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight);
+
+test("the thread follows every answer, jumps to the latest, and opens at its end (item 5)", async () => {
+  const key = await newKey(sandbox.url, { fault: "stall-between-ms=4" });
+  const { page, context } = await openApp(browser, sandbox.url, { key, viewport: { width: 1280, height: 700 } });
+  for (const q of ["First long answer please", "Second long answer please", "Third long answer please"]) {
+    await send(page, q);
+    await page.locator('[data-testid="message-assistant"][data-status="streaming"]').waitFor();
+    let worst = 0;
+    while ((await page.locator('[data-testid="message-assistant"][data-status="streaming"]').count()) > 0) {
+      worst = Math.max(worst, await gap(page));
+      await page.waitForTimeout(50);
+    }
+    await page.waitForTimeout(200);
+    assert.ok(worst < 120, `${q}: the answer streamed ${worst}px below the view`);
+    assert.ok((await gap(page)) < 60, `${q}: ends at the bottom`);
+  }
+  // Scrolled up: a button brings the reader back; sending from up there goes to the message.
+  await page.getByTestId("thread").evaluate((el) => el.scrollTo(0, 0));
+  await page.getByTestId("jump-latest").waitFor();
+  await page.getByTestId("jump-latest").click();
+  await page.waitForTimeout(200);
+  assert.ok((await gap(page)) < 60);
+  await page.getByTestId("jump-latest").waitFor({ state: "detached" });
+  await page.getByTestId("thread").evaluate((el) => el.scrollTo(0, 0));
+  await send(page, "Sent from the top");
+  await page.waitForTimeout(300);
+  assert.ok((await gap(page)) < 120, "sending takes the reader to the new message");
+  await lastAnswerSettled(page);
+  // Another conversation, then back; and a reload: each opens at its end.
+  await page.getByTestId("new-chat").click();
+  await send(page, "Elsewhere");
+  await lastAnswerSettled(page);
+  await convItem(page, "First long answer").locator(".conv-title").click();
+  await page.waitForTimeout(400);
+  assert.ok((await gap(page)) < 60, "reopening lands at the end");
+  await page.reload();
+  await page.getByTestId("composer").waitFor();
+  await convItem(page, "First long answer").locator(".conv-title").click();
+  await page.waitForTimeout(600);
+  assert.ok((await gap(page)) < 60, "after a reload too");
+  await context.close();
+});
+
+test("each conversation streams on its own; Stop stops only its own (item 6)", async () => {
+  const key = await newKey(sandbox.url, { fault: "stall-between-ms=40" });
+  const { page, context } = await openApp(browser, sandbox.url, { key });
+  await send(page, "Stream in A");
+  await page.locator('[data-testid="message-assistant"][data-status="streaming"]').waitFor();
+  await page.getByTestId("new-chat").click();
+  await send(page, "Stream in B");
+  await page.locator('[data-testid="message-assistant"][data-status="streaming"]').waitFor();
+  assert.equal(await page.getByTestId("conv-streaming").count(), 2, "the sidebar marks both");
+  await page.getByTestId("stop").click();
+  assert.equal(await lastAnswerSettled(page), "stopped");
+  assert.equal(await page.getByTestId("conv-streaming").count(), 1, "A still streams");
+  await convItem(page, "Stream in A").locator(".conv-title").click();
+  assert.equal(await page.locator('[data-testid="message-assistant"]').last().getAttribute("data-status"), "streaming");
+  assert.equal(await lastAnswerSettled(page, 60_000), "done", "A finished on its own");
+  await context.close();
+});
+
+test("drafts are per conversation, survive reloads and settings; the credit follows the key (item 7)", async () => {
+  const { page, context } = await openApp(browser, sandbox.url);
+  await send(page, "Conversation one");
+  await lastAnswerSettled(page);
+  await page.getByTestId("composer").fill("draft for one");
+  await page.getByTestId("new-chat").click();
+  assert.equal(await page.getByTestId("composer").inputValue(), "", "a new chat has its own draft");
+  await send(page, "Conversation two");
+  await lastAnswerSettled(page);
+  await page.getByTestId("composer").fill("draft for two");
+  await convItem(page, "Conversation one").locator(".conv-title").click();
+  assert.equal(await page.getByTestId("composer").inputValue(), "draft for one");
+  // Saving settings leaves the draft alone.
+  await page.getByTestId("open-settings").click();
+  await page.getByTestId("theme").selectOption("dark");
+  await page.getByTestId("save-settings").click();
+  assert.equal(await page.getByTestId("composer").inputValue(), "draft for one");
+  await page.reload();
+  await page.getByTestId("composer").waitFor();
+  await convItem(page, "Conversation two").locator(".conv-title").click();
+  assert.equal(await page.getByTestId("composer").inputValue(), "draft for two");
+  await convItem(page, "Conversation one").locator(".conv-title").click();
+  assert.equal(await page.getByTestId("composer").inputValue(), "draft for one");
+  // Another key: the credit chip shows that key's credit at once.
+  await page.getByTestId("balance").waitFor();
+  const key = await newKey(sandbox.url, { balance: 3 });
+  await page.getByTestId("open-settings").click();
+  await page.getByTestId("api-key").fill(key);
+  await page.getByTestId("save-settings").click();
+  await page.getByTestId("balance").filter({ hasText: "credit $3.0000" }).waitFor();
+  assert.equal(await page.getByTestId("composer").inputValue(), "draft for one");
+  await context.close();
+});
+
+test("no browser pop-ups; read aloud speaks words and stops; copy resets; delete a turn; retry with another model; new chat (item 8)", async () => {
+  const { page, context } = await openApp(browser, sandbox.url);
+  const popups = forbidPopups(page);
+  const bodies = recordChatBodies(page);
+  await page.evaluate(() => {
+    window.__spoken = [];
+    speechSynthesis.speak = (u) => window.__spoken.push(u.text);
+  });
+  await send(page, "Tell me about tables and code");
+  await lastAnswerSettled(page);
+  // Read aloud: plain words, no markup; the button becomes Stop.
+  const read = page.getByTestId("read-aloud").last();
+  await read.click();
+  assert.equal(await read.innerText(), "Stop reading");
+  const spoken = await page.evaluate(() => window.__spoken.at(-1));
+  assert.ok(spoken.length > 50, spoken);
+  for (const syntax of ["|", "```", "**", "](", "# "]) assert.ok(!spoken.includes(syntax), `${syntax} spoken: ${spoken}`);
+  await read.click();
+  assert.equal(await read.innerText(), "Read aloud");
+  // Copy says Copied, then Copy again.
+  const copy = page.getByTestId("message-assistant").last().getByTestId("copy-message");
+  await context.grantPermissions(["clipboard-read", "clipboard-write"]);
+  await copy.click();
+  assert.equal(await copy.innerText(), "Copied");
+  await page.waitForTimeout(2000);
+  assert.equal(await copy.innerText(), "Copy");
+  // Retry with another model: a new version from that model.
+  await page.getByTestId("retry-model").last().selectOption("gpt-4.1");
+  assert.equal(await lastAnswerSettled(page), "done");
+  assert.equal(bodies.at(-1).model, "gpt-4.1");
+  assert.equal(await page.getByTestId("message-assistant").last().getAttribute("data-model"), "gpt-4.1");
+  assert.equal(await page.getByTestId("model").inputValue(), "gpt-4o-mini", "the conversation's model is unchanged");
+  // Delete a turn, through an in-app dialog.
+  await send(page, "A turn to delete");
+  await lastAnswerSettled(page);
+  assert.equal(await page.getByTestId("message-user").count(), 2);
+  await page.getByTestId("delete-turn").last().click();
+  await page.getByTestId("confirm-ok").click();
+  assert.equal(await page.getByTestId("message-user").count(), 1);
+  await page.reload();
+  await page.getByTestId("composer").waitFor();
+  assert.equal(await page.getByTestId("message-user").count(), 1, "the deletion is stored");
+  // New chat focuses the composer and reuses an empty chat.
+  await page.getByTestId("new-chat").click();
+  await page.getByTestId("new-chat").click();
+  await page.getByTestId("new-chat").click();
+  assert.equal(await page.getByTestId("conv-item").count(), 2, "one empty chat, not three");
+  await page.waitForTimeout(100);
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "composer");
+  assert.deepEqual(popups, []);
+  await context.close();
+});
