@@ -1,6 +1,7 @@
 // Benchmark 4: the app streaming a long answer from the sandbox under 4x CPU throttling (Chrome
 // DevTools Protocol), next to a plain page appending the same answer as text.
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { percentile, summary } from "./lib/stats.mjs";
@@ -46,7 +47,75 @@ async function measure(page, start, done) {
   };
 }
 
-export async function jankBench(browser, root, staticBase, { seconds, rate }, log) {
+/** An export holding one conversation of `messages` messages (half questions, half
+ * markdown answers), for the long-thread case. */
+function longThreadExport(messages) {
+  const nodes = [];
+  for (let id = 1; id <= messages; id++) {
+    const user = id % 2 === 1;
+    nodes.push({
+      id,
+      parent: id === 1 ? null : id - 1,
+      role: user ? "user" : "assistant",
+      content: user ? `Question ${id}: tell me more.` : markdownReply(1500, id),
+      status: user ? undefined : "done",
+      model: user ? "" : "gpt-4o-mini",
+      created_ms: 1,
+      active_child: id < messages ? id + 1 : null,
+    });
+  }
+  const conversation = { id: "bench-long", title: "Long thread", created_ms: 1, updated_ms: Date.now(), nodes, active_root: 1 };
+  const dir = mkdtempSync(join(tmpdir(), "minitoolai-bench-"));
+  const file = join(dir, "long.json");
+  writeFileSync(file, JSON.stringify({ format: "minitoolai-export", version: 1, exported_ms: 1, conversations: [conversation] }));
+  return file;
+}
+
+/** The app streaming the same answer into a thread of `messages` earlier messages: the cost
+ * per token must not grow with the thread (a token re-renders one message). */
+async function threadCase(browser, sandbox, reply, messages, log) {
+  const key = await newKey(sandbox.url, { balance: 1000, reply });
+  const ctx = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+  await ctx.addInitScript((k) => sessionStorage.setItem("minitoolai.apiKey", k), key);
+  await ctx.addInitScript(FRAMES);
+  const page = await ctx.newPage();
+  await page.goto(sandbox.url);
+  await page.getByTestId("composer").waitFor();
+  if (messages > 0) {
+    await page.getByTestId("import-file").setInputFiles(longThreadExport(messages));
+    await page.getByTestId("toast").waitFor();
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid^="message-"]').length >= n, messages);
+  }
+  await page.getByTestId("more-options").click();
+  await page.getByTestId("max-tokens").fill("10000000");
+  await page.getByTestId("max-tokens").press("Tab");
+  await page.getByTestId("more-options").click();
+  const r = await measure(
+    page,
+    async () => {
+      await page.getByTestId("composer").fill("Stream a long answer, please.");
+      await page.getByTestId("composer").press("Enter");
+    },
+    async () => {
+      await page.waitForFunction(
+        () => {
+          const all = document.querySelectorAll('[data-testid="message-assistant"]');
+          const last = all[all.length - 1];
+          return last && last.dataset.status !== "streaming" && last.querySelector(".markdown").textContent.length > 0;
+        },
+        null,
+        { timeout: 600_000, polling: 500 },
+      );
+      return { status: await page.getByTestId("message-assistant").last().getAttribute("data-status") };
+    },
+  );
+  await ctx.close();
+  if (r.status !== "done") throw new Error(`the long-thread answer ended as ${r.status}`);
+  log(`  thread of ${messages + 2} messages: script ${r.busy.script.toFixed(2)} s, all tasks ${r.busy.task.toFixed(2)} s`);
+  return { messages: messages + 2, ...r };
+}
+
+export async function jankBench(browser, root, staticBase, { seconds, rate, threadSeconds = 10 }, log) {
   // The sandbox counts a word with its leading space as one token: about 5.5 bytes of this text.
   const reply = markdownReply(Math.ceil(seconds * rate * 5.5), 11);
   const sandbox = await startSandbox(root, [
@@ -114,6 +183,14 @@ export async function jankBench(browser, root, staticBase, { seconds, rate }, lo
     );
     await pctx.close();
     log(`  jank plain: ${result.plain.seconds.toFixed(1)} s, ${result.plain.longTasks} long tasks, p95 frame ${result.plain.p95FrameMs.toFixed(1)} ms`);
+
+    // The same shorter answer into a thread of 2 and of 200 messages.
+    const threadReply = markdownReply(Math.ceil(threadSeconds * rate * 5.5), 5);
+    result.threads = {
+      tokens: Math.ceil(threadSeconds * rate),
+      short: await threadCase(browser, sandbox, threadReply, 0, log),
+      long: await threadCase(browser, sandbox, threadReply, 198, log),
+    };
     return result;
   } finally {
     await sandbox.stop();

@@ -179,6 +179,24 @@ export function report(r) {
   L.push("");
   L.push(`Target: 0 long tasks in the app ${mark(j.app.longTasks === 0)}.`);
   L.push("");
+  if (j.threads) {
+    const t = j.threads;
+    const per = (x, k) => (x.busy[k] / t.tokens) * 1e6;
+    L.push(
+      `The same app streaming one answer of ${int(t.tokens)} tokens (same pace and throttling) into a new conversation and into an imported conversation of ${t.long.messages - 2} earlier messages: ` +
+        "a token re-renders one message, so the cost per token must not grow with the thread.",
+    );
+    L.push("");
+    L.push("| thread | script per token (µs) | all tasks per token (µs) | long tasks | p95 frame interval (ms) |");
+    L.push("|---|---:|---:|---:|---:|");
+    for (const x of [t.short, t.long]) {
+      L.push(`| ${x.messages} messages | ${f(per(x, "script"), 1)} | ${f(per(x, "task"), 1)} | ${x.longTasks} | ${f(x.p95FrameMs, 1)} |`);
+    }
+    const ratio = per(t.long, "script") / per(t.short, "script");
+    L.push("");
+    L.push(`Script per token, 200 messages ÷ 2 messages: ${f(ratio)} (target ≤ 1.2 ${mark(ratio <= 1.2)}).`);
+    L.push("");
+  }
 
   L.push("## 5. Size");
   L.push("");

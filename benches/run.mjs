@@ -30,13 +30,13 @@ const CONFIG = quick
   ? {
       sse: { tokens: 300, samples: 3, warmup: 1, bigBytes: 256 << 10, bigSamples: 1, bigWarmup: 1 },
       markdown: { bytes: 128 << 10, flushes: 200, samples: 1, warmup: 1 },
-      jank: { seconds: 3, rate: 2000 },
+      jank: { seconds: 3, rate: 2000, threadSeconds: 1 },
       polling: { jobs: 5, latencyMs: 500 },
     }
   : {
       sse: { tokens: 20000, samples: 9, warmup: 3, bigBytes: 8 << 20, bigSamples: 5, bigWarmup: 1 },
       markdown: { bytes: 128 << 10, flushes: 200, samples: 7, warmup: 2 },
-      jank: { seconds: 120, rate: 2000 },
+      jank: { seconds: 120, rate: 2000, threadSeconds: 15 },
       polling: { jobs: 200, latencyMs: 10_000 },
     };
 

@@ -20,6 +20,9 @@ use storage::Db;
 pub fn mount() {
     // A panic shows its message in the console instead of a bare "unreachable".
     console_error_panic_hook::set_once();
+    if let Some(boot) = dom::document().get_element_by_id("boot") {
+        boot.remove();
+    }
     leptos::mount::mount_to_body(App);
 }
 
@@ -42,6 +45,7 @@ pub fn App() -> impl IntoView {
     provide_context(app);
     let chat = chat::ChatState::new();
     provide_context(chat);
+    provide_context(studio::Studio::new());
 
     spawn_local(async move {
         // Served by the sandbox? Then it is the default endpoint, with its demo key.
@@ -114,6 +118,11 @@ pub fn App() -> impl IntoView {
 
     view! {
         <header class="app-header">
+            <Show when=move || screen.get() == Screen::Chat>
+                <button class="icon-button drawer-button" data-testid="open-sidebar" aria-controls="sidebar"
+                    aria-expanded=move || chat.sidebar_open.get().to_string()
+                    on:click=move |_| chat.sidebar_open.update(|o| *o = !*o)>"☰ Chats"</button>
+            </Show>
             <span class="brand">"MiniToolAI"</span>
             <nav class="tabs" aria-label="Pages">
                 <button class="tab" class:active=move || app.page.get() == Page::Chat

@@ -1,6 +1,6 @@
 //! Markdown to a tree of allow-listed nodes.
 
-use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{Alignment, CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 /// A node of rendered markdown. Tags and attribute names are fixed strings chosen here, never
 /// taken from the input; only attribute values and text come from the model.
@@ -51,9 +51,13 @@ pub fn safe_link(url: &str) -> Option<String> {
 
 /// Renders markdown (CommonMark with tables, strikethrough and task lists) to safe nodes.
 pub fn render(markdown: &str) -> Vec<Node> {
-    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
+    let options =
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS | Options::ENABLE_FOOTNOTES;
     let mut stack: Vec<Node> = vec![Node::element("div", vec![])];
     let mut in_head = false;
+    // The table's column alignments, and the column of the next cell.
+    let mut aligns: Vec<Alignment> = Vec::new();
+    let mut column = 0;
     for event in Parser::new_ext(markdown, options) {
         match event {
             Event::Start(tag) => {
@@ -71,13 +75,37 @@ pub fn render(markdown: &str) -> Vec<Node> {
                     Tag::List(Some(start)) => Node::element("ol", vec![("start", start.to_string())]),
                     Tag::List(None) => Node::element("ul", vec![]),
                     Tag::Item => Node::element("li", vec![]),
-                    Tag::Table(_) => Node::element("table", vec![]),
+                    Tag::Table(a) => {
+                        aligns = a;
+                        Node::element("table", vec![])
+                    }
                     Tag::TableHead => {
                         in_head = true;
+                        column = 0;
                         Node::element("thead", vec![])
                     }
-                    Tag::TableRow => Node::element("tr", vec![]),
-                    Tag::TableCell => Node::element(if in_head { "th" } else { "td" }, vec![]),
+                    Tag::TableRow => {
+                        column = 0;
+                        Node::element("tr", vec![])
+                    }
+                    Tag::TableCell => {
+                        let class = match aligns.get(column) {
+                            Some(Alignment::Left) => Some("align-left"),
+                            Some(Alignment::Center) => Some("align-center"),
+                            Some(Alignment::Right) => Some("align-right"),
+                            _ => None,
+                        };
+                        column += 1;
+                        let attrs = class.map(|c| vec![("class", c.to_owned())]).unwrap_or_default();
+                        Node::element(if in_head { "th" } else { "td" }, attrs)
+                    }
+                    Tag::FootnoteDefinition(name) => {
+                        let mut note = Node::element("div", vec![("class", "footnote".into())]);
+                        let mut label = Node::element("sup", vec![("class", "footnote-label".into())]);
+                        push(&mut label, Node::Text(name.into_string()));
+                        push(&mut note, label);
+                        note
+                    }
                     Tag::Emphasis => Node::element("em", vec![]),
                     Tag::Strong => Node::element("strong", vec![]),
                     Tag::Strikethrough => Node::element("del", vec![]),
@@ -98,11 +126,25 @@ pub fn render(markdown: &str) -> Vec<Node> {
                     in_head = false;
                 }
                 let Some(node) = stack.pop() else { continue };
-                let node = if matches!(end, TagEnd::TableHead) {
+                let node = match end {
                     // pulldown-cmark puts head cells directly in the head; give them their row.
-                    wrap_head_row(node)
-                } else {
-                    node
+                    TagEnd::TableHead => wrap_head_row(node),
+                    // A wide table scrolls on its own, and can be reached and scrolled with
+                    // the keyboard.
+                    TagEnd::Table => {
+                        let mut region = Node::element(
+                            "div",
+                            vec![
+                                ("class", "table-wrap".into()),
+                                ("tabindex", "0".into()),
+                                ("role", "region".into()),
+                                ("aria-label", "Table".into()),
+                            ],
+                        );
+                        push(&mut region, node);
+                        region
+                    }
+                    _ => node,
                 };
                 match stack.last_mut() {
                     Some(parent) => push(parent, node),
@@ -127,7 +169,11 @@ pub fn render(markdown: &str) -> Vec<Node> {
                 }
                 add(&mut stack, Node::element("input", attrs));
             }
-            Event::FootnoteReference(name) => append_text(&mut stack, &format!("[^{name}]")),
+            Event::FootnoteReference(name) => {
+                let mut sup = Node::element("sup", vec![("class", "footnote-ref".into())]);
+                push(&mut sup, Node::Text(name.into_string()));
+                add(&mut stack, sup);
+            }
             Event::InlineMath(m) | Event::DisplayMath(m) => append_text(&mut stack, &m),
         }
     }
@@ -168,7 +214,8 @@ fn code_block(lang: &str) -> Node {
     push(&mut button, Node::Text("Copy".into()));
     push(&mut header, button);
     let code = Node::element("code", vec![("class", format!("language-{}", sanitize_class(&label)))]);
-    let mut pre = Node::element("pre", vec![]);
+    // Long lines scroll sideways: keyboard users can reach and scroll the block.
+    let mut pre = Node::element("pre", vec![("tabindex", "0".into())]);
     push(&mut pre, code);
     let mut block = Node::element("div", vec![("class", "code-block".into()), ("data-lang", label)]);
     push(&mut block, header);
@@ -296,7 +343,16 @@ mod tests {
         assert_eq!(dump(&render("> q")), "<blockquote><p>q</p></blockquote>");
         assert_eq!(
             dump(&render("| a | b |\n|---|---|\n| 1 | 2 |")),
-            "<table><thead><tr><th>a</th><th>b</th></tr></thead><tr><td>1</td><td>2</td></tr></table>"
+            "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Table\"><table><thead><tr><th>a</th><th>b</th></tr></thead><tr><td>1</td><td>2</td></tr></table></div>"
+        );
+        // Column alignment, as classes (the CSP allows no inline style).
+        assert_eq!(
+            dump(&render("| a | b | c |\n|:--|:-:|--:|\n| 1 | 2 | 3 |")).split("<table>").nth(1).map(|t| t.to_owned()),
+            Some("<thead><tr><th class=\"align-left\">a</th><th class=\"align-center\">b</th><th class=\"align-right\">c</th></tr></thead><tr><td class=\"align-left\">1</td><td class=\"align-center\">2</td><td class=\"align-right\">3</td></tr></table></div>".to_owned())
+        );
+        assert_eq!(
+            dump(&render("Note[^1].\n\n[^1]: The source.")),
+            "<p>Note<sup class=\"footnote-ref\">1</sup>.</p><div class=\"footnote\"><sup class=\"footnote-label\">1</sup><p>The source.</p></div>"
         );
     }
 
@@ -306,7 +362,10 @@ mod tests {
         assert!(html.starts_with("<div class=\"code-block\" data-lang=\"rust\">"), "{html}");
         assert!(html.contains("<span class=\"code-lang\">rust</span>"));
         assert!(html.contains("Copy</button>"));
-        assert!(html.contains("<pre><code class=\"language-rust\">fn main() {}\n</code></pre>"), "{html}");
+        assert!(
+            html.contains("<pre tabindex=\"0\"><code class=\"language-rust\">fn main() {}\n</code></pre>"),
+            "{html}"
+        );
         // An odd info string cannot inject a class.
         let html = dump(&render("```x\" onclick=\"alert(1)\nx\n```"));
         assert!(html.contains("<code class=\"language-x\">"), "{html}");

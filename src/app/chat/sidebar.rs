@@ -111,7 +111,13 @@ fn ConvItem(conv: ConvSignal, delete: Callback<String>) -> impl IntoView {
                 let open_id = open_id.clone();
                 view! {
                     <button class="conv-title" aria-current=move || active.get().then_some("true")
-                        on:click=move |_| { chat.open(Some(open_id.clone())); chat.sidebar_open.set(false); }>
+                        on:click=move |_| {
+                            chat.open(Some(open_id.clone()));
+                            if chat.sidebar_open.get_untracked() {
+                                chat.sidebar_open.set(false);
+                                dom::focus("[data-testid=open-sidebar]");
+                            }
+                        }>
                         {move || title.get()}
                     </button>
                 }
@@ -202,8 +208,40 @@ pub fn Sidebar() -> impl IntoView {
         chat.sidebar_open.set(false);
         chat.focus_composer();
     };
+    // As a drawer (narrow screens): focus moves in when it opens; Escape, a swipe to the left
+    // or the backdrop closes it, and focus goes back to the button that opened it.
+    let close_drawer = move || {
+        if chat.sidebar_open.get_untracked() {
+            chat.sidebar_open.set(false);
+            dom::focus("[data-testid=open-sidebar]");
+        }
+    };
+    Effect::new(move |was_open: Option<bool>| {
+        let open = chat.sidebar_open.get();
+        if open && was_open == Some(false) {
+            request_animation_frame(|| dom::focus("[data-testid=new-chat]"));
+        }
+        open
+    });
+    let touch_x = StoredValue::new(None::<i32>);
+    let on_touch_start = move |ev: leptos::ev::TouchEvent| {
+        touch_x.set_value(ev.touches().get(0).map(|t| t.client_x()));
+    };
+    let on_touch_end = move |ev: leptos::ev::TouchEvent| {
+        let (Some(start), Some(end)) = (touch_x.get_value(), ev.changed_touches().get(0).map(|t| t.client_x())) else {
+            return;
+        };
+        if start - end > 60 {
+            close_drawer();
+        }
+    };
     view! {
-        <aside class="sidebar" class:open=move || chat.sidebar_open.get() id="sidebar" aria-label="Conversations">
+        <Show when=move || chat.sidebar_open.get()>
+            <div class="drawer-backdrop" data-testid="drawer-backdrop" on:click=move |_| close_drawer()></div>
+        </Show>
+        <aside class="sidebar" class:open=move || chat.sidebar_open.get() id="sidebar" aria-label="Conversations"
+            on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Escape" { close_drawer() }
+            on:touchstart=on_touch_start on:touchend=on_touch_end>
             <button class="primary new-chat" data-testid="new-chat" on:click=new_chat>"+ New chat"</button>
             <input type="search" class="search" placeholder="Search conversations" aria-label="Search conversations"
                 data-testid="search" prop:value=move || chat.search.get()

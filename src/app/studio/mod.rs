@@ -2,8 +2,9 @@
 //! is kept in IndexedDB and resumes polling after a reload.
 //!
 //! The studio's state outlives the page component: switching to the chat and back must
-//! not stop polling or forget the form. It lives under its own reactive owner, a child of
-//! the app's root, made the first time the studio is shown.
+//! not stop polling or forget the form. The app makes it once, under its root, and provides
+//! it through context; it starts (loads the gallery, resumes jobs) the first time it is
+//! needed.
 
 mod card;
 mod form;
@@ -12,7 +13,6 @@ mod images;
 mod lightbox;
 mod runner;
 
-use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
@@ -85,37 +85,23 @@ pub struct Studio {
     pub totals: Memo<Totals>,
     /// Non-Send browser objects.
     pub local: StoredValue<Local, LocalStorage>,
-}
-
-thread_local! {
-    // The owner is kept here so it (and every signal above) lives as long as the page.
-    static STUDIO: OnceCell<(Owner, Studio)> = const { OnceCell::new() };
+    /// Whether the gallery was loaded and pending jobs resumed.
+    started: StoredValue<bool>,
 }
 
 impl Studio {
-    /// The studio's state, made (and loaded from IndexedDB) on first use.
+    /// The studio provided by the app, started (gallery loaded, jobs resumed) on first use.
     pub fn get(app: AppState) -> Studio {
-        let mut fresh = false;
-        let studio = STUDIO.with(|cell| {
-            cell.get_or_init(|| {
-                fresh = true;
-                let mut root = Owner::current().expect("the studio renders inside the app");
-                while let Some(parent) = root.parent() {
-                    root = parent;
-                }
-                let owner = root.child();
-                let studio = owner.with(Studio::new);
-                (owner, studio)
-            })
-            .1
-        });
-        if fresh {
+        let studio = expect_context::<Studio>();
+        if !studio.started.get_value() {
+            studio.started.set_value(true);
             studio.start(app);
         }
         studio
     }
 
-    fn new() -> Self {
+    /// Empty state; the app makes one and provides it.
+    pub fn new() -> Self {
         let jobs: RwSignal<Vec<Entry>> = RwSignal::new(Vec::new());
         let filter = RwSignal::new(StatusFilter::All);
         let search = RwSignal::new(String::new());
@@ -145,6 +131,7 @@ impl Studio {
             visible,
             totals,
             local: StoredValue::new_local(Local::default()),
+            started: StoredValue::new(false),
         }
     }
 
@@ -212,7 +199,6 @@ impl Studio {
 pub fn StudioPage() -> impl IntoView {
     let app = expect_context::<AppState>();
     let studio = Studio::get(app);
-    provide_context(studio);
     view! {
         <div class="studio-page" data-testid="studio">
             <form::StudioForm />
@@ -221,5 +207,11 @@ pub fn StudioPage() -> impl IntoView {
                 <lightbox::Lightbox />
             </Show>
         </div>
+    }
+}
+
+impl Default for Studio {
+    fn default() -> Self {
+        Self::new()
     }
 }
