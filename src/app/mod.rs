@@ -12,7 +12,7 @@ mod studio;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use settings::{SandboxInfo, Settings};
+use settings::Settings;
 use state::{AppState, Page};
 use storage::Db;
 
@@ -32,7 +32,7 @@ pub fn App() -> impl IntoView {
     let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
     let app = AppState {
         settings: RwSignal::new(Settings { api_key: settings::load_key(), ..Settings::default() }),
-        sandbox: RwSignal::new(None),
+        host: RwSignal::new(settings::Host::Static),
         origin: StoredValue::new(origin.clone()),
         db: StoredValue::new_local(None),
         storage_error: RwSignal::new(None),
@@ -48,11 +48,9 @@ pub fn App() -> impl IntoView {
     provide_context(studio::Studio::new());
 
     spawn_local(async move {
-        // Served by the sandbox? Then it is the default endpoint, with its demo key.
-        let info = net::get_json(&format!("{origin}/sandbox/info"), "").await;
-        if let Some(info) = info.and_then(|v| serde_json::from_value::<SandboxInfo>(v).ok()) {
-            app.sandbox.set(Some(info));
-        }
+        // Served by the sandbox (with its demo key) or a relay? Then its API is the default
+        // endpoint.
+        app.host.set(net::discover(&origin).await);
         match Db::open().await {
             Ok(db) => {
                 if let Ok(Some(saved)) = db.get::<Settings>(storage::SETTINGS, "app").await {
@@ -94,15 +92,17 @@ pub fn App() -> impl IntoView {
     });
 
     let endpoint_label = move || match endpoint.get() {
-        Some(e) if e.sandbox => "Sandbox (local, no real credit)".to_owned(),
-        Some(e) => e.base_url,
-        None => "no endpoint set".to_owned(),
+        Some(e) => e.label(),
+        None if app.host.with(|h| *h == settings::Host::Relay) => "Relay — real credit".to_owned(),
+        None => "No endpoint set".to_owned(),
     };
     let screen = Memo::new(move |_| {
         if !app.loaded.get() {
             Screen::Loading
         } else if !endpoint.with(Option::is_some) {
             Screen::FirstRun
+        } else if endpoint.with(|e| e.as_ref().is_some_and(|e| e.needs_consent)) {
+            Screen::Consent
         } else if app.page.get() == Page::Studio {
             Screen::Studio
         } else {
@@ -135,7 +135,12 @@ pub fn App() -> impl IntoView {
             <span class="endpoint" data-testid="endpoint" title="The API endpoint in use">{endpoint_label}</span>
             <Show when=move || app.balance.get().is_some()>
                 <span class="balance" data-testid="balance">
-                    {move || format!("credit ${:.4}", app.balance.get().unwrap_or_default())}
+                    {move || match app.balance.get() {
+                        Some(net::Credit::Sandbox(usd)) => format!("credit ${usd:.4}"),
+                        Some(net::Credit::Relay(Some(usd))) => format!("budget left ${:.4}", usd.max(0.0)),
+                        Some(net::Credit::Relay(None)) => "no budget limit".to_owned(),
+                        None => String::new(),
+                    }}
                 </span>
             </Show>
             <button class="icon-button" data-testid="open-settings" on:click=move |_| app.show_settings.set(true)>"Settings"</button>
@@ -156,6 +161,7 @@ pub fn App() -> impl IntoView {
             {move || match screen.get() {
                 Screen::Loading => view! { <p class="loading">"Loading…"</p> }.into_any(),
                 Screen::FirstRun => view! { <settings_view::FirstRun /> }.into_any(),
+                Screen::Consent => view! { <settings_view::Consent /> }.into_any(),
                 Screen::Studio => view! { <studio::StudioPage /> }.into_any(),
                 Screen::Chat => view! { <chat::ChatPage /> }.into_any(),
             }}
@@ -169,6 +175,7 @@ pub fn App() -> impl IntoView {
 enum Screen {
     Loading,
     FirstRun,
+    Consent,
     Chat,
     Studio,
 }

@@ -1,15 +1,30 @@
-//! The app's few requests outside the API: the sandbox's own endpoints.
+//! The app's requests outside the API calls, and their URLs, in one place: what served the
+//! page (`/sandbox/info`, `/api/info`), the credit left (the sandbox's balance, a relay
+//! token's budget), and image copies. Components call these; none builds a URL.
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-/// GETs JSON; `None` on any failure (these endpoints are optional extras).
-pub async fn get_json(url: &str, api_key: &str) -> Option<serde_json::Value> {
+use super::settings::{Host, SandboxInfo};
+
+/// The credit the header shows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Credit {
+    /// The sandbox key's balance, in USD.
+    Sandbox(f64),
+    /// A relay token's remaining budget in USD (`None`: the token has no budget).
+    Relay(Option<f64>),
+}
+
+/// GETs JSON; `None` on any failure (these endpoints are optional extras). A key, when
+/// given, travels in the `Authorization` header only.
+async fn get_json(url: &str, bearer: &str) -> Option<serde_json::Value> {
     let init = web_sys::RequestInit::new();
     init.set_method("GET");
-    if !api_key.is_empty() {
+    init.set_redirect(web_sys::RequestRedirect::Error);
+    if !bearer.is_empty() {
         let headers = web_sys::Headers::new().ok()?;
-        headers.set("authorization", &format!("Bearer {api_key}")).ok()?;
+        headers.set("authorization", &format!("Bearer {bearer}")).ok()?;
         init.set_headers(&headers);
     }
     let request = web_sys::Request::new_with_str_and_init(url, &init).ok()?;
@@ -21,3 +36,50 @@ pub async fn get_json(url: &str, api_key: &str) -> Option<serde_json::Value> {
     let text = JsFuture::from(response.text().ok()?).await.ok()?.as_string()?;
     serde_json::from_str(&text).ok()
 }
+
+/// What served the page at `origin`: the sandbox, a relay, or a static host.
+pub async fn discover(origin: &str) -> Host {
+    if let Some(info) = get_json(&format!("{origin}/sandbox/info"), "").await {
+        if let Ok(info) = serde_json::from_value::<SandboxInfo>(info) {
+            return Host::Sandbox(info);
+        }
+    }
+    match get_json(&format!("{origin}/api/info"), "").await {
+        Some(v) if v.get("relay").and_then(serde_json::Value::as_bool) == Some(true) => Host::Relay,
+        _ => Host::Static,
+    }
+}
+
+/// The credit left for `key` on the sandbox or relay at `origin`.
+pub async fn credit(origin: &str, relay: bool, key: &str) -> Option<Credit> {
+    if relay {
+        let info = get_json(&format!("{origin}/api/info"), key).await?;
+        let token = info.get("token").filter(|t| t.is_object())?;
+        return Some(Credit::Relay(token.get("remaining_usd").and_then(serde_json::Value::as_f64)));
+    }
+    let v = get_json(&format!("{origin}/sandbox/balance"), key).await?;
+    v.get("balance_usd").and_then(serde_json::Value::as_f64).map(Credit::Sandbox)
+}
+
+/// Fetches an image (CORS, no credentials across origins, no redirects) and checks that it
+/// is a raster image.
+pub async fn fetch_image(url: &str) -> Result<web_sys::Blob, String> {
+    if !crate::types::is_allowed_image_url(url) {
+        return Err("not an http(s) or data:image URL".into());
+    }
+    let window = web_sys::window().ok_or("no window")?;
+    let response = JsFuture::from(window.fetch_with_str(url)).await.map_err(|e| format!("{e:?}"))?;
+    let response: web_sys::Response = response.dyn_into().map_err(|_| "not a response")?;
+    if !response.ok() {
+        return Err(format!("http {}", response.status()));
+    }
+    let blob = JsFuture::from(response.blob().map_err(|e| format!("{e:?}"))?).await.map_err(|e| format!("{e:?}"))?;
+    let blob: web_sys::Blob = blob.dyn_into().map_err(|_| "not a blob")?;
+    if !RASTER_TYPES.contains(&blob.type_().as_str()) || blob.size() == 0.0 {
+        return Err(format!("not a raster image ({})", blob.type_()));
+    }
+    Ok(blob)
+}
+
+/// The image types kept and shown (never SVG, which can carry script).
+const RASTER_TYPES: [&str; 6] = ["image/png", "image/jpeg", "image/webp", "image/gif", "image/avif", "image/jpg"];

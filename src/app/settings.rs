@@ -4,7 +4,7 @@
 //! The API key lives in sessionStorage (this tab's session) unless the user ticks
 //! "remember on this device" (localStorage). It is never written to IndexedDB or exports.
 
-pub use crate::settings::{Endpoint, SandboxInfo, Settings, Theme};
+pub use crate::settings::{Endpoint, EndpointKind, Host, SandboxInfo, Settings, Theme};
 
 const KEY_SLOT: &str = "minitoolai.apiKey";
 

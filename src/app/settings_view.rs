@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::settings::{self, Settings, Theme};
+use super::settings::{self, Host, Settings, Theme};
 use super::state::AppState;
 use super::storage;
 use crate::{ClientConfig, DEFAULT_BASE_URL};
@@ -73,6 +73,7 @@ pub fn SettingsDialog() -> impl IntoView {
                 base_url: base.get_untracked().trim().to_owned(),
                 theme: theme.get_untracked(),
                 daily_budget_usd,
+                trusted_origin: app.settings.with_untracked(|s| s.trusted_origin.clone()),
             },
         );
         close();
@@ -83,12 +84,11 @@ pub fn SettingsDialog() -> impl IntoView {
         app.settings.update(|s| s.api_key.clear());
         app.refresh_balance();
     };
-    let placeholder = move || {
-        if app.sandbox.get().is_some() {
-            format!("{}/api/ (the sandbox)", app.origin.get_value())
-        } else {
-            DEFAULT_BASE_URL.to_owned()
-        }
+    let relay = move || app.host.with(|h| *h == Host::Relay);
+    let placeholder = move || match app.host.get() {
+        Host::Sandbox(_) => format!("{}/api/ (the sandbox)", app.origin.get_value()),
+        Host::Relay => format!("{}/api/ (this relay)", app.origin.get_value()),
+        Host::Static => DEFAULT_BASE_URL.to_owned(),
     };
     view! {
         <div class="dialog-backdrop" on:click=move |_| close()>
@@ -96,8 +96,8 @@ pub fn SettingsDialog() -> impl IntoView {
                 on:click=|ev| ev.stop_propagation()
                 on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Escape" { close() }>
                 <h2 id="settings-title">"Settings"</h2>
-                <label>"API key"
-                    <input type="password" autocomplete="off" data-testid="api-key" placeholder="sk-…" node_ref=first_field
+                <label>{move || if relay() { "Relay token" } else { "API key" }}
+                    <input type="password" autocomplete="off" data-testid="api-key" placeholder=move || if relay() { "mtr_…" } else { "sk-…" } node_ref=first_field
                         prop:value=move || key.get() on:input=move |ev| key.set(event_target_value(&ev)) />
                 </label>
                 <label class="check">
@@ -135,6 +135,37 @@ pub fn SettingsDialog() -> impl IntoView {
     }
 }
 
+/// Shown when a key the user typed would go to the server that served this page (a sandbox
+/// or a relay) although they never chose it as the endpoint: nothing is sent before they say.
+#[component]
+pub fn Consent() -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let origin = app.origin.get_value();
+    let what = move || match app.host.get() {
+        Host::Relay => "a MiniToolAI relay",
+        _ => "a local sandbox",
+    };
+    let trust = {
+        let origin = origin.clone();
+        move |_| {
+            let mut s = app.settings.get_untracked();
+            s.trusted_origin = Some(origin.clone());
+            apply(app, s);
+        }
+    };
+    view! {
+        <section class="first-run" data-testid="consent">
+            <h1>"Send your key to this server?"</h1>
+            <p>{move || format!("This page was served by {} at {origin}. The key you entered would be sent to it with every request.", what())}</p>
+            <p>"Use it here only if you trust this server. To use the MiniToolAI service directly, set its address in Settings."</p>
+            <div class="dialog-actions">
+                <button class="primary" data-testid="consent-accept" on:click=trust>"Use my key here"</button>
+                <button data-testid="consent-settings" on:click=move |_| app.show_settings.set(true)>"Settings"</button>
+            </div>
+        </section>
+    }
+}
+
 /// Shown when the app has no key and no sandbox to talk to.
 #[component]
 pub fn FirstRun() -> impl IntoView {
@@ -142,10 +173,15 @@ pub fn FirstRun() -> impl IntoView {
     let key = RwSignal::new(String::new());
     let remember = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
+    let relay = move || app.host.with(|h| *h == Host::Relay);
     let start = move |_| {
         let k = key.get_untracked();
         if k.trim().is_empty() {
-            error.set(Some("API key: paste the key from your MiniToolAI account".into()));
+            error.set(Some(if relay() {
+                "Paste the relay token your administrator gave you.".into()
+            } else {
+                "Paste the API key from your MiniToolAI account.".into()
+            }));
             return;
         }
         if let Err(e) = check(&k, "") {
@@ -155,16 +191,31 @@ pub fn FirstRun() -> impl IntoView {
         let mut s = app.settings.get_untracked();
         s.api_key = k.trim().to_owned();
         s.remember_key = remember.get_untracked();
+        // Typed here, for this server: that is the consent.
+        if relay() {
+            s.trusted_origin = Some(app.origin.get_value());
+        }
         apply(app, s);
+    };
+    let relay_view = move || {
+        relay().then(|| {
+            view! {
+                <h1>"MiniToolAI relay"</h1>
+                <p>"This server holds a MiniToolAI key for your team and spends real credit. Enter the relay token you were given (it starts with mtr_); it has its own budget."</p>
+            }
+        })
     };
     view! {
         <section class="first-run" data-testid="first-run">
+          {relay_view}
+          <Show when=move || !relay()>
             <h1>"Chat and images with MiniToolAI, in your browser"</h1>
             <p>"This app talks to the MiniToolAI API directly from this page: streamed chat with GPT models, and text-to-image jobs. Your conversations and images stay in this browser."</p>
             <p>"You need an API key: get one from your account at "
                 <a href="https://minitoolai.com/" rel="noopener noreferrer" target="_blank">"minitoolai.com"</a>
                 ". Requests are paid from your MiniToolAI credit."</p>
-            <label>"API key"
+          </Show>
+            <label>{move || if relay() { "Relay token" } else { "API key" }}
                 <input type="password" autocomplete="off" data-testid="first-run-key" prop:value=move || key.get()
                     on:input=move |ev| key.set(event_target_value(&ev)) />
             </label>

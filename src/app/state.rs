@@ -4,7 +4,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::Serialize;
 
-use super::settings::{Endpoint, SandboxInfo, Settings};
+use super::net::Credit;
+use super::settings::{Endpoint, EndpointKind, Host, Settings};
 use super::storage::Db;
 use crate::{Client, ClientConfig, Error};
 
@@ -36,16 +37,16 @@ const TOAST_FOR: std::time::Duration = std::time::Duration::from_secs(10);
 pub struct AppState {
     /// User settings (the key included, in memory only).
     pub settings: RwSignal<Settings>,
-    /// Set when the page was served by the sandbox.
-    pub sandbox: RwSignal<Option<SandboxInfo>>,
+    /// What served the page (the sandbox, a relay, a static host).
+    pub host: RwSignal<Host>,
     /// The page's origin (`http://127.0.0.1:8787`).
     pub origin: StoredValue<String>,
     /// The database, once open.
     pub db: StoredValue<Option<Db>, LocalStorage>,
     /// Why storage does not work, if it does not.
     pub storage_error: RwSignal<Option<String>>,
-    /// Credit balance on the sandbox, in USD.
-    pub balance: RwSignal<Option<f64>>,
+    /// The credit left: the sandbox key's balance, or the relay token's budget.
+    pub balance: RwSignal<Option<Credit>>,
     /// The page shown.
     pub page: RwSignal<Page>,
     /// Whether the settings dialog is open.
@@ -59,15 +60,15 @@ pub struct AppState {
 impl AppState {
     /// The endpoint in use (tracked).
     pub fn endpoint(&self) -> Option<Endpoint> {
-        let sandbox = self.sandbox.get();
-        self.settings.with(|s| s.endpoint(sandbox.as_ref(), &self.origin.get_value()))
+        let host = self.host.get();
+        self.settings.with(|s| s.endpoint(&host, &self.origin.get_value()))
     }
 
     /// A client for the endpoint in use.
     pub fn client(&self) -> Result<Client, Error> {
-        let sandbox = self.sandbox.get_untracked();
-        let endpoint = self.settings.with_untracked(|s| s.endpoint(sandbox.as_ref(), &self.origin.get_value()));
-        let Some(endpoint) = endpoint else {
+        let host = self.host.get_untracked();
+        let endpoint = self.settings.with_untracked(|s| s.endpoint(&host, &self.origin.get_value()));
+        let Some(endpoint) = endpoint.filter(|e| !e.needs_consent) else {
             return Client::new(ClientConfig::new(""));
         };
         let mut config = ClientConfig::new(endpoint.api_key).base_url(endpoint.base_url);
@@ -110,20 +111,20 @@ impl AppState {
         });
     }
 
-    /// Asks the sandbox for the key's balance (only on the sandbox).
+    /// Asks the sandbox or relay that served the page for the credit left (nothing
+    /// elsewhere, and nothing before the user agreed to send their key there).
     pub fn refresh_balance(&self) {
-        let sandbox = self.sandbox.get_untracked();
-        let endpoint = self.settings.with_untracked(|s| s.endpoint(sandbox.as_ref(), &self.origin.get_value()));
-        let Some(endpoint) = endpoint.filter(|e| e.sandbox) else {
+        let host = self.host.get_untracked();
+        let origin = self.origin.get_value();
+        let endpoint = self.settings.with_untracked(|s| s.endpoint(&host, &origin));
+        let Some(endpoint) = endpoint.filter(|e| e.kind != EndpointKind::Other && !e.needs_consent) else {
             self.balance.set(None);
             return;
         };
         let balance = self.balance;
-        let url = format!("{}/sandbox/balance", self.origin.get_value());
         spawn_local(async move {
-            if let Some(v) = super::net::get_json(&url, &endpoint.api_key).await {
-                balance.set(v.get("balance_usd").and_then(|b| b.as_f64()));
-            }
+            let credit = super::net::credit(&origin, endpoint.kind == EndpointKind::Relay, &endpoint.api_key).await;
+            balance.set(credit);
         });
     }
 }

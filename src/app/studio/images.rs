@@ -8,7 +8,6 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::Blob;
 
 use super::{Entry, Studio};
@@ -21,25 +20,6 @@ use crate::types::is_allowed_image_url;
 /// Whether `src` may go in an `<img>`: our own `blob:` URLs, or a checked service URL.
 pub fn displayable(src: &str) -> bool {
     src.starts_with("blob:") || is_allowed_image_url(src)
-}
-
-/// Fetches an image (CORS, no credentials across origins) and checks that it is one.
-async fn fetch_image(url: &str) -> Result<Blob, String> {
-    if !is_allowed_image_url(url) {
-        return Err("not an http(s) or data:image URL".into());
-    }
-    let window = web_sys::window().ok_or("no window")?;
-    let response = JsFuture::from(window.fetch_with_str(url)).await.map_err(|e| format!("{e:?}"))?;
-    let response: web_sys::Response = response.dyn_into().map_err(|_| "not a response")?;
-    if !response.ok() {
-        return Err(format!("http {}", response.status()));
-    }
-    let blob = JsFuture::from(response.blob().map_err(|e| format!("{e:?}"))?).await.map_err(|e| format!("{e:?}"))?;
-    let blob: Blob = blob.dyn_into().map_err(|_| "not a blob")?;
-    if !blob.type_().starts_with("image/") || blob.size() == 0.0 {
-        return Err(format!("not an image ({})", blob.type_()));
-    }
-    Ok(blob)
 }
 
 /// Shows `blob` on the card through a `blob:` URL (revoking any earlier one).
@@ -64,7 +44,7 @@ pub fn keep_copy(app: AppState, st: Studio, entry: Entry) {
             // The bytes are in the URL, which is in the stored job already.
             true
         } else {
-            match (fetch_image(&url).await, app.db.get_value()) {
+            match (crate::app::net::fetch_image(&url).await, app.db.get_value()) {
                 (Ok(blob), Some(db)) => {
                     let saved = db.put_raw(storage::IMAGES, &entry.id, &blob).await;
                     if let Err(e) = &saved {
@@ -145,7 +125,7 @@ pub fn download(app: AppState, st: Studio, id: &str) {
                 }
             }
         }
-        match fetch_image(&url).await {
+        match crate::app::net::fetch_image(&url).await {
             Ok(blob) => dom::download_blob(&name, &blob),
             Err(_) => {
                 st.tell("The image could not be downloaded here (its server does not allow it); it opens in a new tab instead.");
