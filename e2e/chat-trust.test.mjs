@@ -288,6 +288,10 @@ test("drafts are per conversation, survive reloads and settings; the credit foll
   await page.getByTestId("open-settings").click();
   await page.getByTestId("api-key").fill(key);
   await page.getByTestId("save-settings").click();
+  // A typed key goes to the sandbox that served the page only once the user agrees.
+  await page.getByTestId("consent").waitFor();
+  assert.equal(await page.getByTestId("balance").count(), 0, "nothing asked with the key before consent");
+  await page.getByTestId("consent-accept").click();
   await page.getByTestId("balance").filter({ hasText: "credit $3.0000" }).waitFor();
   assert.equal(await page.getByTestId("composer").inputValue(), "draft for one");
   await context.close();
@@ -343,5 +347,22 @@ test("no browser pop-ups; read aloud speaks words and stops; copy resets; delete
   await page.waitForTimeout(100);
   assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "composer");
   assert.deepEqual(popups, []);
+  await context.close();
+});
+
+test("conversations survive a visit to the Images page (their state belongs to the app, not the page)", async () => {
+  const { page, context, errors } = await openApp(browser, sandbox.url);
+  await send(page, "Before the studio");
+  await lastAnswerSettled(page);
+  await page.getByTestId("tab-studio").click();
+  await page.getByTestId("studio-prompt").waitFor();
+  await page.getByTestId("tab-chat").click();
+  await send(page, "After the studio");
+  assert.equal(await lastAnswerSettled(page), "done");
+  assert.equal(await page.getByTestId("message-user").count(), 2);
+  const download = page.waitForEvent("download");
+  await page.getByTestId("export-all").click();
+  assert.match((await download).suggestedFilename(), /\.json$/);
+  assert.deepEqual(errors, []);
   await context.close();
 });

@@ -10,7 +10,7 @@ import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { startSandbox, launchBrowser, newKey, send, sandboxCall, tempDir, root } from "./support.mjs";
+import { startSandbox, launchBrowser, newKey, send, sandboxCall, tempDir, root, acceptConsent } from "./support.mjs";
 
 let sandbox, browser;
 before(async () => {
@@ -59,7 +59,8 @@ async function open({ key, bypassCSP = false } = {}) {
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
   await page.goto(sandbox.url);
-  await page.getByTestId("composer").or(page.getByTestId("first-run")).first().waitFor();
+  await page.getByTestId("composer").or(page.getByTestId("first-run")).or(page.getByTestId("consent")).first().waitFor();
+  await acceptConsent(page);
   const canary = async () => [...alarms, ...(await page.evaluate(() => window.__pwned.map((x) => `executed: ${x}`)))];
   return { context, page, alarms, canary, consoleLines, requests, errors };
 }
@@ -188,9 +189,10 @@ const hostile = readdirSync(hostileDir)
 /** Checks the rendered answers in the page: allow-listed elements and attributes only. */
 function auditMarkdown() {
   const TAGS = new Set(["div", "p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "span", "pre", "code", "button",
-    "ol", "ul", "li", "table", "thead", "tbody", "tr", "th", "td", "em", "strong", "del", "a", "br", "hr", "input"]);
+    "ol", "ul", "li", "table", "thead", "tbody", "tr", "th", "td", "em", "strong", "del", "a", "br", "hr", "input", "sup"]);
+  // tabindex, role and aria-label come from the renderer (scrolling regions), never from the model.
   const ATTRS = new Set(["class", "href", "rel", "target", "referrerpolicy", "title", "start", "type", "disabled",
-    "checked", "data-testid", "data-lang"]);
+    "checked", "data-testid", "data-lang", "tabindex", "role", "aria-label"]);
   const problems = [];
   for (const md of document.querySelectorAll('[data-testid="message-assistant"] .markdown')) {
     for (const el of md.querySelectorAll("*")) {
@@ -368,6 +370,7 @@ describe("API key hygiene", () => {
     await page.getByTestId("open-settings").click();
     await page.getByTestId("api-key").fill(key);
     await page.getByTestId("save-settings").click();
+    await acceptConsent(page);
     // Session storage by default, nothing on the device.
     assert.equal(await page.evaluate(() => sessionStorage.getItem("minitoolai.apiKey")), key);
     assert.equal(await page.evaluate(() => localStorage.getItem("minitoolai.apiKey")), null);

@@ -46,7 +46,7 @@ test("served under a sub-path with no key: first-run screen, then the user's end
   page.on("pageerror", (e) => errors.push(String(e)));
   await page.goto(hostUrl);
   await page.getByTestId("first-run").waitFor();
-  assert.match(await page.getByTestId("endpoint").innerText(), /no endpoint set/);
+  assert.match(await page.getByTestId("endpoint").innerText(), /No endpoint set/);
   // Point the app at the sandbox as a user would at a proxy, then give the key.
   await page.getByTestId("open-settings").click();
   await page.getByTestId("base-url").fill(`${sandbox.url}/api/`);

@@ -94,8 +94,20 @@ export async function openApp(browser, url, { key, viewport, colorScheme } = {})
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
   await page.goto(url);
-  await page.getByTestId("composer").or(page.getByTestId("first-run")).or(page.getByTestId("studio-prompt")).first().waitFor();
+  await page.getByTestId("composer").or(page.getByTestId("first-run")).or(page.getByTestId("studio-prompt"))
+    .or(page.getByTestId("consent")).first().waitFor();
+  await acceptConsent(page);
   return { context, page, errors };
+}
+
+/** A key typed on a page the sandbox served goes to the sandbox only once the user agrees
+ * (the app asks once per origin): agrees, when the app asks. */
+export async function acceptConsent(page) {
+  const accept = page.getByTestId("consent-accept");
+  if (await accept.isVisible()) {
+    await accept.click();
+    await page.getByTestId("composer").or(page.getByTestId("studio-prompt")).first().waitFor();
+  }
 }
 
 /** Types a message and sends it with Enter. */

@@ -192,7 +192,7 @@ fn Toasts() -> impl IntoView {
                     {toast.action.clone().map(|(label, action)| view! {
                         <button data-testid="toast-action" on:click=move |_| {
                             app.toasts.update(|t| t.retain(|x| x.id != toast.id));
-                            action.run(());
+                            action();
                         }>{label}</button>
                     })}
                     <button class="icon" aria-label="Dismiss" data-testid="toast-dismiss"

@@ -18,6 +18,10 @@ pub enum Page {
     Studio,
 }
 
+/// Something to do later (a toast's button, a confirmed dialog). Reference-counted, not
+/// owned by the component that made it: that component may be gone when it runs.
+pub type Action = std::sync::Arc<dyn Fn() + Send + Sync>;
+
 /// A short message at the bottom of the page, with an optional action ("Undo").
 #[derive(Clone)]
 pub struct Toast {
@@ -26,7 +30,7 @@ pub struct Toast {
     /// A sentence.
     pub text: String,
     /// A button: its label and what it does.
-    pub action: Option<(String, Callback<()>)>,
+    pub action: Option<(String, Action)>,
 }
 
 /// How long a toast stays.
@@ -79,7 +83,7 @@ impl AppState {
     }
 
     /// Shows `text` for a few seconds, with an optional action.
-    pub fn toast(&self, text: String, action: Option<(String, Callback<()>)>) {
+    pub fn toast(&self, text: String, action: Option<(String, Action)>) {
         let id = (js_sys::Math::random() * 9e15) as u64;
         self.toasts.update(|t| t.push(Toast { id, text, action }));
         let toasts = self.toasts;

@@ -16,7 +16,7 @@ pub struct Confirm {
     /// The confirming button's label ("Send anyway").
     pub confirm_label: String,
     /// Runs when the user confirms.
-    pub on_confirm: Callback<()>,
+    pub on_confirm: crate::app::state::Action,
 }
 
 /// The dialog for [`ChatState::confirm`].
@@ -83,7 +83,7 @@ pub fn ConfirmDialog() -> impl IntoView {
                             let action = chat.confirm.get_untracked().map(|c| c.on_confirm);
                             chat.confirm.set(None);
                             if let Some(action) = action {
-                                action.run(());
+                                action();
                             }
                         }>{move || chat.confirm.with(|c| c.as_ref().map(|c| c.confirm_label.clone()))}</button>
                     </div>

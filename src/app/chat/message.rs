@@ -184,7 +184,7 @@ fn UserMessage(conv: ConvSignal, id: u32) -> impl IntoView {
                 message: "This message and its answers leave the conversation. What they cost stays in the totals."
                     .into(),
                 confirm_label: "Delete".into(),
-                on_confirm: Callback::new(move |()| {
+                on_confirm: std::sync::Arc::new(move || {
                     chat.update_conv(app, &conv_id, |c| {
                         c.delete_turn(id);
                     })

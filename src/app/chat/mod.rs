@@ -65,6 +65,9 @@ pub struct ChatState {
     pub speaking: RwSignal<Option<(String, u32)>>,
     /// Whether the sidebar drawer is open (narrow screens).
     pub sidebar_open: RwSignal<bool>,
+    /// The app's root owner: conversation signals are made under it, so they outlive the
+    /// chat page (the studio page replaces it, and a signal made under it would be gone).
+    owner: StoredValue<Owner>,
 }
 
 impl ChatState {
@@ -85,6 +88,7 @@ impl ChatState {
             follow: RwSignal::new(0),
             speaking: RwSignal::new(None),
             sidebar_open: RwSignal::new(false),
+            owner: StoredValue::new(Owner::current().expect("the chat state is made inside the app")),
         }
     }
 
@@ -107,7 +111,8 @@ impl ChatState {
                     .collect();
                 self.drafts.set(drafts);
                 self.active.set(convs.first().map(|c| c.id.clone()));
-                self.convs.set(convs.into_iter().map(RwSignal::new).collect());
+                let signals = convs.into_iter().map(|c| self.signal(c)).collect();
+                self.convs.set(signals);
             }
             Err(e) => app.storage_error.set(Some(e)),
         }
@@ -241,9 +246,22 @@ impl ChatState {
         }
         self.convs.update(|cs| {
             for c in convs.into_iter().rev() {
-                cs.insert(0, RwSignal::new(c));
+                cs.insert(0, self.signal(c));
             }
         });
+    }
+
+    /// A conversation's signal, owned by the app (not by whichever component is current).
+    fn signal(&self, conv: Conversation) -> ConvSignal {
+        self.owner.with_value(|o| o.with(|| RwSignal::new(conv)))
+    }
+
+    /// Puts a deleted conversation back, first in the list, and shows it.
+    pub fn restore(&self, conv: Conversation) {
+        let id = conv.id.clone();
+        let signal = self.signal(conv);
+        self.convs.update(|cs| cs.insert(0, signal));
+        self.open(Some(id));
     }
 
     /// Takes a conversation out of the list (the caller decides when the database forgets it).

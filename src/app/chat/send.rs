@@ -11,7 +11,7 @@ use wasm_bindgen::JsCast;
 
 use super::{ChatState, Confirm};
 use crate::app::dom::now_ms;
-use crate::app::state::AppState;
+use crate::app::state::{Action, AppState};
 use crate::conversation::spend::{budget_warning, spent_since, worst_case_usd};
 use crate::conversation::{AnswerEnd, AnswerStatus, Attachment, StoredError};
 use crate::types::chat::{ChatRequest, Completion};
@@ -43,7 +43,7 @@ fn start_of_day() -> u64 {
 
 /// Checks `request` against the budgets; runs `go` at once, or after the user confirms in
 /// an in-app dialog. Returns false when the request is invalid (said in the composer).
-fn checked(app: AppState, chat: ChatState, conv_id: &str, request: &ChatRequest, go: Callback<()>) -> bool {
+fn checked(app: AppState, chat: ChatState, conv_id: &str, request: &ChatRequest, go: Action) -> bool {
     if let Err(e) = request.validate() {
         chat.composer_error.set(Some(crate::words::sentence(&e.to_string())));
         return false;
@@ -61,7 +61,7 @@ fn checked(app: AppState, chat: ChatState, conv_id: &str, request: &ChatRequest,
             confirm_label: "Send anyway".into(),
             on_confirm: go,
         })),
-        None => go.run(()),
+        None => go(),
     }
     true
 }
@@ -87,7 +87,7 @@ pub fn send_new(app: AppState, chat: ChatState, text: String, attachments: Vec<A
     let answer = trial.start_answer(user, now_ms());
     let Some(request) = trial.request_for(answer) else { return };
     let id = conv_id.clone();
-    let go = Callback::new(move |()| {
+    let go: Action = std::sync::Arc::new(move || {
         let mut ids = (0, 0);
         chat.update_conv(app, &id, |c| {
             let u = c.push_user(&text, attachments.clone(), now_ms());
@@ -113,7 +113,7 @@ pub fn regenerate(app: AppState, chat: ChatState, conv_id: String, user_id: u32,
     let answer = trial.start_answer_with(user_id, &model, now_ms());
     let Some(request) = trial.request_for(answer) else { return };
     let id = conv_id.clone();
-    let go = Callback::new(move |()| {
+    let go: Action = std::sync::Arc::new(move || {
         let mut answer = 0;
         chat.update_conv(app, &id, |c| answer = c.start_answer_with(user_id, &model, now_ms()));
         start_stream(app, chat, id.clone(), answer, None);
@@ -155,7 +155,7 @@ pub fn continue_answer(app: AppState, chat: ChatState, conv_id: String, answer_i
     };
     let to_check = request.clone();
     let id = conv_id.clone();
-    let go = Callback::new(move |()| {
+    let go: Action = std::sync::Arc::new(move || {
         let mut base = None;
         chat.update_conv(app, &id, |c| base = c.continue_answer(answer_id));
         if let Some(base) = base {

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::{ChatState, ConvSignal};
-use crate::app::state::AppState;
+use crate::app::state::{Action, AppState};
 use crate::app::{dom, storage};
 use crate::conversation::merge::{plan_import, ImportPlan, Step};
 use crate::conversation::Export;
@@ -13,7 +13,7 @@ use crate::conversation::Export;
 const UNDO_WINDOW: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Applies an import plan; returns how to undo it.
-fn apply_import(app: AppState, chat: ChatState, plan: &ImportPlan) -> Callback<()> {
+fn apply_import(app: AppState, chat: ChatState, plan: &ImportPlan) -> Action {
     let mut added = Vec::new();
     let mut replaced = Vec::new();
     for step in &plan.steps {
@@ -32,7 +32,7 @@ fn apply_import(app: AppState, chat: ChatState, plan: &ImportPlan) -> Callback<(
     if let Some(first) = added.first() {
         chat.open(Some(first.clone()));
     }
-    Callback::new(move |()| {
+    std::sync::Arc::new(move || {
         for id in &added {
             if chat.take(id).is_some() {
                 app.delete(storage::CONVERSATIONS, id.clone());
@@ -176,9 +176,7 @@ pub fn Sidebar() -> impl IntoView {
     });
     let undo = move |_| {
         if let Some(c) = chat.undo.get_untracked() {
-            let id = c.id.clone();
-            chat.convs.update(|cs| cs.insert(0, RwSignal::new(c)));
-            chat.open(Some(id));
+            chat.restore(c);
             chat.undo.set(None);
         }
     };
