@@ -5,7 +5,7 @@
 use std::io::Read;
 use std::time::{Duration, Instant};
 
-use super::*;
+use super::common::*;
 
 /// N concurrent chats cannot overspend: at most the budget is ever spent or reserved, some
 /// are refused with 402 and the remaining budget, and the ledger equals what the upstream
