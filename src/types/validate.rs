@@ -51,7 +51,10 @@ impl ChatRequest {
                         ));
                     }
                     if !is_allowed_image_url(&image_url.url) {
-                        out.push(Error::invalid(format!("{field}.url"), "must be an http, https or data:image/… URL of a png, jpeg, webp, gif or avif image"));
+                        out.push(Error::invalid(
+                            format!("{field}.url"),
+                            "must be an http, https or data:image/… URL of a png, jpeg, webp, gif or avif image",
+                        ));
                     }
                 }
             }
