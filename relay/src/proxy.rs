@@ -223,13 +223,14 @@ async fn chat_inner(st: Shared, headers: HeaderMap, body: Result<Bytes, BytesRej
             Ok(stream_through(res, meter))
         }
         ContentKind::Json => {
-            let (status, bytes) = read_json(res, SHAPE).await.inspect_err(|_| {
+            let answer = read_json(res, SHAPE).await.inspect_err(|_| {
                 let st = st.clone();
                 tokio::spawn(
                     async move { settle(&st, id, worst, (prompt_estimate, u64::from(max)), "unreadable").await },
                 );
             })?;
-            let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+            let status = answer.status;
+            let value: serde_json::Value = serde_json::from_slice(&answer.bytes).unwrap_or_default();
             let usage = &value["usage"];
             let (cost, tokens, outcome) = match (usage["prompt_tokens"].as_u64(), usage["completion_tokens"].as_u64()) {
                 (Some(p), Some(c)) if status.is_success() => (model.cost_nano_usd(p, c), (p, c), "completed"),
@@ -241,7 +242,7 @@ async fn chat_inner(st: Shared, headers: HeaderMap, body: Result<Bytes, BytesRej
                 _ => (0, (0, 0), "refused"),
             };
             settle(&st, id, cost, tokens, outcome).await;
-            Ok(pass_json(&st, status, &bytes))
+            Ok(pass_json(&st, &answer))
         }
         _ => {
             settle(&st, id, 0, (0, 0), "not_json").await;
@@ -289,7 +290,7 @@ async fn image_inner(
         return Err(not_json(SHAPE, kind));
     }
     let read = read_json(res, SHAPE).await;
-    let (status, bytes) = match read {
+    let answer = match read {
         Ok(r) => r,
         Err(e) => {
             // The job may exist upstream: charge it.
@@ -297,11 +298,11 @@ async fn image_inner(
             return Err(e);
         }
     };
-    let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
-    let created = status.is_success() && value["status"] == "success" && !value["jobid"].is_null();
+    let value: serde_json::Value = serde_json::from_slice(&answer.bytes).unwrap_or_default();
+    let created = answer.status.is_success() && value["status"] == "success" && !value["jobid"].is_null();
     let (cost, outcome) = if created { (IMAGE_PRICE_NANO_USD, "job_created") } else { (0, "refused") };
     settle(&st, id, cost, (0, 0), outcome).await;
-    Ok(pass_json(&st, status, &bytes))
+    Ok(pass_json(&st, &answer))
 }
 
 async fn status_inner(
@@ -325,8 +326,8 @@ async fn status_inner(
     if kind != ContentKind::Json {
         return Err(not_json(SHAPE, kind));
     }
-    let (status, bytes) = read_json(res, SHAPE).await?;
-    Ok(pass_json(&st, status, &bytes))
+    let answer = read_json(res, SHAPE).await?;
+    Ok(pass_json(&st, &answer))
 }
 
 /// What the upstream sent.
@@ -369,15 +370,30 @@ fn upstream_refused_key(shape: Shape) -> ApiError {
     )
 }
 
-async fn read_json(res: reqwest::Response, shape: Shape) -> Result<(StatusCode, Vec<u8>), ApiError> {
+/// A JSON answer read from the upstream, with the headers passed back.
+struct JsonAnswer {
+    status: StatusCode,
+    bytes: Vec<u8>,
+    /// `Retry-After` and `retry-after-ms`, when the upstream sent them.
+    retry: Vec<(&'static str, HeaderValue)>,
+}
+
+async fn read_json(res: reqwest::Response, shape: Shape) -> Result<JsonAnswer, ApiError> {
     let status = StatusCode::from_u16(res.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
-    let mut out = Vec::new();
+    let retry = ["retry-after", "retry-after-ms"]
+        .into_iter()
+        .filter_map(|name| {
+            let v = res.headers().get(name)?;
+            HeaderValue::from_bytes(v.as_bytes()).ok().map(|v| (name, v))
+        })
+        .collect();
+    let mut bytes = Vec::new();
     let mut stream = res.bytes_stream();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|_| {
             ApiError::new(shape, StatusCode::BAD_GATEWAY, "upstream_error", "relay: the upstream's answer broke off")
         })?;
-        if out.len() + chunk.len() > MAX_UPSTREAM_JSON {
+        if bytes.len() + chunk.len() > MAX_UPSTREAM_JSON {
             return Err(ApiError::new(
                 shape,
                 StatusCode::BAD_GATEWAY,
@@ -385,14 +401,18 @@ async fn read_json(res: reqwest::Response, shape: Shape) -> Result<(StatusCode, 
                 "relay: the upstream's answer is too large",
             ));
         }
-        out.extend_from_slice(&chunk);
+        bytes.extend_from_slice(&chunk);
     }
-    Ok((status, out))
+    Ok(JsonAnswer { status, bytes, retry })
 }
 
-fn pass_json(st: &Shared, status: StatusCode, bytes: &[u8]) -> Response {
-    let text = String::from_utf8_lossy(bytes);
-    json_response(status, st.upstream.scrub(&text))
+fn pass_json(st: &Shared, answer: &JsonAnswer) -> Response {
+    let text = String::from_utf8_lossy(&answer.bytes);
+    let mut res = json_response(answer.status, st.upstream.scrub(&text));
+    for (name, value) in &answer.retry {
+        res.headers_mut().insert(*name, value.clone());
+    }
+    res
 }
 
 fn stream_through(res: reqwest::Response, meter: Meter) -> Response {

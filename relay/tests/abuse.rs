@@ -300,3 +300,40 @@ fn sqlite_rate_limit() {
 fn sqlite_restart_keeps_spend() {
     cases::restart_keeps_spend(&Ledger::sqlite());
 }
+
+#[test]
+fn upstream_refusals_keep_retry_after_cost_nothing_and_jobs_poll_through() {
+    let up = Upstream::start(&[]);
+    let ledger = Ledger::sqlite();
+    let relay = relay(&up, &ledger, &[]);
+    let (_, token) = ledger.token(&["--budget-usd", "1", "--per", "day"]);
+    let t = Some(token.as_str());
+    // An image job, polled to its end through the relay with the relay token.
+    let job = relay.post("/api/texttoimage/", t, &image_body("dreamshaper", "a lighthouse"));
+    assert_eq!(job.status, 200, "{}", job.text());
+    let ticket = job.json();
+    assert_eq!(ticket["status"], "success");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let s = relay.post("/api/texttoimage/jobs/", t, &ticket.to_string());
+        assert_eq!(s.status, 200, "{}", s.text());
+        if s.json()["status"] == "success" {
+            assert!(s.json()["image_url"].as_str().is_some_and(|u| u.ends_with(".png")));
+            break;
+        }
+        assert!(Instant::now() < deadline, "the job never ended");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let i = settled(&relay, &token);
+    assert_eq!(i["spent_nano_usd"], 1_500_000u64, "one image at USD 0.0015");
+    // The upstream's own 429: passed back with its Retry-After, and not charged.
+    up.set_fault("status=429; retry-after=3");
+    let r = relay.post(CHAT, t, &body());
+    assert_eq!(r.status, 429, "{}", r.text());
+    assert_eq!(r.header("retry-after"), Some("3"));
+    let r = relay.post("/api/texttoimage/", t, &image_body("dreamshaper", "another"));
+    assert_eq!(r.status, 429);
+    let i = settled(&relay, &token);
+    assert_eq!(i["spent_nano_usd"], 1_500_000u64);
+    assert_eq!(i["spent_nano_usd"].as_u64(), Some(up.billed()));
+}
