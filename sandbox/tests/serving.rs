@@ -410,3 +410,25 @@ fn sigterm_shuts_down_gracefully() {
     assert!(status.success());
     assert!(sb.exited_within(Duration::from_secs(8)));
 }
+
+#[test]
+fn svg_images_are_refused() {
+    // Issue 13: data:image/svg+xml was accepted as an image and shown via blob: on the app's
+    // origin. Raster types only: png, jpeg, webp, gif, avif.
+    let sb = Sandbox::start(&[]);
+    let with_image = |url: &str| {
+        json!({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": [
+            {"type": "text", "text": "what is this?"},
+            {"type": "image_url", "image_url": {"url": url, "detail": "low"}}
+        ]}]})
+        .to_string()
+    };
+    for svg in ["data:image/svg+xml;base64,PHN2Zz48L3N2Zz4=", "data:image/SVG+XML,<svg onload=alert(1)>"] {
+        let r = sb.chat(DEMO, &with_image(svg), None);
+        assert_eq!(r.status, 400, "{svg}: {}", r.text());
+        let e = &r.json()["error"];
+        assert_eq!(e["param"], "messages[0].content[1].image_url.url");
+        assert!(e["message"].as_str().is_some_and(|m| m.contains("png, jpeg, webp, gif or avif")), "{e}");
+    }
+    assert_eq!(sb.chat(DEMO, &with_image("data:image/png;base64,iVBORw0KGgo="), None).status, 200);
+}
