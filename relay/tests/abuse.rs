@@ -287,6 +287,11 @@ fn sqlite_budget_holds_under_concurrency() {
 }
 
 #[test]
+fn sqlite_budget_holds_across_two_replicas() {
+    cases::budget_holds_across_two_replicas(&Ledger::sqlite());
+}
+
+#[test]
 fn sqlite_stopped_and_broken_streams_are_settled() {
     cases::stopped_and_broken_streams_are_settled(&Ledger::sqlite());
 }

@@ -29,6 +29,13 @@ fn postgres_budget_holds_under_concurrency() {
 }
 
 #[test]
+fn postgres_budget_holds_across_two_replicas() {
+    if let Some(l) = postgres() {
+        cases::budget_holds_across_two_replicas(&l);
+    }
+}
+
+#[test]
 fn postgres_stopped_and_broken_streams_are_settled() {
     if let Some(l) = postgres() {
         cases::stopped_and_broken_streams_are_settled(&l);

@@ -47,6 +47,33 @@ pub fn budget_holds_under_concurrency(ledger: &Ledger) {
     assert_eq!(up.api_requests(), ok as u64, "refused requests never reached the upstream");
 }
 
+/// Two relay replicas on one ledger (as behind a load balancer): concurrent requests split
+/// between them still cannot overspend, and the ledger still equals the upstream's billing.
+pub fn budget_holds_across_two_replicas(ledger: &Ledger) {
+    let up = Upstream::start(&["--tokens-per-second", "400"]);
+    let a = relay(&up, ledger, &[]);
+    let b = relay(&up, ledger, &[]);
+    let (_, token) = ledger.token(&["--budget-usd", "0.0005", "--per", "total"]);
+    let body = chat_body("gpt-4o-mini", "Tell me a story about a lighthouse.", Some(200));
+    let results: Vec<Resp> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..16)
+            .map(|i| {
+                let (relay, body, token) = (if i % 2 == 0 { &a } else { &b }, &body, &token);
+                s.spawn(move || relay.post("/api/chat-completions/", Some(token), body))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("thread")).collect()
+    });
+    let ok = results.iter().filter(|r| r.status == 200).count();
+    assert!(results.iter().all(|r| r.status == 200 || r.status == 402));
+    assert!(ok >= 4 && ok < 16, "ok {ok}");
+    let spent = settled(&a, &token)["spent_nano_usd"].as_u64().expect("spent");
+    assert!(spent <= 500_000, "never more than the budget: {spent}");
+    assert_eq!(settled(&b, &token)["spent_nano_usd"].as_u64(), Some(spent), "both replicas read one ledger");
+    assert_eq!(spent, up.billed(), "the ledger equals the upstream's billing to the nano-dollar");
+    assert_eq!(up.api_requests(), ok as u64);
+}
+
 /// A chat the client stops, and one the upstream breaks, are settled (nothing stays
 /// reserved), charged more than nothing and at most their worst case.
 pub fn stopped_and_broken_streams_are_settled(ledger: &Ledger) {
