@@ -66,7 +66,7 @@ pub fn budget_holds_across_two_replicas(ledger: &Ledger) {
     });
     let ok = results.iter().filter(|r| r.status == 200).count();
     assert!(results.iter().all(|r| r.status == 200 || r.status == 402));
-    assert!(ok >= 4 && ok < 16, "ok {ok}");
+    assert!((4..16).contains(&ok), "ok {ok}");
     let spent = settled(&a, &token)["spent_nano_usd"].as_u64().expect("spent");
     assert!(spent <= 500_000, "never more than the budget: {spent}");
     assert_eq!(settled(&b, &token)["spent_nano_usd"].as_u64(), Some(spent), "both replicas read one ledger");
