@@ -56,6 +56,9 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         out.flush().map_err(|e| e.to_string())?;
     }
     eprintln!("minitoolai-relay: forwarding to {}", st.upstream.base());
+    if st.upstream.is_plain_remote() {
+        eprintln!("minitoolai-relay: WARNING: --upstream is plain http to another machine: the key crosses the network in clear text");
+    }
 
     let connections = Arc::new(Semaphore::new(args.max_connections.max(1)));
     let header_timeout = Duration::from_millis(args.header_timeout_ms.max(1));

@@ -45,6 +45,15 @@ impl Upstream {
         self.base.as_str()
     }
 
+    /// Whether the key would cross a network in clear text: plain `http` to a host that is
+    /// not loopback.
+    pub fn is_plain_remote(&self) -> bool {
+        let host = self.base.host_str().unwrap_or("").trim_start_matches('[').trim_end_matches(']');
+        let loopback =
+            host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+        self.base.scheme() == "http" && !loopback
+    }
+
     /// POSTs a JSON body to `path` (relative to the base) with the relay's key.
     pub async fn post(&self, path: &str, body: Vec<u8>) -> Result<reqwest::Response, String> {
         let url = self.base.join(path).map_err(|_| "bad upstream URL".to_owned())?;
@@ -90,6 +99,9 @@ mod tests {
         assert!(up("https://user:pw@x.test/").is_err());
         assert!(Upstream::new("https://x.test/", " ".into(), t).is_err());
         let u = Upstream::new("https://x.test/", "sk-upstream-key".into(), t).expect("ok");
+        assert!(!u.is_plain_remote());
+        assert!(Upstream::new("http://x.test/", "k".into(), t).expect("ok").is_plain_remote());
+        assert!(!Upstream::new("http://127.0.0.1:9/api/", "k".into(), t).expect("ok").is_plain_remote());
         assert_eq!(u.scrub("bad key sk-upstream-key!"), "bad key [redacted]!");
     }
 }

@@ -342,3 +342,22 @@ fn upstream_refusals_keep_retry_after_cost_nothing_and_jobs_poll_through() {
     assert_eq!(i["spent_nano_usd"], 1_500_000u64);
     assert_eq!(i["spent_nano_usd"].as_u64(), Some(up.billed()));
 }
+
+#[test]
+fn a_refused_upstream_key_is_a_502_that_never_shows_the_key() {
+    let up = Upstream::start(&[]);
+    let ledger = Ledger::sqlite();
+    let bad_key = "sk-relay-operator-typo-0123456789";
+    let relay = relay_with_key(&up, &ledger, bad_key, &[]);
+    let (_, token) = ledger.token(&[]);
+    let r = relay.post(CHAT, Some(&token), &body());
+    assert_eq!(r.status, 502, "not a 401 that would blame the caller's token: {}", r.text());
+    assert_eq!(r.json()["error"]["code"], "upstream_refused_key");
+    let r2 = relay.post("/api/texttoimage/", Some(&token), &image_body("dreamshaper", "a cat"));
+    assert_eq!((r2.status, r2.json()["status"].as_str()), (502, Some("error")));
+    std::thread::sleep(Duration::from_millis(50));
+    for text in [r.text(), r2.text(), relay.stderr.lock().expect("lock").clone()] {
+        assert!(!text.contains(bad_key), "{text}");
+    }
+    assert_eq!(settled(&relay, &token)["spent_nano_usd"], 0);
+}

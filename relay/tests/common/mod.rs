@@ -256,11 +256,16 @@ impl Ledger {
 
 /// A relay in front of `upstream` with `ledger`.
 pub fn relay(upstream: &Upstream, ledger: &Ledger, extra: &[&str]) -> Proc {
+    relay_with_key(upstream, ledger, UPSTREAM_KEY, extra)
+}
+
+/// A relay holding `key` as its upstream key.
+pub fn relay_with_key(upstream: &Upstream, ledger: &Ledger, key: &str, extra: &[&str]) -> Proc {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_minitoolai-relay"));
     let api = upstream.api();
     cmd.args(["serve", "--port", "0", "--upstream", &api, "--upstream-key-env", KEY_ENV, "--store", &ledger.spec]);
     cmd.args(extra);
-    cmd.env(KEY_ENV, UPSTREAM_KEY);
+    cmd.env(KEY_ENV, key);
     spawn(cmd, "minitoolai-relay")
 }
 
