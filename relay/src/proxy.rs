@@ -99,7 +99,18 @@ async fn reserve(
 ) -> Result<i64, ApiError> {
     let now = clock::now_ms();
     let r = Reserve { kind, model: model.to_owned(), amount_nano: amount, now_ms: now };
-    match st.store.reserve(token, &r).await.map_err(|e| ledger_down(shape, &e))? {
+    let (store, owned) = (st.store.clone(), token.clone());
+    // Its own task, so that a client leaving mid-transaction cannot leave a reservation no
+    // one settles: the guard releases it if this future is dropped before it learns the id.
+    let mut guard =
+        ReserveGuard { st: st.clone(), task: Some(tokio::spawn(async move { store.reserve(&owned, &r).await })) };
+    let joined = match guard.task.as_mut() {
+        Some(task) => task.await,
+        None => unreachable!("the task was just set"),
+    };
+    guard.task = None;
+    let decided = joined.map_err(|e| ledger_down(shape, &crate::store::StoreError(e.to_string())))?;
+    match decided.map_err(|e| ledger_down(shape, &e))? {
         Reserved::Ok(id) => Ok(id),
         Reserved::OverBudget { remaining_nano } => {
             let budget = token.limits.budget_nano.unwrap_or(0);
@@ -143,17 +154,84 @@ async fn reserve(
     }
 }
 
-async fn settle(st: &Shared, id: i64, cost_nano: u64, tokens: (u64, u64), outcome: &'static str) {
-    let s = Settle {
-        id,
-        cost_nano,
-        prompt_tokens: tokens.0,
-        completion_tokens: tokens.1,
-        outcome,
-        now_ms: clock::now_ms(),
-    };
-    if let Err(e) = st.store.settle(&s).await {
-        eprintln!("minitoolai-relay: could not settle request {id}: {e}");
+/// A reservation being made. Dropped before the ledger answered, it releases whatever the
+/// ledger reserved.
+struct ReserveGuard {
+    st: Shared,
+    task: Option<tokio::task::JoinHandle<crate::store::Result<Reserved>>>,
+}
+
+impl Drop for ReserveGuard {
+    fn drop(&mut self) {
+        let Some(task) = self.task.take() else { return };
+        let st = self.st.clone();
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(async move {
+                if let Ok(Ok(Reserved::Ok(id))) = task.await {
+                    Pending::new(&st, id).settle(0, (0, 0), "cancelled").await;
+                }
+            });
+        }
+    }
+}
+
+/// A reservation not yet settled. If the request's future is dropped before it is (the
+/// client went away while the upstream had not answered yet), it settles itself to its
+/// `if_dropped` cost: nothing before the request went upstream, after that a conservative
+/// guess (the prompt estimate of a chat; the price of an image job, which may exist).
+struct Pending {
+    st: Shared,
+    id: i64,
+    if_dropped: (u64, (u64, u64)),
+    open: bool,
+}
+
+impl Pending {
+    fn new(st: &Shared, id: i64) -> Self {
+        Self { st: st.clone(), id, if_dropped: (0, (0, 0)), open: true }
+    }
+
+    fn settlement(&self, cost_nano: u64, tokens: (u64, u64), outcome: &'static str) -> Settle {
+        Settle {
+            id: self.id,
+            cost_nano,
+            prompt_tokens: tokens.0,
+            completion_tokens: tokens.1,
+            outcome,
+            now_ms: clock::now_ms(),
+        }
+    }
+
+    /// Settles to the real cost.
+    async fn settle(mut self, cost_nano: u64, tokens: (u64, u64), outcome: &'static str) {
+        self.open = false;
+        let s = self.settlement(cost_nano, tokens, outcome);
+        if let Err(e) = self.st.store.settle(&s).await {
+            eprintln!("minitoolai-relay: could not settle request {}: {e}", self.id);
+        }
+    }
+
+    /// Hands the reservation to someone else (the stream's meter).
+    fn hand_over(mut self) {
+        self.open = false;
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if !self.open {
+            return;
+        }
+        let (cost, tokens) = self.if_dropped;
+        let s = self.settlement(cost, tokens, "cancelled");
+        let store = self.st.store.clone();
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(async move {
+                if let Err(e) = store.settle(&s).await {
+                    eprintln!("minitoolai-relay: could not settle a cancelled request: {e}");
+                }
+            });
+        }
     }
 }
 
@@ -194,23 +272,26 @@ async fn chat_inner(st: Shared, headers: HeaderMap, body: Result<Bytes, BytesRej
     let prompt_estimate = req.estimate_prompt_tokens();
     let worst = model.cost_nano_usd(prompt_estimate, u64::from(max));
     let id = reserve(&st, SHAPE, &token, Kind::Chat, &req.model, worst).await?;
+    let mut pending = Pending::new(&st, id);
 
     let body = serde_json::to_vec(&req).unwrap_or_default();
+    pending.if_dropped = (model.cost_nano_usd(prompt_estimate, 0), (prompt_estimate, 0));
     let res = match st.upstream.post("chat-completions/", body).await {
         Ok(r) => r,
         Err(why) => {
-            settle(&st, id, 0, (0, 0), "unreachable").await;
+            pending.settle(0, (0, 0), "unreachable").await;
             return Err(ApiError::new(SHAPE, StatusCode::BAD_GATEWAY, "upstream_error", format!("relay: {why}")));
         }
     };
     let status = res.status().as_u16();
     let kind = content_kind(res.headers());
     if status == 401 || status == 403 {
-        settle(&st, id, 0, (0, 0), "upstream_refused_key").await;
+        pending.settle(0, (0, 0), "upstream_refused_key").await;
         return Err(upstream_refused_key(SHAPE));
     }
     match kind {
         ContentKind::Sse if (200..300).contains(&status) => {
+            pending.hand_over();
             let meter = Meter::new(MeterSetup {
                 st: st.clone(),
                 reservation: id,
@@ -223,12 +304,13 @@ async fn chat_inner(st: Shared, headers: HeaderMap, body: Result<Bytes, BytesRej
             Ok(stream_through(res, meter))
         }
         ContentKind::Json => {
-            let answer = read_json(res, SHAPE).await.inspect_err(|_| {
-                let st = st.clone();
-                tokio::spawn(
-                    async move { settle(&st, id, worst, (prompt_estimate, u64::from(max)), "unreadable").await },
-                );
-            })?;
+            let answer = match read_json(res, SHAPE).await {
+                Ok(a) => a,
+                Err(e) => {
+                    pending.settle(worst, (prompt_estimate, u64::from(max)), "unreadable").await;
+                    return Err(e);
+                }
+            };
             let status = answer.status;
             let value: serde_json::Value = serde_json::from_slice(&answer.bytes).unwrap_or_default();
             let usage = &value["usage"];
@@ -241,11 +323,11 @@ async fn chat_inner(st: Shared, headers: HeaderMap, body: Result<Bytes, BytesRej
                 }
                 _ => (0, (0, 0), "refused"),
             };
-            settle(&st, id, cost, tokens, outcome).await;
+            pending.settle(cost, tokens, outcome).await;
             Ok(pass_json(&st, &answer))
         }
         _ => {
-            settle(&st, id, 0, (0, 0), "not_json").await;
+            pending.settle(0, (0, 0), "not_json").await;
             Err(not_json(SHAPE, kind))
         }
     }
@@ -272,21 +354,23 @@ async fn image_inner(
     }
     model_allowed(SHAPE, &token, &req.model)?;
     let id = reserve(&st, SHAPE, &token, Kind::Image, &req.model, IMAGE_PRICE_NANO_USD).await?;
+    let mut pending = Pending::new(&st, id);
     let body = serde_json::to_vec(&req).unwrap_or_default();
+    pending.if_dropped = (IMAGE_PRICE_NANO_USD, (0, 0));
     let res = match st.upstream.post("texttoimage/", body).await {
         Ok(r) => r,
         Err(why) => {
-            settle(&st, id, 0, (0, 0), "unreachable").await;
+            pending.settle(0, (0, 0), "unreachable").await;
             return Err(ApiError::new(SHAPE, StatusCode::BAD_GATEWAY, "upstream_error", format!("relay: {why}")));
         }
     };
     if matches!(res.status().as_u16(), 401 | 403) {
-        settle(&st, id, 0, (0, 0), "upstream_refused_key").await;
+        pending.settle(0, (0, 0), "upstream_refused_key").await;
         return Err(upstream_refused_key(SHAPE));
     }
     let kind = content_kind(res.headers());
     if kind != ContentKind::Json {
-        settle(&st, id, 0, (0, 0), "not_json").await;
+        pending.settle(0, (0, 0), "not_json").await;
         return Err(not_json(SHAPE, kind));
     }
     let read = read_json(res, SHAPE).await;
@@ -294,14 +378,14 @@ async fn image_inner(
         Ok(r) => r,
         Err(e) => {
             // The job may exist upstream: charge it.
-            settle(&st, id, IMAGE_PRICE_NANO_USD, (0, 0), "unreadable").await;
+            pending.settle(IMAGE_PRICE_NANO_USD, (0, 0), "unreadable").await;
             return Err(e);
         }
     };
     let value: serde_json::Value = serde_json::from_slice(&answer.bytes).unwrap_or_default();
     let created = answer.status.is_success() && value["status"] == "success" && !value["jobid"].is_null();
     let (cost, outcome) = if created { (IMAGE_PRICE_NANO_USD, "job_created") } else { (0, "refused") };
-    settle(&st, id, cost, (0, 0), outcome).await;
+    pending.settle(cost, (0, 0), outcome).await;
     Ok(pass_json(&st, &answer))
 }
 

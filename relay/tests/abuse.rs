@@ -361,3 +361,28 @@ fn a_refused_upstream_key_is_a_502_that_never_shows_the_key() {
     }
     assert_eq!(settled(&relay, &token)["spent_nano_usd"], 0);
 }
+
+#[test]
+fn a_client_leaving_before_the_upstream_answers_leaves_nothing_reserved() {
+    let up = Upstream::start(&[]);
+    let ledger = Ledger::sqlite();
+    let relay = relay(&up, &ledger, &[]);
+    let (_, token) = ledger.token(&["--budget-usd", "1", "--per", "day"]);
+    up.set_fault("stall-before-ms=3000");
+    let auth = format!("Bearer {token}");
+    let conn =
+        relay.open("POST", CHAT, &[("Content-Type", "application/json"), ("Authorization", &auth)], body().as_bytes());
+    // Wait until the reservation is made (the request is upstream), then hang up.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while info(&relay, &token)["reserved_nano_usd"] == 0 {
+        assert!(Instant::now() < deadline, "never reserved");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    drop(conn);
+    let started = Instant::now();
+    let i = settled(&relay, &token);
+    assert!(started.elapsed() < Duration::from_secs(2), "settled when the client left, not when the upstream answered");
+    // A conservative guess: the prompt estimate, never more than the worst case.
+    let spent = i["spent_nano_usd"].as_u64().expect("spent");
+    assert!(spent > 0 && spent < 20 * 600, "{spent}");
+}
