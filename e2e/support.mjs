@@ -19,8 +19,12 @@ export const CHROMIUM_ARGS = [
   "--no-first-run",
 ];
 
-/** Starts the sandbox on a free port; resolves to { url, stop }. `extraArgs` replace the
- * defaults they name (the sandbox refuses a flag given twice). */
+/** The admin token of each sandbox this process started, by base URL: `sandboxCall` sends it. */
+const adminTokens = new Map();
+
+/** Starts the sandbox on a free port; resolves to { url, admin, stop }. `extraArgs` replace the
+ * defaults they name (the sandbox refuses a flag given twice). It prints its URL, then its admin
+ * token (`admin token: …`), which its /sandbox/ admin endpoints need. */
 export async function startSandbox(extraArgs = []) {
   const bin = join(root, "target/debug/minitoolai-sandbox");
   const defaults = { "--port": "0", "--static-dir": join(root, "dist"), "--tokens-per-second": "200", "--job-latency-ms": "300" };
@@ -31,17 +35,19 @@ export async function startSandbox(extraArgs = []) {
   const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
   child.stderr.on("data", (d) => (log += d));
-  const url = await new Promise((resolve, reject) => {
+  const [url, admin] = await new Promise((resolve, reject) => {
     let out = "";
     child.stdout.on("data", (d) => {
       out += d;
-      const m = out.match(/listening on (http:\/\/[\d.:]+)/);
-      if (m) resolve(m[1]);
+      const m = out.match(/listening on (http:\/\/[\d.:]+)\r?\nadmin token: (\S+)\r?\n/);
+      if (m) resolve([m[1], m[2]]);
     });
     child.on("exit", (code) => reject(new Error(`sandbox exited (${code}): ${log}`)));
   });
+  adminTokens.set(url, admin);
   return {
     url,
+    admin,
     log: () => log,
     async stop() {
       child.kill("SIGTERM");
@@ -55,10 +61,12 @@ export async function launchBrowser() {
   return chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
 }
 
-/** A JSON request to the sandbox's own endpoints. */
+/** A JSON request to the sandbox's own endpoints, with its admin token. */
 export async function sandboxCall(base, method, path, { key, body } = {}) {
   const headers = { "content-type": "application/json" };
   if (key) headers.authorization = `Bearer ${key}`;
+  const admin = adminTokens.get(base.replace(/\/+$/, ""));
+  if (admin) headers["x-sandbox-admin"] = admin;
   const res = await fetch(base + path, { method, headers, body: body ? JSON.stringify(body) : undefined });
   const text = await res.text();
   try {

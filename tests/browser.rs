@@ -1,7 +1,9 @@
 //! Browser tests: the client over real fetch in headless Chromium, against the sandbox.
 //!
 //! Run by `scripts/test`, which starts the sandbox and passes its URL at build time in
-//! `MINITOOLAI_SANDBOX_URL`. Each test makes its own key on the sandbox, so per-key faults
+//! `MINITOOLAI_SANDBOX_URL` and its admin token in `MINITOOLAI_SANDBOX_ADMIN` (the sandbox's
+//! admin endpoints need it, and grant CORS only to the test runner's origin, which
+//! `scripts/test` fixes with `WASM_BINDGEN_TEST_ADDRESS` and `--admin-origin`). Each test makes its own key on the sandbox, so per-key faults
 //! and balances do not leak between tests.
 #![cfg(target_arch = "wasm32")]
 
@@ -29,6 +31,10 @@ async fn sandbox_call(method: &str, path: &str, key: Option<&str>, body: Option<
     headers.set("content-type", "application/json").expect("header");
     if let Some(key) = key {
         headers.set("authorization", &format!("Bearer {key}")).expect("header");
+    }
+    if path.starts_with("/sandbox/keys") || path.starts_with("/sandbox/faults") || path.starts_with("/sandbox/reset") {
+        let admin = option_env!("MINITOOLAI_SANDBOX_ADMIN").unwrap_or("");
+        headers.set("x-sandbox-admin", admin).expect("header");
     }
     init.set_headers(&headers);
     if let Some(body) = body {

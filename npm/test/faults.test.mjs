@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 
-import { client, hello, loadPackage, newKey, requestsSent, sandbox, stopSandbox } from "./helpers.mjs";
+import { adminHeaders, client, hello, loadPackage, newKey, requestsSent, sandbox, stopSandbox } from "./helpers.mjs";
 
 // Short, with multi-byte characters that byte-per-write splits inside, and markdown.
 const REPLY = "Hello, **world**! Café, naïve, 日本語 and 🎉.\n\n- one\n- two\n";
@@ -28,7 +28,7 @@ async function faultKey(name, fault, { balance = 1 } = {}) {
   const key = await newKey(name, balance);
   const res = await fetch(`${await sandbox()}/sandbox/faults`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: await adminHeaders(),
     body: JSON.stringify({ key, fault, reply: REPLY }),
   });
   assert.equal(res.status, 200, `the sandbox took the fault ${fault}`);

@@ -3,9 +3,10 @@
 // MINITOOLAI_PKG      the built package (default: pkg/ at the repository root)
 // MINITOOLAI_SANDBOX_URL  a running sandbox (scripts/test passes its own); without it, each
 //                     test file starts target/debug/minitoolai-sandbox on a free port.
+// MINITOOLAI_SANDBOX_ADMIN  that sandbox's admin token (it prints "admin token: …" at start),
+//                     which its /sandbox/ admin endpoints need.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -26,7 +27,15 @@ export async function loadPackage() {
 }
 
 let sandboxUrl = process.env.MINITOOLAI_SANDBOX_URL?.replace(/\/+$/, "");
+let adminToken = process.env.MINITOOLAI_SANDBOX_ADMIN ?? "";
 let child;
+
+/** Headers for the sandbox's admin endpoints (`/sandbox/keys`, `/sandbox/faults`): JSON and
+ * the admin token. */
+export async function adminHeaders() {
+  await sandbox();
+  return { "content-type": "application/json", "x-sandbox-admin": adminToken };
+}
 
 /** The sandbox's base URL (without `/api/`), starting one if none was given. */
 export async function sandbox() {
@@ -38,9 +47,15 @@ export async function sandbox() {
   });
   child.unref();
   const lines = createInterface({ input: child.stdout });
-  const [line] = await once(lines, "line");
+  const iterator = lines[Symbol.asyncIterator]();
+  const line = (await iterator.next()).value ?? "";
   const match = /listening on (http:\/\/\S+)/.exec(line);
   if (!match) throw new Error(`unexpected sandbox output: ${line}`);
+  // The second line is the admin token.
+  const second = (await iterator.next()).value ?? "";
+  const admin = /^admin token: (\S+)/.exec(second);
+  if (!admin) throw new Error(`unexpected sandbox output: ${second}`);
+  adminToken = admin[1];
   sandboxUrl = match[1].replace(/\/+$/, "");
   return sandboxUrl;
 }
@@ -58,7 +73,7 @@ export async function newKey(name, balanceUsd = 1, fault = "") {
   const key = `sk-npm-${name}-${process.pid}-${Date.now()}-${serial++}`;
   const response = await fetch(`${await sandbox()}/sandbox/keys`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: await adminHeaders(),
     body: JSON.stringify({ key, balance_usd: balanceUsd, fault }),
   });
   if (!response.ok) {

@@ -1,10 +1,16 @@
 //! Sandbox-only endpoints under `/sandbox/` (not part of the MiniToolAI API): balance,
 //! stats, per-key faults, and resetting the counters.
+//!
+//! The admin endpoints (keys, faults, reset-stats) can create credit, change answers and
+//! wipe counters, so no web page may drive them: they need the admin token the sandbox
+//! prints at start (`X-Sandbox-Admin: <token>`), a JSON body, and no other origin (none
+//! gets a CORS grant unless listed with `--admin-origin`).
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
@@ -15,6 +21,85 @@ use crate::credit::usd_f64;
 use crate::errors::{json_response, ApiError, Shape};
 use crate::faults::{FaultSpec, KeyFaults};
 use crate::state::Shared;
+
+/// The header that carries the admin token.
+pub const ADMIN_HEADER: &str = "x-sandbox-admin";
+
+/// A fresh admin token: 24 random bytes, hex.
+pub fn new_admin_token() -> Result<String, String> {
+    let mut bytes = [0u8; 24];
+    getrandom::fill(&mut bytes).map_err(|e| format!("no randomness from the system: {e}"))?;
+    Ok(crate::sign::hex(&bytes))
+}
+
+/// Equal in time that does not depend on where the strings differ.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Guards the admin endpoints: origin, preflight, JSON body, admin token.
+pub async fn guard(State(st): State<Shared>, req: Request, next: Next) -> Response {
+    let shape = Shape::OpenAi;
+    let headers = req.headers();
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+    let granted = match headers.get(header::ORIGIN) {
+        None => None,
+        Some(o) => {
+            let text = o.to_str().unwrap_or("");
+            let same_origin = text
+                .strip_prefix("http://")
+                .or_else(|| text.strip_prefix("https://"))
+                .is_some_and(|rest| rest.eq_ignore_ascii_case(host));
+            if same_origin {
+                None
+            } else if st.admin_origins.iter().any(|a| a.trim_end_matches('/') == text) {
+                Some(o.clone())
+            } else {
+                return ApiError::new(
+                    shape,
+                    StatusCode::FORBIDDEN,
+                    "cross_origin",
+                    "the sandbox's admin endpoints refuse other origins (see --admin-origin)",
+                )
+                .into_response();
+            }
+        }
+    };
+    if req.method() == Method::OPTIONS {
+        let mut res = StatusCode::NO_CONTENT.into_response();
+        if let Some(o) = granted {
+            let h = res.headers_mut();
+            h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, o);
+            h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST"));
+            h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("content-type, x-sandbox-admin"));
+        }
+        return res;
+    }
+    if req.method() == Method::POST && !crate::body::is_json(headers) {
+        return ApiError::new(
+            shape,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "admin calls take a JSON body: send the header Content-Type: application/json",
+        )
+        .into_response();
+    }
+    let token = headers.get(ADMIN_HEADER).map(|v| v.as_bytes()).unwrap_or_default();
+    if !same(token.trim_ascii(), st.admin_token.as_bytes()) {
+        return ApiError::new(
+            shape,
+            StatusCode::UNAUTHORIZED,
+            "admin_token",
+            "missing or wrong admin token: send X-Sandbox-Admin with the token the sandbox printed at start",
+        )
+        .into_response();
+    }
+    let mut res = next.run(req).await;
+    if let Some(o) = granted {
+        res.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, o);
+    }
+    res
+}
 
 fn ok(value: serde_json::Value) -> Response {
     json_response(StatusCode::OK, value.to_string())
@@ -51,7 +136,10 @@ pub async fn stats(State(st): State<Shared>) -> Response {
     let mut value = serde_json::to_value(st.stats.snapshot()).unwrap_or_default();
     if let Some(map) = value.as_object_mut() {
         map.insert("sandbox".into(), true.into());
-        map.insert("jobs".into(), json!({ "seen_late_ms": st.jobs.seen_late_ms() }));
+        map.insert(
+            "jobs".into(),
+            json!({ "seen_late_ms": st.jobs.seen_late_ms(), "stored_bytes": st.jobs.stored_bytes() }),
+        );
     }
     ok(value)
 }
@@ -72,7 +160,6 @@ pub async fn info(State(st): State<Shared>) -> Response {
         "sandbox": true,
         "version": env!("CARGO_PKG_VERSION"),
         "demo_key": demo,
-        "relay": st.relay.is_some(),
     }))
 }
 
@@ -89,21 +176,15 @@ struct NewKey {
 
 /// `POST /sandbox/keys` `{"key","balance_usd","fault","reply"}`: creates a key (or resets
 /// an existing one) with a balance and optional faults, so tests get isolated keys.
-/// Not offered in relay mode.
 pub async fn create_key(State(st): State<Shared>, body: Result<Bytes, BytesRejection>) -> Response {
     let shape = Shape::OpenAi;
-    if st.relay.is_some() {
-        return ApiError::new(shape, StatusCode::NOT_FOUND, "not_found", "key creation is off in relay mode")
-            .into_response();
-    }
     let req: NewKey = match crate::body::json(shape, body) {
         Ok(r) => r,
         Err(e) => return e.into_response(),
     };
     let key = req.key.trim();
-    if key.is_empty() || key.len() > 200 || !key.bytes().all(|b| (0x21..0x7f).contains(&b)) {
-        return ApiError::invalid(shape, Some("key".into()), "key: 1 to 200 printable ASCII characters, no spaces")
-            .into_response();
+    if let Err(e) = crate::config::check_key(key) {
+        return ApiError::invalid(shape, Some("key".into()), e).into_response();
     }
     if !req.balance_usd.is_finite() || !(0.0..=1_000_000.0).contains(&req.balance_usd) {
         return ApiError::invalid(shape, Some("balance_usd".into()), "balance_usd: must be between 0 and 1000000")

@@ -6,6 +6,7 @@ use std::f32::consts::TAU;
 
 use minitoolai::catalog::{IMAGE_MODELS, SCHEDULERS};
 use minitoolai::types::image::ImageRequest;
+use sha2::{Digest, Sha256};
 
 use crate::font;
 use crate::rng::Rng;
@@ -13,13 +14,16 @@ use crate::rng::Rng;
 type Rgb = [f32; 3];
 
 /// The settled parameters of a picture (defaults applied).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Params {
     /// Width in pixels.
     pub width: u32,
     /// Height in pixels.
     pub height: u32,
-    prompt: String,
-    negative: String,
+    /// SHA-256 of the prompt: all the picture needs of it, in 32 bytes however long it is.
+    prompt: [u8; 32],
+    /// SHA-256 of the negative prompt.
+    negative: [u8; 32],
     model: String,
     scheduler: String,
     steps: u32,
@@ -33,13 +37,18 @@ impl Params {
         Self {
             width: req.effective_width(),
             height: req.effective_height(),
-            prompt: req.prompt.clone(),
-            negative: req.negative_prompt.clone().unwrap_or_default(),
+            prompt: Sha256::digest(req.prompt.as_bytes()).into(),
+            negative: Sha256::digest(req.negative_prompt.as_deref().unwrap_or("").as_bytes()).into(),
             model: req.model.clone(),
             scheduler: req.scheduler.clone().unwrap_or_else(|| minitoolai::catalog::DEFAULT_SCHEDULER.to_owned()),
             steps: req.steps.unwrap_or(DEFAULT_STEPS),
             cfg: req.cfg_scale.unwrap_or(DEFAULT_CFG_SCALE),
         }
+    }
+
+    /// The bytes these parameters hold, on the heap included.
+    pub fn stored_bytes(&self) -> usize {
+        std::mem::size_of::<Self>() + self.model.capacity() + self.scheduler.capacity()
     }
 }
 
@@ -68,14 +77,8 @@ fn render(p: &Params) -> Vec<u8> {
     let (w, h) = (p.width.max(1) as usize, p.height.max(1) as usize);
     let steps = p.steps.to_string();
     let cfg = p.cfg.to_bits().to_le_bytes();
-    let parts: [&[u8]; 6] = [
-        p.prompt.as_bytes(),
-        p.negative.as_bytes(),
-        p.model.as_bytes(),
-        p.scheduler.as_bytes(),
-        steps.as_bytes(),
-        &cfg,
-    ];
+    let parts: [&[u8]; 6] =
+        [&p.prompt, &p.negative, p.model.as_bytes(), p.scheduler.as_bytes(), steps.as_bytes(), &cfg];
     let mut rng = Rng::from_parts(&parts);
 
     let model_index = IMAGE_MODELS.iter().position(|m| m.id == p.model).unwrap_or(0) as f32;

@@ -19,6 +19,15 @@ pub fn json<T: DeserializeOwned>(shape: Shape, body: Result<Bytes, BytesRejectio
     decode(&bytes).map_err(|(param, message)| ApiError::invalid(shape, param, message))
 }
 
+/// Whether a request says its body is JSON (`application/json`, parameters allowed).
+pub fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
+}
+
 /// Decodes JSON; on failure returns the field path (if known) and a message that names it.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, (Option<String>, String)> {
     if bytes.iter().all(u8::is_ascii_whitespace) {

@@ -41,15 +41,24 @@ pub struct Args {
     /// The HMAC secret that signs job ids (random per start by default).
     #[arg(long)]
     pub secret: Option<String>,
-    /// Relay mode: forward the three API endpoints to this base URL, e.g. `https://minitoolai.com/api/`.
-    #[arg(long, value_name = "URL")]
-    pub relay_upstream: Option<String>,
-    /// Relay mode: the environment variable holding an API key to send upstream in place of the caller's.
-    #[arg(long, value_name = "VAR", requires = "relay_upstream")]
-    pub relay_key_env: Option<String>,
+    /// A browser origin allowed to call the `/sandbox/` admin endpoints (still with the admin
+    /// token), e.g. the origin of a browser test runner; repeatable. None by default: admin
+    /// calls come from scripts and tests outside a browser, or from the sandbox's own pages.
+    #[arg(long = "admin-origin", value_name = "ORIGIN")]
+    pub admin_origins: Vec<String>,
     /// Largest accepted request body, in bytes (images as data URLs can be large).
     #[arg(long, default_value_t = 8 * 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// Longest image `prompt` and `negativePrompt`, in characters.
+    #[arg(long, default_value_t = 10_000)]
+    pub max_prompt_chars: usize,
+    /// Time a client gets to send a request's headers; also how long an idle keep-alive
+    /// connection stays open (milliseconds).
+    #[arg(long, default_value_t = 10_000)]
+    pub header_timeout_ms: u64,
+    /// Most open connections; more are closed at once.
+    #[arg(long, default_value_t = 512)]
+    pub max_connections: usize,
     /// Longest fixed reply (`x-sandbox-reply` or a key's `reply`), in bytes.
     #[arg(long, default_value_t = crate::reply::MAX_REPLY_BYTES)]
     pub max_reply_bytes: usize,
@@ -95,11 +104,24 @@ impl Args {
 fn parse_key(s: &str) -> Result<(String, u64), String> {
     let (key, balance) = s.split_once('=').ok_or("expected KEY=BALANCE_USD, e.g. sk-test=5.00")?;
     let key = key.trim();
-    if key.is_empty() || !key.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err("the key must be non-empty printable ASCII without spaces".into());
-    }
+    check_key(key)?;
     let nano = parse_usd(balance.trim()).ok_or("the balance must be a decimal USD amount, e.g. 5 or 0.0015")?;
     Ok((key.to_owned(), nano))
+}
+
+/// Shortest key: a shorter one would be easy to guess, and would blind the log redaction
+/// (every path that contains it is redacted).
+pub const MIN_KEY_LEN: usize = 8;
+
+/// Checks a key: 8 to 200 printable ASCII characters, no spaces.
+pub fn check_key(key: &str) -> Result<(), String> {
+    if !(MIN_KEY_LEN..=200).contains(&key.len()) || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(format!(
+            "key: 8 to 200 printable ASCII characters, no spaces (got {} characters)",
+            key.chars().count()
+        ));
+    }
+    Ok(())
 }
 
 /// Parses a non-negative decimal USD amount to nano-USD exactly (at most 9 decimals).
@@ -144,10 +166,12 @@ mod tests {
 
     #[test]
     fn keys_parse() {
-        assert_eq!(parse_key("sk-a=1.5"), Ok(("sk-a".into(), 1_500_000_000)));
+        assert_eq!(parse_key("sk-abcde=1.5"), Ok(("sk-abcde".into(), 1_500_000_000)));
+        assert!(parse_key("sk-a=1.5").is_err(), "shorter than 8");
         assert!(parse_key("sk-a").is_err());
         assert!(parse_key("=1").is_err());
         assert!(parse_key("sk a=1").is_err());
+        assert!(parse_key("sk abcdef=1").is_err());
     }
 
     #[test]
@@ -157,8 +181,8 @@ mod tests {
         assert!(args.bind.is_loopback());
         assert_eq!(args.accounts(), vec![(DEMO_KEY.to_owned(), DEMO_BALANCE_NANO_USD)]);
         assert_eq!(args.token_interval(), Duration::from_millis(25));
-        let args = Args::parse_from(["x", "--tokens-per-second", "0", "--key", "k=1"]);
+        let args = Args::parse_from(["x", "--tokens-per-second", "0", "--key", "sk-test-k=1"]);
         assert_eq!(args.token_interval(), Duration::ZERO);
-        assert_eq!(args.accounts(), vec![("k".to_owned(), 1_000_000_000)]);
+        assert_eq!(args.accounts(), vec![("sk-test-k".to_owned(), 1_000_000_000)]);
     }
 }

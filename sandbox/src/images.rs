@@ -1,9 +1,6 @@
 //! `POST /api/texttoimage/`, `POST /api/texttoimage/jobs/` and the sandbox-only
 //! `GET /sandbox/images/<id>.png` that serves what jobs made.
 
-use std::collections::VecDeque;
-use std::sync::{Mutex, MutexGuard};
-
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
@@ -21,8 +18,6 @@ use crate::errors::{json_response, ApiError, Shape};
 use crate::jobs::JobState;
 use crate::state::Shared;
 
-/// Rendered PNGs kept in memory, at most this many bytes in all.
-const CACHE_BYTES: usize = 64 * 1024 * 1024;
 /// Pictures rendered at once (rendering is CPU work).
 static RENDERS: Semaphore = Semaphore::const_new(2);
 
@@ -61,6 +56,16 @@ async fn create_job(st: Shared, headers: HeaderMap, body: Result<Bytes, BytesRej
     let key = ctx.require_key(SHAPE)?.to_owned();
     let req: ImageRequest = body::json(SHAPE, body)?;
     req.validate().map_err(|e| ApiError::invalid(SHAPE, e.field().map(str::to_owned), e.message()))?;
+    for (field, text) in [("prompt", Some(&req.prompt)), ("negativePrompt", req.negative_prompt.as_ref())] {
+        let n = text.map_or(0, |t| t.chars().count());
+        if n > st.max_prompt_chars {
+            return Err(ApiError::invalid(
+                SHAPE,
+                Some(field.into()),
+                format!("{field}: at most {} characters (got {n}; see --max-prompt-chars)", st.max_prompt_chars),
+            ));
+        }
+    }
     if !st.jobs.has_room() {
         return Err(ApiError::new(
             SHAPE,
@@ -141,9 +146,8 @@ pub async fn file(State(st): State<Shared>, Path(name): Path<String>) -> Respons
     let png = match st.images.get(image_id) {
         Some(png) => png,
         None => {
-            let Some(req) = st.jobs.image_request(image_id) else { return not_found() };
+            let Some(params) = st.jobs.image_params(image_id) else { return not_found() };
             let Ok(_permit) = RENDERS.acquire().await else { return not_found() };
-            let params = art::Params::from_request(&req);
             let rendered = tokio::task::spawn_blocking(move || art::render_png(&params)).await;
             match rendered {
                 Ok(Ok(png)) => {
@@ -170,36 +174,6 @@ pub async fn file(State(st): State<Shared>, Path(name): Path<String>) -> Respons
     res
 }
 
-/// Recently served PNGs, least recently used first, bounded in bytes.
-#[derive(Default)]
-pub struct ImageCache {
-    inner: Mutex<VecDeque<(String, Bytes)>>,
-}
-
-impl ImageCache {
-    fn lock(&self) -> MutexGuard<'_, VecDeque<(String, Bytes)>> {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn get(&self, id: &str) -> Option<Bytes> {
-        let mut entries = self.lock();
-        let i = entries.iter().position(|(k, _)| k == id)?;
-        let entry = entries.remove(i)?;
-        let png = entry.1.clone();
-        entries.push_back(entry);
-        Some(png)
-    }
-
-    fn put(&self, id: &str, png: Bytes) {
-        let mut entries = self.lock();
-        entries.retain(|(k, _)| k != id);
-        entries.push_back((id.to_owned(), png));
-        while entries.iter().map(|(_, b)| b.len()).sum::<usize>() > CACHE_BYTES && entries.len() > 1 {
-            entries.pop_front();
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,17 +188,5 @@ mod tests {
         assert_eq!(origin(&h), "https://localhost:8787");
         h.insert(header::HOST, HeaderValue::from_static("evil.test/<script>"));
         assert_eq!(origin(&h), "https://127.0.0.1");
-    }
-
-    #[test]
-    fn cache_is_lru_and_bounded() {
-        let cache = ImageCache::default();
-        cache.put("a", Bytes::from_static(b"1"));
-        cache.put("b", Bytes::from_static(b"2"));
-        assert_eq!(cache.get("a"), Some(Bytes::from_static(b"1")));
-        cache.put("big", Bytes::from(vec![0; CACHE_BYTES]));
-        assert_eq!(cache.get("b"), None);
-        assert_eq!(cache.get("a"), None);
-        assert!(cache.get("big").is_some());
     }
 }

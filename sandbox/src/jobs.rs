@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use minitoolai::types::image::ImageRequest;
 
+use crate::art::Params;
 use crate::faults::JobFault;
 use crate::sign::Signer;
 
@@ -18,7 +19,8 @@ const SEEN_KEPT: usize = 4096;
 /// One job.
 struct Job {
     image_id: String,
-    request: ImageRequest,
+    /// What the picture needs: bounded bytes, never the request (its prompt may be huge).
+    params: Params,
     created: Instant,
     fault: Option<JobFault>,
     /// Whether a status call was already told the job ended.
@@ -131,7 +133,10 @@ impl JobStore {
             }
         }
         inner.by_image.insert(image_id.clone(), id);
-        inner.jobs.insert(id, Job { image_id, request, created: Instant::now(), fault, seen: false });
+        inner.jobs.insert(
+            id,
+            Job { image_id, params: Params::from_request(&request), created: Instant::now(), fault, seen: false },
+        );
         inner.order.push_back(id);
         id
     }
@@ -165,12 +170,29 @@ impl JobStore {
         self.lock().seen_late_ms.clear();
     }
 
-    /// The request of a finished job's image.
-    pub fn image_request(&self, image_id: &str) -> Option<ImageRequest> {
+    /// The picture parameters of a finished job's image.
+    pub fn image_params(&self, image_id: &str) -> Option<Params> {
         let now = Instant::now();
         let inner = self.lock();
         let job = inner.by_image.get(image_id).and_then(|id| inner.jobs.get(id))?;
-        matches!(self.state_of(job, now), JobState::Done(_)).then(|| job.request.clone())
+        matches!(self.state_of(job, now), JobState::Done(_)).then(|| job.params.clone())
+    }
+
+    /// The bytes every kept job holds (for `/sandbox/stats`): bounded per job, whatever
+    /// the size of its request.
+    pub fn stored_bytes(&self) -> usize {
+        let inner = self.lock();
+        inner
+            .jobs
+            .values()
+            .map(|j| {
+                let fault = match &j.fault {
+                    Some(JobFault::Fail(m)) => m.capacity(),
+                    _ => 0,
+                };
+                std::mem::size_of::<Job>() + j.image_id.capacity() + j.params.stored_bytes() + fault
+            })
+            .sum()
     }
 }
 
@@ -199,12 +221,12 @@ mod tests {
         let fail = store.insert(req(), Some(JobFault::Fail("nope".into())), &signer);
         assert_eq!(store.observe(ok), Some(JobState::Queued));
         assert!(!store.has_room());
-        assert!(store.image_request(&signer.image_id(ok)).is_none());
+        assert!(store.image_params(&signer.image_id(ok)).is_none());
         std::thread::sleep(Duration::from_millis(70));
         assert_eq!(store.observe(ok), Some(JobState::Done(signer.image_id(ok))));
         assert_eq!(store.observe(fail), Some(JobState::Failed("nope".into())));
-        assert!(store.image_request(&signer.image_id(ok)).is_some());
-        assert!(store.image_request(&signer.image_id(fail)).is_none());
+        assert!(store.image_params(&signer.image_id(ok)).is_some());
+        assert!(store.image_params(&signer.image_id(fail)).is_none());
         assert_eq!(store.observe(ok + 1000), None);
         assert!(store.has_room());
     }
@@ -226,6 +248,23 @@ mod tests {
         assert!(late.iter().all(|&ms| (100..1000).contains(&ms)), "{late:?}");
         store.reset_seen();
         assert!(store.seen_late_ms().is_empty());
+    }
+
+    #[test]
+    fn jobs_keep_bounded_bytes_whatever_the_prompt() {
+        // Issue 13: 24 jobs with an 8 MiB prompt each kept 230 MB.
+        let signer = Signer::new(Some("s"));
+        let store = JobStore::new(32, Duration::from_millis(1), &signer);
+        let huge = "a lighthouse in the fog ".repeat(350_000);
+        assert!(huge.len() > 8_000_000);
+        for _ in 0..24 {
+            let mut r = req();
+            r.prompt.clone_from(&huge);
+            r.negative_prompt = Some(huge.clone());
+            store.insert(r, None, &signer);
+        }
+        let bytes = store.stored_bytes();
+        assert!(bytes < 24 * 1024, "24 jobs hold {bytes} bytes");
     }
 
     #[test]

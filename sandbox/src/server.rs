@@ -3,14 +3,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, MethodRouter};
-use axum::serve::ListenerExt;
+use axum::routing::{get, post};
 use axum::Router;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::timeout::RequestBodyTimeoutLayer;
@@ -19,7 +16,6 @@ use crate::auth::{bearer, key_id};
 use crate::config::Args;
 use crate::context::{FAULT_HEADER, REPLY_HEADER};
 use crate::errors::{ApiError, Shape};
-use crate::relay::{self, Relay};
 use crate::state::{AppState, Shared};
 use crate::{admin, chat, images, static_files};
 
@@ -30,17 +26,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// Binds, prints the listening line, and serves until Ctrl-C or SIGTERM.
 pub async fn run(args: Args) -> Result<(), String> {
-    let relay = match &args.relay_upstream {
-        Some(upstream) => {
-            let key = match &args.relay_key_env {
-                Some(var) => Some(std::env::var(var).map_err(|_| format!("--relay-key-env: {var} is not set"))?),
-                None => None,
-            };
-            Some(Relay::new(upstream, key)?)
-        }
-        None => None,
-    };
-    let st: Shared = Arc::new(AppState::new(&args, relay));
+    let st: Shared = Arc::new(AppState::new(&args, admin::new_admin_token()?));
     let app = router(st.clone(), &args);
 
     let listener = tokio::net::TcpListener::bind((args.bind, args.port))
@@ -52,36 +38,27 @@ pub async fn run(args: Args) -> Result<(), String> {
         let mut out = std::io::stdout().lock();
         // The one line tests and scripts parse; everything else goes to stderr.
         writeln!(out, "minitoolai-sandbox listening on http://{addr}").map_err(|e| e.to_string())?;
+        // The second line: what the /sandbox/ admin endpoints need (X-Sandbox-Admin).
+        writeln!(out, "admin token: {}", st.admin_token).map_err(|e| e.to_string())?;
         out.flush().map_err(|e| e.to_string())?;
     }
-    if let Some(relay) = &st.relay {
-        eprintln!("minitoolai-sandbox: relay mode: forwarding the API to {}", relay.base());
-    } else {
-        let keys = args.accounts().iter().map(|(k, _)| key_id(k)).collect::<Vec<_>>().join(", ");
-        eprintln!("minitoolai-sandbox: NOT the real MiniToolAI service; keys: {keys}");
-    }
+    let keys = args.accounts().iter().map(|(k, _)| key_id(k)).collect::<Vec<_>>().join(", ");
+    eprintln!("minitoolai-sandbox: NOT the real MiniToolAI service; keys: {keys}");
     if args.static_dir.is_some() {
         eprintln!("minitoolai-sandbox: open http://{addr}/ in a browser");
     }
 
-    let (tx, mut rx) = tokio::sync::watch::channel(false);
-    let listener = listener.tap_io(|tcp| {
-        // Small SSE writes must leave at once.
-        let _ = tcp.set_nodelay(true);
-    });
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+    let limits = crate::serve::Limits {
+        max_connections: args.max_connections,
+        header_timeout: Duration::from_millis(args.header_timeout_ms.max(1)),
+        grace: SHUTDOWN_GRACE,
+    };
+    crate::serve::serve(listener, app, limits, async {
         shutdown_signal().await;
         eprintln!("minitoolai-sandbox: shutting down");
-        let _ = tx.send(true);
-    });
-    let forced = async move {
-        let _ = rx.wait_for(|stop| *stop).await;
-        tokio::time::sleep(SHUTDOWN_GRACE).await;
-    };
-    tokio::select! {
-        result = server => result.map_err(|e| e.to_string()),
-        () = forced => Ok(()),
-    }
+    })
+    .await;
+    Ok(())
 }
 
 async fn shutdown_signal() {
@@ -109,20 +86,11 @@ async fn shutdown_signal() {
 
 /// Every route and layer.
 pub fn router(st: Shared, args: &Args) -> Router {
-    let api = |local: MethodRouter<Shared>, path: &'static str, shape: Shape| {
-        if st.relay.is_some() {
-            post(move |State(st): State<Shared>, headers: HeaderMap, body: Result<Bytes, BytesRejection>| {
-                relay::forward(st, path, shape, headers, body)
-            })
-        } else {
-            local
-        }
-    };
-    let chat = api(post(chat::chat_completions), "chat-completions/", Shape::OpenAi);
-    let create = api(post(images::create), "texttoimage/", Shape::ImageCreate);
-    let status = api(post(images::status), "texttoimage/jobs/", Shape::JobStatus);
+    let chat = post(chat::chat_completions);
+    let create = post(images::create);
+    let status = post(images::status);
 
-    Router::new()
+    let public = Router::new()
         .route("/api/chat-completions/", chat.clone())
         .route("/api/chat-completions", chat)
         .route("/api/texttoimage/", create.clone())
@@ -133,27 +101,47 @@ pub fn router(st: Shared, args: &Args) -> Router {
         .route("/sandbox/images/{file}", get(images::file))
         .route("/sandbox/balance", get(admin::balance))
         .route("/sandbox/info", get(admin::info))
-        .route("/sandbox/keys", post(admin::create_key))
         .route("/sandbox/stats", get(admin::stats))
-        .route("/sandbox/faults", post(admin::set_faults).get(admin::list_faults))
-        .route("/sandbox/reset-stats", post(admin::reset_stats))
         .route("/sandbox/{*rest}", axum::routing::any(api_not_found))
         .fallback(static_files::fallback)
+        .layer(cors(args));
+    // No CORS layer here: the admin guard grants no origin but the --admin-origin ones.
+    let admin = Router::new()
+        .route("/sandbox/keys", post(admin::create_key))
+        .route("/sandbox/faults", post(admin::set_faults).get(admin::list_faults))
+        .route("/sandbox/reset-stats", post(admin::reset_stats))
+        .layer(middleware::from_fn_with_state(st.clone(), admin::guard));
+
+    public
+        .merge(admin)
         .layer(DefaultBodyLimit::max(args.max_body_bytes))
         .layer(RequestBodyTimeoutLayer::new(BODY_TIMEOUT))
         .layer(middleware::from_fn_with_state(st.clone(), observe))
-        .layer(middleware::map_response_with_state(st.clone(), mark))
-        .layer(cors(args))
+        .layer(middleware::from_fn(mark))
         .with_state(st)
 }
 
-/// Marks every answer as the sandbox's (`x-minitoolai-sandbox: <version>`, or `relay` in
-/// relay mode), so an app can tell it is not talking to the real service directly.
+/// Marks every answer as the sandbox's (`x-minitoolai-sandbox: <version>`), so an app can
+/// tell it is not talking to the real service, and adds the security headers: no sniffing,
+/// no framing, and no content of any kind allowed to API and `/sandbox/` answers.
 const SANDBOX_HEADER: &str = "x-minitoolai-sandbox";
 
-async fn mark(State(st): State<Shared>, mut res: Response) -> Response {
-    let value = if st.relay.is_some() { "relay" } else { env!("CARGO_PKG_VERSION") };
-    res.headers_mut().insert(SANDBOX_HEADER, HeaderValue::from_static(value));
+async fn mark(req: Request, next: Next) -> Response {
+    let api = req.uri().path().starts_with("/api/") || req.uri().path().starts_with("/sandbox/");
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(SANDBOX_HEADER, HeaderValue::from_static(env!("CARGO_PKG_VERSION")));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if api {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        );
+    } else if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        // The app's own policy is in its index.html; this one only forbids framing.
+        h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("frame-ancestors 'none'"));
+    }
     res
 }
 
@@ -175,7 +163,6 @@ fn cors(args: &Args) -> CorsLayer {
             HeaderName::from_static("retry-after-ms"),
             HeaderName::from_static(SANDBOX_HEADER),
         ])
-        .allow_private_network(true)
         .max_age(Duration::from_secs(600));
     if !args.allow_origins.is_empty() {
         let origins: Vec<HeaderValue> = args
@@ -217,11 +204,7 @@ async fn observe(State(st): State<Shared>, req: Request, next: Next) -> Response
         st.stats.status(name, res.status().as_u16());
     }
     if st.log {
-        let path = if st.ledger.mentions_a_key(&path) || st.relay.as_ref().is_some_and(|r| r.mentions_key(&path)) {
-            "[path redacted]".to_owned()
-        } else {
-            path
-        };
+        let path = if st.ledger.mentions_a_key(&path) { "[path redacted]".to_owned() } else { path };
         eprintln!(
             "minitoolai-sandbox: {method} {path} {} {}ms key={}",
             res.status().as_u16(),

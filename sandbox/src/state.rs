@@ -6,12 +6,11 @@ use std::time::Duration;
 
 use tokio::sync::Semaphore;
 
+use crate::cache::ImageCache;
 use crate::config::Args;
 use crate::credit::Ledger;
 use crate::faults::FaultStore;
-use crate::images::ImageCache;
 use crate::jobs::JobStore;
-use crate::relay::Relay;
 use crate::sign::Signer;
 use crate::stats::Stats;
 
@@ -34,8 +33,12 @@ pub struct AppState {
     pub signer: Signer,
     /// Permits for concurrent chat streams.
     pub streams: Arc<Semaphore>,
-    /// The relay, in relay mode.
-    pub relay: Option<Relay>,
+    /// The admin token that `/sandbox/*` mutations need (printed at start).
+    pub admin_token: String,
+    /// Origins allowed to make admin calls from a browser (with the token), besides none.
+    pub admin_origins: Vec<String>,
+    /// Longest image `prompt` and `negativePrompt`, characters.
+    pub max_prompt_chars: usize,
     /// Delay between content chunks.
     pub token_interval: Duration,
     /// Log requests to stderr.
@@ -47,7 +50,7 @@ pub struct AppState {
 
 impl AppState {
     /// State for these flags.
-    pub fn new(args: &Args, relay: Option<Relay>) -> Self {
+    pub fn new(args: &Args, admin_token: String) -> Self {
         let signer = Signer::new(args.secret.as_deref());
         Self {
             ledger: Ledger::new(&args.accounts()),
@@ -57,7 +60,9 @@ impl AppState {
             images: ImageCache::default(),
             signer,
             streams: Arc::new(Semaphore::new(args.max_streams.max(1))),
-            relay,
+            admin_token,
+            admin_origins: args.admin_origins.clone(),
+            max_prompt_chars: args.max_prompt_chars,
             token_interval: args.token_interval(),
             log: !args.quiet,
             static_dir: args.static_dir.clone(),

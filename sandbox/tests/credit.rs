@@ -42,9 +42,9 @@ fn completions_are_charged_exactly() {
 #[test]
 fn insufficient_credit_is_402_for_chat_and_images() {
     // USD 0.001 = 1,000,000 nano-USD.
-    let sb = Sandbox::start(&["--key", "sk-poor=0.001", "--key", "sk-rich=10"]);
+    let sb = Sandbox::start(&["--key", "sk-poor-key=0.001", "--key", "sk-rich-key=10"]);
     // Worst case on gpt-5.5 with the default 1000 completion tokens: 1000 × 30000 nano-USD.
-    let r = sb.chat("sk-poor", &chat_body("gpt-5.5", "hi"), None);
+    let r = sb.chat("sk-poor-key", &chat_body("gpt-5.5", "hi"), None);
     assert_eq!(r.status, 402);
     let err = &r.json()["error"];
     assert_eq!(err["code"], "insufficient_credit");
@@ -54,19 +54,19 @@ fn insufficient_credit_is_402_for_chat_and_images() {
     // A small max_completion_tokens fits.
     let body =
         json!({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}], "max_completion_tokens": 50});
-    assert_eq!(sb.chat("sk-poor", &body.to_string(), None).status, 200);
+    assert_eq!(sb.chat("sk-poor-key", &body.to_string(), None).status, 200);
 
     // An image costs USD 0.0015, more than what is left.
     let img = json!({"model": "dreamshaper", "prompt": "a cat", "width": 256, "height": 256}).to_string();
-    let r = sb.post_json("/api/texttoimage/", Some("sk-poor"), &img);
+    let r = sb.post_json("/api/texttoimage/", Some("sk-poor-key"), &img);
     assert_eq!(r.status, 402);
     let j = r.json();
     assert_eq!((j["status"].as_str(), j["jobid"].is_null(), j["signature"].is_null()), (Some("error"), true, true));
     assert!(j["message"].as_str().unwrap_or("").contains("insufficient credit"));
 
-    let r = sb.post_json("/api/texttoimage/", Some("sk-rich"), &img);
+    let r = sb.post_json("/api/texttoimage/", Some("sk-rich-key"), &img);
     assert_eq!(r.status, 200);
-    let b = sb.balance("sk-rich");
+    let b = sb.balance("sk-rich-key");
     assert_eq!((b["spent_nano_usd"].as_u64(), b["spent_usd"].as_f64()), (Some(1_500_000), Some(0.0015)));
     assert_eq!(b["balance_nano_usd"], 10_000_000_000u64 - 1_500_000);
 
@@ -85,7 +85,7 @@ fn balance_endpoint_needs_a_known_key() {
 #[test]
 fn parallel_streams_cannot_overdraw() {
     // Each stream holds its worst case until it ends, so two at once cannot both pass.
-    let sb = Sandbox::start(&["--key", "sk-k=0.0007", "--tokens-per-second", "20"]);
+    let sb = Sandbox::start(&["--key", "sk-key-k1=0.0007", "--tokens-per-second", "20"]);
     let body =
         json!({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}], "max_completion_tokens": 1000})
             .to_string();
@@ -93,11 +93,11 @@ fn parallel_streams_cannot_overdraw() {
     let first = sb.open(
         "POST",
         "/api/chat-completions/",
-        &[("Authorization", "Bearer sk-k"), ("x-sandbox-reply", &reply)],
+        &[("Authorization", "Bearer sk-key-k1"), ("x-sandbox-reply", &reply)],
         body.as_bytes(),
     );
     sb.wait_active_streams(1);
-    assert_eq!(sb.chat("sk-k", &body, None).status, 402);
+    assert_eq!(sb.chat("sk-key-k1", &body, None).status, 402);
     drop(first);
 }
 
@@ -124,8 +124,10 @@ fn keys_created_at_runtime_have_their_own_balance_and_faults() {
     for (body, field) in [
         (r#"{"key":"has space","balance_usd":1}"#, "key"),
         (r#"{"key":"","balance_usd":1}"#, "key"),
-        (r#"{"key":"sk-x","balance_usd":-1}"#, "balance_usd"),
-        (r#"{"key":"sk-x","balance_usd":1,"fault":"explode=1"}"#, "fault"),
+        // Issue 13: a one-character key blinded the log redaction; eight characters at least.
+        (r#"{"key":"sk-1234","balance_usd":1}"#, "key"),
+        (r#"{"key":"sk-xxxxxx","balance_usd":-1}"#, "balance_usd"),
+        (r#"{"key":"sk-xxxxxx","balance_usd":1,"fault":"explode=1"}"#, "fault"),
     ] {
         let r = sb.post_json("/sandbox/keys", None, body);
         assert_eq!(r.status, 400, "{body}");

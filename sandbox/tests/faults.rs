@@ -221,33 +221,33 @@ fn bad_specs_are_400_naming_the_item() {
 
 #[test]
 fn per_key_faults_set_at_runtime() {
-    let sb = Sandbox::start(&["--key", "sk-a=1", "--key", "sk-b=1"]);
+    let sb = Sandbox::start(&["--key", "sk-key-a1=1", "--key", "sk-key-b1=1"]);
     let set = |body: serde_json::Value| sb.post_json("/sandbox/faults", None, &body.to_string());
-    let r = set(json!({"key": "sk-a", "fault": "status=503; retry-after=2", "reply": "fixed reply"}));
+    let r = set(json!({"key": "sk-key-a1", "fault": "status=503; retry-after=2", "reply": "fixed reply"}));
     assert_eq!(r.status, 200, "{}", r.text());
-    assert!(!r.text().contains("sk-a"), "answers with the key id only");
+    assert!(!r.text().contains("sk-key-a1"), "answers with the key id only");
     let chat = |key: &str| sb.chat(key, &chat_body("gpt-4o-mini", "hi"), None);
-    let r = chat("sk-a");
+    let r = chat("sk-key-a1");
     assert_eq!((r.status, r.header("retry-after")), (503, Some("2")));
-    assert_eq!(chat("sk-b").status, 200, "other keys are not affected");
+    assert_eq!(chat("sk-key-b1").status, 200, "other keys are not affected");
     // The header wins over the key's spec.
-    let r = sb.chat("sk-a", &chat_body("gpt-4o-mini", "hi"), Some("bom"));
+    let r = sb.chat("sk-key-a1", &chat_body("gpt-4o-mini", "hi"), Some("bom"));
     assert_eq!(r.status, 200);
     assert_eq!(r.body.strip_prefix(b"\xEF\xBB\xBF").map(|_| r.content()).as_deref(), Some("fixed reply"));
 
-    assert_eq!(set(json!({"key": "sk-a", "fault": ""})).status, 200);
-    let r = chat("sk-a");
+    assert_eq!(set(json!({"key": "sk-key-a1", "fault": ""})).status, 200);
+    let r = chat("sk-key-a1");
     assert_eq!(r.status, 200);
     assert_ne!(r.content(), "fixed reply", "cleared");
 
     let listed = sb.get("/sandbox/faults", None).json();
     assert_eq!(listed["faults"], json!([]));
     assert_eq!(set(json!({"key": "sk-unknown", "fault": "bom"})).status, 400);
-    let r = set(json!({"key": "sk-a", "fault": "status=1"}));
+    let r = set(json!({"key": "sk-key-a1", "fault": "status=1"}));
     assert_eq!((r.status, r.json()["error"]["param"].as_str()), (400, Some("fault")));
     // Per-key job faults reach image jobs.
-    assert_eq!(set(json!({"key": "sk-b", "fault": "job=fail:nope"})).status, 200);
-    let job = sb.post_json("/api/texttoimage/", Some("sk-b"), r#"{"model":"amigo","prompt":"x"}"#).json();
+    assert_eq!(set(json!({"key": "sk-key-b1", "fault": "job=fail:nope"})).status, 200);
+    let job = sb.post_json("/api/texttoimage/", Some("sk-key-b1"), r#"{"model":"amigo","prompt":"x"}"#).json();
     std::thread::sleep(Duration::from_millis(400));
     let st = sb.post_json("/api/texttoimage/jobs/", None, &job.to_string()).json();
     assert_eq!(st, json!({"status": "error", "message": "nope"}));

@@ -1,4 +1,4 @@
-//! Serving: auth, hostile bodies, CORS, static files, stats, relay mode, logs, shutdown.
+//! Serving: auth, hostile bodies, CORS, admin endpoints, limits, static files, stats, logs, shutdown.
 
 mod common;
 
@@ -233,9 +233,9 @@ fn serves_the_app_with_spa_fallback() {
 
 #[test]
 fn stats_count_requests_and_reset() {
-    let sb = Sandbox::start(&["--key", "sk-s=1"]);
+    let sb = Sandbox::start(&["--key", "sk-key-s1=1"]);
     for _ in 0..3 {
-        sb.chat("sk-s", &chat_body("gpt-4o-mini", "hi"), None);
+        sb.chat("sk-key-s1", &chat_body("gpt-4o-mini", "hi"), None);
     }
     sb.post_json("/api/chat-completions/", None, "{}");
     let s = sb.stats();
@@ -249,7 +249,7 @@ fn stats_count_requests_and_reset() {
     assert_eq!(by_key.len(), 1);
     assert!(by_key.keys().all(|k| k.starts_with("key_")));
     assert_eq!(s["streams"]["completed"], 3);
-    assert!(!s.to_string().contains("sk-s"));
+    assert!(!s.to_string().contains("sk-key-s1"));
     sb.post_json("/sandbox/reset-stats", None, "");
     let s = sb.stats();
     assert_eq!(s["endpoints"], json!({}));
@@ -270,58 +270,137 @@ fn logs_never_contain_a_key() {
 }
 
 #[test]
-fn relay_forwards_streams_and_injects_the_servers_key() {
-    let upstream = Sandbox::start(&["--key", "sk-upstream=1"]);
-    let base = upstream.url("/api/");
-    let relay = Sandbox::start_exact(
-        &["--port", "0", "--relay-upstream", &base, "--relay-key-env", "SANDBOX_TEST_RELAY_KEY"],
-        &[("SANDBOX_TEST_RELAY_KEY", "sk-upstream")],
+fn admin_endpoints_need_the_token_a_json_body_and_no_other_origin() {
+    // Issue 13: any page could create a $1,000,000 key, zero the demo balance and set the
+    // demo key's reply to a phishing text.
+    let sb = Sandbox::start(&["--admin-origin", "http://runner.test:9000"]);
+    let create = r#"{"key":"sk-page-made","balance_usd":1000000}"#;
+    let faults = r#"{"key":"sk-sandbox-demo","reply":"phishing"}"#;
+    let json_only = [("Content-Type", "application/json")];
+    for (path, body) in [("/sandbox/keys", create), ("/sandbox/faults", faults), ("/sandbox/reset-stats", "{}")] {
+        let r = sb.request("POST", path, &json_only, body.as_bytes());
+        assert_eq!(r.status, 401, "{path} without the token: {}", r.text());
+        assert_eq!(r.json()["error"]["code"], "admin_token");
+        let wrong = [("Content-Type", "application/json"), ("X-Sandbox-Admin", "0123456789")];
+        assert_eq!(sb.request("POST", path, &wrong, body.as_bytes()).status, 401, "{path} with a wrong token");
+        let plain = [("Content-Type", "text/plain"), ("X-Sandbox-Admin", sb.admin.as_str())];
+        assert_eq!(sb.request("POST", path, &plain, body.as_bytes()).status, 415, "{path} as text/plain");
+        let other = [
+            ("Content-Type", "application/json"),
+            ("X-Sandbox-Admin", sb.admin.as_str()),
+            ("Origin", "https://evil.example"),
+        ];
+        let r = sb.request("POST", path, &other, body.as_bytes());
+        assert_eq!(r.status, 403, "{path} from another origin");
+        assert_eq!(r.header("access-control-allow-origin"), None);
+        let pre = sb.request(
+            "OPTIONS",
+            path,
+            &[("Origin", "https://evil.example"), ("Access-Control-Request-Method", "POST")],
+            b"",
+        );
+        assert_eq!((pre.status, pre.header("access-control-allow-origin")), (403, None), "{path} preflight");
+    }
+    assert_eq!(sb.get("/sandbox/balance", Some("sk-page-made")).status, 401, "no key was made");
+    assert_eq!(sb.request("GET", "/sandbox/faults", &[], b"").status, 401, "listing faults needs the token too");
+    let r = sb.chat(DEMO, &chat_body("gpt-4o-mini", "hi"), None);
+    assert!(!r.content().contains("phishing"), "the demo reply is untouched");
+    // The token, from a script or the listed origin: allowed.
+    assert_eq!(sb.post_json("/sandbox/keys", None, create).status, 200);
+    let pre = sb.request(
+        "OPTIONS",
+        "/sandbox/keys",
+        &[("Origin", "http://runner.test:9000"), ("Access-Control-Request-Method", "POST")],
+        b"",
     );
-    // The browser sends no key; the relay adds its own.
-    let r = relay.request(
-        "POST",
+    assert_eq!(pre.header("access-control-allow-origin"), Some("http://runner.test:9000"));
+    assert_eq!(pre.header("access-control-allow-private-network"), None);
+    // The API itself stays open to browser pages (with a key), without private-network grants.
+    let pre = sb.request(
+        "OPTIONS",
         "/api/chat-completions/",
-        &[("Origin", "http://localhost:8080"), ("Content-Type", "application/json")],
-        chat_body("gpt-4o-mini", "via relay").as_bytes(),
+        &[
+            ("Origin", "http://localhost:8080"),
+            ("Access-Control-Request-Method", "POST"),
+            ("Access-Control-Request-Private-Network", "true"),
+        ],
+        b"",
     );
-    assert_eq!(r.status, 200, "{}", r.text());
-    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
-    assert_eq!(r.header("x-minitoolai-sandbox"), Some("relay"));
-    assert_eq!(r.header("x-accel-buffering"), Some("no"));
-    assert!(r.header("content-type").is_some_and(|c| c.starts_with("text/event-stream")));
-    assert_eq!(r.events().last().map(String::as_str), Some("[DONE]"));
-    assert!(upstream.balance("sk-upstream")["spent_nano_usd"].as_u64().unwrap_or(0) > 0, "charged upstream");
-
-    // Image jobs and their status go through too.
-    let job = relay.post_json("/api/texttoimage/", None, r#"{"model":"amigo","prompt":"x","width":256,"height":256}"#);
-    assert_eq!(job.status, 200, "{}", job.text());
-    let st = relay.post_json("/api/texttoimage/jobs/", None, &job.text());
-    assert_eq!(st.status, 200);
-    // Errors pass through unchanged.
-    let r = relay.post_json("/api/chat-completions/", None, "{}");
-    assert_eq!(r.status, 400);
-    assert_eq!(r.json()["error"]["param"], "model");
-    // Only the three endpoints: no open proxy.
-    assert_eq!(relay.get("/api/other/", None).status, 404);
-    assert_eq!(relay.get("/api/chat-completions/", None).status, 405);
-    let logs = relay.stderr.lock().expect("lock").clone();
-    assert!(!logs.contains("sk-upstream"), "{logs}");
-
-    // Without a server key, the caller's key is forwarded.
-    let open = Sandbox::start_exact(&["--port", "0", "--relay-upstream", &base], &[]);
-    assert_eq!(open.post_json("/api/chat-completions/", None, &chat_body("gpt-4o-mini", "x")).status, 401);
-    assert_eq!(
-        open.post_json("/api/chat-completions/", Some("sk-upstream"), &chat_body("gpt-4o-mini", "x")).status,
-        200
-    );
+    assert_eq!(pre.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(pre.header("access-control-allow-private-network"), None);
 }
 
 #[test]
-fn relay_reports_an_unreachable_upstream() {
-    let relay = Sandbox::start_exact(&["--port", "0", "--relay-upstream", "http://127.0.0.1:9/api/"], &[]);
-    let r = relay.post_json("/api/chat-completions/", Some("k"), &chat_body("gpt-4o-mini", "x"));
-    assert_eq!(r.status, 502);
-    assert_eq!(r.json()["error"]["code"], "relay_error");
+fn answers_carry_nosniff_and_no_framing() {
+    let sb = Sandbox::start(&[]);
+    for path in ["/", "/sandbox/info", "/api/nothing"] {
+        let r = sb.get(path, None);
+        assert_eq!(r.header("x-content-type-options"), Some("nosniff"), "{path}");
+        assert_eq!(r.header("x-frame-options"), Some("DENY"), "{path}");
+        assert!(r.header("content-security-policy").is_some_and(|c| c.contains("frame-ancestors 'none'")), "{path}");
+    }
+    let r = sb.get("/sandbox/info", None);
+    assert_eq!(r.header("content-security-policy"), Some("default-src 'none'; frame-ancestors 'none'"));
+    assert!(r.json().get("relay").is_none(), "the sandbox has no relay mode");
+}
+
+#[test]
+fn prompt_caps_name_the_field() {
+    let sb = Sandbox::start(&["--max-prompt-chars", "50"]);
+    let long = "x".repeat(51);
+    let r = sb.post_json("/api/texttoimage/", Some(DEMO), &json!({"model": "amigo", "prompt": long}).to_string());
+    assert_eq!(
+        (r.status, r.json()["message"].as_str().map(|m| m.starts_with("prompt: at most 50"))),
+        (400, Some(true))
+    );
+    let body = json!({"model": "amigo", "prompt": "a cat", "negativePrompt": long}).to_string();
+    let r = sb.post_json("/api/texttoimage/", Some(DEMO), &body);
+    assert_eq!(r.status, 400);
+    assert!(r.text().contains("negativePrompt: at most 50 characters (got 51"), "{}", r.text());
+    assert_eq!(sb.balance(DEMO)["spent_nano_usd"], 0);
+}
+
+#[test]
+fn jobs_with_huge_prompts_keep_bounded_memory() {
+    // Issue 13: 24 jobs with an 8 MiB prompt took 230 MB and kept it.
+    let sb =
+        Sandbox::start(&["--max-prompt-chars", "2000000", "--max-body-bytes", "4200000", "--key", "sk-huge-jobs=1"]);
+    let huge = "a lighthouse in the fog ".repeat(80_000);
+    let body =
+        json!({"model": "amigo", "prompt": huge, "negativePrompt": huge, "width": 256, "height": 256}).to_string();
+    assert!(body.len() > 3_800_000);
+    for i in 0..24 {
+        let r = sb.post_json("/api/texttoimage/", Some("sk-huge-jobs"), &body);
+        assert_eq!(r.status, 200, "job {i}: {}", r.text());
+    }
+    let stored = sb.stats()["jobs"]["stored_bytes"].as_u64().expect("stored_bytes");
+    assert!(stored < 24 * 1024, "24 jobs hold {stored} bytes");
+}
+
+#[test]
+fn slow_headers_idle_connections_and_too_many_connections_are_cut() {
+    let sb = Sandbox::start(&["--header-timeout-ms", "400", "--max-connections", "3"]);
+    let closed_within = |mut s: TcpStream, limit: Duration| {
+        s.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
+        let started = std::time::Instant::now();
+        let mut buf = [0u8; 1024];
+        while let Ok(n) = s.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+        }
+        assert!(started.elapsed() < limit, "the connection stayed open {:?}", started.elapsed());
+    };
+    let mut slow = TcpStream::connect(&sb.addr).expect("connects");
+    slow.write_all(b"GET /sandbox/info HTTP/1.1\r\nHost: 127.0.0.1\r\n").expect("writes");
+    closed_within(slow, Duration::from_secs(2));
+    let mut idle = TcpStream::connect(&sb.addr).expect("connects");
+    idle.write_all(format!("GET /sandbox/info HTTP/1.1\r\nHost: {}\r\n\r\n", sb.addr).as_bytes()).expect("writes");
+    closed_within(idle, Duration::from_secs(2));
+    let held: Vec<TcpStream> = (0..3).map(|_| TcpStream::connect(&sb.addr).expect("connects")).collect();
+    std::thread::sleep(Duration::from_millis(100));
+    closed_within(TcpStream::connect(&sb.addr).expect("the kernel accepts"), Duration::from_millis(300));
+    drop(held);
 }
 
 #[test]
@@ -330,4 +409,26 @@ fn sigterm_shuts_down_gracefully() {
     let status = std::process::Command::new("kill").args(["-TERM", &sb.pid().to_string()]).status().expect("kill runs");
     assert!(status.success());
     assert!(sb.exited_within(Duration::from_secs(8)));
+}
+
+#[test]
+fn svg_images_are_refused() {
+    // Issue 13: data:image/svg+xml was accepted as an image and shown via blob: on the app's
+    // origin. Raster types only: png, jpeg, webp, gif, avif.
+    let sb = Sandbox::start(&[]);
+    let with_image = |url: &str| {
+        json!({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": [
+            {"type": "text", "text": "what is this?"},
+            {"type": "image_url", "image_url": {"url": url, "detail": "low"}}
+        ]}]})
+        .to_string()
+    };
+    for svg in ["data:image/svg+xml;base64,PHN2Zz48L3N2Zz4=", "data:image/SVG+XML,<svg onload=alert(1)>"] {
+        let r = sb.chat(DEMO, &with_image(svg), None);
+        assert_eq!(r.status, 400, "{svg}: {}", r.text());
+        let e = &r.json()["error"];
+        assert_eq!(e["param"], "messages[0].content[1].image_url.url");
+        assert!(e["message"].as_str().is_some_and(|m| m.contains("png, jpeg, webp, gif or avif")), "{e}");
+    }
+    assert_eq!(sb.chat(DEMO, &with_image("data:image/png;base64,iVBORw0KGgo="), None).status, 200);
 }

@@ -51,7 +51,10 @@ impl ChatRequest {
                         ));
                     }
                     if !is_allowed_image_url(&image_url.url) {
-                        out.push(Error::invalid(format!("{field}.url"), "must be an http, https or data:image/… URL"));
+                        out.push(Error::invalid(
+                            format!("{field}.url"),
+                            "must be an http, https or data:image/… URL of a png, jpeg, webp, gif or avif image",
+                        ));
                     }
                 }
             }
@@ -137,13 +140,20 @@ impl ImageRequest {
     }
 }
 
+/// The raster image types a `data:` URL may carry. Never SVG: it is a document that can
+/// run script, and shown from a `blob:` URL it runs on the app's origin (issue 13).
+pub const RASTER_IMAGE_TYPES: &[&str] = &["png", "jpeg", "jpg", "webp", "gif", "avif"];
+
 /// Whether an image URL in a chat message or a job answer may be used: `http:`, `https:`
-/// or `data:image/…` (scheme compared without case).
+/// or `data:image/<raster type>` (png, jpeg, webp, gif, avif; compared without case).
 pub fn is_allowed_image_url(url: &str) -> bool {
     let url = url.trim_start();
-    let lower: String = url.chars().take(11).collect::<String>().to_ascii_lowercase();
+    let lower: String = url.chars().take(24).collect::<String>().to_ascii_lowercase();
+    if let Some(rest) = lower.strip_prefix("data:image/") {
+        let subtype = rest.split([';', ',']).next().unwrap_or("");
+        return rest.len() > subtype.len() && RASTER_IMAGE_TYPES.contains(&subtype);
+    }
     (lower.starts_with("https://") || lower.starts_with("http://")) && url.len() > "https://".len() - 1
-        || lower.starts_with("data:image/")
 }
 
 fn chat_model_list() -> String {
@@ -326,10 +336,25 @@ mod tests {
 
     #[test]
     fn image_url_schemes() {
-        for ok in ["https://a.test/x.png", "HTTP://a.test/x", "data:image/webp;base64,AA", " https://a.test/"] {
+        for ok in [
+            "https://a.test/x.png",
+            "HTTP://a.test/x",
+            "data:image/webp;base64,AA",
+            " https://a.test/",
+            "DATA:IMAGE/PNG;base64,AA",
+            "data:image/jpeg;base64,AA",
+            "data:image/gif,x",
+            "data:image/avif;base64,AA",
+        ] {
             assert!(is_allowed_image_url(ok), "{ok}");
         }
+        // Issue 13: SVG was accepted as an image type and shown via blob: on the app's origin.
         for bad in [
+            "data:image/svg+xml;base64,PHN2Zz4=",
+            "data:image/SVG+XML,<svg onload=alert(1)>",
+            "data:image/*;base64,AA",
+            "data:image/png",
+            "data:image/pngx;base64,AA",
             "javascript:alert(1)",
             "data:text/html,x",
             "ftp://a.test/x.png",

@@ -17,6 +17,8 @@ pub struct Sandbox {
     pub addr: String,
     /// Everything it wrote to stderr so far.
     pub stderr: Arc<Mutex<String>>,
+    /// The admin token it printed (`admin token: …`, its second stdout line).
+    pub admin: String,
 }
 
 impl Sandbox {
@@ -43,8 +45,16 @@ impl Sandbox {
         }
         let mut child = cmd.spawn().expect("the sandbox binary starts");
         let stdout = child.stdout.take().expect("piped stdout");
+        let mut out = BufReader::new(stdout);
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("reads the listening line");
+        out.read_line(&mut line).expect("reads the listening line");
+        let mut admin_line = String::new();
+        out.read_line(&mut admin_line).expect("reads the admin token line");
+        let admin = admin_line
+            .trim()
+            .strip_prefix("admin token: ")
+            .unwrap_or_else(|| panic!("unexpected second line: {admin_line:?}"))
+            .to_owned();
         let addr = line
             .trim()
             .strip_prefix("minitoolai-sandbox listening on http://")
@@ -62,7 +72,7 @@ impl Sandbox {
                 sink.lock().expect("lock").push_str(&String::from_utf8_lossy(&buf[..n]));
             }
         });
-        Self { child, addr, stderr }
+        Self { child, addr, stderr, admin }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -139,19 +149,27 @@ impl Sandbox {
         self.post_with(path, key, &[], body)
     }
 
+    /// A JSON POST; admin paths get the admin token.
     pub fn post_with(&self, path: &str, key: Option<&str>, extra: &[(&str, &str)], body: &str) -> Resp {
         let auth = key.map(|k| format!("Bearer {k}"));
         let mut headers: Vec<(&str, &str)> = vec![("Content-Type", "application/json")];
         if let Some(a) = &auth {
             headers.push(("Authorization", a));
         }
+        if is_admin(path) {
+            headers.push(("X-Sandbox-Admin", &self.admin));
+        }
         headers.extend_from_slice(extra);
         self.request("POST", path, &headers, body.as_bytes())
     }
 
+    /// A GET; admin paths get the admin token.
     pub fn get(&self, path: &str, key: Option<&str>) -> Resp {
         let auth = key.map(|k| format!("Bearer {k}"));
-        let headers: Vec<(&str, &str)> = auth.iter().map(|a| ("Authorization", a.as_str())).collect();
+        let mut headers: Vec<(&str, &str)> = auth.iter().map(|a| ("Authorization", a.as_str())).collect();
+        if is_admin(path) {
+            headers.push(("X-Sandbox-Admin", &self.admin));
+        }
         self.request("GET", path, &headers, b"")
     }
 
@@ -290,6 +308,11 @@ fn dechunk(mut raw: &[u8]) -> (Vec<u8>, Vec<usize>, bool) {
         sizes.push(size);
         raw = &raw[size + 2..];
     }
+}
+
+/// Whether a path is one of the admin endpoints.
+pub fn is_admin(path: &str) -> bool {
+    ["/sandbox/keys", "/sandbox/faults", "/sandbox/reset-stats"].contains(&path)
 }
 
 /// A chat body for `model` with one user message.
