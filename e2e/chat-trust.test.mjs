@@ -328,13 +328,17 @@ test("no browser pop-ups; read aloud speaks words and stops; copy resets; delete
   assert.equal(await lastAnswerSettled(page), "done");
   assert.equal(bodies.at(-1).model, "gpt-4.1");
   assert.equal(await page.getByTestId("message-assistant").last().getAttribute("data-model"), "gpt-4.1");
+  assert.equal(await page.getByTestId("answer-model").last().innerText(), "gpt-4.1", "each version names its model");
   assert.equal(await page.getByTestId("model").inputValue(), "gpt-4o-mini", "the conversation's model is unchanged");
-  // Delete a turn, through an in-app dialog.
+  // Delete a turn: at once, with an Undo.
   await send(page, "A turn to delete");
   await lastAnswerSettled(page);
   assert.equal(await page.getByTestId("message-user").count(), 2);
   await page.getByTestId("delete-turn").last().click();
-  await page.getByTestId("confirm-ok").click();
+  assert.equal(await page.getByTestId("message-user").count(), 1);
+  await page.getByTestId("toast").filter({ hasText: "Message deleted" }).getByTestId("toast-action").click();
+  assert.equal(await page.getByTestId("message-user").count(), 2, "undone");
+  await page.getByTestId("delete-turn").last().click();
   assert.equal(await page.getByTestId("message-user").count(), 1);
   await page.reload();
   await page.getByTestId("composer").waitFor();
@@ -364,5 +368,47 @@ test("conversations survive a visit to the Images page (their state belongs to t
   await page.getByTestId("export-all").click();
   assert.match((await download).suggestedFilename(), /\.json$/);
   assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("after undoing a deletion the app keeps working: rename, switch, send (regression: it froze)", async () => {
+  const { page, context, errors } = await openApp(browser, sandbox.url);
+  for (const name of ["Alpha", "Beta", "Gamma"]) {
+    if (name !== "Alpha") await page.getByTestId("new-chat").click();
+    await send(page, name);
+    await lastAnswerSettled(page);
+  }
+  await convItem(page, "Alpha").locator(".conv-title").click();
+  await convItem(page, "Beta").getByTestId("delete-conv").click();
+  await page.getByTestId("undo-delete").click();
+  await convItem(page, "Gamma").getByTestId("rename-conv").click();
+  await page.getByTestId("rename-input").fill("Gamma renamed");
+  await page.getByTestId("rename-input").press("Enter");
+  await convItem(page, "Gamma renamed").waitFor();
+  await convItem(page, "Beta").locator(".conv-title").click();
+  await send(page, "Still alive?");
+  assert.equal(await lastAnswerSettled(page), "done");
+  assert.equal(await page.getByTestId("message-user").count(), 2);
+  // Escape stops an answer wherever focus is.
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("Escape stops the answer wherever focus is; a reload reopens the conversation that was open", async () => {
+  const key = await newKey(sandbox.url, { fault: "stall-between-ms=60" });
+  const { page, context } = await openApp(browser, sandbox.url, { key });
+  await send(page, "First conversation");
+  await page.locator('[data-testid="message-assistant"][data-status="streaming"]').waitFor();
+  await page.getByTestId("search").focus();
+  await page.keyboard.press("Escape");
+  assert.equal(await lastAnswerSettled(page, 5000), "stopped");
+  await page.getByTestId("new-chat").click();
+  await send(page, "Second conversation");
+  await page.getByTestId("stop").click();
+  await lastAnswerSettled(page);
+  await convItem(page, "First conversation").locator(".conv-title").click();
+  await page.reload();
+  await page.getByTestId("composer").waitFor();
+  assert.match(await page.getByTestId("message-user").first().innerText(), /First conversation/);
   await context.close();
 });

@@ -85,7 +85,11 @@ impl AppState {
     /// Shows `text` for a few seconds, with an optional action.
     pub fn toast(&self, text: String, action: Option<(String, Action)>) {
         let id = (js_sys::Math::random() * 9e15) as u64;
-        self.toasts.update(|t| t.push(Toast { id, text, action }));
+        // The same words twice (an import repeated) show once.
+        self.toasts.update(|t| {
+            t.retain(|x| x.text != text);
+            t.push(Toast { id, text, action });
+        });
         let toasts = self.toasts;
         set_timeout(move || toasts.try_update(|t| t.retain(|x| x.id != id)).unwrap_or(()), TOAST_FOR);
     }

@@ -216,6 +216,30 @@ impl Default for AnswerEnd {
     }
 }
 
+/// What goes between an answer cut off and the first words of its continuation: nothing when
+/// it goes on mid-sentence, a blank line when it starts a new block (a heading, a list, a
+/// table, a fence), so the markdown still renders.
+pub fn continuation_separator(before: &str, first: &str) -> &'static str {
+    let starts_block = {
+        let t = first.trim_start_matches([' ', '\t']);
+        t.starts_with('#')
+            || t.starts_with("```")
+            || t.starts_with('|')
+            || t.starts_with("- ")
+            || t.starts_with("* ")
+            || t.starts_with("> ")
+            || t.split_once(". ")
+                .is_some_and(|(n, _)| !n.is_empty() && n.len() <= 3 && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    if !starts_block || before.is_empty() || first.starts_with('\n') || before.ends_with("\n\n") {
+        ""
+    } else if before.ends_with('\n') {
+        "\n"
+    } else {
+        "\n\n"
+    }
+}
+
 /// What a continuation asks after the answer so far.
 pub const CONTINUE_PROMPT: &str =
     "Your answer was cut off at the token limit. Continue exactly where it stopped, without repeating anything.";
@@ -809,6 +833,18 @@ mod tests {
         let a = c.start_answer_with(u, "gpt-5", 2);
         assert_eq!(c.request_for(a).map(|r| r.model).as_deref(), Some("gpt-5"));
         assert_eq!(c.settings.model, "gpt-4o-mini", "the conversation's model is unchanged");
+    }
+
+    #[test]
+    fn continuations_start_new_blocks_on_their_own_line() {
+        assert_eq!(continuation_separator("…prescriptions", "# Overview"), "\n\n");
+        assert_eq!(continuation_separator("…a list:\n", "- item"), "\n");
+        assert_eq!(continuation_separator("done.\n\n", "| a |"), "");
+        assert_eq!(continuation_separator("in the mid", "dle of a word"), "");
+        assert_eq!(continuation_separator("text", "12. twelfth"), "\n\n");
+        assert_eq!(continuation_separator("text", "2025. A year"), "");
+        assert_eq!(continuation_separator("", "# Title"), "");
+        assert_eq!(continuation_separator("text", "\n# Title"), "");
     }
 
     #[test]

@@ -62,13 +62,7 @@ pub fn Composer() -> impl IntoView {
         send::send_new(app, chat, t, files);
     };
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
-        if ev.key() == "Escape" && streaming() {
-            ev.prevent_default();
-            if let Some(id) = chat.active.get_untracked() {
-                send::stop(chat, &id);
-            }
-            return;
-        }
+        // Escape is the page's (it stops the answer wherever focus is).
         // Never send while an input method is composing (Safari reports keyCode 229); on a
         // touch keyboard Enter adds a line and the Send button sends.
         let composing = ev.is_composing() || ev.key_code() == 229;

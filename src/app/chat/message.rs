@@ -161,6 +161,17 @@ fn UserMessage(conv: ConvSignal, id: u32) -> impl IntoView {
     let content = Signal::derive(move || node.with(|n| n.as_ref().map(|n| n.content.clone()).unwrap_or_default()));
     let editing = RwSignal::new(false);
     let draft = RwSignal::new(String::new());
+    let edit_box = NodeRef::<leptos::html::Textarea>::new();
+    // The edit box takes the cursor, at the end of the text.
+    Effect::new(move |_| {
+        if editing.get() {
+            if let Some(el) = edit_box.get() {
+                let _ = el.focus();
+                let end = el.value().len() as u32;
+                let _ = el.set_selection_range(end, end);
+            }
+        }
+    });
     let busy = {
         let conv_id = conv_id.clone();
         Memo::new(move |_| chat.is_streaming(&conv_id))
@@ -175,21 +186,21 @@ fn UserMessage(conv: ConvSignal, id: u32) -> impl IntoView {
             }
         }
     };
+    // Deleted at once, with an Undo (as a conversation is): what it cost stays in the totals.
     let delete = {
         let conv_id = conv_id.clone();
         move |_| {
+            let Some(before) = chat.find(&conv_id).map(|c| c.get_untracked()) else { return };
+            chat.update_conv(app, &conv_id, |c| {
+                c.delete_turn(id);
+            });
             let conv_id = conv_id.clone();
-            chat.confirm.set(Some(super::Confirm {
-                title: "Delete this turn?".into(),
-                message: "This message and its answers leave the conversation. What they cost stays in the totals."
-                    .into(),
-                confirm_label: "Delete".into(),
-                on_confirm: std::sync::Arc::new(move || {
-                    chat.update_conv(app, &conv_id, |c| {
-                        c.delete_turn(id);
-                    })
-                }),
-            }));
+            let undo: crate::app::state::Action = std::sync::Arc::new(move || {
+                let before = before.clone();
+                chat.update_conv(app, &conv_id, move |c| *c = before);
+            });
+            app.toast("Message deleted.".into(), Some(("Undo".into(), undo)));
+            chat.focus_composer();
         }
     };
     let thumbs = move || {
@@ -205,7 +216,7 @@ fn UserMessage(conv: ConvSignal, id: u32) -> impl IntoView {
     view! {
         <article class="message user" data-testid="message-user">
             <Show when=move || editing.get() fallback=move || view! { <div class="user-text">{content}</div> }>
-                <textarea class="edit-box" data-testid="edit-box" aria-label="Edit your message"
+                <textarea class="edit-box" data-testid="edit-box" aria-label="Edit your message" node_ref=edit_box
                     prop:value=move || draft.get() on:input=move |ev| draft.set(event_target_value(&ev))></textarea>
                 <div class="actions">
                     <button class="primary" data-testid="edit-send" on:click=resend.clone()>"Save & send"</button>
@@ -213,7 +224,7 @@ fn UserMessage(conv: ConvSignal, id: u32) -> impl IntoView {
                 </div>
             </Show>
             <div class="thumbs">{thumbs}</div>
-            <div class="actions">
+            <div class="actions" class:hidden=move || editing.get()>
                 <Versions conv=conv id=id />
                 <button data-testid="edit" disabled=busy
                     on:click=move |_| { draft.set(content.get_untracked()); editing.set(true); }>"Edit"</button>
@@ -286,7 +297,10 @@ fn AnswerMessage(conv: ConvSignal, id: u32) -> impl IntoView {
         let conv_id = conv_id.clone();
         move |raise: bool| {
             let conv_id = conv_id.clone();
-            move |_| send::continue_answer(app, chat, conv_id.clone(), id, raise)
+            move |_| {
+                send::continue_answer(app, chat, conv_id.clone(), id, raise);
+                chat.focus_composer();
+            }
         }
     };
     let error = move || {
@@ -372,7 +386,7 @@ fn AnswerMessage(conv: ConvSignal, id: u32) -> impl IntoView {
                 <Show when=move || !is_live()>
                     <button data-testid="regenerate" disabled=busy on:click={
                         let r = regenerate.clone();
-                        move |_| r(None)
+                        move |_| { r(None); chat.focus_composer(); }
                     }>{retry_label}</button>
                     <select class="retry-model" data-testid="retry-model" aria-label="Retry with another model"
                         disabled=busy prop:value=""
@@ -393,6 +407,7 @@ fn AnswerMessage(conv: ConvSignal, id: u32) -> impl IntoView {
                         {let s = speaking_me.clone(); move || if s() { "Stop reading" } else { "Read aloud" }}
                     </button>
                 </Show>
+                <span class="model-tag" data-testid="answer-model" title="The model that wrote this answer">{model_label}</span>
                 <span class="meta" data-testid="usage">{move || node.with(|n| n.as_ref().and_then(usage_line))}</span>
             </div>
         </article>

@@ -32,6 +32,8 @@ pub type ConvSignal = RwSignal<Conversation>;
 
 /// Where unsent text is kept, per conversation, across reloads.
 const DRAFT_SLOT: &str = "minitoolai.draft.";
+/// Which conversation was open, so a reload reopens it.
+const OPEN_SLOT: &str = "minitoolai.openConversation";
 
 /// Chat state shared by the chat components (a handle: `Copy`).
 #[derive(Clone, Copy)]
@@ -110,7 +112,8 @@ impl ChatState {
                     .filter_map(|id| load_draft(&id).map(|d| (id, d)))
                     .collect();
                 self.drafts.set(drafts);
-                self.active.set(convs.first().map(|c| c.id.clone()));
+                let last_open = local_get(OPEN_SLOT).filter(|id| convs.iter().any(|c| &c.id == id));
+                self.active.set(last_open.or_else(|| convs.first().map(|c| c.id.clone())));
                 let signals = convs.into_iter().map(|c| self.signal(c)).collect();
                 self.convs.set(signals);
             }
@@ -191,6 +194,7 @@ impl ChatState {
     pub fn open(&self, id: Option<String>) {
         if self.active.get_untracked() != id {
             self.composer_error.set(None);
+            local_set(OPEN_SLOT, id.as_deref().unwrap_or_default());
             self.active.set(id);
         }
     }
@@ -321,21 +325,50 @@ impl Default for ChatState {
     }
 }
 
-fn load_draft(key: &str) -> Option<String> {
+fn local_get(slot: &str) -> Option<String> {
     let storage = web_sys::window()?.local_storage().ok()??;
-    storage.get_item(&format!("{DRAFT_SLOT}{key}")).ok()?.filter(|d| !d.is_empty())
+    storage.get_item(slot).ok()?.filter(|d| !d.is_empty())
+}
+
+/// Writes `text` to localStorage (removes the slot when empty).
+fn local_set(slot: &str, text: &str) {
+    let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) else { return };
+    let _ = if text.is_empty() { storage.remove_item(slot) } else { storage.set_item(slot, text) };
+}
+
+fn load_draft(key: &str) -> Option<String> {
+    local_get(&format!("{DRAFT_SLOT}{key}"))
 }
 
 fn save_draft(key: &str, text: &str) {
-    let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) else { return };
-    let slot = format!("{DRAFT_SLOT}{key}");
-    let _ = if text.is_empty() { storage.remove_item(&slot) } else { storage.set_item(&slot, text) };
+    local_set(&format!("{DRAFT_SLOT}{key}"), text);
 }
 
 /// The chat page.
 #[component]
 pub fn ChatPage() -> impl IntoView {
     let chat = expect_context::<ChatState>();
+    // Escape stops the answer of the conversation shown wherever focus is on the page (a
+    // dialog or the drawer, when open, takes Escape for itself).
+    let on_escape = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.key() != "Escape" || ev.default_prevented() || chat.confirm.with_untracked(Option::is_some) {
+            return;
+        }
+        if chat.sidebar_open.get_untracked() {
+            return;
+        }
+        if let Some(id) =
+            chat.active.get_untracked().filter(|id| chat.streams.with_untracked(|s| s.iter().any(|l| &l.conv_id == id)))
+        {
+            ev.prevent_default();
+            send::stop(chat, &id);
+        }
+    });
+    on_cleanup(move || on_escape.remove());
+    // On a desktop the cursor starts in the composer (on a phone that would pop the keyboard).
+    if !dom::coarse_pointer() {
+        chat.focus_composer();
+    }
     view! {
         <div class="chat-page">
             <sidebar::Sidebar />

@@ -234,6 +234,7 @@ fn start_stream(
     answer_id: u32,
     continuation: Option<(ChatRequest, String)>,
 ) {
+    let continuing = continuation.is_some();
     let (request, base) = match continuation {
         Some((request, base)) => (Some(request), base),
         None => (chat.find(&conv_id).and_then(|c| c.with_untracked(|c| c.request_for(answer_id))), String::new()),
@@ -261,6 +262,10 @@ fn start_stream(
             while let Some(chunk) = stream.next_chunk().await {
                 let chunk = chunk?;
                 if let Some(delta) = chunk.content().filter(|d| !d.is_empty()) {
+                    if continuing && deltas == Some(0) {
+                        let before = shown.full_text();
+                        shown.push(crate::conversation::continuation_separator(&before, delta));
+                    }
                     shown.push(delta);
                     deltas = deltas.map(|n| n + 1);
                 }
@@ -331,13 +336,14 @@ fn finish(
             }
         }
     };
-    chat.update_conv(app, conv_id, |c| {
-        c.updated_ms = now_ms();
-        c.finish_answer(answer_id, end, Some(request));
-    });
+    // The list is ordered by what the user did last: an answer ending in the background
+    // does not move its conversation under the pointer.
+    chat.update_conv(app, conv_id, |c| c.finish_answer(answer_id, end, Some(request)));
     chat.streams.update(|s| s.retain(|l| l.conv_id != conv_id));
     chat.aborts.update_value(|a| {
         a.remove(conv_id);
     });
     app.refresh_balance();
+    // The service settles a stopped or broken stream a moment after it ends.
+    set_timeout(move || app.refresh_balance(), std::time::Duration::from_millis(1200));
 }

@@ -115,7 +115,9 @@ fn ConvItem(conv: ConvSignal, delete: Callback<String>) -> impl IntoView {
                             chat.open(Some(open_id.clone()));
                             if chat.sidebar_open.get_untracked() {
                                 chat.sidebar_open.set(false);
-                                dom::focus("[data-testid=open-sidebar]");
+                            }
+                            if !dom::coarse_pointer() {
+                                chat.focus_composer();
                             }
                         }>
                         {move || title.get()}
@@ -238,7 +240,12 @@ pub fn Sidebar() -> impl IntoView {
             <div class="drawer-backdrop" data-testid="drawer-backdrop" on:click=move |_| close_drawer()></div>
         </Show>
         <aside class="sidebar" class:open=move || chat.sidebar_open.get() id="sidebar" aria-label="Conversations"
-            on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Escape" { close_drawer() }
+            on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                if ev.key() == "Escape" && chat.sidebar_open.get_untracked() {
+                    ev.prevent_default();
+                    close_drawer();
+                }
+            }
             on:touchstart=on_touch_start on:touchend=on_touch_end>
             <button class="primary new-chat" data-testid="new-chat" on:click=new_chat>"+ New chat"</button>
             <input type="search" class="search" placeholder="Search conversations" aria-label="Search conversations"
