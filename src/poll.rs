@@ -530,8 +530,8 @@ mod tests {
         let mut env = FakeEnv { now: &now, sleeps: vec![] };
         let answers = RefCell::new(vec![
             answer(r#"{"status":"success","image_url":"https://x.test/i.png"}"#),
-            Err(Error::http(429, None).with_retry_after(Some(Duration::from_secs(7)))),
-            Err(Error::http(503, None)),
+            Err(Error::from_status(429).with_retry_after(Some(Duration::from_secs(7)))),
+            Err(Error::from_status(503)),
         ]);
         let url = block_on(poll_job(
             &policy(),
@@ -543,7 +543,7 @@ mod tests {
         assert_eq!(env.sleeps, [Duration::from_secs(1), Duration::from_secs(7)], "Retry-After honoured");
 
         let mut env = FakeEnv { now: &now, sleeps: vec![] };
-        let err = block_on(poll_job(&policy(), &mut env, || std::future::ready(Err(Error::http(401, None))), |_| {}))
+        let err = block_on(poll_job(&policy(), &mut env, || std::future::ready(Err(Error::from_status(401))), |_| {}))
             .expect_err("auth is final");
         assert_eq!(err.kind(), ErrorKind::Authentication);
         assert!(env.sleeps.is_empty());

@@ -162,17 +162,17 @@ mod tests {
             backoff: Backoff { jitter: 0.0, ..Backoff::default() },
             max_retry_after: Duration::from_secs(30),
         };
-        let server = Error::http(503, None);
+        let server = Error::from_status(503);
         assert_eq!(p.next_delay(0, &server, 0.3), Some(Duration::from_millis(500)));
         assert_eq!(p.next_delay(1, &server, 0.3), Some(Duration::from_millis(1000)));
         assert_eq!(p.next_delay(2, &server, 0.3), None, "retries are capped");
-        assert_eq!(p.next_delay(0, &Error::http(401, None), 0.3), None, "auth errors are final");
-        assert_eq!(p.next_delay(0, &Error::http(402, None), 0.3), None, "credit errors are final");
+        assert_eq!(p.next_delay(0, &Error::from_status(401), 0.3), None, "auth errors are final");
+        assert_eq!(p.next_delay(0, &Error::from_status(402), 0.3), None, "credit errors are final");
         assert_eq!(p.next_delay(0, &Error::invalid("x", "y"), 0.3), None);
-        let limited = Error::http(429, None).with_retry_after(Some(Duration::from_secs(3)));
+        let limited = Error::from_status(429).with_retry_after(Some(Duration::from_secs(3)));
         assert_eq!(limited.kind(), ErrorKind::RateLimited);
         assert_eq!(p.next_delay(0, &limited, 0.9), Some(Duration::from_secs(3)), "Retry-After wins");
-        let too_long = Error::http(429, None).with_retry_after(Some(Duration::from_secs(31)));
+        let too_long = Error::from_status(429).with_retry_after(Some(Duration::from_secs(31)));
         assert_eq!(p.next_delay(0, &too_long, 0.0), None, "longer than the cap: give up and report");
         assert!(p.next_delay(0, &Error::new(ErrorKind::Network, "offline"), 0.0).is_some());
     }

@@ -1,10 +1,13 @@
 //! OpenAI stream semantics on top of SSE events: chunks out, a final completion at the end.
 //!
-//! Sans-IO: [`ChatStreamState`] is fed decoded SSE events and says what each one means.
-//! The browser client (and anything else that reads bytes) drives it. [`DeltaDecoder`] is the
-//! short path for code that only wants the text: body bytes in, content deltas out.
+//! Sans-IO: [`ChatStreamState`] is fed decoded SSE events and says what each one means;
+//! [`ChunkDecoder`] wraps it with the SSE decoder (body bytes in, chunks out) for the browser
+//! client and anything else that reads bytes. [`DeltaDecoder`] is the short path for code that
+//! only wants the text: body bytes in, content deltas out. Both apply the same rules, written
+//! once in [`classify`].
 
 use std::borrow::Cow;
+use std::collections::VecDeque;
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -13,7 +16,7 @@ use crate::catalog::chat_model;
 use crate::response::{error_from_error_object, is_error_object};
 use crate::sse::{Decoder, Event, Limits};
 use crate::types::chat::{ChatChunk, Completion, Usage};
-use crate::Error;
+use crate::{Error, Redactor};
 
 /// What one SSE event meant.
 // Returned by value and consumed at once; boxing the chunk would cost an allocation per chunk.
@@ -28,10 +31,60 @@ pub enum Step {
     Skip,
 }
 
+/// What one event of a chat stream is, by the rules every reader of the stream shares.
+#[derive(Debug)]
+pub(crate) enum EventClass<'a> {
+    /// `data: [DONE]`: the answer is complete.
+    Done,
+    /// An event of another type than `message` (a `ping`…): nothing for the reader.
+    Other,
+    /// `event: error`, or an error object (`{"error": …}`, `{"status":"error",…}`) as data.
+    Failed(Error),
+    /// A chunk's JSON, for the reader to decode as far as it needs (see [`malformed_chunk`]).
+    Chunk(&'a str),
+}
+
+/// The one place the stream rules live: `[DONE]` ends the answer, `event: error` and error
+/// objects are errors (their words scrubbed of the key by `redactor`), events of other types
+/// are skipped, and everything else is a chunk.
+pub(crate) fn classify<'a>(event: &'a Event, redactor: &Redactor) -> EventClass<'a> {
+    let data = event.data.as_str();
+    if data.trim() == "[DONE]" {
+        return EventClass::Done;
+    }
+    if event.event == "error" {
+        let json = serde_json::from_str::<Value>(data).unwrap_or(Value::Null);
+        return EventClass::Failed(error_from_error_object(&json, data, redactor));
+    }
+    if event.event != "message" {
+        return EventClass::Other;
+    }
+    // Error objects are rare: look for their keys before paying for a second parse.
+    if mentions_error_keys(data) {
+        if let Ok(json) = serde_json::from_str::<Value>(data) {
+            if is_error_object(&json) {
+                return EventClass::Failed(error_from_error_object(&json, data, redactor));
+            }
+        }
+    }
+    EventClass::Chunk(data)
+}
+
+/// The error for a chunk that does not decode.
+pub(crate) fn malformed_chunk(detail: impl std::fmt::Display, data: &str, redactor: &Redactor) -> Error {
+    redactor.undecodable("malformed stream chunk", detail, data)
+}
+
+/// The error for a body that ended before `[DONE]` or a finish reason.
+fn incomplete() -> Error {
+    Error::protocol("the stream ended before the answer was complete")
+}
+
 /// Accumulates a streamed answer: content, finish reason, usage and cost.
 #[derive(Debug, Clone, Default)]
 pub struct ChatStreamState {
     requested_model: String,
+    redactor: Redactor,
     id: String,
     model: String,
     content: String,
@@ -41,9 +94,10 @@ pub struct ChatStreamState {
 }
 
 impl ChatStreamState {
-    /// A state for an answer to a request for `requested_model` (whose prices cost the usage).
-    pub fn new(requested_model: impl Into<String>) -> Self {
-        Self { requested_model: requested_model.into(), ..Self::default() }
+    /// A state for an answer to a request for `requested_model` (whose prices cost the usage);
+    /// `redactor` scrubs the API key from every error it makes (see [`Redactor`]).
+    pub fn new(requested_model: impl Into<String>, redactor: Redactor) -> Self {
+        Self { requested_model: requested_model.into(), redactor, ..Self::default() }
     }
 
     /// Reads one event. An error object (`{"error": …}` data, or `event: error`) is an error
@@ -52,30 +106,20 @@ impl ChatStreamState {
         if self.done {
             return Ok(Step::Skip);
         }
-        let data = event.data.as_str();
-        if data.trim() == "[DONE]" {
-            self.done = true;
-            return Ok(Step::Done);
-        }
-        if event.event == "error" {
-            let json = serde_json::from_str::<Value>(data).unwrap_or(Value::Null);
-            return Err(self.with_partial(error_from_error_object(&json, data)));
-        }
-        if event.event != "message" {
-            return Ok(Step::Skip);
-        }
-        // Error objects are rare: look for their keys before paying for a second parse.
-        if mentions_error_keys(data) {
-            if let Ok(json) = serde_json::from_str::<Value>(data) {
-                if is_error_object(&json) {
-                    return Err(self.with_partial(error_from_error_object(&json, data)));
-                }
+        match classify(event, &self.redactor) {
+            EventClass::Done => {
+                self.done = true;
+                Ok(Step::Done)
+            }
+            EventClass::Other => Ok(Step::Skip),
+            EventClass::Failed(e) => Err(self.with_partial(e)),
+            EventClass::Chunk(data) => {
+                let chunk: ChatChunk = serde_json::from_str(data)
+                    .map_err(|e| self.with_partial(malformed_chunk(e, data, &self.redactor)))?;
+                self.absorb(&chunk);
+                Ok(Step::Chunk(chunk))
             }
         }
-        let chunk: ChatChunk = serde_json::from_str(data)
-            .map_err(|e| self.with_partial(Error::undecodable("malformed stream chunk", e, data)))?;
-        self.absorb(&chunk);
-        Ok(Step::Chunk(chunk))
     }
 
     fn absorb(&mut self, chunk: &ChatChunk) {
@@ -108,20 +152,17 @@ impl ChatStreamState {
         self.done
     }
 
-    /// Attaches the text received so far to an error (a dropped connection, a timeout…).
+    /// Attaches the text received so far to an error (a dropped connection, a timeout…), and
+    /// scrubs the API key from both.
     pub fn with_partial(&self, err: Error) -> Error {
-        if self.content.is_empty() {
-            err
-        } else {
-            err.with_partial_text(self.content.clone())
-        }
+        self.redactor.with_partial_text(err, &self.content)
     }
 
     /// The end of the body. Complete when `[DONE]` or a finish reason was seen; otherwise an
     /// incomplete-stream error that keeps the partial text.
     pub fn finish(&self) -> Result<Completion, Error> {
         if !self.done && self.finish_reason.is_none() {
-            return Err(self.with_partial(Error::protocol("the stream ended before the answer was complete")));
+            return Err(self.with_partial(incomplete()));
         }
         Ok(self.completion())
     }
@@ -140,40 +181,81 @@ impl ChatStreamState {
     }
 }
 
+/// Body bytes of a streamed chat answer in, [`ChatChunk`]s out: the SSE [`Decoder`] and a
+/// [`ChatStreamState`] together, for a reader of the body (the browser client's `ChatStream`).
+#[derive(Debug, Clone, Default)]
+pub struct ChunkDecoder {
+    sse: Decoder,
+    state: ChatStreamState,
+}
+
+impl ChunkDecoder {
+    /// A decoder for an answer to a request for `requested_model`, with the default SSE
+    /// [`Limits`]; `redactor` scrubs the API key from its errors.
+    pub fn new(requested_model: impl Into<String>, redactor: Redactor) -> Self {
+        Self { sse: Decoder::new(), state: ChatStreamState::new(requested_model, redactor) }
+    }
+
+    /// Feeds body bytes in any chunking; appends the chunks they complete to `out`. `Ok(true)`
+    /// once `[DONE]` was seen: the answer is complete and the rest of the body can be dropped.
+    /// After an error (which carries the text received so far), drop the decoder.
+    pub fn push(&mut self, bytes: &[u8], out: &mut VecDeque<ChatChunk>) -> Result<bool, Error> {
+        if self.state.is_done() {
+            return Ok(true);
+        }
+        let mut failed = None;
+        let state = &mut self.state;
+        let fed = self.sse.feed(bytes, |event| {
+            if failed.is_none() && !state.is_done() {
+                match state.on_event(&event) {
+                    Ok(Step::Chunk(chunk)) => out.push_back(chunk),
+                    Ok(Step::Done | Step::Skip) => {}
+                    Err(e) => failed = Some(e),
+                }
+            }
+        });
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        fed.map_err(|e| self.state.with_partial(Error::protocol(e.to_string())))?;
+        Ok(self.state.is_done())
+    }
+
+    /// Ends the body: appends the chunk of a last event that lacked only its blank line, then
+    /// returns the whole answer, or an incomplete-stream error keeping the partial text.
+    pub fn finish(&mut self, out: &mut VecDeque<ChatChunk>) -> Result<Completion, Error> {
+        if !self.state.is_done() {
+            if let Some(last) = self.sse.finish() {
+                if let Step::Chunk(chunk) = self.state.on_event(&last)? {
+                    out.push_back(chunk);
+                }
+            }
+        }
+        self.state.finish()
+    }
+
+    /// The accumulated answer (see [`ChatStreamState`]).
+    pub fn state(&self) -> &ChatStreamState {
+        &self.state
+    }
+}
+
 /// Whether `data` holds the string `"error"` or `"status"` (as an error object's keys would
 /// be): one pass over its quotes, cheaper than two substring searches (which a CPU profile of
 /// the SSE benchmark found taking a seventh of the time).
 fn mentions_error_keys(data: &str) -> bool {
     let bytes = data.as_bytes();
-    bytes
-        .iter()
-        .enumerate()
-        .any(|(i, &b)| b == b'"' && (bytes[i + 1..].starts_with(b"error\"") || bytes[i + 1..].starts_with(b"status\"")))
+    memchr::memchr_iter(b'"', bytes).any(|i| {
+        let after = bytes.get(i + 1..).unwrap_or_default();
+        after.starts_with(b"error\"") || after.starts_with(b"status\"")
+    })
 }
 
 /// The part of a `chat.completion.chunk` that [`DeltaDecoder`] reads; the rest is skipped.
-/// `error` and `status` are read too (they are absent from chunks), so that one parse also
-/// tells an error object (see [`is_error_object`]) without searching the text for them.
 #[derive(Deserialize)]
 struct DeltaChunk<'a> {
     #[serde(default, borrow)]
     choices: Option<Vec<DeltaChoice<'a>>>,
-    #[serde(default)]
-    error: Option<Value>,
-    #[serde(default)]
-    status: Option<Value>,
-}
-
-impl DeltaChunk<'_> {
-    /// The same test as [`is_error_object`], on the fields read.
-    fn is_error_object(&self) -> bool {
-        match &self.error {
-            None | Some(Value::Bool(false)) => {
-                self.status.as_ref().and_then(Value::as_str) == Some("error") && self.choices.is_none()
-            }
-            Some(_) => true,
-        }
-    }
 }
 
 #[derive(Deserialize)]
@@ -195,7 +277,8 @@ struct DeltaContent<'a> {
 /// The same stream semantics as [`ChatStreamState`] (`[DONE]` ends it, error objects and
 /// `event: error` are errors, other event types are skipped, a malformed chunk is a protocol
 /// error), but each chunk is decoded only as far as its content and finish reason, and nothing
-/// is accumulated: for code that reads the body itself and only wants the text.
+/// is accumulated: for code that reads the body itself and only wants the text. It never sees
+/// the API key (its caller sent the request), so its errors are not scrubbed of one.
 ///
 /// ```
 /// use minitoolai::stream::DeltaDecoder;
@@ -220,7 +303,7 @@ impl DeltaDecoder {
         Self::default()
     }
 
-    /// A decoder with the given SSE limits (a longer line or event is a protocol error).
+    /// A decoder with the given SSE limits (a longer kept line or event is a protocol error).
     pub fn with_limits(limits: Limits) -> Self {
         Self { sse: Decoder::with_limits(limits), ..Self::default() }
     }
@@ -255,7 +338,7 @@ impl DeltaDecoder {
             }
         }
         if !self.done && !self.finish_reason {
-            return Err(Error::protocol("the stream ended before the answer was complete"));
+            return Err(incomplete());
         }
         Ok(())
     }
@@ -266,37 +349,23 @@ impl DeltaDecoder {
     }
 }
 
-/// One event for [`DeltaDecoder`]: the same rules as [`ChatStreamState::on_event`].
+/// One event for [`DeltaDecoder`], classified by [`classify`] like every other.
 fn on_delta_event(
     event: &Event,
     done: &mut bool,
     finish_reason: &mut bool,
     out: &mut Vec<String>,
 ) -> Result<(), Error> {
-    let data = event.data.as_str();
-    if data.trim() == "[DONE]" {
-        *done = true;
-        return Ok(());
-    }
-    if event.event == "error" {
-        let json = serde_json::from_str::<Value>(data).unwrap_or(Value::Null);
-        return Err(error_from_error_object(&json, data));
-    }
-    if event.event != "message" {
-        return Ok(());
-    }
-    let error_object = || {
-        let json = serde_json::from_str::<Value>(data).ok().filter(is_error_object)?;
-        Some(error_from_error_object(&json, data))
+    let data = match classify(event, &Redactor::none()) {
+        EventClass::Done => {
+            *done = true;
+            return Ok(());
+        }
+        EventClass::Other => return Ok(()),
+        EventClass::Failed(e) => return Err(e),
+        EventClass::Chunk(data) => data,
     };
-    let chunk: DeltaChunk<'_> = match serde_json::from_str(data) {
-        Ok(chunk) => chunk,
-        // An error object whose other fields do not fit a chunk is still an error object.
-        Err(e) => return Err(error_object().unwrap_or_else(|| Error::undecodable("malformed stream chunk", e, data))),
-    };
-    if chunk.is_error_object() {
-        return Err(error_object().unwrap_or_else(|| Error::protocol("malformed error object in the stream")));
-    }
+    let chunk: DeltaChunk<'_> = serde_json::from_str(data).map_err(|e| malformed_chunk(e, data, &Redactor::none()))?;
     if let Some(choice) = chunk.choices.and_then(|c| c.into_iter().next()) {
         if let Some(text) = choice.delta.and_then(|d| d.content).filter(|t| !t.is_empty()) {
             out.push(text.into_owned());
@@ -315,7 +384,7 @@ mod tests {
     /// Runs a whole body through the decoder and the state; returns chunks seen and the end.
     fn run(body: &str) -> (Vec<ChatChunk>, Result<Completion, Error>) {
         let mut decoder = Decoder::new();
-        let mut state = ChatStreamState::new("gpt-4o-mini");
+        let mut state = ChatStreamState::new("gpt-4o-mini", Redactor::none());
         let mut chunks = vec![];
         let mut events = decoder.feed_collect(body.as_bytes()).expect("within limits");
         events.extend(decoder.finish());

@@ -13,6 +13,7 @@ use minitoolai::stream::{ChatStreamState, Step};
 use minitoolai::types::chat::{ChatChunk, ChatRequest};
 use minitoolai::types::image::{ImageRequest, JobCreated, JobState, JobStatusResponse, JobTicket};
 use minitoolai::types::is_allowed_image_url;
+use minitoolai::Redactor;
 
 /// A small deterministic generator (xorshift64*), seeded from the input, for chunk sizes.
 struct Rng(u64);
@@ -131,7 +132,7 @@ pub fn sse_chunking(data: &[u8]) {
 /// Never a panic; the text only grows; an error carries the text received so far.
 pub fn chat_stream(data: &[u8]) {
     let mut decoder = Decoder::new();
-    let mut state = ChatStreamState::new("gpt-4o-mini");
+    let mut state = ChatStreamState::new("gpt-4o-mini", Redactor::none());
     let mut events = Vec::new();
     let fed = decoder.feed(data, |e| events.push(e));
     events.extend(decoder.finish());
@@ -163,7 +164,7 @@ pub fn chat_stream(data: &[u8]) {
 
     let text = String::from_utf8_lossy(data);
     let _ = serde_json::from_str::<ChatChunk>(&text);
-    if let Ok(completion) = completion_from_json(&text, "gpt-4o-mini") {
+    if let Ok(completion) = completion_from_json(&text, "gpt-4o-mini", &Redactor::none()) {
         let _ = completion.content.len();
     }
     if let Some(message) = server_message(&text) {
@@ -171,7 +172,7 @@ pub fn chat_stream(data: &[u8]) {
         assert!(message.len() <= 1024, "server message of {} bytes", message.len());
     }
     let status = 400 + u16::from(data.first().copied().unwrap_or(0)) % 200;
-    let _ = error_from_response(status, &text, None).to_string();
+    let _ = error_from_response(status, &text, None, &Redactor::none()).to_string();
 }
 
 /// Image job answers (create and status) and request bodies (which the sandbox decodes from

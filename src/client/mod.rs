@@ -16,7 +16,7 @@ use crate::retry::parse_retry_after;
 use crate::transport::{fetch, now_ms, race, random, sleep, Abort, CallOptions, Either, HttpResponse};
 use crate::types::chat::{ChatRequest, Completion};
 use crate::types::image::{ImageRequest, JobCreated, JobStatusResponse, JobTicket};
-use crate::{Error, ErrorKind};
+use crate::{Error, ErrorKind, Redactor};
 
 /// A finished image job.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -46,6 +46,8 @@ pub struct Client {
 
 struct Inner {
     config: ClientConfig,
+    /// Made from the key: every error built from server text goes through it.
+    redactor: Redactor,
     budget: RefCell<ImageBudget>,
     timer: RefCell<JobTimer>,
     /// When this client created the jobs it has not finished polling (by jobid), so their
@@ -75,7 +77,8 @@ impl Client {
         // many into a second as the server counts them.
         let budget = RefCell::new(ImageBudget::new(config.poll_rate_per_second * 0.95));
         let (timer, created_at, polling) = (RefCell::default(), RefCell::default(), RefCell::default());
-        Ok(Self { inner: Rc::new(Inner { config, budget, timer, created_at, polling }) })
+        let redactor = Redactor::new(&config.api_key);
+        Ok(Self { inner: Rc::new(Inner { config, redactor, budget, timer, created_at, polling }) })
     }
 
     /// The configuration.
@@ -96,19 +99,19 @@ impl Client {
         if response.content_type.contains("json") {
             // A JSON 200 is a whole answer, or an error in disguise; never an empty success.
             let text = response.text(&abort, config.idle_timeout, &url).await?;
-            let completion = crate::response::completion_from_json(&text, &request.model);
-            return Ok(ChatStream::from_json(completion.map_err(|e| e.redact(&config.api_key))));
+            let completion = crate::response::completion_from_json(&text, &request.model, &self.inner.redactor);
+            return Ok(ChatStream::from_json(completion));
         }
         if !crate::response::is_event_stream(&response.content_type) {
             let content_type = response.content_type.clone();
             let text = response.text(&abort, config.idle_timeout, &url).await?;
-            let err = crate::response::error_from_unexpected_body(&content_type, &text);
-            return Ok(ChatStream::from_json(Err(err.redact(&config.api_key))));
+            let err = crate::response::error_from_unexpected_body(&content_type, &text, &self.inner.redactor);
+            return Ok(ChatStream::from_json(Err(err)));
         }
         let Some(body) = response.into_body() else {
             return Err(Error::protocol("the answer had no body"));
         };
-        Ok(ChatStream::new(body, abort, &request.model, config.idle_timeout, url, config.api_key.clone()))
+        Ok(ChatStream::new(body, abort, &request.model, config.idle_timeout, url, self.inner.redactor.clone()))
     }
 
     /// Sends a chat request and waits for the whole answer.
@@ -122,8 +125,8 @@ impl Client {
         let body = serde_json::to_string(request).map_err(|e| Error::protocol(format!("could not encode: {e}")))?;
         self.wait_turn(ImageCall::Create, &Abort::new(options.signal.as_ref())).await?;
         let text = self.post_json(paths::IMAGE, &body, options).await?;
-        let created: JobCreated =
-            serde_json::from_str(&text).map_err(|e| Error::undecodable("unexpected image job answer", e, &text))?;
+        let created: JobCreated = serde_json::from_str(&text)
+            .map_err(|e| self.inner.redactor.undecodable("unexpected image job answer", e, &text))?;
         match (created.status.as_str(), created.jobid, created.signature) {
             ("success", Some(jobid), Some(signature)) => {
                 let mut remembered = self.inner.created_at.borrow_mut();
@@ -133,9 +136,9 @@ impl Client {
                 remembered.insert(jobid.clone(), now_ms());
                 Ok(JobTicket { jobid, signature })
             }
-            _ => Err(Error::new(
+            _ => Err(self.inner.redactor.server(
                 ErrorKind::InvalidRequest,
-                match server_message(&text).filter(|m| m != &text) {
+                &match server_message(&text).filter(|m| m != &text) {
                     Some(m) => format!("the service refused the image job: {m}"),
                     None => "the service refused the image job".to_owned(),
                 },
@@ -147,7 +150,8 @@ impl Client {
     pub async fn image_status(&self, job: &JobTicket, options: &CallOptions) -> Result<JobStatusResponse, Error> {
         let body = serde_json::to_string(job).map_err(|e| Error::protocol(format!("could not encode: {e}")))?;
         let text = self.post_json(paths::IMAGE_JOB, &body, options).await?;
-        serde_json::from_str(&text).map_err(|e| Error::undecodable("unexpected job status answer", e, &text))
+        serde_json::from_str(&text)
+            .map_err(|e| self.inner.redactor.undecodable("unexpected job status answer", e, &text))
     }
 
     /// Polls an existing job until it is done, failed or past the deadline, waiting its turn
@@ -226,7 +230,7 @@ impl Client {
         self.inner.created_at.borrow_mut().remove(&job.jobid);
         let image_url = match polled {
             Either::Left(result) => result?,
-            Either::Right(()) => return Err(Error::new(ErrorKind::Aborted, "the request was aborted")),
+            Either::Right(()) => return Err(Error::aborted()),
         };
         if let Some(created) = created {
             self.inner.timer.borrow_mut().record(Duration::from_millis(now_ms().saturating_sub(created)));
@@ -261,17 +265,19 @@ impl Client {
         loop {
             let Turn::AskAgainIn(wait) = budget.borrow_mut().turn(ticket.1, now_ms()) else { return Ok(()) };
             if let Either::Right(()) = race(sleep(wait), abort.aborted()).await {
-                return Err(Error::new(ErrorKind::Aborted, "the request was aborted"));
+                return Err(Error::aborted());
             }
         }
     }
 
-    /// POSTs JSON and returns the body of a 2xx answer as text.
+    /// POSTs JSON and returns the body of a 2xx answer as text, scrubbed of the API key
+    /// (whatever is made of it, a job's failure message included, cannot carry the key).
     async fn post_json(&self, path: &str, body: &str, options: &CallOptions) -> Result<String, Error> {
         let url = self.inner.config.endpoint(path);
         let abort = Abort::new(options.signal.as_ref());
         let response = self.send(&url, body, "application/json", &abort).await?;
-        response.text(&abort, self.inner.config.idle_timeout, &url).await
+        let text = response.text(&abort, self.inner.config.idle_timeout, &url).await?;
+        Ok(self.inner.redactor.scrub(&text).into_owned())
     }
 
     /// Sends with retries: network errors, 408, 409, 429 and 5xx are tried again (after
@@ -290,11 +296,11 @@ impl Client {
                         now_ms(),
                     );
                     let text = response.text(abort, config.idle_timeout, url).await.unwrap_or_default();
-                    error_from_response(status, &text, after)
+                    error_from_response(status, &text, after, &self.inner.redactor)
                 }
+                // Our own words (and the browser's): no server text to scrub.
                 Err(err) => err,
             };
-            let err = err.redact(&config.api_key);
             if matches!(err.kind(), ErrorKind::Aborted) || abort.reason().is_some() {
                 return Err(err);
             }
@@ -303,7 +309,7 @@ impl Client {
             };
             attempt += 1;
             if let Either::Right(()) = race(sleep(delay), abort.aborted()).await {
-                return Err(Error::new(ErrorKind::Aborted, "the request was aborted"));
+                return Err(Error::aborted());
             }
         }
     }

@@ -138,16 +138,14 @@ thread_local! {
 /// The error for a rejected fetch or read, given why (and whether) we aborted.
 pub(crate) fn failure(abort: &Abort, err: &JsValue, url: &str) -> Error {
     match abort.reason() {
-        Some(AbortReason::Caller) => Error::new(ErrorKind::Aborted, "the request was aborted"),
+        Some(AbortReason::Caller) => Error::aborted(),
         Some(AbortReason::HeadersTimeout) => {
             Error::new(ErrorKind::Timeout, format!("no answer from {} in time", origin(url)))
         }
         Some(AbortReason::IdleTimeout) => {
             Error::new(ErrorKind::Timeout, format!("the stream from {} stalled", origin(url)))
         }
-        None if error_name(err).as_deref() == Some("AbortError") => {
-            Error::new(ErrorKind::Aborted, "the request was aborted")
-        }
+        None if error_name(err).as_deref() == Some("AbortError") => Error::aborted(),
         None => js_error(
             ErrorKind::Network,
             &format!(
