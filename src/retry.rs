@@ -96,45 +96,11 @@ pub fn parse_retry_after(
 
 /// Parses an HTTP date in any of the three formats recipients must accept (RFC 9110 §5.6.7):
 /// IMF-fixdate `Sun, 06 Nov 1994 08:49:37 GMT`, RFC 850 `Sunday, 06-Nov-94 08:49:37 GMT`,
-/// asctime `Sun Nov  6 08:49:37 1994`. Returns Unix seconds.
+/// asctime `Sun Nov  6 08:49:37 1994`. Returns Unix seconds; `None` for anything else, or a
+/// date before 1970.
 pub fn parse_http_date(s: &str) -> Option<u64> {
-    let s = s.trim();
-    let (_, rest) = s.split_once([',', ' '])?;
-    let parts: Vec<&str> = rest.split([' ', '-']).filter(|p| !p.is_empty()).collect();
-    let (day, month, year, time) = match parts.as_slice() {
-        // IMF-fixdate and RFC 850: day month year time GMT
-        [d, m, y, t, "GMT"] => (*d, *m, *y, *t),
-        // asctime: month day time year
-        [m, d, t, y] => (*d, *m, *y, *t),
-        _ => return None,
-    };
-    let day: u64 = day.parse().ok()?;
-    let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        .iter()
-        .position(|m| *m == month)? as u64
-        + 1;
-    let mut year: u64 = year.parse().ok()?;
-    if year < 100 {
-        // RFC 850's two-digit years: read as the nearest past century that makes sense.
-        year += if year < 70 { 2000 } else { 1900 };
-    }
-    let mut hms = time.split(':').map(|p| p.parse::<u64>().ok());
-    let (h, mi, sec) = (hms.next()??, hms.next()??, hms.next()??);
-    if !(1..=31).contains(&day) || h > 23 || mi > 59 || sec > 60 || year < 1970 {
-        return None;
-    }
-    Some(days_from_civil(year, month, day) * 86_400 + h * 3600 + mi * 60 + sec)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: u64, m: u64, d: u64) -> u64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    let when = httpdate::parse_http_date(s.trim()).ok()?;
+    when.duration_since(std::time::UNIX_EPOCH).ok().map(|d| d.as_secs())
 }
 
 #[cfg(test)]

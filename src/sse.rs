@@ -34,7 +34,9 @@
 //!
 //! A hostile or broken server could send one endless line. [`Limits`] bounds the pending line and
 //! the data of one event; both are checked as bytes arrive, so an oversize line fails as soon as
-//! it passes the limit, not after it has been buffered. Errors are sticky: after
+//! it passes the limit, not after it has been buffered. Only lines the spec keeps count (`data`,
+//! `event`, `id`): a longer comment or unknown-field line, which the spec ignores, is skipped up
+//! to its line end in linear time without being buffered. Errors are sticky: after
 //! [`Decoder::feed`] has failed, it fails again until [`Decoder::reset`].
 //!
 //! # Cost
@@ -65,7 +67,8 @@ pub struct Event {
 /// Why a stream was rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SseError {
-    /// A line (without its line end) was longer than [`Limits::max_line_bytes`].
+    /// A kept line (`data`, `event` or `id`; without its line end) was longer than
+    /// [`Limits::max_line_bytes`].
     LineTooLong {
         /// The limit exceeded, in bytes.
         limit: usize,
@@ -91,7 +94,8 @@ impl std::error::Error for SseError {}
 /// Memory bounds for one stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// The longest line accepted, in bytes, not counting its line end. Default: 4 MiB.
+    /// The longest `data`, `event` or `id` line accepted, in bytes, not counting its line end.
+    /// Longer comments and other lines the spec ignores are skipped, not buffered. Default: 4 MiB.
     pub max_line_bytes: usize,
     /// The most data one event may carry, in bytes of UTF-8 (the dispatched `data`, without the
     /// final line feed the spec removes). Default: 16 MiB.
@@ -130,6 +134,9 @@ pub struct Decoder {
     /// The pending partial line (never contains CR or LF).
     /// (Empty means "at the start of a line": a partial line is never empty.)
     line: Vec<u8>,
+    /// In the middle of an overlong line that the spec ignores (a comment, an unknown field):
+    /// its bytes are passed over up to its line end, never buffered.
+    skipping: bool,
     data: String,
     event_type: String,
     /// The spec's "last event ID buffer": set by `id` fields.
@@ -162,6 +169,7 @@ impl Decoder {
             bom: Bom::Pending(0),
             after_cr: false,
             line: Vec::new(),
+            skipping: false,
             data: String::new(),
             event_type: String::new(),
             id_buffer: String::new(),
@@ -204,7 +212,7 @@ impl Decoder {
     /// after [`reset`](Self::reset).
     pub fn finish(&mut self) -> Option<Event> {
         // A held-back partial BOM is a partial line too.
-        let mid_line = !self.line.is_empty() || matches!(self.bom, Bom::Pending(n) if n > 0);
+        let mid_line = !self.line.is_empty() || self.skipping || matches!(self.bom, Bom::Pending(n) if n > 0);
         let event = if self.failed.is_some() || mid_line {
             // "If the file ends in the middle of an event, before the final empty line, the
             // incomplete event is not dispatched."
@@ -251,6 +259,7 @@ impl Decoder {
     fn clear_stream(&mut self) {
         self.after_cr = false;
         self.line.clear();
+        self.skipping = false;
         self.data.clear();
         self.event_type.clear();
         self.block_retry = None;
@@ -278,7 +287,7 @@ impl Decoder {
                 // simply start the pending line.
                 self.bom = Bom::Done;
                 let held = BOM.get(..usize::from(matched)).unwrap_or_default();
-                self.push_partial(held)?;
+                self.push_partial(held);
             }
         }
 
@@ -294,56 +303,68 @@ impl Decoder {
             }
         }
 
-        // Slow path: finish the pending partial line, scanning only the new bytes.
-        if !self.line.is_empty() {
+        loop {
+            if self.skipping {
+                // The rest of an overlong line the spec ignores: look for its end, keep nothing.
+                let Some(end) = find_line_end(input) else {
+                    self.examined += input.len() as u64;
+                    return Ok(());
+                };
+                self.examined += end as u64 + 1;
+                self.skipping = false;
+                input = self.skip_line_end(input, end);
+                continue;
+            }
+            // The line so far (a pending partial line, or none) may grow by `room` bytes.
             let room = self.limits.max_line_bytes.saturating_sub(self.line.len());
             let window = input.get(..room.saturating_add(1)).unwrap_or(input);
             let Some(end) = find_line_end(window) else {
                 self.examined += window.len() as u64;
-                // No line end yet: keep it, unless it already exceeds the limit (checked before
-                // buffering, so an endless line never grows past the limit).
-                if window.len() > room {
+                // A line the spec ignores (a comment, an unknown field) changes nothing: as soon
+                // as its first bytes tell, it is skipped up to its line end, never buffered.
+                let (ignored, kept) = line_kind(&self.line, window);
+                if !ignored && window.len() <= room {
+                    // No line end yet: keep it (an empty pending line means "at a line start").
+                    self.line.extend_from_slice(window);
+                    return Ok(());
+                }
+                // Past the limit (checked before buffering, so an endless line never grows past
+                // it): a line the spec keeps is an error; an overlong `retry` is not all digits
+                // that fit, so it is ignored like the rest.
+                if !ignored && kept {
                     return Err(SseError::LineTooLong { limit: self.limits.max_line_bytes });
                 }
-                self.line.extend_from_slice(window);
-                return Ok(());
-            };
-            self.examined += end as u64 + 1;
-            let mut line = std::mem::take(&mut self.line);
-            line.extend_from_slice(window.get(..end).unwrap_or_default());
-            let result = self.process_line(&line, on_event);
-            line.clear();
-            self.line = line; // keep the allocation for the next partial line
-            result?;
-            input = self.skip_line_end(input, end);
-        }
-
-        // Fast path: complete lines straight from the input, without copying.
-        loop {
-            let room = self.limits.max_line_bytes;
-            let window = input.get(..room.saturating_add(1)).unwrap_or(input);
-            let Some(end) = find_line_end(window) else {
-                self.examined += window.len() as u64;
-                if window.len() > room {
-                    return Err(SseError::LineTooLong { limit: room });
+                if self.line.capacity() > 64 << 10 {
+                    self.line = Vec::new(); // a long `retry` line: release the memory
+                } else {
+                    self.line.clear();
                 }
-                // An empty pending line means "at a line start", which is exactly right here.
-                self.line.extend_from_slice(window);
-                return Ok(());
+                self.skipping = true;
+                input = input.get(window.len()..).unwrap_or_default();
+                continue;
             };
             self.examined += end as u64 + 1;
-            self.process_line(window.get(..end).unwrap_or_default(), on_event)?;
+            let line = window.get(..end).unwrap_or_default();
+            if self.line.is_empty() {
+                // Fast path: a complete line straight from the input, without copying.
+                self.process_line(line, on_event)?;
+            } else {
+                // Slow path: finish the pending partial line (only the new bytes were scanned).
+                let mut pending = std::mem::take(&mut self.line);
+                pending.extend_from_slice(line);
+                let result = self.process_line(&pending, on_event);
+                pending.clear();
+                self.line = pending; // keep the allocation for the next partial line
+                result?;
+            }
             input = self.skip_line_end(input, end);
         }
     }
 
-    /// Appends bytes to the pending line, within the line limit.
-    fn push_partial(&mut self, bytes: &[u8]) -> Result<(), SseError> {
-        if self.line.len().saturating_add(bytes.len()) > self.limits.max_line_bytes {
-            return Err(SseError::LineTooLong { limit: self.limits.max_line_bytes });
-        }
+    /// Appends the held-back bytes of a partial BOM to the pending line (at most two bytes;
+    /// the line limit is checked as the rest of the line arrives).
+    fn push_partial(&mut self, bytes: &[u8]) {
         self.line.extend_from_slice(bytes);
-        Ok(())
     }
 
     /// Returns the input after the line end at `end` (CR, LF or CRLF); remembers a CR that ends
@@ -484,32 +505,37 @@ fn parse_retry(value: &[u8]) -> Option<u32> {
     })
 }
 
-/// The index of the first CR or LF in `bytes`.
-///
-/// Checks eight bytes per step with plain integer arithmetic (SWAR), which beats a byte loop on
-/// long `data:` lines on every target, wasm included, without `unsafe` or dependencies.
+/// The index of the first CR or LF in `bytes` (`memchr`: vectorised where the target allows,
+/// a word at a time elsewhere).
 #[inline]
 fn find_line_end(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    const CRS: u64 = u64::from_ne_bytes([b'\r'; 8]);
-    const LFS: u64 = u64::from_ne_bytes([b'\n'; 8]);
-    // Non-zero iff some byte of `w` is zero (exact as a yes/no test; the flagged positions may
-    // include false ones above a true zero, so the position is found byte by byte below).
-    #[inline]
-    fn has_zero_byte(w: u64) -> bool {
-        w.wrapping_sub(ONES) & !w & HIGHS != 0
+    memchr::memchr2(b'\r', b'\n', bytes)
+}
+
+/// What the first bytes of an unfinished line (`pending`, then `more`) tell about it:
+/// whether the spec ignores it whatever follows, and whether it is (or, while its field name is
+/// not complete, may still be) a line whose value is kept: `data`, `event` or `id`.
+///
+/// "If the line starts with a U+003A COLON character (:): Ignore the line." … "Otherwise: The
+/// field is ignored." (for field names other than `event`, `data`, `id` and `retry`).
+fn line_kind(pending: &[u8], more: &[u8]) -> (bool, bool) {
+    // "retry:" and "event:" are the longest prefixes that can tell.
+    let mut head = [0u8; 6];
+    let mut len = 0;
+    for (slot, &b) in head.iter_mut().zip(pending.iter().chain(more)) {
+        *slot = b;
+        len += 1;
     }
-    let mut rest = bytes;
-    while let Some((word, tail)) = rest.split_first_chunk::<8>() {
-        let w = u64::from_ne_bytes(*word);
-        if has_zero_byte(w ^ CRS) || has_zero_byte(w ^ LFS) {
-            break;
-        }
-        rest = tail;
-    }
-    let skipped = bytes.len() - rest.len();
-    rest.iter().position(|&b| b == b'\r' || b == b'\n').map(|i| skipped + i)
+    let head = head.get(..len).unwrap_or_default();
+    const KEPT: [&[u8]; 3] = [b"data", b"event", b"id"];
+    let (name, complete) = match head.iter().position(|&b| b == b':') {
+        Some(colon) => (head.get(..colon).unwrap_or_default(), true),
+        None => (head, false),
+    };
+    let is = |field: &&[u8]| if complete { *field == name } else { field.starts_with(name) };
+    let kept = KEPT.iter().any(is);
+    let ignored = head.first() == Some(&b':') || (!kept && !is(&&b"retry"[..]));
+    (ignored, kept)
 }
 
 /// `String::from_utf8_lossy`, with the common case first: `str::from_utf8` validates ASCII
@@ -809,8 +835,10 @@ mod tests {
         assert_eq!(d.finish(), None);
         assert_eq!(d.feed_collect(b"data: a\n\n").unwrap(), vec![msg("a")]);
 
-        // A huge chunk with no line end fails after looking at no more than the limit + 1 bytes.
-        let huge = vec![b'x'; 10 << 20];
+        // A huge data line with no line end fails after looking at no more than the limit + 1
+        // bytes.
+        let mut huge = vec![b'x'; 10 << 20];
+        huge[..5].copy_from_slice(b"data:");
         let mut d = Decoder::with_limits(limits);
         assert_eq!(d.feed_collect(&huge), Err(too_long));
         assert!(d.bytes_examined() <= 17);
@@ -818,14 +846,79 @@ mod tests {
         let mut d = Decoder::with_limits(limits);
         let fed = huge.chunks(4).take_while(|c| d.feed_collect(c).is_ok()).count();
         assert_eq!(fed, 4);
-        // Default limits: an endless line fails after 4 MiB.
+        // Default limits: an endless data line fails after 4 MiB.
         let mut d = Decoder::new();
         let err = huge.chunks(1 << 20).find_map(|c| d.feed_collect(c).err());
         assert_eq!(err, Some(SseError::LineTooLong { limit: 4 << 20 }));
         assert!(d.bytes_examined() <= (5 << 20));
-        // A partial BOM held back counts toward the line limit too.
-        let mut d = Decoder::with_limits(Limits { max_line_bytes: 1, max_event_bytes: 1 });
-        assert_eq!(d.feed_collect(b"\xEF\xBBx"), Err(SseError::LineTooLong { limit: 1 }));
+        // `event` and `id` lines are kept too, so they count; so does a line that may still
+        // become one when the limit is too small to tell.
+        for line in [&b"event: 0123456789abcdef"[..], b"id: 0123456789abcdefgh", b"id:0123456789abcdefghi"] {
+            assert_eq!(Decoder::with_limits(limits).feed_collect(line), Err(too_long), "{line:?}");
+        }
+        let tiny = Limits { max_line_bytes: 2, max_event_bytes: 2 };
+        assert_eq!(Decoder::with_limits(tiny).feed_collect(b"dat"), Err(SseError::LineTooLong { limit: 2 }));
+        assert_eq!(Decoder::with_limits(tiny).feed_collect(b"xyz\n:\n\n"), Ok(vec![]));
+    }
+
+    /// Issue 15: "If the line starts with a U+003A COLON character (:): Ignore the line." and
+    /// "Otherwise: The field is ignored." An overlong ignored line used to end the stream with
+    /// `LineTooLong`; it is now skipped in linear time without being buffered.
+    #[test]
+    fn overlong_ignored_lines_are_skipped_without_buffering() {
+        const TEN_MIB: usize = 10 << 20;
+        for (what, head) in [
+            ("comment", &b":"[..]),
+            ("unknown field", b"foo: "),
+            ("field name without a colon", b"x"),
+            ("a field named like data but longer", b"datax: "),
+        ] {
+            let mut line = head.to_vec();
+            line.resize(TEN_MIB, b'1');
+            let mut input = b"data: a\n".to_vec();
+            input.extend_from_slice(&line);
+            input.extend_from_slice(b"\r\ndata: b\n\ndata: c\n\n");
+            for size in [1460, 64 << 10, input.len()] {
+                let mut d = Decoder::new();
+                let mut events = vec![];
+                let mut largest = 0;
+                for chunk in input.chunks(size) {
+                    d.feed(chunk, |e| events.push(e)).unwrap_or_else(|e| panic!("{what}, size {size}: {e}"));
+                    largest = largest.max(d.line.capacity()).max(d.data.capacity());
+                }
+                assert_eq!(events, vec![msg("a\nb"), msg("c")], "{what}, size {size}");
+                // Never buffered: the buffers hold a few bytes of the short lines, none of the long.
+                assert!(largest < 1024, "{what}, size {size}: {largest} bytes buffered");
+                assert!(d.bytes_examined() <= input.len() as u64 + 1, "{what}: linear");
+            }
+        }
+        // A `retry` value is read (so buffered) up to the limit; past it, it cannot be digits that
+        // fit a u32 without a run of leading zeros, and it is skipped too, not an error.
+        let mut input = b"retry: 1".to_vec();
+        input.resize(TEN_MIB, b'1');
+        input.extend_from_slice(b"\ndata: a\n\n");
+        let mut d = Decoder::new();
+        let events: Vec<Event> = input.chunks(1460).flat_map(|c| d.feed_collect(c).expect("skipped")).collect();
+        assert_eq!(events, vec![msg("a")]);
+        assert_eq!(d.reconnection_time(), None);
+        assert!(d.line.capacity() < 1024, "released once skipped");
+        // Cut off in the middle of a skipped line, the stream ends mid-line: the event is lost.
+        let mut d = Decoder::new();
+        let mut input = b"data: a\n:".to_vec();
+        input.resize(TEN_MIB, b'1');
+        assert_eq!(d.feed_collect(&input), Ok(vec![]));
+        assert_eq!(d.finish(), None);
+        // Split at every offset around the limit, the same events come out.
+        let limits = Limits { max_line_bytes: 8, max_event_bytes: 64 };
+        let input = b"data: 1\n: a comment over eight\nfoo: bar-baz-qux\r\ndata: 2\r\rdata: 3\n\n";
+        let whole = Decoder::with_limits(limits).feed_collect(input).expect("skipped");
+        assert_eq!(whole, vec![msg("1\n2"), msg("3")]);
+        for at in 0..input.len() {
+            let mut d = Decoder::with_limits(limits);
+            let mut events = d.feed_collect(&input[..at]).expect("first part");
+            events.extend(d.feed_collect(&input[at..]).expect("second part"));
+            assert_eq!(events, whole, "split at {at}");
+        }
     }
 
     #[test]

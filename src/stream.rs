@@ -550,4 +550,70 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::Protocol);
         assert!(e.message().contains("longer than 8 bytes"));
     }
+
+    /// The rules both readers share, one case each.
+    #[test]
+    fn the_classifier_table() {
+        use EventClass::{Chunk, Done, Failed, Other};
+        let cases: &[(&str, &str, &str)] = &[
+            // (event type, data, expected: done | other | chunk | an error kind)
+            ("message", "[DONE]", "done"),
+            ("message", " [DONE] ", "done"),
+            ("error", "[DONE]", "done"),
+            ("ping", "{}", "other"),
+            ("ping", r#"{"error":"x"}"#, "other"),
+            ("error", r#"{"message":"boom"}"#, "server"),
+            ("error", "not json", "server"),
+            ("error", r#"{"error":{"message":"no","type":"invalid_api_key"}}"#, "authentication"),
+            ("message", r#"{"error":{"message":"overloaded"}}"#, "server"),
+            ("message", r#"{"error":{"message":"q","type":"insufficient_quota"}}"#, "insufficient_credit"),
+            ("message", r#"{"error":"rate_limit"}"#, "server"),
+            ("message", r#"{"status":"error","message":"refused"}"#, "server"),
+            ("message", r#"{"error":{"message":"x"},"choices":"not a list"}"#, "server"),
+            ("message", r#"{"error":false,"choices":[]}"#, "chunk"),
+            ("message", r#"{"error":null,"choices":[]}"#, "chunk"),
+            ("message", r#"{"status":"error","choices":[]}"#, "chunk"),
+            ("message", r#"{"status":7}"#, "chunk"),
+            ("message", r#"{"choices":[{"delta":{"content":"an \"error\""}}]}"#, "chunk"),
+            ("message", "{not json", "chunk"),
+        ];
+        for &(event_type, data, expected) in cases {
+            let event = Event { event: event_type.into(), data: data.into(), ..Event::default() };
+            let got = match classify(&event, &Redactor::none()) {
+                Done => "done".to_owned(),
+                Other => "other".to_owned(),
+                Chunk(d) => {
+                    assert_eq!(d, data);
+                    "chunk".to_owned()
+                }
+                Failed(e) => {
+                    assert_eq!(e.status(), Some(200), "{data}");
+                    e.kind().as_str().to_owned()
+                }
+            };
+            assert_eq!(got, expected, "{event_type}: {data}");
+        }
+    }
+
+    /// The bytes-to-chunks reader: a final event without its blank line still counts, and the
+    /// end of the body is complete or incomplete by the same rules as the state's.
+    #[test]
+    fn the_chunk_decoder_in_any_chunking() {
+        for (body, texts, complete) in [
+            (body(&[ROLE, HELLO, WORLD, STOP, USAGE, "data: [DONE]"]), 5, true),
+            (format!("{HELLO}\n\n{STOP}\n"), 2, true),
+            (body(&[ROLE, HELLO]), 2, false),
+            (format!("{}{HELLO}", body(&[ROLE])), 1, false),
+        ] {
+            for size in [1, 2, 5, 1460] {
+                let mut decoder = ChunkDecoder::new("gpt-4o-mini", Redactor::none());
+                let mut out = VecDeque::new();
+                for piece in body.as_bytes().chunks(size) {
+                    decoder.push(piece, &mut out).expect("decodes");
+                }
+                let end = decoder.finish(&mut out);
+                assert_eq!((out.len(), end.is_ok()), (texts, complete), "size {size} of {body:?}");
+            }
+        }
+    }
 }
