@@ -1,11 +1,14 @@
 //! The one error type of the crate.
 
 mod redact;
+mod words;
 
 use std::fmt;
 use std::time::Duration;
 
 pub use redact::Redactor;
+pub(crate) use words::json_message;
+pub use words::server_message;
 
 /// What went wrong, in the terms a caller acts on.
 ///

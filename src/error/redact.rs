@@ -68,10 +68,10 @@ impl Redactor {
     }
 
     /// The error for an HTTP error status, quoting the server's own words from `body` (see
-    /// [`server_message`](crate::response::server_message)).
+    /// [`server_message`](super::server_message)).
     pub(crate) fn http(&self, status: u16, body: &str) -> Error {
         let body = self.scrub(body);
-        self.finish(Error::http(status, crate::response::server_message(&body).as_deref()))
+        self.finish(Error::http(status, super::server_message(&body).as_deref()))
     }
 
     /// An error of `kind` whose message quotes server text (`message` may hold it anywhere).
