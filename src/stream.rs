@@ -18,6 +18,8 @@ use crate::sse::{Decoder, Event, Limits};
 use crate::types::chat::{ChatChunk, Completion, Usage};
 use crate::{Error, Redactor};
 
+mod scan;
+
 /// What one SSE event meant.
 // Returned by value and consumed at once; boxing the chunk would cost an allocation per chunk.
 #[allow(clippy::large_enum_variant)]
@@ -33,7 +35,7 @@ pub enum Step {
 
 /// What one event of a chat stream is, by the rules every reader of the stream shares.
 #[derive(Debug)]
-pub(crate) enum EventClass<'a> {
+pub(crate) enum EventClass<'a, T = std::convert::Infallible> {
     /// `data: [DONE]`: the answer is complete.
     Done,
     /// An event of another type than `message` (a `ping`…): nothing for the reader.
@@ -42,12 +44,25 @@ pub(crate) enum EventClass<'a> {
     Failed(Error),
     /// A chunk's JSON, for the reader to decode as far as it needs (see [`malformed_chunk`]).
     Chunk(&'a str),
+    /// A chunk that the reader's fast path read (see [`classify_with`]).
+    Read(T),
 }
 
 /// The one place the stream rules live: `[DONE]` ends the answer, `event: error` and error
 /// objects are errors (their words scrubbed of the key by `redactor`), events of other types
 /// are skipped, and everything else is a chunk.
 pub(crate) fn classify<'a>(event: &'a Event, redactor: &Redactor) -> EventClass<'a> {
+    classify_with(event, redactor, |_| None)
+}
+
+/// [`classify`], with a fast path for chunks: `fast` reads a message event's data and
+/// answers only if the data is a well-formed chunk with no top-level `error` or `status` key
+/// (so it cannot be an error object); otherwise the rules go on as in [`classify`].
+pub(crate) fn classify_with<'a, T>(
+    event: &'a Event,
+    redactor: &Redactor,
+    fast: impl FnOnce(&'a str) -> Option<T>,
+) -> EventClass<'a, T> {
     let data = event.data.as_str();
     if data.trim() == "[DONE]" {
         return EventClass::Done;
@@ -58,6 +73,9 @@ pub(crate) fn classify<'a>(event: &'a Event, redactor: &Redactor) -> EventClass<
     }
     if event.event != "message" {
         return EventClass::Other;
+    }
+    if let Some(read) = fast(data) {
+        return EventClass::Read(read);
     }
     // Error objects are rare: look for their keys before paying for a second parse.
     if mentions_error_keys(data) {
@@ -113,6 +131,7 @@ impl ChatStreamState {
             }
             EventClass::Other => Ok(Step::Skip),
             EventClass::Failed(e) => Err(self.with_partial(e)),
+            EventClass::Read(never) => match never {},
             EventClass::Chunk(data) => {
                 let chunk: ChatChunk = serde_json::from_str(data)
                     .map_err(|e| self.with_partial(malformed_chunk(e, data, &self.redactor)))?;
@@ -356,13 +375,21 @@ fn on_delta_event(
     finish_reason: &mut bool,
     out: &mut Vec<String>,
 ) -> Result<(), Error> {
-    let data = match classify(event, &Redactor::none()) {
+    let data = match classify_with(event, &Redactor::none(), scan::scan_delta) {
         EventClass::Done => {
             *done = true;
             return Ok(());
         }
         EventClass::Other => return Ok(()),
         EventClass::Failed(e) => return Err(e),
+        // The usual chunk, read without serde.
+        EventClass::Read(delta) => {
+            if let Some(text) = delta.content.filter(|t| !t.is_empty()) {
+                out.push(text.into_owned());
+            }
+            *finish_reason |= delta.finish_reason;
+            return Ok(());
+        }
         EventClass::Chunk(data) => data,
     };
     let chunk: DeltaChunk<'_> = serde_json::from_str(data).map_err(|e| malformed_chunk(e, data, &Redactor::none()))?;
@@ -580,6 +607,7 @@ mod tests {
         for &(event_type, data, expected) in cases {
             let event = Event { event: event_type.into(), data: data.into(), ..Event::default() };
             let got = match classify(&event, &Redactor::none()) {
+                EventClass::Read(never) => match never {},
                 Done => "done".to_owned(),
                 Other => "other".to_owned(),
                 Chunk(d) => {
