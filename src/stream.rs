@@ -4,21 +4,22 @@
 //! [`ChunkDecoder`] wraps it with the SSE decoder (body bytes in, chunks out) for the browser
 //! client and anything else that reads bytes. [`DeltaDecoder`] is the short path for code that
 //! only wants the text: body bytes in, content deltas out. Both apply the same rules, written
-//! once in [`classify`].
+//! once in one classifier (`classify`).
 
-use std::borrow::Cow;
-use std::collections::VecDeque;
-
-use serde::Deserialize;
 use serde_json::Value;
 
 use crate::catalog::chat_model;
 use crate::response::{error_from_error_object, is_error_object};
-use crate::sse::{Decoder, Event, Limits};
+use crate::sse::Event;
 use crate::types::chat::{ChatChunk, Completion, Usage};
 use crate::{Error, Redactor};
 
+mod chunks;
+mod delta;
 mod scan;
+
+pub use chunks::ChunkDecoder;
+pub use delta::DeltaDecoder;
 
 /// What one SSE event meant.
 // Returned by value and consumed at once; boxing the chunk would cost an allocation per chunk.
@@ -94,7 +95,7 @@ pub(crate) fn malformed_chunk(detail: impl std::fmt::Display, data: &str, redact
 }
 
 /// The error for a body that ended before `[DONE]` or a finish reason.
-fn incomplete() -> Error {
+pub(crate) fn incomplete() -> Error {
     Error::protocol("the stream ended before the answer was complete")
 }
 
@@ -200,65 +201,6 @@ impl ChatStreamState {
     }
 }
 
-/// Body bytes of a streamed chat answer in, [`ChatChunk`]s out: the SSE [`Decoder`] and a
-/// [`ChatStreamState`] together, for a reader of the body (the browser client's `ChatStream`).
-#[derive(Debug, Clone, Default)]
-pub struct ChunkDecoder {
-    sse: Decoder,
-    state: ChatStreamState,
-}
-
-impl ChunkDecoder {
-    /// A decoder for an answer to a request for `requested_model`, with the default SSE
-    /// [`Limits`]; `redactor` scrubs the API key from its errors.
-    pub fn new(requested_model: impl Into<String>, redactor: Redactor) -> Self {
-        Self { sse: Decoder::new(), state: ChatStreamState::new(requested_model, redactor) }
-    }
-
-    /// Feeds body bytes in any chunking; appends the chunks they complete to `out`. `Ok(true)`
-    /// once `[DONE]` was seen: the answer is complete and the rest of the body can be dropped.
-    /// After an error (which carries the text received so far), drop the decoder.
-    pub fn push(&mut self, bytes: &[u8], out: &mut VecDeque<ChatChunk>) -> Result<bool, Error> {
-        if self.state.is_done() {
-            return Ok(true);
-        }
-        let mut failed = None;
-        let state = &mut self.state;
-        let fed = self.sse.feed(bytes, |event| {
-            if failed.is_none() && !state.is_done() {
-                match state.on_event(&event) {
-                    Ok(Step::Chunk(chunk)) => out.push_back(chunk),
-                    Ok(Step::Done | Step::Skip) => {}
-                    Err(e) => failed = Some(e),
-                }
-            }
-        });
-        if let Some(e) = failed {
-            return Err(e);
-        }
-        fed.map_err(|e| self.state.with_partial(Error::protocol(e.to_string())))?;
-        Ok(self.state.is_done())
-    }
-
-    /// Ends the body: appends the chunk of a last event that lacked only its blank line, then
-    /// returns the whole answer, or an incomplete-stream error keeping the partial text.
-    pub fn finish(&mut self, out: &mut VecDeque<ChatChunk>) -> Result<Completion, Error> {
-        if !self.state.is_done() {
-            if let Some(last) = self.sse.finish() {
-                if let Step::Chunk(chunk) = self.state.on_event(&last)? {
-                    out.push_back(chunk);
-                }
-            }
-        }
-        self.state.finish()
-    }
-
-    /// The accumulated answer (see [`ChatStreamState`]).
-    pub fn state(&self) -> &ChatStreamState {
-        &self.state
-    }
-}
-
 /// Whether `data` holds the string `"error"` or `"status"` (as an error object's keys would
 /// be): one pass over its quotes, cheaper than two substring searches (which a CPU profile of
 /// the SSE benchmark found taking a seventh of the time).
@@ -270,142 +212,13 @@ fn mentions_error_keys(data: &str) -> bool {
     })
 }
 
-/// The part of a `chat.completion.chunk` that [`DeltaDecoder`] reads; the rest is skipped.
-#[derive(Deserialize)]
-struct DeltaChunk<'a> {
-    #[serde(default, borrow)]
-    choices: Option<Vec<DeltaChoice<'a>>>,
-}
-
-#[derive(Deserialize)]
-struct DeltaChoice<'a> {
-    #[serde(default, borrow)]
-    delta: Option<DeltaContent<'a>>,
-    #[serde(default, borrow)]
-    finish_reason: Option<Cow<'a, str>>,
-}
-
-#[derive(Deserialize)]
-struct DeltaContent<'a> {
-    #[serde(default, borrow)]
-    content: Option<Cow<'a, str>>,
-}
-
-/// Body bytes of a streamed chat answer in, the content deltas of `choices[0]` out.
-///
-/// The same stream semantics as [`ChatStreamState`] (`[DONE]` ends it, error objects and
-/// `event: error` are errors, other event types are skipped, a malformed chunk is a protocol
-/// error), but each chunk is decoded only as far as its content and finish reason, and nothing
-/// is accumulated: for code that reads the body itself and only wants the text. It never sees
-/// the API key (its caller sent the request), so its errors are not scrubbed of one.
-///
-/// ```
-/// use minitoolai::stream::DeltaDecoder;
-///
-/// let mut decoder = DeltaDecoder::new();
-/// let mut text = Vec::new();
-/// decoder.push(b"data: {\"choices\":[{\"delta\":{\"content\":\"Hel", &mut text).unwrap();
-/// decoder.push(b"lo\"}}]}\n\ndata: [DONE]\n\n", &mut text).unwrap();
-/// decoder.finish(&mut text).unwrap();
-/// assert_eq!(text, ["Hello"]);
-/// ```
-#[derive(Debug, Clone, Default)]
-pub struct DeltaDecoder {
-    sse: Decoder,
-    done: bool,
-    finish_reason: bool,
-}
-
-impl DeltaDecoder {
-    /// A decoder with the default SSE [`Limits`].
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// A decoder with the given SSE limits (a longer kept line or event is a protocol error).
-    pub fn with_limits(limits: Limits) -> Self {
-        Self { sse: Decoder::with_limits(limits), ..Self::default() }
-    }
-
-    /// Feeds body bytes in any chunking; appends the non-empty content deltas they complete to
-    /// `out`. After `[DONE]`, further bytes are ignored. After an error, drop the decoder.
-    pub fn push(&mut self, bytes: &[u8], out: &mut Vec<String>) -> Result<(), Error> {
-        if self.done {
-            return Ok(());
-        }
-        let mut failed = None;
-        let (done, finish_reason) = (&mut self.done, &mut self.finish_reason);
-        let fed = self.sse.feed(bytes, |event| {
-            if failed.is_none() && !*done {
-                if let Err(e) = on_delta_event(&event, done, finish_reason, out) {
-                    failed = Some(e);
-                }
-            }
-        });
-        if let Some(e) = failed {
-            return Err(e);
-        }
-        fed.map_err(|e| Error::protocol(e.to_string()))
-    }
-
-    /// Ends the body: appends the delta of a last event that lacked only its blank line, then
-    /// fails if the answer is incomplete (neither `[DONE]` nor a finish reason was seen).
-    pub fn finish(&mut self, out: &mut Vec<String>) -> Result<(), Error> {
-        if !self.done {
-            if let Some(event) = self.sse.finish() {
-                on_delta_event(&event, &mut self.done, &mut self.finish_reason, out)?;
-            }
-        }
-        if !self.done && !self.finish_reason {
-            return Err(incomplete());
-        }
-        Ok(())
-    }
-
-    /// Whether `[DONE]` was seen.
-    pub fn is_done(&self) -> bool {
-        self.done
-    }
-}
-
-/// One event for [`DeltaDecoder`], classified by [`classify`] like every other.
-fn on_delta_event(
-    event: &Event,
-    done: &mut bool,
-    finish_reason: &mut bool,
-    out: &mut Vec<String>,
-) -> Result<(), Error> {
-    let data = match classify_with(event, &Redactor::none(), scan::scan_delta) {
-        EventClass::Done => {
-            *done = true;
-            return Ok(());
-        }
-        EventClass::Other => return Ok(()),
-        EventClass::Failed(e) => return Err(e),
-        // The usual chunk, read without serde.
-        EventClass::Read(delta) => {
-            if let Some(text) = delta.content.filter(|t| !t.is_empty()) {
-                out.push(text.into_owned());
-            }
-            *finish_reason |= delta.finish_reason;
-            return Ok(());
-        }
-        EventClass::Chunk(data) => data,
-    };
-    let chunk: DeltaChunk<'_> = serde_json::from_str(data).map_err(|e| malformed_chunk(e, data, &Redactor::none()))?;
-    if let Some(choice) = chunk.choices.and_then(|c| c.into_iter().next()) {
-        if let Some(text) = choice.delta.and_then(|d| d.content).filter(|t| !t.is_empty()) {
-            out.push(text.into_owned());
-        }
-        *finish_reason |= choice.finish_reason.is_some();
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
+    use std::collections::VecDeque;
+
     use super::*;
     use crate::sse::Decoder;
+    use crate::sse::Limits;
     use crate::ErrorKind;
 
     /// Runs a whole body through the decoder and the state; returns chunks seen and the end.

@@ -349,7 +349,7 @@ mod tests {
         if serde_json::from_str::<Value>(data).is_ok_and(|json| is_error_object(&json)) {
             return None;
         }
-        let chunk: super::super::DeltaChunk<'_> = serde_json::from_str(data).ok()?;
+        let chunk: super::super::delta::DeltaChunk<'_> = serde_json::from_str(data).ok()?;
         let choice = chunk.choices.and_then(|c| c.into_iter().next());
         let (content, finish) = match choice {
             Some(c) => (c.delta.and_then(|d| d.content).map(Cow::into_owned), c.finish_reason.is_some()),
