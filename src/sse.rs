@@ -64,6 +64,34 @@ pub struct Event {
     pub retry: Option<u32>,
 }
 
+/// One dispatched event, borrowed from the decoder's buffers for the length of a callback
+/// (see [`Decoder::feed_borrowed`]): the same fields as [`Event`], without an allocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventRef<'a> {
+    /// The event type (`"message"` when the block named none).
+    pub event: &'a str,
+    /// The `data` field values of the block, joined with `"\n"`.
+    pub data: &'a str,
+    /// The last event ID as of this event.
+    pub id: &'a str,
+    /// The reconnection time of a valid `retry` field in this event's block.
+    pub retry: Option<u32>,
+}
+
+impl Event {
+    /// The event, lent.
+    pub fn as_ref(&self) -> EventRef<'_> {
+        EventRef { event: &self.event, data: &self.data, id: &self.id, retry: self.retry }
+    }
+}
+
+impl EventRef<'_> {
+    /// The event as an owned [`Event`].
+    pub fn to_event(&self) -> Event {
+        Event { event: self.event.to_owned(), data: self.data.to_owned(), id: self.id.to_owned(), retry: self.retry }
+    }
+}
+
 /// Why a stream was rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SseError {
@@ -189,6 +217,12 @@ impl Decoder {
     /// On error, events dispatched earlier in this chunk have already been passed to `on_event`;
     /// the decoder drops its buffers and keeps failing until [`reset`](Self::reset).
     pub fn feed(&mut self, bytes: &[u8], mut on_event: impl FnMut(Event)) -> Result<(), SseError> {
+        self.feed_borrowed(bytes, |event| on_event(event.to_event()))
+    }
+
+    /// Like [`feed`](Self::feed), lending each event from the decoder's buffers instead of
+    /// allocating it: for readers that only look at an event once.
+    pub fn feed_borrowed(&mut self, bytes: &[u8], mut on_event: impl FnMut(EventRef<'_>)) -> Result<(), SseError> {
         if let Some(e) = self.failed {
             return Err(e);
         }
@@ -223,7 +257,9 @@ impl Decoder {
             None
         } else {
             // Deviation: every line ended, so treat the end of the stream as the blank line.
-            self.dispatch()
+            let mut last = None;
+            self.dispatch(&mut |event| last = Some(event.to_event()));
+            last
         };
         self.reset();
         event
@@ -270,7 +306,7 @@ impl Decoder {
         self.block_retry = None;
     }
 
-    fn feed_inner(&mut self, mut input: &[u8], on_event: &mut impl FnMut(Event)) -> Result<(), SseError> {
+    fn feed_inner(&mut self, mut input: &[u8], on_event: &mut impl FnMut(EventRef<'_>)) -> Result<(), SseError> {
         if let Bom::Pending(mut matched) = self.bom {
             // The stream is decoded with "UTF-8 decode", which strips one leading BOM. Its bytes
             // may arrive split across feeds, so hold matching bytes back until all three are in.
@@ -394,12 +430,10 @@ impl Decoder {
     }
 
     /// Interprets one complete line (without its line end).
-    fn process_line(&mut self, line: &[u8], on_event: &mut impl FnMut(Event)) -> Result<(), SseError> {
+    fn process_line(&mut self, line: &[u8], on_event: &mut impl FnMut(EventRef<'_>)) -> Result<(), SseError> {
         // "If the line is empty (a blank line): Dispatch the event, as defined below."
         if line.is_empty() {
-            if let Some(event) = self.dispatch() {
-                on_event(event);
-            }
+            self.dispatch(on_event);
             return Ok(());
         }
         // "If the line starts with a U+003A COLON character (:): Ignore the line."
@@ -466,8 +500,9 @@ impl Decoder {
         Ok(())
     }
 
-    /// The spec's "dispatch the event" steps; `None` when the block had no data.
-    fn dispatch(&mut self) -> Option<Event> {
+    /// The spec's "dispatch the event" steps: `on_event` sees the event unless the block had
+    /// no data.
+    fn dispatch(&mut self, on_event: &mut impl FnMut(EventRef<'_>)) {
         // "Set the last event ID string of the event source to the value of the last event ID
         // buffer. The buffer does not get reset, so the last event ID string of the event source
         // remains set to this value until the next time it is set by the server."
@@ -479,24 +514,23 @@ impl Decoder {
         // to the empty string and return."
         if self.data.is_empty() {
             self.event_type.clear();
-            return None;
+            return;
         }
         // "If the data buffer's last character is a U+000A LINE FEED (LF) character, then
         // remove the last character from the data buffer."
-        // The next event is likely about as long: keep that much room, saving the reallocations
-        // of growing the buffer line by line.
-        let room = self.data.len().min(4096);
-        let mut data = std::mem::replace(&mut self.data, String::with_capacity(room));
-        if data.ends_with('\n') {
-            data.pop();
-        }
+        let data = self.data.strip_suffix('\n').unwrap_or(&self.data);
         // "Initialize event's type attribute to "message" ... If the event type buffer has a
         // value other than the empty string, change the type of the newly created event to
-        // equal the value of the event type buffer." Then "Set the data buffer and the event
-        // type buffer to the empty string" (the takes above and here).
-        let event =
-            if self.event_type.is_empty() { String::from("message") } else { std::mem::take(&mut self.event_type) };
-        Some(Event { event, data, id: self.last_event_id.clone(), retry })
+        // equal the value of the event type buffer."
+        let event = if self.event_type.is_empty() { "message" } else { &self.event_type };
+        on_event(EventRef { event, data, id: &self.last_event_id, retry });
+        // "Set the data buffer and the event type buffer to the empty string." The buffers keep
+        // their room for the next event (likely about as long), unless it was huge.
+        self.data.clear();
+        self.event_type.clear();
+        if self.data.capacity() > 64 << 10 {
+            self.data = String::new();
+        }
     }
 }
 
@@ -1006,5 +1040,31 @@ mod tests {
             let expected = run(&mut Decoder::new(), &[&input]).0;
             check(&input, &expected);
         }
+    }
+
+    #[test]
+    fn lent_events_are_the_owned_ones_and_the_buffers_are_reused() {
+        let input = b"id: 7\nevent: a\ndata: 1\ndata: 2\n\ndata: x\nretry: 5\n\n: c\n\ndata: last\n\n";
+        let owned = Decoder::new().feed_collect(input).expect("decodes");
+        let mut lent = vec![];
+        let mut d = Decoder::new();
+        for chunk in input.chunks(3) {
+            d.feed_borrowed(chunk, |e| lent.push(e.to_event())).expect("decodes");
+        }
+        assert_eq!(lent, owned);
+        assert_eq!(owned.iter().map(Event::as_ref).map(|e| e.to_event()).collect::<Vec<_>>(), owned);
+        // One data buffer for every event (no allocation per event), given back after a huge one.
+        let mut d = Decoder::new();
+        d.feed_borrowed(b"data: warm-up\n\n", |_| {}).expect("decodes");
+        let room = d.data.capacity();
+        for _ in 0..100 {
+            d.feed_borrowed(b"data: abc\n\n", |e| assert_eq!(e.data, "abc")).expect("decodes");
+        }
+        assert_eq!(d.data.capacity(), room);
+        let mut huge = b"data: ".to_vec();
+        huge.resize(1 << 20, b'x');
+        huge.extend_from_slice(b"\n\n");
+        d.feed_borrowed(&huge, |e| assert_eq!(e.data.len(), (1 << 20) - 6)).expect("decodes");
+        assert!(d.data.capacity() < 64 << 10, "released: {}", d.data.capacity());
     }
 }

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::catalog::chat_model;
 use crate::response::{error_from_error_object, is_error_object};
-use crate::sse::Event;
+use crate::sse::{Event, EventRef};
 use crate::types::chat::{ChatChunk, Completion, Usage};
 use crate::{Error, Redactor};
 
@@ -52,7 +52,7 @@ pub(crate) enum EventClass<'a, T = std::convert::Infallible> {
 /// The one place the stream rules live: `[DONE]` ends the answer, `event: error` and error
 /// objects are errors (their words scrubbed of the key by `redactor`), events of other types
 /// are skipped, and everything else is a chunk.
-pub(crate) fn classify<'a>(event: &'a Event, redactor: &Redactor) -> EventClass<'a> {
+pub(crate) fn classify<'a>(event: EventRef<'a>, redactor: &Redactor) -> EventClass<'a> {
     classify_with(event, redactor, |_| None)
 }
 
@@ -60,11 +60,11 @@ pub(crate) fn classify<'a>(event: &'a Event, redactor: &Redactor) -> EventClass<
 /// answers only if the data is a well-formed chunk with no top-level `error` or `status` key
 /// (so it cannot be an error object); otherwise the rules go on as in [`classify`].
 pub(crate) fn classify_with<'a, T>(
-    event: &'a Event,
+    event: EventRef<'a>,
     redactor: &Redactor,
     fast: impl FnOnce(&'a str) -> Option<T>,
 ) -> EventClass<'a, T> {
-    let data = event.data.as_str();
+    let data = event.data;
     if data.trim() == "[DONE]" {
         return EventClass::Done;
     }
@@ -122,6 +122,11 @@ impl ChatStreamState {
     /// Reads one event. An error object (`{"error": …}` data, or `event: error`) is an error
     /// that carries the text received so far.
     pub fn on_event(&mut self, event: &Event) -> Result<Step, Error> {
+        self.on_event_ref(event.as_ref())
+    }
+
+    /// [`on_event`](Self::on_event) for an event lent by [`Decoder::feed_borrowed`](crate::sse::Decoder::feed_borrowed).
+    pub fn on_event_ref(&mut self, event: EventRef<'_>) -> Result<Step, Error> {
         if self.done {
             return Ok(Step::Skip);
         }
@@ -418,8 +423,8 @@ mod tests {
             ("message", "{not json", "chunk"),
         ];
         for &(event_type, data, expected) in cases {
-            let event = Event { event: event_type.into(), data: data.into(), ..Event::default() };
-            let got = match classify(&event, &Redactor::none()) {
+            let event = EventRef { event: event_type, data, id: "", retry: None };
+            let got = match classify(event, &Redactor::none()) {
                 EventClass::Read(never) => match never {},
                 Done => "done".to_owned(),
                 Other => "other".to_owned(),

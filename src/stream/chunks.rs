@@ -31,9 +31,9 @@ impl ChunkDecoder {
         }
         let mut failed = None;
         let state = &mut self.state;
-        let fed = self.sse.feed(bytes, |event| {
+        let fed = self.sse.feed_borrowed(bytes, |event| {
             if failed.is_none() && !state.is_done() {
-                match state.on_event(&event) {
+                match state.on_event_ref(event) {
                     Ok(Step::Chunk(chunk)) => out.push_back(chunk),
                     Ok(Step::Done | Step::Skip) => {}
                     Err(e) => failed = Some(e),

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use serde::Deserialize;
 
 use super::{classify_with, incomplete, malformed_chunk, scan, EventClass};
-use crate::sse::{Decoder, Event, Limits};
+use crate::sse::{Decoder, EventRef, Limits};
 use crate::{Error, Redactor};
 
 /// The part of a `chat.completion.chunk` that [`DeltaDecoder`] reads; the rest is skipped.
@@ -73,9 +73,9 @@ impl DeltaDecoder {
         }
         let mut failed = None;
         let (done, finish_reason) = (&mut self.done, &mut self.finish_reason);
-        let fed = self.sse.feed(bytes, |event| {
+        let fed = self.sse.feed_borrowed(bytes, |event| {
             if failed.is_none() && !*done {
-                if let Err(e) = on_delta_event(&event, done, finish_reason, out) {
+                if let Err(e) = on_delta_event(event, done, finish_reason, out) {
                     failed = Some(e);
                 }
             }
@@ -91,7 +91,7 @@ impl DeltaDecoder {
     pub fn finish(&mut self, out: &mut Vec<String>) -> Result<(), Error> {
         if !self.done {
             if let Some(event) = self.sse.finish() {
-                on_delta_event(&event, &mut self.done, &mut self.finish_reason, out)?;
+                on_delta_event(event.as_ref(), &mut self.done, &mut self.finish_reason, out)?;
             }
         }
         if !self.done && !self.finish_reason {
@@ -108,7 +108,7 @@ impl DeltaDecoder {
 
 /// One event for [`DeltaDecoder`], classified by [`classify`] like every other.
 fn on_delta_event(
-    event: &Event,
+    event: EventRef<'_>,
     done: &mut bool,
     finish_reason: &mut bool,
     out: &mut Vec<String>,
