@@ -363,7 +363,8 @@ impl Decoder {
                 self.examined += window.len() as u64;
                 // A line the spec ignores (a comment, an unknown field) changes nothing: as soon
                 // as its first bytes tell, it is skipped up to its line end, never buffered.
-                let (ignored, kept) = line_kind(&self.line, window);
+                // (Once six bytes are kept, the head said "not ignored" and cannot change.)
+                let ignored = self.line.len() < 6 && line_kind(&self.line, window).0;
                 if !ignored && window.len() <= room {
                     // No line end yet: keep it (an empty pending line means "at a line start").
                     self.line.extend_from_slice(window);
@@ -372,7 +373,7 @@ impl Decoder {
                 // Past the limit (checked before buffering, so an endless line never grows past
                 // it): a line the spec keeps is an error; an overlong `retry` is not all digits
                 // that fit, so it is ignored like the rest.
-                if !ignored && kept {
+                if !ignored && line_kind(&self.line, window).1 {
                     return Err(SseError::LineTooLong { limit: self.limits.max_line_bytes });
                 }
                 if self.line.capacity() > 64 << 10 {
@@ -959,6 +960,9 @@ mod tests {
             events.extend(d.feed_collect(&input[at..]).expect("second part"));
             assert_eq!(events, whole, "split at {at}");
         }
+        let mut d = Decoder::with_limits(limits);
+        let bytewise: Vec<Event> = input.iter().flat_map(|b| d.feed_collect(&[*b]).expect("byte")).collect();
+        assert_eq!(bytewise, whole, "byte by byte");
     }
 
     #[test]
