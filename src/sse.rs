@@ -165,7 +165,10 @@ pub struct Decoder {
     /// In the middle of an overlong line that the spec ignores (a comment, an unknown field):
     /// its bytes are passed over up to its line end, never buffered.
     skipping: bool,
+    /// The spec's data buffer is `data[data_start..]`: a first data line finished from the
+    /// pending-line buffer is adopted whole, prefix and all, instead of being copied again.
     data: String,
+    data_start: usize,
     event_type: String,
     /// The spec's "last event ID buffer": set by `id` fields.
     id_buffer: String,
@@ -202,6 +205,7 @@ impl Decoder {
             line: Vec::new(),
             skipping: false,
             data: String::new(),
+            data_start: 0,
             event_type: String::new(),
             id_buffer: String::new(),
             id_set: false,
@@ -302,6 +306,7 @@ impl Decoder {
         self.line.clear();
         self.skipping = false;
         self.data.clear();
+        self.data_start = 0;
         self.event_type.clear();
         self.block_retry = None;
     }
@@ -393,11 +398,16 @@ impl Decoder {
             } else {
                 // Slow path: finish the pending partial line (only the new bytes were scanned).
                 let mut pending = std::mem::take(&mut self.line);
+                // (With room for the line feed the data buffer adds, should it adopt the line.)
+                pending.reserve(line.len() + 1);
                 pending.extend_from_slice(line);
-                let result = self.process_line(&pending, on_event);
-                pending.clear();
-                self.line = pending; // keep the allocation for the next partial line
-                result?;
+                if let Some(pending) = self.adopt_data_line(pending)? {
+                    let result = self.process_line(&pending, on_event);
+                    let mut pending = pending;
+                    pending.clear();
+                    self.line = pending; // keep the allocation for the next partial line
+                    result?;
+                }
             }
             input = self.skip_line_end(input, end);
         }
@@ -427,6 +437,31 @@ impl Decoder {
                 self.after_cr = true;
                 rest
             }
+        }
+    }
+
+    /// A long `data` line comes in pieces into the pending-line buffer. When it is the first
+    /// data line of its event and valid UTF-8, that buffer becomes the data buffer as it is (its
+    /// `data:` prefix skipped by `data_start`), so the line's bytes are copied once, as a line
+    /// that arrives whole is. Gives the line back when it is anything else.
+    fn adopt_data_line(&mut self, line: Vec<u8>) -> Result<Option<Vec<u8>>, SseError> {
+        const ADOPT_FROM: usize = 4 << 10; // shorter lines cost less to copy than to adopt
+        if line.len() < ADOPT_FROM || !self.data.is_empty() || !line.starts_with(b"data:") {
+            return Ok(Some(line));
+        }
+        let prefix = if line.get(5) == Some(&b' ') { 6 } else { 5 };
+        if line.len() - prefix > self.limits.max_event_bytes {
+            return Err(SseError::EventTooLarge { limit: self.limits.max_event_bytes });
+        }
+        match String::from_utf8(line) {
+            Ok(text) => {
+                self.data = text;
+                self.data_start = prefix;
+                self.data.push('\n');
+                Ok(None)
+            }
+            // Invalid UTF-8 is replaced, in a copy, as for any other line.
+            Err(e) => Ok(Some(e.into_bytes())),
         }
     }
 
@@ -471,7 +506,8 @@ impl Decoder {
                 let value = utf8_lossy(value);
                 // The buffer's trailing LF stays in the event only if more data follows, so this
                 // bounds exactly the data that would be dispatched.
-                if self.data.len().saturating_add(value.len()) > self.limits.max_event_bytes {
+                let buffered = self.data.len() - self.data_start;
+                if buffered.saturating_add(value.len()) > self.limits.max_event_bytes {
                     return Err(SseError::EventTooLarge { limit: self.limits.max_event_bytes });
                 }
                 self.data.push_str(&value);
@@ -513,13 +549,14 @@ impl Decoder {
         let retry = self.block_retry.take();
         // "If the data buffer is an empty string, set the data buffer and the event type buffer
         // to the empty string and return."
-        if self.data.is_empty() {
+        let data = self.data.get(self.data_start..).unwrap_or_default();
+        if data.is_empty() {
             self.event_type.clear();
             return;
         }
         // "If the data buffer's last character is a U+000A LINE FEED (LF) character, then
         // remove the last character from the data buffer."
-        let data = self.data.strip_suffix('\n').unwrap_or(&self.data);
+        let data = data.strip_suffix('\n').unwrap_or(data);
         // "Initialize event's type attribute to "message" ... If the event type buffer has a
         // value other than the empty string, change the type of the newly created event to
         // equal the value of the event type buffer."
@@ -528,6 +565,7 @@ impl Decoder {
         // "Set the data buffer and the event type buffer to the empty string." The buffers keep
         // their room for the next event (likely about as long), unless it was huge.
         self.data.clear();
+        self.data_start = 0;
         self.event_type.clear();
         if self.data.capacity() > 64 << 10 {
             self.data = String::new();
@@ -1070,5 +1108,38 @@ mod tests {
         huge.extend_from_slice(b"\n\n");
         d.feed_borrowed(&huge, |e| assert_eq!(e.data.len(), (1 << 20) - 6)).expect("decodes");
         assert!(d.data.capacity() < 64 << 10, "released: {}", d.data.capacity());
+    }
+
+    /// A long first data line that arrives in pieces is adopted as the data buffer (one copy):
+    /// the event is the same as when the line arrives whole, whatever follows it.
+    #[test]
+    fn a_long_data_line_in_pieces_is_the_same_event() {
+        let long = "é".repeat(3000); // 6000 bytes, over the adoption threshold
+        let mut cases: Vec<(Vec<u8>, Vec<Event>)> = vec![
+            (format!("data: {long}\n\n").into_bytes(), vec![msg(&long)]),
+            (format!("data:{long}\ndata: b\n\n").into_bytes(), vec![msg(&format!("{long}\nb"))]),
+            (
+                format!("event: x\ndata: {long}\nid: 3\n\ndata: c\n\n").into_bytes(),
+                vec![ev("x", &long, "3", None), ev("message", "c", "3", None)],
+            ),
+            (format!("data: a\ndata: {long}\n\n").into_bytes(), vec![msg(&format!("a\n{long}"))]),
+        ];
+        let mut invalid = b"data: ".to_vec();
+        invalid.extend(std::iter::repeat_n(b'x', 5000));
+        invalid.extend_from_slice(b"\xFF\n\n");
+        cases.push((invalid, vec![msg(&format!("{}\u{FFFD}", "x".repeat(5000)))]));
+        for (input, expected) in &cases {
+            for size in [1, 7, 100, 1460, input.len()] {
+                let mut d = Decoder::new();
+                let events: Vec<Event> = input.chunks(size).flat_map(|c| d.feed_collect(c).expect("decodes")).collect();
+                assert_eq!(&events, expected, "size {size}");
+            }
+        }
+        // The event limit holds for an adopted line too.
+        let limits = Limits { max_line_bytes: 1 << 20, max_event_bytes: 5000 };
+        let input = format!("data: {long}\n\n");
+        let mut d = Decoder::with_limits(limits);
+        let err = input.as_bytes().chunks(100).find_map(|c| d.feed_collect(c).err());
+        assert_eq!(err, Some(SseError::EventTooLarge { limit: 5000 }));
     }
 }
