@@ -106,6 +106,18 @@ impl fmt::Debug for ClientConfig {
     }
 }
 
+/// The longest wait a host timer holds: `setTimeout` takes a signed 32-bit count of
+/// milliseconds and fires at once when given more, so longer waits are cut to this (24.8 days).
+pub(crate) const MAX_TIMER: Duration = Duration::from_millis(i32::MAX as u64);
+
+/// A JavaScript number of milliseconds as a wait: `None` unless it is finite and at least 1;
+/// a huge one is cut to [`MAX_TIMER`] (`Duration::from_secs_f64` would panic, a trap in wasm).
+#[cfg_attr(not(all(feature = "js", target_arch = "wasm32")), allow(dead_code))]
+pub(crate) fn wait_from_js_ms(ms: f64) -> Option<Duration> {
+    let max_ms = MAX_TIMER.as_secs_f64() * 1000.0;
+    (ms.is_finite() && ms >= 1.0).then(|| Duration::from_secs_f64(ms.min(max_ms) / 1000.0))
+}
+
 /// The documented paths, relative to the base URL.
 pub mod paths {
     /// Streamed chat completions.
@@ -144,6 +156,27 @@ mod tests {
             (ClientConfig::new("k").base_url("https://x/api/?key=1"), "baseUrl"),
         ] {
             assert_eq!(config.validate().expect_err("invalid").field(), Some(field), "{config:?}");
+        }
+    }
+
+    #[test]
+    fn js_waits_are_checked_and_clamped() {
+        for (ms, want) in [
+            (1.0, Some(Duration::from_millis(1))),
+            (1500.5, Some(Duration::from_micros(1_500_500))),
+            (0.5, None),
+            (0.0, None),
+            (-5.0, None),
+            (f64::NAN, None),
+            (f64::INFINITY, None),
+            (f64::NEG_INFINITY, None),
+            // Issue 15: these used to panic in Duration::from_secs_f64.
+            (1e300, Some(MAX_TIMER)),
+            (f64::MAX, Some(MAX_TIMER)),
+            (1e13, Some(MAX_TIMER)),
+            (2_147_483_647.0, Some(MAX_TIMER)),
+        ] {
+            assert_eq!(wait_from_js_ms(ms), want, "{ms}");
         }
     }
 

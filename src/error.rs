@@ -1,7 +1,14 @@
 //! The one error type of the crate.
 
+mod redact;
+mod words;
+
 use std::fmt;
 use std::time::Duration;
+
+pub use redact::Redactor;
+pub(crate) use words::json_message;
+pub use words::server_message;
 
 /// What went wrong, in the terms a caller acts on.
 ///
@@ -71,8 +78,9 @@ impl fmt::Display for ErrorKind {
 /// An error from validating, sending or reading a MiniToolAI request.
 ///
 /// It holds only plain data (no JavaScript values), so it is `Send + Sync + 'static`.
-/// Its message never contains the API key: messages that came from a server are
-/// scrubbed of it before they reach this type.
+/// Its message and partial text never contain the API key: every error made from a server's
+/// text (a status body, an error object in a stream, an undecodable answer, the text streamed
+/// before a failure) is built by a [`Redactor`] that knows the key and scrubs it there.
 #[derive(Clone, PartialEq)]
 pub struct Error {
     inner: Box<Inner>,
@@ -117,8 +125,9 @@ impl Error {
         Self::new(ErrorKind::Protocol, message)
     }
 
-    /// An error for an HTTP status, with the server's own message when it gave one.
-    pub(crate) fn http(status: u16, server_message: Option<String>) -> Self {
+    /// The error for an HTTP error status, with the server's own words when it gave any.
+    /// Private: server words come in through [`Redactor::http`], which scrubs the key.
+    fn http(status: u16, server_message: Option<&str>) -> Self {
         let kind = ErrorKind::from_status(status);
         let what = match kind {
             ErrorKind::Authentication => "the API key was refused",
@@ -137,6 +146,18 @@ impl Error {
         err
     }
 
+    /// The error for an HTTP error status that came without words.
+    #[cfg(test)]
+    pub(crate) fn from_status(status: u16) -> Self {
+        Self::http(status, None)
+    }
+
+    /// The caller aborted the request (an `AbortSignal`, `ChatStream::abort`, a dropped future).
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn aborted() -> Self {
+        Self::new(ErrorKind::Aborted, "the request was aborted")
+    }
+
     pub(crate) fn with_status(mut self, status: u16) -> Self {
         self.inner.status = Some(status);
         self
@@ -144,27 +165,6 @@ impl Error {
 
     pub(crate) fn with_retry_after(mut self, after: Option<Duration>) -> Self {
         self.inner.retry_after = after;
-        self
-    }
-
-    pub(crate) fn with_partial_text(mut self, text: impl Into<String>) -> Self {
-        self.inner.partial_text = Some(text.into());
-        self
-    }
-
-    /// A protocol error that quotes (a bounded excerpt of) the body it could not decode.
-    pub(crate) fn undecodable(what: &str, detail: impl fmt::Display, body: &str) -> Self {
-        Self::protocol(format!("{what}: {detail}; body: {}", excerpt(body)))
-    }
-
-    /// Removes every occurrence of `secret` from the message and the partial text.
-    ///
-    /// Servers sometimes echo a rejected key back ("incorrect API key provided: sk-…").
-    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-    pub(crate) fn redact(mut self, secret: &str) -> Self {
-        if secret.len() >= 4 && self.inner.message.contains(secret) {
-            self.inner.message = self.inner.message.replace(secret, "[redacted]");
-        }
         self
     }
 
@@ -269,28 +269,19 @@ mod tests {
             (502, ErrorKind::Server),
             (503, ErrorKind::Server),
         ] {
-            assert_eq!(Error::http(status, None).kind(), kind, "status {status}");
+            assert_eq!(Error::from_status(status).kind(), kind, "status {status}");
         }
     }
 
     #[test]
     fn retryable_errors() {
-        assert!(Error::http(429, None).is_retryable());
-        assert!(Error::http(503, None).is_retryable());
-        assert!(Error::http(409, None).is_retryable());
-        assert!(Error::http(408, None).is_retryable());
-        assert!(!Error::http(401, None).is_retryable());
-        assert!(!Error::http(402, None).is_retryable());
+        assert!(Error::from_status(429).is_retryable());
+        assert!(Error::from_status(503).is_retryable());
+        assert!(Error::from_status(409).is_retryable());
+        assert!(Error::from_status(408).is_retryable());
+        assert!(!Error::from_status(401).is_retryable());
+        assert!(!Error::from_status(402).is_retryable());
         assert!(!Error::invalid("temperature", "x").is_retryable());
-    }
-
-    #[test]
-    fn server_message_is_kept_and_key_redacted() {
-        let err = Error::http(401, Some("incorrect API key provided: sk-secret-123".into())).redact("sk-secret-123");
-        assert_eq!(err.status(), Some(401));
-        assert!(err.message().contains("incorrect API key provided"));
-        assert!(!err.message().contains("sk-secret-123"));
-        assert!(!format!("{err:?}").contains("sk-secret-123"));
     }
 
     #[test]

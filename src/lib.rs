@@ -27,7 +27,7 @@ mod transport;
 #[cfg(target_arch = "wasm32")]
 pub use client::{ChatStream, Client, GeneratedImage};
 pub use config::{paths, ClientConfig, DEFAULT_BASE_URL};
-pub use error::{Error, ErrorKind};
+pub use error::{Error, ErrorKind, Redactor};
 #[cfg(target_arch = "wasm32")]
 pub use transport::CallOptions;
 pub use types::catalog;

@@ -7,72 +7,24 @@
 use serde_json::Value;
 
 use crate::catalog::chat_model;
-use crate::error::excerpt;
+use crate::error::{excerpt, json_message};
 use crate::types::chat::{ChatCompletionResponse, Completion};
-use crate::{Error, ErrorKind};
+use crate::{Error, ErrorKind, Redactor};
 
-/// Pulls the server's own words out of an error body: OpenAI's `{"error":{"message"}}`,
-/// `{"error":"…"}`, MiniToolAI's `{"status":"error","message":"…"}`, an HTML page's title,
-/// or plain text. `None` for an empty body.
-pub fn server_message(body: &str) -> Option<String> {
-    let trimmed = body.trim();
-    if trimmed.is_empty() {
-        return None;
-    }
-    if let Ok(json) = serde_json::from_str::<Value>(trimmed) {
-        return json_message(&json).or_else(|| Some(excerpt(trimmed)));
-    }
-    if trimmed.starts_with('<') {
-        return html_text(trimmed).map(|t| excerpt(&t));
-    }
-    Some(excerpt(trimmed))
-}
-
-fn json_message(json: &Value) -> Option<String> {
-    let text = |v: &Value| v.as_str().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
-    match json.get("error") {
-        Some(Value::Object(e)) => e.get("message").and_then(text).or_else(|| e.get("code").and_then(text)),
-        Some(v @ Value::String(_)) => text(v),
-        _ => None,
-    }
-    .or_else(|| json.get("message").and_then(text))
-    .or_else(|| json.get("detail").and_then(text))
-}
-
-/// The title of an HTML page, or else its text with tags removed.
-fn html_text(html: &str) -> Option<String> {
-    let lower = html.to_ascii_lowercase();
-    if let (Some(start), Some(end)) = (lower.find("<title>"), lower.find("</title>")) {
-        if start + 7 <= end {
-            let title = html[start + 7..end].trim();
-            if !title.is_empty() {
-                return Some(title.to_owned());
-            }
-        }
-    }
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                out.push(' ');
-            }
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    let text = out.split_whitespace().collect::<Vec<_>>().join(" ");
-    (!text.is_empty()).then_some(text)
-}
+pub use crate::error::server_message;
 
 /// The error for an HTTP error status and its body (401/403 → authentication, 402 →
 /// insufficient credit, 429 → rate limited, 5xx → server…), with the server's own words.
 /// `retry_after` is what the answer's headers asked for (see
-/// [`parse_retry_after`](crate::retry::parse_retry_after)).
-pub fn error_from_response(status: u16, body: &str, retry_after: Option<std::time::Duration>) -> Error {
-    Error::http(status, server_message(body)).with_retry_after(retry_after)
+/// [`parse_retry_after`](crate::retry::parse_retry_after)). `redactor` scrubs the API key
+/// from the server's words.
+pub fn error_from_response(
+    status: u16,
+    body: &str,
+    retry_after: Option<std::time::Duration>,
+    redactor: &Redactor,
+) -> Error {
+    redactor.http(status, body).with_retry_after(retry_after)
 }
 
 /// The kind an error object inside a 200 answer stands for, read from its `type`/`code`.
@@ -96,10 +48,11 @@ fn kind_of_error_object(json: &Value) -> ErrorKind {
     }
 }
 
-/// The error an error object inside a 200 answer (JSON body or SSE event) stands for.
-pub fn error_from_error_object(json: &Value, raw: &str) -> Error {
-    let message = json_message(json).unwrap_or_else(|| excerpt(raw));
-    Error::new(kind_of_error_object(json), format!("the server reported an error: {message}")).with_status(200)
+/// The error an error object inside a 200 answer (JSON body or SSE event) stands for;
+/// `redactor` scrubs the API key from the server's words.
+pub fn error_from_error_object(json: &Value, raw: &str, redactor: &Redactor) -> Error {
+    let message = json_message(json).unwrap_or_else(|| excerpt(&redactor.scrub(raw)));
+    redactor.server(kind_of_error_object(json), &format!("the server reported an error: {message}")).with_status(200)
 }
 
 /// Whether a JSON value is an error object rather than data.
@@ -114,16 +67,17 @@ pub fn is_error_object(json: &Value) -> bool {
 
 /// Reads a JSON (not SSE) 200 answer to a chat request: a complete `chat.completion` is
 /// accepted; an error object is an error; anything else is a protocol error, never an
-/// empty success. `requested_model` prices the usage.
-pub fn completion_from_json(body: &str, requested_model: &str) -> Result<Completion, Error> {
-    let json: Value = serde_json::from_str(body).map_err(|e| Error::undecodable("invalid JSON answer", e, body))?;
+/// empty success. `requested_model` prices the usage; `redactor` scrubs the API key from
+/// errors.
+pub fn completion_from_json(body: &str, requested_model: &str, redactor: &Redactor) -> Result<Completion, Error> {
+    let json: Value = serde_json::from_str(body).map_err(|e| redactor.undecodable("invalid JSON answer", e, body))?;
     if is_error_object(&json) {
-        return Err(error_from_error_object(&json, body));
+        return Err(error_from_error_object(&json, body, redactor));
     }
     let answer: ChatCompletionResponse =
-        serde_json::from_value(json).map_err(|e| Error::undecodable("unexpected JSON answer", e, body))?;
+        serde_json::from_value(json).map_err(|e| redactor.undecodable("unexpected JSON answer", e, body))?;
     let Some(choice) = answer.choices.into_iter().next() else {
-        return Err(Error::undecodable("unexpected JSON answer", "no choices", body));
+        return Err(redactor.undecodable("unexpected JSON answer", "no choices", body));
     };
     let cost_usd = answer.usage.as_ref().and_then(|u| chat_model(requested_model).map(|m| m.cost_usd(u)));
     Ok(Completion {
@@ -138,14 +92,14 @@ pub fn completion_from_json(body: &str, requested_model: &str) -> Result<Complet
 
 /// The error for a 2xx answer to a chat request that is neither an event stream nor JSON
 /// (an HTML page from a proxy, plain text, an empty body): a protocol error that quotes what
-/// the server said, never an empty success.
-pub fn error_from_unexpected_body(content_type: &str, body: &str) -> Error {
+/// the server said, never an empty success. `redactor` scrubs the API key from it.
+pub fn error_from_unexpected_body(content_type: &str, body: &str, redactor: &Redactor) -> Error {
     let what = if content_type.trim().is_empty() { "no content type" } else { content_type.trim() };
-    match server_message(body) {
-        Some(words) => Error::protocol(format!("expected an event stream, got {what}: {words}")),
-        None => Error::protocol(format!("expected an event stream, got an empty body ({what})")),
-    }
-    .with_status(200)
+    let message = match server_message(&redactor.scrub(body)) {
+        Some(words) => format!("expected an event stream, got {what}: {words}"),
+        None => format!("expected an event stream, got an empty body ({what})"),
+    };
+    redactor.server(ErrorKind::Protocol, &message).with_status(200)
 }
 
 /// Whether a 2xx chat answer with this content type is read as an event stream. A missing
@@ -183,20 +137,29 @@ mod tests {
 
     #[test]
     fn error_responses_keep_status_and_words() {
-        let e = error_from_response(402, r#"{"error":{"message":"insufficient credit: balance 0.00 USD"}}"#, None);
+        let e = error_from_response(
+            402,
+            r#"{"error":{"message":"insufficient credit: balance 0.00 USD"}}"#,
+            None,
+            &Redactor::none(),
+        );
         assert_eq!((e.kind(), e.status()), (ErrorKind::InsufficientCredit, Some(402)));
         assert!(e.message().contains("balance 0.00 USD"));
-        let e = error_from_response(503, "", Some(std::time::Duration::from_secs(2)));
+        let e = error_from_response(503, "", Some(std::time::Duration::from_secs(2)), &Redactor::none());
         assert_eq!(e.message(), "server error (http 503)");
         assert_eq!(e.retry_after(), Some(std::time::Duration::from_secs(2)));
     }
 
     #[test]
     fn non_stream_200_answers_are_protocol_errors_with_their_words() {
-        let e = error_from_unexpected_body("text/html; charset=utf-8", "<html><title>Login required</title></html>");
+        let e = error_from_unexpected_body(
+            "text/html; charset=utf-8",
+            "<html><title>Login required</title></html>",
+            &Redactor::none(),
+        );
         assert_eq!((e.kind(), e.status()), (ErrorKind::Protocol, Some(200)));
         assert!(e.message().contains("text/html") && e.message().contains("Login required"), "{e}");
-        let e = error_from_unexpected_body("text/plain", "");
+        let e = error_from_unexpected_body("text/plain", "", &Redactor::none());
         assert!(e.message().contains("empty body"), "{e}");
         assert!(is_event_stream("text/event-stream; charset=utf-8"));
         assert!(is_event_stream(""));
@@ -206,26 +169,35 @@ mod tests {
     #[test]
     fn json_200_answers() {
         let ok = r#"{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"message":{"role":"assistant","content":"Hello"},"finish_reason":"stop"}],"usage":{"prompt_tokens":10,"completion_tokens":2,"total_tokens":12}}"#;
-        let c = completion_from_json(ok, "gpt-4o-mini").expect("a complete answer is accepted");
+        let c = completion_from_json(ok, "gpt-4o-mini", &Redactor::none()).expect("a complete answer is accepted");
         assert_eq!(c.content, "Hello");
         assert_eq!(c.finish_reason.as_deref(), Some("stop"));
         assert_eq!(c.cost_usd, Some((10.0 * 150.0 + 2.0 * 600.0) / 1e9));
 
-        let e = completion_from_json(r#"{"error":{"message":"model overloaded","type":"server_error"}}"#, "gpt-4o")
-            .expect_err("an error object is an error");
+        let e = completion_from_json(
+            r#"{"error":{"message":"model overloaded","type":"server_error"}}"#,
+            "gpt-4o",
+            &Redactor::none(),
+        )
+        .expect_err("an error object is an error");
         assert_eq!((e.kind(), e.status()), (ErrorKind::Server, Some(200)));
         assert!(e.message().contains("model overloaded"));
-        let e = completion_from_json(r#"{"error":{"message":"quota","type":"insufficient_quota"}}"#, "gpt-4o")
-            .expect_err("error");
+        let e = completion_from_json(
+            r#"{"error":{"message":"quota","type":"insufficient_quota"}}"#,
+            "gpt-4o",
+            &Redactor::none(),
+        )
+        .expect_err("error");
         assert_eq!(e.kind(), ErrorKind::InsufficientCredit);
-        let e = completion_from_json(r#"{"status":"error","message":"bad key"}"#, "gpt-4o").expect_err("error");
+        let e = completion_from_json(r#"{"status":"error","message":"bad key"}"#, "gpt-4o", &Redactor::none())
+            .expect_err("error");
         assert!(e.message().contains("bad key"));
 
         for empty in ["{}", r#"{"choices":[]}"#, "[]", "null"] {
-            let e = completion_from_json(empty, "gpt-4o").expect_err("never an empty success");
+            let e = completion_from_json(empty, "gpt-4o", &Redactor::none()).expect_err("never an empty success");
             assert_eq!(e.kind(), ErrorKind::Protocol, "{empty}");
         }
-        let e = completion_from_json("{not json", "gpt-4o").expect_err("bad json");
+        let e = completion_from_json("{not json", "gpt-4o", &Redactor::none()).expect_err("bad json");
         assert!(e.message().contains("{not json"), "keeps the body: {e}");
     }
 }

@@ -96,45 +96,11 @@ pub fn parse_retry_after(
 
 /// Parses an HTTP date in any of the three formats recipients must accept (RFC 9110 §5.6.7):
 /// IMF-fixdate `Sun, 06 Nov 1994 08:49:37 GMT`, RFC 850 `Sunday, 06-Nov-94 08:49:37 GMT`,
-/// asctime `Sun Nov  6 08:49:37 1994`. Returns Unix seconds.
+/// asctime `Sun Nov  6 08:49:37 1994`. Returns Unix seconds; `None` for anything else, or a
+/// date before 1970.
 pub fn parse_http_date(s: &str) -> Option<u64> {
-    let s = s.trim();
-    let (_, rest) = s.split_once([',', ' '])?;
-    let parts: Vec<&str> = rest.split([' ', '-']).filter(|p| !p.is_empty()).collect();
-    let (day, month, year, time) = match parts.as_slice() {
-        // IMF-fixdate and RFC 850: day month year time GMT
-        [d, m, y, t, "GMT"] => (*d, *m, *y, *t),
-        // asctime: month day time year
-        [m, d, t, y] => (*d, *m, *y, *t),
-        _ => return None,
-    };
-    let day: u64 = day.parse().ok()?;
-    let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        .iter()
-        .position(|m| *m == month)? as u64
-        + 1;
-    let mut year: u64 = year.parse().ok()?;
-    if year < 100 {
-        // RFC 850's two-digit years: read as the nearest past century that makes sense.
-        year += if year < 70 { 2000 } else { 1900 };
-    }
-    let mut hms = time.split(':').map(|p| p.parse::<u64>().ok());
-    let (h, mi, sec) = (hms.next()??, hms.next()??, hms.next()??);
-    if !(1..=31).contains(&day) || h > 23 || mi > 59 || sec > 60 || year < 1970 {
-        return None;
-    }
-    Some(days_from_civil(year, month, day) * 86_400 + h * 3600 + mi * 60 + sec)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: u64, m: u64, d: u64) -> u64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    let when = httpdate::parse_http_date(s.trim()).ok()?;
+    when.duration_since(std::time::UNIX_EPOCH).ok().map(|d| d.as_secs())
 }
 
 #[cfg(test)]
@@ -162,17 +128,17 @@ mod tests {
             backoff: Backoff { jitter: 0.0, ..Backoff::default() },
             max_retry_after: Duration::from_secs(30),
         };
-        let server = Error::http(503, None);
+        let server = Error::from_status(503);
         assert_eq!(p.next_delay(0, &server, 0.3), Some(Duration::from_millis(500)));
         assert_eq!(p.next_delay(1, &server, 0.3), Some(Duration::from_millis(1000)));
         assert_eq!(p.next_delay(2, &server, 0.3), None, "retries are capped");
-        assert_eq!(p.next_delay(0, &Error::http(401, None), 0.3), None, "auth errors are final");
-        assert_eq!(p.next_delay(0, &Error::http(402, None), 0.3), None, "credit errors are final");
+        assert_eq!(p.next_delay(0, &Error::from_status(401), 0.3), None, "auth errors are final");
+        assert_eq!(p.next_delay(0, &Error::from_status(402), 0.3), None, "credit errors are final");
         assert_eq!(p.next_delay(0, &Error::invalid("x", "y"), 0.3), None);
-        let limited = Error::http(429, None).with_retry_after(Some(Duration::from_secs(3)));
+        let limited = Error::from_status(429).with_retry_after(Some(Duration::from_secs(3)));
         assert_eq!(limited.kind(), ErrorKind::RateLimited);
         assert_eq!(p.next_delay(0, &limited, 0.9), Some(Duration::from_secs(3)), "Retry-After wins");
-        let too_long = Error::http(429, None).with_retry_after(Some(Duration::from_secs(31)));
+        let too_long = Error::from_status(429).with_retry_after(Some(Duration::from_secs(31)));
         assert_eq!(p.next_delay(0, &too_long, 0.0), None, "longer than the cap: give up and report");
         assert!(p.next_delay(0, &Error::new(ErrorKind::Network, "offline"), 0.0).is_some());
     }

@@ -34,7 +34,9 @@
 //!
 //! A hostile or broken server could send one endless line. [`Limits`] bounds the pending line and
 //! the data of one event; both are checked as bytes arrive, so an oversize line fails as soon as
-//! it passes the limit, not after it has been buffered. Errors are sticky: after
+//! it passes the limit, not after it has been buffered. Only lines the spec keeps count (`data`,
+//! `event`, `id`): a longer comment or unknown-field line, which the spec ignores, is skipped up
+//! to its line end in linear time without being buffered. Errors are sticky: after
 //! [`Decoder::feed`] has failed, it fails again until [`Decoder::reset`].
 //!
 //! # Cost
@@ -62,10 +64,39 @@ pub struct Event {
     pub retry: Option<u32>,
 }
 
+/// One dispatched event, borrowed from the decoder's buffers for the length of a callback
+/// (see [`Decoder::feed_borrowed`]): the same fields as [`Event`], without an allocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventRef<'a> {
+    /// The event type (`"message"` when the block named none).
+    pub event: &'a str,
+    /// The `data` field values of the block, joined with `"\n"`.
+    pub data: &'a str,
+    /// The last event ID as of this event.
+    pub id: &'a str,
+    /// The reconnection time of a valid `retry` field in this event's block.
+    pub retry: Option<u32>,
+}
+
+impl Event {
+    /// The event, lent.
+    pub fn as_ref(&self) -> EventRef<'_> {
+        EventRef { event: &self.event, data: &self.data, id: &self.id, retry: self.retry }
+    }
+}
+
+impl EventRef<'_> {
+    /// The event as an owned [`Event`].
+    pub fn to_event(&self) -> Event {
+        Event { event: self.event.to_owned(), data: self.data.to_owned(), id: self.id.to_owned(), retry: self.retry }
+    }
+}
+
 /// Why a stream was rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SseError {
-    /// A line (without its line end) was longer than [`Limits::max_line_bytes`].
+    /// A kept line (`data`, `event` or `id`; without its line end) was longer than
+    /// [`Limits::max_line_bytes`].
     LineTooLong {
         /// The limit exceeded, in bytes.
         limit: usize,
@@ -91,7 +122,8 @@ impl std::error::Error for SseError {}
 /// Memory bounds for one stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// The longest line accepted, in bytes, not counting its line end. Default: 4 MiB.
+    /// The longest `data`, `event` or `id` line accepted, in bytes, not counting its line end.
+    /// Longer comments and other lines the spec ignores are skipped, not buffered. Default: 4 MiB.
     pub max_line_bytes: usize,
     /// The most data one event may carry, in bytes of UTF-8 (the dispatched `data`, without the
     /// final line feed the spec removes). Default: 16 MiB.
@@ -130,10 +162,19 @@ pub struct Decoder {
     /// The pending partial line (never contains CR or LF).
     /// (Empty means "at the start of a line": a partial line is never empty.)
     line: Vec<u8>,
+    /// In the middle of an overlong line that the spec ignores (a comment, an unknown field):
+    /// its bytes are passed over up to its line end, never buffered.
+    skipping: bool,
+    /// The spec's data buffer is `data[data_start..]`: a first data line finished from the
+    /// pending-line buffer is adopted whole, prefix and all, instead of being copied again.
     data: String,
+    data_start: usize,
     event_type: String,
     /// The spec's "last event ID buffer": set by `id` fields.
     id_buffer: String,
+    /// An `id` field was read since the last dispatch (so the buffer may differ from the
+    /// string; comparing them at every dispatch cost a quarter of the decoding time).
+    id_set: bool,
     /// The spec's "last event ID string": the buffer as of the last dispatch.
     last_event_id: String,
     /// A valid `retry` seen in the current block.
@@ -162,9 +203,12 @@ impl Decoder {
             bom: Bom::Pending(0),
             after_cr: false,
             line: Vec::new(),
+            skipping: false,
             data: String::new(),
+            data_start: 0,
             event_type: String::new(),
             id_buffer: String::new(),
+            id_set: false,
             last_event_id: String::new(),
             block_retry: None,
             reconnection_time: None,
@@ -177,6 +221,12 @@ impl Decoder {
     /// On error, events dispatched earlier in this chunk have already been passed to `on_event`;
     /// the decoder drops its buffers and keeps failing until [`reset`](Self::reset).
     pub fn feed(&mut self, bytes: &[u8], mut on_event: impl FnMut(Event)) -> Result<(), SseError> {
+        self.feed_borrowed(bytes, |event| on_event(event.to_event()))
+    }
+
+    /// Like [`feed`](Self::feed), lending each event from the decoder's buffers instead of
+    /// allocating it: for readers that only look at an event once.
+    pub fn feed_borrowed(&mut self, bytes: &[u8], mut on_event: impl FnMut(EventRef<'_>)) -> Result<(), SseError> {
         if let Some(e) = self.failed {
             return Err(e);
         }
@@ -204,14 +254,16 @@ impl Decoder {
     /// after [`reset`](Self::reset).
     pub fn finish(&mut self) -> Option<Event> {
         // A held-back partial BOM is a partial line too.
-        let mid_line = !self.line.is_empty() || matches!(self.bom, Bom::Pending(n) if n > 0);
+        let mid_line = !self.line.is_empty() || self.skipping || matches!(self.bom, Bom::Pending(n) if n > 0);
         let event = if self.failed.is_some() || mid_line {
             // "If the file ends in the middle of an event, before the final empty line, the
             // incomplete event is not dispatched."
             None
         } else {
             // Deviation: every line ended, so treat the end of the stream as the blank line.
-            self.dispatch()
+            let mut last = None;
+            self.dispatch(&mut |event| last = Some(event.to_event()));
+            last
         };
         self.reset();
         event
@@ -245,18 +297,21 @@ impl Decoder {
         self.failed = None;
         self.bom = Bom::Pending(0);
         self.id_buffer.clone_from(&self.last_event_id);
+        self.id_set = false;
     }
 
     /// Forgets the per-stream parse state (not the BOM state, ids, retry or error).
     fn clear_stream(&mut self) {
         self.after_cr = false;
         self.line.clear();
+        self.skipping = false;
         self.data.clear();
+        self.data_start = 0;
         self.event_type.clear();
         self.block_retry = None;
     }
 
-    fn feed_inner(&mut self, mut input: &[u8], on_event: &mut impl FnMut(Event)) -> Result<(), SseError> {
+    fn feed_inner(&mut self, mut input: &[u8], on_event: &mut impl FnMut(EventRef<'_>)) -> Result<(), SseError> {
         if let Bom::Pending(mut matched) = self.bom {
             // The stream is decoded with "UTF-8 decode", which strips one leading BOM. Its bytes
             // may arrive split across feeds, so hold matching bytes back until all three are in.
@@ -278,7 +333,7 @@ impl Decoder {
                 // simply start the pending line.
                 self.bom = Bom::Done;
                 let held = BOM.get(..usize::from(matched)).unwrap_or_default();
-                self.push_partial(held)?;
+                self.push_partial(held);
             }
         }
 
@@ -294,56 +349,74 @@ impl Decoder {
             }
         }
 
-        // Slow path: finish the pending partial line, scanning only the new bytes.
-        if !self.line.is_empty() {
+        loop {
+            if self.skipping {
+                // The rest of an overlong line the spec ignores: look for its end, keep nothing.
+                let Some(end) = find_line_end(input) else {
+                    self.examined += input.len() as u64;
+                    return Ok(());
+                };
+                self.examined += end as u64 + 1;
+                self.skipping = false;
+                input = self.skip_line_end(input, end);
+                continue;
+            }
+            // The line so far (a pending partial line, or none) may grow by `room` bytes.
             let room = self.limits.max_line_bytes.saturating_sub(self.line.len());
             let window = input.get(..room.saturating_add(1)).unwrap_or(input);
             let Some(end) = find_line_end(window) else {
                 self.examined += window.len() as u64;
-                // No line end yet: keep it, unless it already exceeds the limit (checked before
-                // buffering, so an endless line never grows past the limit).
-                if window.len() > room {
+                // A line the spec ignores (a comment, an unknown field) changes nothing: as soon
+                // as its first bytes tell, it is skipped up to its line end, never buffered.
+                // (Once six bytes are kept, the head said "not ignored" and cannot change.)
+                let ignored = self.line.len() < 6 && line_kind(&self.line, window).0;
+                if !ignored && window.len() <= room {
+                    // No line end yet: keep it (an empty pending line means "at a line start").
+                    self.line.extend_from_slice(window);
+                    return Ok(());
+                }
+                // Past the limit (checked before buffering, so an endless line never grows past
+                // it): a line the spec keeps is an error; an overlong `retry` is not all digits
+                // that fit, so it is ignored like the rest.
+                if !ignored && line_kind(&self.line, window).1 {
                     return Err(SseError::LineTooLong { limit: self.limits.max_line_bytes });
                 }
-                self.line.extend_from_slice(window);
-                return Ok(());
-            };
-            self.examined += end as u64 + 1;
-            let mut line = std::mem::take(&mut self.line);
-            line.extend_from_slice(window.get(..end).unwrap_or_default());
-            let result = self.process_line(&line, on_event);
-            line.clear();
-            self.line = line; // keep the allocation for the next partial line
-            result?;
-            input = self.skip_line_end(input, end);
-        }
-
-        // Fast path: complete lines straight from the input, without copying.
-        loop {
-            let room = self.limits.max_line_bytes;
-            let window = input.get(..room.saturating_add(1)).unwrap_or(input);
-            let Some(end) = find_line_end(window) else {
-                self.examined += window.len() as u64;
-                if window.len() > room {
-                    return Err(SseError::LineTooLong { limit: room });
+                if self.line.capacity() > 64 << 10 {
+                    self.line = Vec::new(); // a long `retry` line: release the memory
+                } else {
+                    self.line.clear();
                 }
-                // An empty pending line means "at a line start", which is exactly right here.
-                self.line.extend_from_slice(window);
-                return Ok(());
+                self.skipping = true;
+                input = input.get(window.len()..).unwrap_or_default();
+                continue;
             };
             self.examined += end as u64 + 1;
-            self.process_line(window.get(..end).unwrap_or_default(), on_event)?;
+            let line = window.get(..end).unwrap_or_default();
+            if self.line.is_empty() {
+                // Fast path: a complete line straight from the input, without copying.
+                self.process_line(line, on_event)?;
+            } else {
+                // Slow path: finish the pending partial line (only the new bytes were scanned).
+                let mut pending = std::mem::take(&mut self.line);
+                // (With room for the line feed the data buffer adds, should it adopt the line.)
+                pending.reserve(line.len() + 1);
+                pending.extend_from_slice(line);
+                if let Some(pending) = self.adopt_data_line(pending)? {
+                    let result = self.process_line(&pending, on_event);
+                    let mut pending = pending;
+                    pending.clear();
+                    self.line = pending; // keep the allocation for the next partial line
+                    result?;
+                }
+            }
             input = self.skip_line_end(input, end);
         }
     }
 
-    /// Appends bytes to the pending line, within the line limit.
-    fn push_partial(&mut self, bytes: &[u8]) -> Result<(), SseError> {
-        if self.line.len().saturating_add(bytes.len()) > self.limits.max_line_bytes {
-            return Err(SseError::LineTooLong { limit: self.limits.max_line_bytes });
-        }
+    /// Appends the held-back bytes of a partial BOM to the pending line (at most two bytes;
+    /// the line limit is checked as the rest of the line arrives).
+    fn push_partial(&mut self, bytes: &[u8]) {
         self.line.extend_from_slice(bytes);
-        Ok(())
     }
 
     /// Returns the input after the line end at `end` (CR, LF or CRLF); remembers a CR that ends
@@ -367,13 +440,36 @@ impl Decoder {
         }
     }
 
+    /// A long `data` line comes in pieces into the pending-line buffer. When it is the first
+    /// data line of its event and valid UTF-8, that buffer becomes the data buffer as it is (its
+    /// `data:` prefix skipped by `data_start`), so the line's bytes are copied once, as a line
+    /// that arrives whole is. Gives the line back when it is anything else.
+    fn adopt_data_line(&mut self, line: Vec<u8>) -> Result<Option<Vec<u8>>, SseError> {
+        const ADOPT_FROM: usize = 4 << 10; // shorter lines cost less to copy than to adopt
+        if line.len() < ADOPT_FROM || !self.data.is_empty() || !line.starts_with(b"data:") {
+            return Ok(Some(line));
+        }
+        let prefix = if line.get(5) == Some(&b' ') { 6 } else { 5 };
+        if line.len() - prefix > self.limits.max_event_bytes {
+            return Err(SseError::EventTooLarge { limit: self.limits.max_event_bytes });
+        }
+        match String::from_utf8(line) {
+            Ok(text) => {
+                self.data = text;
+                self.data_start = prefix;
+                self.data.push('\n');
+                Ok(None)
+            }
+            // Invalid UTF-8 is replaced, in a copy, as for any other line.
+            Err(e) => Ok(Some(e.into_bytes())),
+        }
+    }
+
     /// Interprets one complete line (without its line end).
-    fn process_line(&mut self, line: &[u8], on_event: &mut impl FnMut(Event)) -> Result<(), SseError> {
+    fn process_line(&mut self, line: &[u8], on_event: &mut impl FnMut(EventRef<'_>)) -> Result<(), SseError> {
         // "If the line is empty (a blank line): Dispatch the event, as defined below."
         if line.is_empty() {
-            if let Some(event) = self.dispatch() {
-                on_event(event);
-            }
+            self.dispatch(on_event);
             return Ok(());
         }
         // "If the line starts with a U+003A COLON character (:): Ignore the line."
@@ -410,7 +506,8 @@ impl Decoder {
                 let value = utf8_lossy(value);
                 // The buffer's trailing LF stays in the event only if more data follows, so this
                 // bounds exactly the data that would be dispatched.
-                if self.data.len().saturating_add(value.len()) > self.limits.max_event_bytes {
+                let buffered = self.data.len() - self.data_start;
+                if buffered.saturating_add(value.len()) > self.limits.max_event_bytes {
                     return Err(SseError::EventTooLarge { limit: self.limits.max_event_bytes });
                 }
                 self.data.push_str(&value);
@@ -423,6 +520,7 @@ impl Decoder {
             b"id" if !value.contains(&0) => {
                 self.id_buffer.clear();
                 self.id_buffer.push_str(&utf8_lossy(value));
+                self.id_set = true;
             }
             // "If the field name is "retry": If the field value consists of only ASCII digits,
             // then interpret the field value as an integer in base ten, and set the event
@@ -439,37 +537,39 @@ impl Decoder {
         Ok(())
     }
 
-    /// The spec's "dispatch the event" steps; `None` when the block had no data.
-    fn dispatch(&mut self) -> Option<Event> {
+    /// The spec's "dispatch the event" steps: `on_event` sees the event unless the block had
+    /// no data.
+    fn dispatch(&mut self, on_event: &mut impl FnMut(EventRef<'_>)) {
         // "Set the last event ID string of the event source to the value of the last event ID
         // buffer. The buffer does not get reset, so the last event ID string of the event source
         // remains set to this value until the next time it is set by the server."
-        if self.last_event_id != self.id_buffer {
+        if std::mem::take(&mut self.id_set) {
             self.last_event_id.clone_from(&self.id_buffer);
         }
         let retry = self.block_retry.take();
         // "If the data buffer is an empty string, set the data buffer and the event type buffer
         // to the empty string and return."
-        if self.data.is_empty() {
+        let data = self.data.get(self.data_start..).unwrap_or_default();
+        if data.is_empty() {
             self.event_type.clear();
-            return None;
+            return;
         }
         // "If the data buffer's last character is a U+000A LINE FEED (LF) character, then
         // remove the last character from the data buffer."
-        // The next event is likely about as long: keep that much room, saving the reallocations
-        // of growing the buffer line by line.
-        let room = self.data.len().min(4096);
-        let mut data = std::mem::replace(&mut self.data, String::with_capacity(room));
-        if data.ends_with('\n') {
-            data.pop();
-        }
+        let data = data.strip_suffix('\n').unwrap_or(data);
         // "Initialize event's type attribute to "message" ... If the event type buffer has a
         // value other than the empty string, change the type of the newly created event to
-        // equal the value of the event type buffer." Then "Set the data buffer and the event
-        // type buffer to the empty string" (the takes above and here).
-        let event =
-            if self.event_type.is_empty() { String::from("message") } else { std::mem::take(&mut self.event_type) };
-        Some(Event { event, data, id: self.last_event_id.clone(), retry })
+        // equal the value of the event type buffer."
+        let event = if self.event_type.is_empty() { "message" } else { &self.event_type };
+        on_event(EventRef { event, data, id: &self.last_event_id, retry });
+        // "Set the data buffer and the event type buffer to the empty string." The buffers keep
+        // their room for the next event (likely about as long), unless it was huge.
+        self.data.clear();
+        self.data_start = 0;
+        self.event_type.clear();
+        if self.data.capacity() > 64 << 10 {
+            self.data = String::new();
+        }
     }
 }
 
@@ -484,32 +584,37 @@ fn parse_retry(value: &[u8]) -> Option<u32> {
     })
 }
 
-/// The index of the first CR or LF in `bytes`.
-///
-/// Checks eight bytes per step with plain integer arithmetic (SWAR), which beats a byte loop on
-/// long `data:` lines on every target, wasm included, without `unsafe` or dependencies.
+/// The index of the first CR or LF in `bytes` (`memchr`: vectorised where the target allows,
+/// a word at a time elsewhere).
 #[inline]
 fn find_line_end(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    const CRS: u64 = u64::from_ne_bytes([b'\r'; 8]);
-    const LFS: u64 = u64::from_ne_bytes([b'\n'; 8]);
-    // Non-zero iff some byte of `w` is zero (exact as a yes/no test; the flagged positions may
-    // include false ones above a true zero, so the position is found byte by byte below).
-    #[inline]
-    fn has_zero_byte(w: u64) -> bool {
-        w.wrapping_sub(ONES) & !w & HIGHS != 0
+    memchr::memchr2(b'\r', b'\n', bytes)
+}
+
+/// What the first bytes of an unfinished line (`pending`, then `more`) tell about it:
+/// whether the spec ignores it whatever follows, and whether it is (or, while its field name is
+/// not complete, may still be) a line whose value is kept: `data`, `event` or `id`.
+///
+/// "If the line starts with a U+003A COLON character (:): Ignore the line." … "Otherwise: The
+/// field is ignored." (for field names other than `event`, `data`, `id` and `retry`).
+fn line_kind(pending: &[u8], more: &[u8]) -> (bool, bool) {
+    // "retry:" and "event:" are the longest prefixes that can tell.
+    let mut head = [0u8; 6];
+    let mut len = 0;
+    for (slot, &b) in head.iter_mut().zip(pending.iter().chain(more)) {
+        *slot = b;
+        len += 1;
     }
-    let mut rest = bytes;
-    while let Some((word, tail)) = rest.split_first_chunk::<8>() {
-        let w = u64::from_ne_bytes(*word);
-        if has_zero_byte(w ^ CRS) || has_zero_byte(w ^ LFS) {
-            break;
-        }
-        rest = tail;
-    }
-    let skipped = bytes.len() - rest.len();
-    rest.iter().position(|&b| b == b'\r' || b == b'\n').map(|i| skipped + i)
+    let head = head.get(..len).unwrap_or_default();
+    const KEPT: [&[u8]; 3] = [b"data", b"event", b"id"];
+    let (name, complete) = match head.iter().position(|&b| b == b':') {
+        Some(colon) => (head.get(..colon).unwrap_or_default(), true),
+        None => (head, false),
+    };
+    let is = |field: &&[u8]| if complete { *field == name } else { field.starts_with(name) };
+    let kept = KEPT.iter().any(is);
+    let ignored = head.first() == Some(&b':') || (!kept && !is(&&b"retry"[..]));
+    (ignored, kept)
 }
 
 /// `String::from_utf8_lossy`, with the common case first: `str::from_utf8` validates ASCII
@@ -809,8 +914,10 @@ mod tests {
         assert_eq!(d.finish(), None);
         assert_eq!(d.feed_collect(b"data: a\n\n").unwrap(), vec![msg("a")]);
 
-        // A huge chunk with no line end fails after looking at no more than the limit + 1 bytes.
-        let huge = vec![b'x'; 10 << 20];
+        // A huge data line with no line end fails after looking at no more than the limit + 1
+        // bytes.
+        let mut huge = vec![b'x'; 10 << 20];
+        huge[..5].copy_from_slice(b"data:");
         let mut d = Decoder::with_limits(limits);
         assert_eq!(d.feed_collect(&huge), Err(too_long));
         assert!(d.bytes_examined() <= 17);
@@ -818,14 +925,82 @@ mod tests {
         let mut d = Decoder::with_limits(limits);
         let fed = huge.chunks(4).take_while(|c| d.feed_collect(c).is_ok()).count();
         assert_eq!(fed, 4);
-        // Default limits: an endless line fails after 4 MiB.
+        // Default limits: an endless data line fails after 4 MiB.
         let mut d = Decoder::new();
         let err = huge.chunks(1 << 20).find_map(|c| d.feed_collect(c).err());
         assert_eq!(err, Some(SseError::LineTooLong { limit: 4 << 20 }));
         assert!(d.bytes_examined() <= (5 << 20));
-        // A partial BOM held back counts toward the line limit too.
-        let mut d = Decoder::with_limits(Limits { max_line_bytes: 1, max_event_bytes: 1 });
-        assert_eq!(d.feed_collect(b"\xEF\xBBx"), Err(SseError::LineTooLong { limit: 1 }));
+        // `event` and `id` lines are kept too, so they count; so does a line that may still
+        // become one when the limit is too small to tell.
+        for line in [&b"event: 0123456789abcdef"[..], b"id: 0123456789abcdefgh", b"id:0123456789abcdefghi"] {
+            assert_eq!(Decoder::with_limits(limits).feed_collect(line), Err(too_long), "{line:?}");
+        }
+        let tiny = Limits { max_line_bytes: 2, max_event_bytes: 2 };
+        assert_eq!(Decoder::with_limits(tiny).feed_collect(b"dat"), Err(SseError::LineTooLong { limit: 2 }));
+        assert_eq!(Decoder::with_limits(tiny).feed_collect(b"xyz\n:\n\n"), Ok(vec![]));
+    }
+
+    /// Issue 15: "If the line starts with a U+003A COLON character (:): Ignore the line." and
+    /// "Otherwise: The field is ignored." An overlong ignored line used to end the stream with
+    /// `LineTooLong`; it is now skipped in linear time without being buffered.
+    #[test]
+    fn overlong_ignored_lines_are_skipped_without_buffering() {
+        const TEN_MIB: usize = 10 << 20;
+        for (what, head) in [
+            ("comment", &b":"[..]),
+            ("unknown field", b"foo: "),
+            ("field name without a colon", b"x"),
+            ("a field named like data but longer", b"datax: "),
+        ] {
+            let mut line = head.to_vec();
+            line.resize(TEN_MIB, b'1');
+            let mut input = b"data: a\n".to_vec();
+            input.extend_from_slice(&line);
+            input.extend_from_slice(b"\r\ndata: b\n\ndata: c\n\n");
+            for size in [1460, 64 << 10, input.len()] {
+                let mut d = Decoder::new();
+                let mut events = vec![];
+                let mut largest = 0;
+                for chunk in input.chunks(size) {
+                    d.feed(chunk, |e| events.push(e)).unwrap_or_else(|e| panic!("{what}, size {size}: {e}"));
+                    largest = largest.max(d.line.capacity()).max(d.data.capacity());
+                }
+                assert_eq!(events, vec![msg("a\nb"), msg("c")], "{what}, size {size}");
+                // Never buffered: the buffers hold a few bytes of the short lines, none of the long.
+                assert!(largest < 1024, "{what}, size {size}: {largest} bytes buffered");
+                assert!(d.bytes_examined() <= input.len() as u64 + 1, "{what}: linear");
+            }
+        }
+        // A `retry` value is read (so buffered) up to the limit; past it, it cannot be digits that
+        // fit a u32 without a run of leading zeros, and it is skipped too, not an error.
+        let mut input = b"retry: 1".to_vec();
+        input.resize(TEN_MIB, b'1');
+        input.extend_from_slice(b"\ndata: a\n\n");
+        let mut d = Decoder::new();
+        let events: Vec<Event> = input.chunks(1460).flat_map(|c| d.feed_collect(c).expect("skipped")).collect();
+        assert_eq!(events, vec![msg("a")]);
+        assert_eq!(d.reconnection_time(), None);
+        assert!(d.line.capacity() < 1024, "released once skipped");
+        // Cut off in the middle of a skipped line, the stream ends mid-line: the event is lost.
+        let mut d = Decoder::new();
+        let mut input = b"data: a\n:".to_vec();
+        input.resize(TEN_MIB, b'1');
+        assert_eq!(d.feed_collect(&input), Ok(vec![]));
+        assert_eq!(d.finish(), None);
+        // Split at every offset around the limit, the same events come out.
+        let limits = Limits { max_line_bytes: 8, max_event_bytes: 64 };
+        let input = b"data: 1\n: a comment over eight\nfoo: bar-baz-qux\r\ndata: 2\r\rdata: 3\n\n";
+        let whole = Decoder::with_limits(limits).feed_collect(input).expect("skipped");
+        assert_eq!(whole, vec![msg("1\n2"), msg("3")]);
+        for at in 0..input.len() {
+            let mut d = Decoder::with_limits(limits);
+            let mut events = d.feed_collect(&input[..at]).expect("first part");
+            events.extend(d.feed_collect(&input[at..]).expect("second part"));
+            assert_eq!(events, whole, "split at {at}");
+        }
+        let mut d = Decoder::with_limits(limits);
+        let bytewise: Vec<Event> = input.iter().flat_map(|b| d.feed_collect(&[*b]).expect("byte")).collect();
+        assert_eq!(bytewise, whole, "byte by byte");
     }
 
     #[test]
@@ -907,5 +1082,64 @@ mod tests {
             let expected = run(&mut Decoder::new(), &[&input]).0;
             check(&input, &expected);
         }
+    }
+
+    #[test]
+    fn lent_events_are_the_owned_ones_and_the_buffers_are_reused() {
+        let input = b"id: 7\nevent: a\ndata: 1\ndata: 2\n\ndata: x\nretry: 5\n\n: c\n\ndata: last\n\n";
+        let owned = Decoder::new().feed_collect(input).expect("decodes");
+        let mut lent = vec![];
+        let mut d = Decoder::new();
+        for chunk in input.chunks(3) {
+            d.feed_borrowed(chunk, |e| lent.push(e.to_event())).expect("decodes");
+        }
+        assert_eq!(lent, owned);
+        assert_eq!(owned.iter().map(Event::as_ref).map(|e| e.to_event()).collect::<Vec<_>>(), owned);
+        // One data buffer for every event (no allocation per event), given back after a huge one.
+        let mut d = Decoder::new();
+        d.feed_borrowed(b"data: warm-up\n\n", |_| {}).expect("decodes");
+        let room = d.data.capacity();
+        for _ in 0..100 {
+            d.feed_borrowed(b"data: abc\n\n", |e| assert_eq!(e.data, "abc")).expect("decodes");
+        }
+        assert_eq!(d.data.capacity(), room);
+        let mut huge = b"data: ".to_vec();
+        huge.resize(1 << 20, b'x');
+        huge.extend_from_slice(b"\n\n");
+        d.feed_borrowed(&huge, |e| assert_eq!(e.data.len(), (1 << 20) - 6)).expect("decodes");
+        assert!(d.data.capacity() < 64 << 10, "released: {}", d.data.capacity());
+    }
+
+    /// A long first data line that arrives in pieces is adopted as the data buffer (one copy):
+    /// the event is the same as when the line arrives whole, whatever follows it.
+    #[test]
+    fn a_long_data_line_in_pieces_is_the_same_event() {
+        let long = "é".repeat(3000); // 6000 bytes, over the adoption threshold
+        let mut cases: Vec<(Vec<u8>, Vec<Event>)> = vec![
+            (format!("data: {long}\n\n").into_bytes(), vec![msg(&long)]),
+            (format!("data:{long}\ndata: b\n\n").into_bytes(), vec![msg(&format!("{long}\nb"))]),
+            (
+                format!("event: x\ndata: {long}\nid: 3\n\ndata: c\n\n").into_bytes(),
+                vec![ev("x", &long, "3", None), ev("message", "c", "3", None)],
+            ),
+            (format!("data: a\ndata: {long}\n\n").into_bytes(), vec![msg(&format!("a\n{long}"))]),
+        ];
+        let mut invalid = b"data: ".to_vec();
+        invalid.extend(std::iter::repeat_n(b'x', 5000));
+        invalid.extend_from_slice(b"\xFF\n\n");
+        cases.push((invalid, vec![msg(&format!("{}\u{FFFD}", "x".repeat(5000)))]));
+        for (input, expected) in &cases {
+            for size in [1, 7, 100, 1460, input.len()] {
+                let mut d = Decoder::new();
+                let events: Vec<Event> = input.chunks(size).flat_map(|c| d.feed_collect(c).expect("decodes")).collect();
+                assert_eq!(&events, expected, "size {size}");
+            }
+        }
+        // The event limit holds for an adopted line too.
+        let limits = Limits { max_line_bytes: 1 << 20, max_event_bytes: 5000 };
+        let input = format!("data: {long}\n\n");
+        let mut d = Decoder::with_limits(limits);
+        let err = input.as_bytes().chunks(100).find_map(|c| d.feed_collect(c).err());
+        assert_eq!(err, Some(SseError::EventTooLarge { limit: 5000 }));
     }
 }

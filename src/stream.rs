@@ -1,19 +1,25 @@
 //! OpenAI stream semantics on top of SSE events: chunks out, a final completion at the end.
 //!
-//! Sans-IO: [`ChatStreamState`] is fed decoded SSE events and says what each one means.
-//! The browser client (and anything else that reads bytes) drives it. [`DeltaDecoder`] is the
-//! short path for code that only wants the text: body bytes in, content deltas out.
+//! Sans-IO: [`ChatStreamState`] is fed decoded SSE events and says what each one means;
+//! [`ChunkDecoder`] wraps it with the SSE decoder (body bytes in, chunks out) for the browser
+//! client and anything else that reads bytes. [`DeltaDecoder`] is the short path for code that
+//! only wants the text: body bytes in, content deltas out. Both apply the same rules, written
+//! once in one classifier (`classify`).
 
-use std::borrow::Cow;
-
-use serde::Deserialize;
 use serde_json::Value;
 
 use crate::catalog::chat_model;
 use crate::response::{error_from_error_object, is_error_object};
-use crate::sse::{Decoder, Event, Limits};
+use crate::sse::{Event, EventRef};
 use crate::types::chat::{ChatChunk, Completion, Usage};
-use crate::Error;
+use crate::{Error, Redactor};
+
+mod chunks;
+mod delta;
+mod scan;
+
+pub use chunks::ChunkDecoder;
+pub use delta::DeltaDecoder;
 
 /// What one SSE event meant.
 // Returned by value and consumed at once; boxing the chunk would cost an allocation per chunk.
@@ -28,10 +34,76 @@ pub enum Step {
     Skip,
 }
 
+/// What one event of a chat stream is, by the rules every reader of the stream shares.
+#[derive(Debug)]
+pub(crate) enum EventClass<'a, T = std::convert::Infallible> {
+    /// `data: [DONE]`: the answer is complete.
+    Done,
+    /// An event of another type than `message` (a `ping`…): nothing for the reader.
+    Other,
+    /// `event: error`, or an error object (`{"error": …}`, `{"status":"error",…}`) as data.
+    Failed(Error),
+    /// A chunk's JSON, for the reader to decode as far as it needs (see [`malformed_chunk`]).
+    Chunk(&'a str),
+    /// A chunk that the reader's fast path read (see [`classify_with`]).
+    Read(T),
+}
+
+/// The one place the stream rules live: `[DONE]` ends the answer, `event: error` and error
+/// objects are errors (their words scrubbed of the key by `redactor`), events of other types
+/// are skipped, and everything else is a chunk.
+pub(crate) fn classify<'a>(event: EventRef<'a>, redactor: &Redactor) -> EventClass<'a> {
+    classify_with(event, redactor, |_| None)
+}
+
+/// [`classify`], with a fast path for chunks: `fast` reads a message event's data and
+/// answers only if the data is a well-formed chunk with no top-level `error` or `status` key
+/// (so it cannot be an error object); otherwise the rules go on as in [`classify`].
+pub(crate) fn classify_with<'a, T>(
+    event: EventRef<'a>,
+    redactor: &Redactor,
+    fast: impl FnOnce(&'a str) -> Option<T>,
+) -> EventClass<'a, T> {
+    let data = event.data;
+    if data.trim() == "[DONE]" {
+        return EventClass::Done;
+    }
+    if event.event == "error" {
+        let json = serde_json::from_str::<Value>(data).unwrap_or(Value::Null);
+        return EventClass::Failed(error_from_error_object(&json, data, redactor));
+    }
+    if event.event != "message" {
+        return EventClass::Other;
+    }
+    if let Some(read) = fast(data) {
+        return EventClass::Read(read);
+    }
+    // Error objects are rare: look for their keys before paying for a second parse.
+    if mentions_error_keys(data) {
+        if let Ok(json) = serde_json::from_str::<Value>(data) {
+            if is_error_object(&json) {
+                return EventClass::Failed(error_from_error_object(&json, data, redactor));
+            }
+        }
+    }
+    EventClass::Chunk(data)
+}
+
+/// The error for a chunk that does not decode.
+pub(crate) fn malformed_chunk(detail: impl std::fmt::Display, data: &str, redactor: &Redactor) -> Error {
+    redactor.undecodable("malformed stream chunk", detail, data)
+}
+
+/// The error for a body that ended before `[DONE]` or a finish reason.
+pub(crate) fn incomplete() -> Error {
+    Error::protocol("the stream ended before the answer was complete")
+}
+
 /// Accumulates a streamed answer: content, finish reason, usage and cost.
 #[derive(Debug, Clone, Default)]
 pub struct ChatStreamState {
     requested_model: String,
+    redactor: Redactor,
     id: String,
     model: String,
     content: String,
@@ -41,41 +113,38 @@ pub struct ChatStreamState {
 }
 
 impl ChatStreamState {
-    /// A state for an answer to a request for `requested_model` (whose prices cost the usage).
-    pub fn new(requested_model: impl Into<String>) -> Self {
-        Self { requested_model: requested_model.into(), ..Self::default() }
+    /// A state for an answer to a request for `requested_model` (whose prices cost the usage);
+    /// `redactor` scrubs the API key from every error it makes (see [`Redactor`]).
+    pub fn new(requested_model: impl Into<String>, redactor: Redactor) -> Self {
+        Self { requested_model: requested_model.into(), redactor, ..Self::default() }
     }
 
     /// Reads one event. An error object (`{"error": …}` data, or `event: error`) is an error
     /// that carries the text received so far.
     pub fn on_event(&mut self, event: &Event) -> Result<Step, Error> {
+        self.on_event_ref(event.as_ref())
+    }
+
+    /// [`on_event`](Self::on_event) for an event lent by [`Decoder::feed_borrowed`](crate::sse::Decoder::feed_borrowed).
+    pub fn on_event_ref(&mut self, event: EventRef<'_>) -> Result<Step, Error> {
         if self.done {
             return Ok(Step::Skip);
         }
-        let data = event.data.as_str();
-        if data.trim() == "[DONE]" {
-            self.done = true;
-            return Ok(Step::Done);
-        }
-        if event.event == "error" {
-            let json = serde_json::from_str::<Value>(data).unwrap_or(Value::Null);
-            return Err(self.with_partial(error_from_error_object(&json, data)));
-        }
-        if event.event != "message" {
-            return Ok(Step::Skip);
-        }
-        // Error objects are rare: look for their keys before paying for a second parse.
-        if mentions_error_keys(data) {
-            if let Ok(json) = serde_json::from_str::<Value>(data) {
-                if is_error_object(&json) {
-                    return Err(self.with_partial(error_from_error_object(&json, data)));
-                }
+        match classify(event, &self.redactor) {
+            EventClass::Done => {
+                self.done = true;
+                Ok(Step::Done)
+            }
+            EventClass::Other => Ok(Step::Skip),
+            EventClass::Failed(e) => Err(self.with_partial(e)),
+            EventClass::Read(never) => match never {},
+            EventClass::Chunk(data) => {
+                let chunk: ChatChunk = serde_json::from_str(data)
+                    .map_err(|e| self.with_partial(malformed_chunk(e, data, &self.redactor)))?;
+                self.absorb(&chunk);
+                Ok(Step::Chunk(chunk))
             }
         }
-        let chunk: ChatChunk = serde_json::from_str(data)
-            .map_err(|e| self.with_partial(Error::undecodable("malformed stream chunk", e, data)))?;
-        self.absorb(&chunk);
-        Ok(Step::Chunk(chunk))
     }
 
     fn absorb(&mut self, chunk: &ChatChunk) {
@@ -108,20 +177,17 @@ impl ChatStreamState {
         self.done
     }
 
-    /// Attaches the text received so far to an error (a dropped connection, a timeout…).
+    /// Attaches the text received so far to an error (a dropped connection, a timeout…), and
+    /// scrubs the API key from both.
     pub fn with_partial(&self, err: Error) -> Error {
-        if self.content.is_empty() {
-            err
-        } else {
-            err.with_partial_text(self.content.clone())
-        }
+        self.redactor.with_partial_text(err, &self.content)
     }
 
     /// The end of the body. Complete when `[DONE]` or a finish reason was seen; otherwise an
     /// incomplete-stream error that keeps the partial text.
     pub fn finish(&self) -> Result<Completion, Error> {
         if !self.done && self.finish_reason.is_none() {
-            return Err(self.with_partial(Error::protocol("the stream ended before the answer was complete")));
+            return Err(self.with_partial(incomplete()));
         }
         Ok(self.completion())
     }
@@ -145,177 +211,25 @@ impl ChatStreamState {
 /// the SSE benchmark found taking a seventh of the time).
 fn mentions_error_keys(data: &str) -> bool {
     let bytes = data.as_bytes();
-    bytes
-        .iter()
-        .enumerate()
-        .any(|(i, &b)| b == b'"' && (bytes[i + 1..].starts_with(b"error\"") || bytes[i + 1..].starts_with(b"status\"")))
-}
-
-/// The part of a `chat.completion.chunk` that [`DeltaDecoder`] reads; the rest is skipped.
-/// `error` and `status` are read too (they are absent from chunks), so that one parse also
-/// tells an error object (see [`is_error_object`]) without searching the text for them.
-#[derive(Deserialize)]
-struct DeltaChunk<'a> {
-    #[serde(default, borrow)]
-    choices: Option<Vec<DeltaChoice<'a>>>,
-    #[serde(default)]
-    error: Option<Value>,
-    #[serde(default)]
-    status: Option<Value>,
-}
-
-impl DeltaChunk<'_> {
-    /// The same test as [`is_error_object`], on the fields read.
-    fn is_error_object(&self) -> bool {
-        match &self.error {
-            None | Some(Value::Bool(false)) => {
-                self.status.as_ref().and_then(Value::as_str) == Some("error") && self.choices.is_none()
-            }
-            Some(_) => true,
-        }
-    }
-}
-
-#[derive(Deserialize)]
-struct DeltaChoice<'a> {
-    #[serde(default, borrow)]
-    delta: Option<DeltaContent<'a>>,
-    #[serde(default, borrow)]
-    finish_reason: Option<Cow<'a, str>>,
-}
-
-#[derive(Deserialize)]
-struct DeltaContent<'a> {
-    #[serde(default, borrow)]
-    content: Option<Cow<'a, str>>,
-}
-
-/// Body bytes of a streamed chat answer in, the content deltas of `choices[0]` out.
-///
-/// The same stream semantics as [`ChatStreamState`] (`[DONE]` ends it, error objects and
-/// `event: error` are errors, other event types are skipped, a malformed chunk is a protocol
-/// error), but each chunk is decoded only as far as its content and finish reason, and nothing
-/// is accumulated: for code that reads the body itself and only wants the text.
-///
-/// ```
-/// use minitoolai::stream::DeltaDecoder;
-///
-/// let mut decoder = DeltaDecoder::new();
-/// let mut text = Vec::new();
-/// decoder.push(b"data: {\"choices\":[{\"delta\":{\"content\":\"Hel", &mut text).unwrap();
-/// decoder.push(b"lo\"}}]}\n\ndata: [DONE]\n\n", &mut text).unwrap();
-/// decoder.finish(&mut text).unwrap();
-/// assert_eq!(text, ["Hello"]);
-/// ```
-#[derive(Debug, Clone, Default)]
-pub struct DeltaDecoder {
-    sse: Decoder,
-    done: bool,
-    finish_reason: bool,
-}
-
-impl DeltaDecoder {
-    /// A decoder with the default SSE [`Limits`].
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// A decoder with the given SSE limits (a longer line or event is a protocol error).
-    pub fn with_limits(limits: Limits) -> Self {
-        Self { sse: Decoder::with_limits(limits), ..Self::default() }
-    }
-
-    /// Feeds body bytes in any chunking; appends the non-empty content deltas they complete to
-    /// `out`. After `[DONE]`, further bytes are ignored. After an error, drop the decoder.
-    pub fn push(&mut self, bytes: &[u8], out: &mut Vec<String>) -> Result<(), Error> {
-        if self.done {
-            return Ok(());
-        }
-        let mut failed = None;
-        let (done, finish_reason) = (&mut self.done, &mut self.finish_reason);
-        let fed = self.sse.feed(bytes, |event| {
-            if failed.is_none() && !*done {
-                if let Err(e) = on_delta_event(&event, done, finish_reason, out) {
-                    failed = Some(e);
-                }
-            }
-        });
-        if let Some(e) = failed {
-            return Err(e);
-        }
-        fed.map_err(|e| Error::protocol(e.to_string()))
-    }
-
-    /// Ends the body: appends the delta of a last event that lacked only its blank line, then
-    /// fails if the answer is incomplete (neither `[DONE]` nor a finish reason was seen).
-    pub fn finish(&mut self, out: &mut Vec<String>) -> Result<(), Error> {
-        if !self.done {
-            if let Some(event) = self.sse.finish() {
-                on_delta_event(&event, &mut self.done, &mut self.finish_reason, out)?;
-            }
-        }
-        if !self.done && !self.finish_reason {
-            return Err(Error::protocol("the stream ended before the answer was complete"));
-        }
-        Ok(())
-    }
-
-    /// Whether `[DONE]` was seen.
-    pub fn is_done(&self) -> bool {
-        self.done
-    }
-}
-
-/// One event for [`DeltaDecoder`]: the same rules as [`ChatStreamState::on_event`].
-fn on_delta_event(
-    event: &Event,
-    done: &mut bool,
-    finish_reason: &mut bool,
-    out: &mut Vec<String>,
-) -> Result<(), Error> {
-    let data = event.data.as_str();
-    if data.trim() == "[DONE]" {
-        *done = true;
-        return Ok(());
-    }
-    if event.event == "error" {
-        let json = serde_json::from_str::<Value>(data).unwrap_or(Value::Null);
-        return Err(error_from_error_object(&json, data));
-    }
-    if event.event != "message" {
-        return Ok(());
-    }
-    let error_object = || {
-        let json = serde_json::from_str::<Value>(data).ok().filter(is_error_object)?;
-        Some(error_from_error_object(&json, data))
-    };
-    let chunk: DeltaChunk<'_> = match serde_json::from_str(data) {
-        Ok(chunk) => chunk,
-        // An error object whose other fields do not fit a chunk is still an error object.
-        Err(e) => return Err(error_object().unwrap_or_else(|| Error::undecodable("malformed stream chunk", e, data))),
-    };
-    if chunk.is_error_object() {
-        return Err(error_object().unwrap_or_else(|| Error::protocol("malformed error object in the stream")));
-    }
-    if let Some(choice) = chunk.choices.and_then(|c| c.into_iter().next()) {
-        if let Some(text) = choice.delta.and_then(|d| d.content).filter(|t| !t.is_empty()) {
-            out.push(text.into_owned());
-        }
-        *finish_reason |= choice.finish_reason.is_some();
-    }
-    Ok(())
+    memchr::memchr_iter(b'"', bytes).any(|i| {
+        let after = bytes.get(i + 1..).unwrap_or_default();
+        after.starts_with(b"error\"") || after.starts_with(b"status\"")
+    })
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::VecDeque;
+
     use super::*;
     use crate::sse::Decoder;
+    use crate::sse::Limits;
     use crate::ErrorKind;
 
     /// Runs a whole body through the decoder and the state; returns chunks seen and the end.
     fn run(body: &str) -> (Vec<ChatChunk>, Result<Completion, Error>) {
         let mut decoder = Decoder::new();
-        let mut state = ChatStreamState::new("gpt-4o-mini");
+        let mut state = ChatStreamState::new("gpt-4o-mini", Redactor::none());
         let mut chunks = vec![];
         let mut events = decoder.feed_collect(body.as_bytes()).expect("within limits");
         events.extend(decoder.finish());
@@ -480,5 +394,72 @@ mod tests {
         let e = decoder.push(HELLO.as_bytes(), &mut vec![]).expect_err("too long");
         assert_eq!(e.kind(), ErrorKind::Protocol);
         assert!(e.message().contains("longer than 8 bytes"));
+    }
+
+    /// The rules both readers share, one case each.
+    #[test]
+    fn the_classifier_table() {
+        use EventClass::{Chunk, Done, Failed, Other};
+        let cases: &[(&str, &str, &str)] = &[
+            // (event type, data, expected: done | other | chunk | an error kind)
+            ("message", "[DONE]", "done"),
+            ("message", " [DONE] ", "done"),
+            ("error", "[DONE]", "done"),
+            ("ping", "{}", "other"),
+            ("ping", r#"{"error":"x"}"#, "other"),
+            ("error", r#"{"message":"boom"}"#, "server"),
+            ("error", "not json", "server"),
+            ("error", r#"{"error":{"message":"no","type":"invalid_api_key"}}"#, "authentication"),
+            ("message", r#"{"error":{"message":"overloaded"}}"#, "server"),
+            ("message", r#"{"error":{"message":"q","type":"insufficient_quota"}}"#, "insufficient_credit"),
+            ("message", r#"{"error":"rate_limit"}"#, "server"),
+            ("message", r#"{"status":"error","message":"refused"}"#, "server"),
+            ("message", r#"{"error":{"message":"x"},"choices":"not a list"}"#, "server"),
+            ("message", r#"{"error":false,"choices":[]}"#, "chunk"),
+            ("message", r#"{"error":null,"choices":[]}"#, "chunk"),
+            ("message", r#"{"status":"error","choices":[]}"#, "chunk"),
+            ("message", r#"{"status":7}"#, "chunk"),
+            ("message", r#"{"choices":[{"delta":{"content":"an \"error\""}}]}"#, "chunk"),
+            ("message", "{not json", "chunk"),
+        ];
+        for &(event_type, data, expected) in cases {
+            let event = EventRef { event: event_type, data, id: "", retry: None };
+            let got = match classify(event, &Redactor::none()) {
+                EventClass::Read(never) => match never {},
+                Done => "done".to_owned(),
+                Other => "other".to_owned(),
+                Chunk(d) => {
+                    assert_eq!(d, data);
+                    "chunk".to_owned()
+                }
+                Failed(e) => {
+                    assert_eq!(e.status(), Some(200), "{data}");
+                    e.kind().as_str().to_owned()
+                }
+            };
+            assert_eq!(got, expected, "{event_type}: {data}");
+        }
+    }
+
+    /// The bytes-to-chunks reader: a final event without its blank line still counts, and the
+    /// end of the body is complete or incomplete by the same rules as the state's.
+    #[test]
+    fn the_chunk_decoder_in_any_chunking() {
+        for (body, texts, complete) in [
+            (body(&[ROLE, HELLO, WORLD, STOP, USAGE, "data: [DONE]"]), 5, true),
+            (format!("{HELLO}\n\n{STOP}\n"), 2, true),
+            (body(&[ROLE, HELLO]), 2, false),
+            (format!("{}{HELLO}", body(&[ROLE])), 1, false),
+        ] {
+            for size in [1, 2, 5, 1460] {
+                let mut decoder = ChunkDecoder::new("gpt-4o-mini", Redactor::none());
+                let mut out = VecDeque::new();
+                for piece in body.as_bytes().chunks(size) {
+                    decoder.push(piece, &mut out).expect("decodes");
+                }
+                let end = decoder.finish(&mut out);
+                assert_eq!((out.len(), end.is_ok()), (texts, complete), "size {size} of {body:?}");
+            }
+        }
     }
 }

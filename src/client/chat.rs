@@ -9,11 +9,10 @@ use std::time::Duration;
 use futures_core::Stream;
 use wasm_bindgen::JsValue;
 
-use crate::sse::Decoder;
-use crate::stream::{ChatStreamState, Step};
+use crate::stream::ChunkDecoder;
 use crate::transport::{race, sleep, Abort, AbortReason, BodyReader, Either};
 use crate::types::chat::{ChatChunk, ChunkChoice, Completion, Delta};
-use crate::{Error, ErrorKind};
+use crate::{Error, ErrorKind, Redactor};
 
 type Read = Pin<Box<dyn Future<Output = ReadOutcome>>>;
 
@@ -33,13 +32,12 @@ pub struct ChatStream {
     body: Option<BodyReader>,
     // Keep the abort guard alive as long as this stream is: dropping it cancels the fetch.
     abort: Option<Abort>,
-    decoder: Decoder,
-    state: ChatStreamState,
+    /// The body's bytes to chunks; it also scrubs the API key from every error it makes.
+    decoder: ChunkDecoder,
     queued: VecDeque<ChatChunk>,
     read: Option<Read>,
     idle_timeout: Duration,
     url: String,
-    api_key: String,
     end: Option<Result<Completion, Error>>,
     error_reported: bool,
 }
@@ -51,18 +49,16 @@ impl ChatStream {
         model: &str,
         idle_timeout: Duration,
         url: String,
-        api_key: String,
+        redactor: Redactor,
     ) -> Self {
         Self {
             body: Some(body),
             abort: Some(abort),
-            decoder: Decoder::new(),
-            state: ChatStreamState::new(model),
+            decoder: ChunkDecoder::new(model, redactor),
             queued: VecDeque::new(),
             read: None,
             idle_timeout,
             url,
-            api_key,
             end: None,
             error_reported: false,
         }
@@ -91,13 +87,11 @@ impl ChatStream {
         Self {
             body: None,
             abort: None,
-            decoder: Decoder::new(),
-            state: ChatStreamState::default(),
+            decoder: ChunkDecoder::default(),
             queued,
             read: None,
             idle_timeout: Duration::from_secs(1),
             url: String::new(),
-            api_key: String::new(),
             end: Some(answer),
             error_reported: false,
         }
@@ -106,8 +100,8 @@ impl ChatStream {
     /// The text received so far.
     pub fn content(&self) -> String {
         match &self.end {
-            Some(Ok(c)) if self.body.is_none() && self.state.content().is_empty() => c.content.clone(),
-            _ => self.state.content().to_owned(),
+            Some(Ok(c)) if self.body.is_none() && self.decoder.state().content().is_empty() => c.content.clone(),
+            _ => self.decoder.state().content().to_owned(),
         }
     }
 
@@ -117,7 +111,7 @@ impl ChatStream {
             if let Some(abort) = &self.abort {
                 abort.abort(AbortReason::Caller);
             }
-            self.finish(Err(self.state.with_partial(Error::new(ErrorKind::Aborted, "the request was aborted"))));
+            self.finish(Err(self.decoder.state().with_partial(Error::aborted())));
         }
     }
 
@@ -158,29 +152,15 @@ impl ChatStream {
     }
 
     fn on_bytes(&mut self, bytes: &[u8]) {
-        let mut events = Vec::new();
-        if let Err(e) = self.decoder.feed(bytes, |ev| events.push(ev)) {
-            return self.finish(Err(self.state.with_partial(Error::protocol(e.to_string()))));
-        }
-        for event in &events {
-            match self.state.on_event(event) {
-                Ok(Step::Chunk(chunk)) => self.queued.push_back(chunk),
-                Ok(Step::Skip) => {}
-                Ok(Step::Done) => return self.finish(Ok(self.state.completion())),
-                Err(e) => return self.finish(Err(e.redact(&self.api_key))),
-            }
+        match self.decoder.push(bytes, &mut self.queued) {
+            Ok(false) => {}
+            Ok(true) => self.finish(Ok(self.decoder.state().completion())),
+            Err(e) => self.finish(Err(e)),
         }
     }
 
     fn on_end(&mut self) {
-        if let Some(last) = self.decoder.finish() {
-            match self.state.on_event(&last) {
-                Ok(Step::Chunk(chunk)) => self.queued.push_back(chunk),
-                Ok(_) => {}
-                Err(e) => return self.finish(Err(e)),
-            }
-        }
-        let end = self.state.finish();
+        let end = self.decoder.finish(&mut self.queued);
         self.finish(end);
     }
 }
@@ -231,7 +211,7 @@ impl Stream for ChatStream {
                             this.idle_timeout.as_millis()
                         ),
                     );
-                    this.finish(Err(this.state.with_partial(err)));
+                    this.finish(Err(this.decoder.state().with_partial(err)));
                 }
                 ReadOutcome::Failed(e) => {
                     let err = match &this.abort {
@@ -244,7 +224,7 @@ impl Stream for ChatStream {
                     } else {
                         err
                     };
-                    this.finish(Err(this.state.with_partial(err)));
+                    this.finish(Err(this.decoder.state().with_partial(err)));
                 }
             }
         }

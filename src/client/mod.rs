@@ -3,20 +3,19 @@
 mod chat;
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::Duration;
 
 pub use chat::ChatStream;
 
 use crate::config::{paths, ClientConfig};
-use crate::poll::{poll_job_after, Aim, ImageBudget, ImageCall, JobTimer, PollEnv, PollPolicy, Turn};
+use crate::poll::{Next, PollId, PollPolicy, Scheduler, Turn};
 use crate::response::{error_from_response, server_message};
 use crate::retry::parse_retry_after;
 use crate::transport::{fetch, now_ms, race, random, sleep, Abort, CallOptions, Either, HttpResponse};
 use crate::types::chat::{ChatRequest, Completion};
 use crate::types::image::{ImageRequest, JobCreated, JobStatusResponse, JobTicket};
-use crate::{Error, ErrorKind};
+use crate::{Error, ErrorKind, Redactor};
 
 /// A finished image job.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -38,7 +37,8 @@ pub struct GeneratedImage {
 /// Image requests (creates and status calls) share one budget per client,
 /// [`ClientConfig::poll_rate_per_second`] evenly spaced; status calls go first, creates take
 /// the slots left. Each new job's first status call goes about when jobs have been taking
-/// to finish ([`JobTimer`]), so many jobs cost few calls and are seen soon after they end.
+/// to finish, so many jobs cost few calls and are seen soon after they end. The client only
+/// drives a [`Scheduler`], which keeps that bookkeeping.
 #[derive(Clone)]
 pub struct Client {
     inner: Rc<Inner>,
@@ -46,20 +46,11 @@ pub struct Client {
 
 struct Inner {
     config: ClientConfig,
-    budget: RefCell<ImageBudget>,
-    timer: RefCell<JobTimer>,
-    /// When this client created the jobs it has not finished polling (by jobid), so their
-    /// time to finish can be learnt. Jobs created elsewhere (or before a reload) are polled
-    /// without a first wait and teach nothing.
-    created_at: RefCell<HashMap<String, u64>>,
-    /// The creation times of the jobs of this client being polled now (the oldest one is the
-    /// scout while nothing is known about job times).
-    polling: RefCell<Vec<u64>>,
+    /// Made from the key: every error built from server text goes through it.
+    redactor: Redactor,
+    /// Every image job of this client: creates, polls, what is learnt about job times.
+    scheduler: RefCell<Scheduler>,
 }
-
-/// More remembered creation times than this and they are all forgotten (jobs created and
-/// never polled must not grow the map forever).
-const MAX_REMEMBERED_JOBS: usize = 4096;
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -71,11 +62,11 @@ impl Client {
     /// A client with `config`, after checking it.
     pub fn new(config: ClientConfig) -> Result<Self, Error> {
         config.validate()?;
+        let redactor = Redactor::new(&config.api_key);
         // Spaced 5 % wider than the rate, so that network jitter does not put one request too
         // many into a second as the server counts them.
-        let budget = RefCell::new(ImageBudget::new(config.poll_rate_per_second * 0.95));
-        let (timer, created_at, polling) = (RefCell::default(), RefCell::default(), RefCell::default());
-        Ok(Self { inner: Rc::new(Inner { config, budget, timer, created_at, polling }) })
+        let scheduler = RefCell::new(Scheduler::new(config.poll_rate_per_second * 0.95, redactor.clone()));
+        Ok(Self { inner: Rc::new(Inner { config, redactor, scheduler }) })
     }
 
     /// The configuration.
@@ -96,19 +87,19 @@ impl Client {
         if response.content_type.contains("json") {
             // A JSON 200 is a whole answer, or an error in disguise; never an empty success.
             let text = response.text(&abort, config.idle_timeout, &url).await?;
-            let completion = crate::response::completion_from_json(&text, &request.model);
-            return Ok(ChatStream::from_json(completion.map_err(|e| e.redact(&config.api_key))));
+            let completion = crate::response::completion_from_json(&text, &request.model, &self.inner.redactor);
+            return Ok(ChatStream::from_json(completion));
         }
         if !crate::response::is_event_stream(&response.content_type) {
             let content_type = response.content_type.clone();
             let text = response.text(&abort, config.idle_timeout, &url).await?;
-            let err = crate::response::error_from_unexpected_body(&content_type, &text);
-            return Ok(ChatStream::from_json(Err(err.redact(&config.api_key))));
+            let err = crate::response::error_from_unexpected_body(&content_type, &text, &self.inner.redactor);
+            return Ok(ChatStream::from_json(Err(err)));
         }
         let Some(body) = response.into_body() else {
             return Err(Error::protocol("the answer had no body"));
         };
-        Ok(ChatStream::new(body, abort, &request.model, config.idle_timeout, url, config.api_key.clone()))
+        Ok(ChatStream::new(body, abort, &request.model, config.idle_timeout, url, self.inner.redactor.clone()))
     }
 
     /// Sends a chat request and waits for the whole answer.
@@ -120,22 +111,18 @@ impl Client {
     pub async fn create_image(&self, request: &ImageRequest, options: &CallOptions) -> Result<JobTicket, Error> {
         request.validate()?;
         let body = serde_json::to_string(request).map_err(|e| Error::protocol(format!("could not encode: {e}")))?;
-        self.wait_turn(ImageCall::Create, &Abort::new(options.signal.as_ref())).await?;
+        self.wait_create_turn(&Abort::new(options.signal.as_ref())).await?;
         let text = self.post_json(paths::IMAGE, &body, options).await?;
-        let created: JobCreated =
-            serde_json::from_str(&text).map_err(|e| Error::undecodable("unexpected image job answer", e, &text))?;
+        let created: JobCreated = serde_json::from_str(&text)
+            .map_err(|e| self.inner.redactor.undecodable("unexpected image job answer", e, &text))?;
         match (created.status.as_str(), created.jobid, created.signature) {
             ("success", Some(jobid), Some(signature)) => {
-                let mut remembered = self.inner.created_at.borrow_mut();
-                if remembered.len() >= MAX_REMEMBERED_JOBS {
-                    remembered.clear();
-                }
-                remembered.insert(jobid.clone(), now_ms());
+                self.inner.scheduler.borrow_mut().created(&jobid, now_ms());
                 Ok(JobTicket { jobid, signature })
             }
-            _ => Err(Error::new(
+            _ => Err(self.inner.redactor.server(
                 ErrorKind::InvalidRequest,
-                match server_message(&text).filter(|m| m != &text) {
+                &match server_message(&text).filter(|m| m != &text) {
                     Some(m) => format!("the service refused the image job: {m}"),
                     None => "the service refused the image job".to_owned(),
                 },
@@ -147,7 +134,8 @@ impl Client {
     pub async fn image_status(&self, job: &JobTicket, options: &CallOptions) -> Result<JobStatusResponse, Error> {
         let body = serde_json::to_string(job).map_err(|e| Error::protocol(format!("could not encode: {e}")))?;
         let text = self.post_json(paths::IMAGE_JOB, &body, options).await?;
-        serde_json::from_str(&text).map_err(|e| Error::undecodable("unexpected job status answer", e, &text))
+        serde_json::from_str(&text)
+            .map_err(|e| self.inner.redactor.undecodable("unexpected job status answer", e, &text))
     }
 
     /// Polls an existing job until it is done, failed or past the deadline, waiting its turn
@@ -192,45 +180,41 @@ impl Client {
         job: &JobTicket,
         options: &CallOptions,
         policy: PollPolicy,
-        on_status: impl FnMut(&JobStatusResponse),
+        mut on_status: impl FnMut(&JobStatusResponse),
     ) -> Result<GeneratedImage, Error> {
-        let abort = Abort::new(options.signal.as_ref());
-        let created = self.inner.created_at.borrow().get(&job.jobid).copied();
-        /// Counts the job as polled while the loop runs (however it ends).
-        struct Polling<'a>(&'a RefCell<Vec<u64>>, u64);
+        /// Forgets the poll however it ends (its end, an abort, or the future dropped).
+        struct Polling<'a>(&'a RefCell<Scheduler>, PollId);
         impl Drop for Polling<'_> {
             fn drop(&mut self) {
-                let mut polling = self.0.borrow_mut();
-                if let Some(i) = polling.iter().position(|&c| c == self.1) {
-                    polling.swap_remove(i);
-                }
+                self.0.borrow_mut().stop(self.1);
             }
         }
-        let _polling = created.map(|c| {
-            self.inner.polling.borrow_mut().push(c);
-            Polling(&self.inner.polling, c)
-        });
-        let mut env = BrowserEnv { abort: &abort, client: &self.inner, created };
-        // Status calls for older jobs go first; a job not created here counts from now.
-        let job_began_ms = created.unwrap_or_else(now_ms);
-        let get = || async {
-            self.wait_turn(ImageCall::Status { job_began_ms }, &abort).await?;
-            self.image_status(job, options).await
+        let abort = Abort::new(options.signal.as_ref());
+        let scheduler = &self.inner.scheduler;
+        let poll = Polling(scheduler, scheduler.borrow_mut().start_poll(&job.jobid, &policy, now_ms()));
+        // The scheduler decides; this loop only sleeps, sends and reports.
+        let run = async {
+            loop {
+                let next = scheduler.borrow_mut().next(poll.1, now_ms());
+                match next {
+                    Next::Wait(wait) => sleep(wait).await,
+                    Next::Send => {
+                        let answer = self.image_status(job, options).await;
+                        if let Ok(answer) = &answer {
+                            on_status(answer);
+                        }
+                        let end = scheduler.borrow_mut().answer(poll.1, now_ms(), random(), answer);
+                        if let Some(end) = end {
+                            return end;
+                        }
+                    }
+                }
+            }
         };
-        // A job this client just created is first asked about when jobs have been finishing.
-        let first_wait = match env.aim() {
-            Aim::At(at) => Duration::from_millis(at.saturating_sub(now_ms())),
-            _ => Duration::ZERO,
-        };
-        let polled = race(poll_job_after(&policy, &mut env, first_wait, get, on_status), abort.aborted()).await;
-        self.inner.created_at.borrow_mut().remove(&job.jobid);
-        let image_url = match polled {
+        let image_url = match race(run, abort.aborted()).await {
             Either::Left(result) => result?,
-            Either::Right(()) => return Err(Error::new(ErrorKind::Aborted, "the request was aborted")),
+            Either::Right(()) => return Err(Error::aborted()),
         };
-        if let Some(created) = created {
-            self.inner.timer.borrow_mut().record(Duration::from_millis(now_ms().saturating_sub(created)));
-        }
         Ok(GeneratedImage { jobid: job.jobid.clone(), signature: job.signature.clone(), image_url })
     }
 
@@ -245,33 +229,35 @@ impl Client {
         self.wait_for_image(&job, options, on_status).await
     }
 
-    /// Waits for this request's turn in the client's shared image budget: status calls
-    /// first, creates in the slots left and at least one a second, each line first come,
-    /// first served (see [`ImageBudget`]).
-    async fn wait_turn(&self, call: ImageCall, abort: &Abort) -> Result<(), Error> {
+    /// Waits for a create's turn in the client's shared image budget: status calls first,
+    /// creates in the slots left and at least one a second, first come, first served (see
+    /// [`ImageBudget`](crate::poll::ImageBudget)).
+    async fn wait_create_turn(&self, abort: &Abort) -> Result<(), Error> {
         /// Leaves the line however the wait ends (its turn, an abort, or the future dropped).
-        struct Ticket<'a>(&'a RefCell<ImageBudget>, u64);
+        struct Ticket<'a>(&'a RefCell<Scheduler>, u64);
         impl Drop for Ticket<'_> {
             fn drop(&mut self) {
                 self.0.borrow_mut().cancel(self.1);
             }
         }
-        let budget = &self.inner.budget;
-        let ticket = Ticket(budget, budget.borrow_mut().enqueue(call, now_ms()));
+        let scheduler = &self.inner.scheduler;
+        let ticket = Ticket(scheduler, scheduler.borrow_mut().enqueue_create(now_ms()));
         loop {
-            let Turn::AskAgainIn(wait) = budget.borrow_mut().turn(ticket.1, now_ms()) else { return Ok(()) };
+            let Turn::AskAgainIn(wait) = scheduler.borrow_mut().turn(ticket.1, now_ms()) else { return Ok(()) };
             if let Either::Right(()) = race(sleep(wait), abort.aborted()).await {
-                return Err(Error::new(ErrorKind::Aborted, "the request was aborted"));
+                return Err(Error::aborted());
             }
         }
     }
 
-    /// POSTs JSON and returns the body of a 2xx answer as text.
+    /// POSTs JSON and returns the body of a 2xx answer as text, scrubbed of the API key
+    /// (whatever is made of it, a job's failure message included, cannot carry the key).
     async fn post_json(&self, path: &str, body: &str, options: &CallOptions) -> Result<String, Error> {
         let url = self.inner.config.endpoint(path);
         let abort = Abort::new(options.signal.as_ref());
         let response = self.send(&url, body, "application/json", &abort).await?;
-        response.text(&abort, self.inner.config.idle_timeout, &url).await
+        let text = response.text(&abort, self.inner.config.idle_timeout, &url).await?;
+        Ok(self.inner.redactor.scrub(&text).into_owned())
     }
 
     /// Sends with retries: network errors, 408, 409, 429 and 5xx are tried again (after
@@ -290,11 +276,11 @@ impl Client {
                         now_ms(),
                     );
                     let text = response.text(abort, config.idle_timeout, url).await.unwrap_or_default();
-                    error_from_response(status, &text, after)
+                    error_from_response(status, &text, after, &self.inner.redactor)
                 }
+                // Our own words (and the browser's): no server text to scrub.
                 Err(err) => err,
             };
-            let err = err.redact(&config.api_key);
             if matches!(err.kind(), ErrorKind::Aborted) || abort.reason().is_some() {
                 return Err(err);
             }
@@ -303,42 +289,7 @@ impl Client {
             };
             attempt += 1;
             if let Either::Right(()) = race(sleep(delay), abort.aborted()).await {
-                return Err(Error::new(ErrorKind::Aborted, "the request was aborted"));
-            }
-        }
-    }
-}
-
-/// The poll loop's surroundings in the browser: host clock, host timers, abortable sleep.
-struct BrowserEnv<'a> {
-    abort: &'a Abort,
-    client: &'a Inner,
-    /// When this client created the job (`None`: created elsewhere, or before a reload).
-    created: Option<u64>,
-}
-
-impl PollEnv for BrowserEnv<'_> {
-    fn now_ms(&self) -> u64 {
-        now_ms()
-    }
-
-    fn random(&mut self) -> f64 {
-        random()
-    }
-
-    async fn sleep(&mut self, delay: Duration) {
-        // An abort wakes the loop; the race around the whole poll then ends it.
-        let _ = race(sleep(delay), self.abort.aborted()).await;
-    }
-
-    fn aim(&self) -> Aim {
-        let Some(created) = self.created else { return Aim::Never };
-        match self.client.timer.borrow().first_poll_after() {
-            Some(after) => Aim::At(created.saturating_add(after.as_millis() as u64)),
-            None => {
-                // The scout: the oldest job this client created and is polling.
-                let oldest = self.client.polling.borrow().iter().min().copied();
-                Aim::Unknown { scout: oldest == Some(created) }
+                return Err(Error::aborted());
             }
         }
     }

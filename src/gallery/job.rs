@@ -314,7 +314,7 @@ mod tests {
     }
 
     fn err(kind_status: u16, message: &str) -> Error {
-        Error::http(kind_status, Some(message.into()))
+        crate::Redactor::none().http(kind_status, message)
     }
 
     #[test]
@@ -405,7 +405,7 @@ mod tests {
         let mut j = job();
         j.accepted(ticket());
         let before = j.clone();
-        assert!(!j.settle(Err(Error::new(ErrorKind::Aborted, "the request was aborted")), 5_000));
+        assert!(!j.settle(Err(Error::aborted()), 5_000));
         assert_eq!(j, before);
     }
 

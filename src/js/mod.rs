@@ -103,9 +103,9 @@ impl Call {
             call.on_status = Some(f.dyn_into().map_err(|_| Error::invalid("onStatus", "must be a function"))?);
         }
         if let Some(ms) = get("timeoutMs") {
-            match ms.as_f64() {
-                Some(ms) if ms.is_finite() && ms >= 1.0 => call.timeout = Some(Duration::from_secs_f64(ms / 1000.0)),
-                _ => return Err(Error::invalid("timeoutMs", "must be a number of milliseconds, at least 1")),
+            match ms.as_f64().and_then(crate::config::wait_from_js_ms) {
+                Some(wait) => call.timeout = Some(wait),
+                None => return Err(Error::invalid("timeoutMs", "must be a number of milliseconds, at least 1")),
             }
         }
         Ok(call)

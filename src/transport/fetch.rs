@@ -5,7 +5,7 @@ use std::time::Duration;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Headers, ReadableStreamDefaultReader, Request, RequestInit, Response};
+use web_sys::{Headers, ReadableStreamDefaultReader, Request, RequestInit, RequestRedirect, Response};
 
 use super::{race, sleep, Abort, AbortReason, Either};
 use crate::{Error, ErrorKind};
@@ -48,6 +48,9 @@ pub(crate) async fn fetch(
     init.set_headers(&headers);
     init.set_body(&JsValue::from_str(body));
     init.set_signal(Some(&abort.signal()));
+    // Defence in depth: the API never redirects, and a redirect must not carry the key (nor
+    // the request) to another origin; fetch fails instead, as a network error.
+    init.set_redirect(RequestRedirect::Error);
     let request = Request::new_with_str_and_init(url, &init)
         .map_err(|e| js_error(ErrorKind::InvalidRequest, &format!("invalid URL {url}"), &e))?;
 
@@ -138,16 +141,14 @@ thread_local! {
 /// The error for a rejected fetch or read, given why (and whether) we aborted.
 pub(crate) fn failure(abort: &Abort, err: &JsValue, url: &str) -> Error {
     match abort.reason() {
-        Some(AbortReason::Caller) => Error::new(ErrorKind::Aborted, "the request was aborted"),
+        Some(AbortReason::Caller) => Error::aborted(),
         Some(AbortReason::HeadersTimeout) => {
             Error::new(ErrorKind::Timeout, format!("no answer from {} in time", origin(url)))
         }
         Some(AbortReason::IdleTimeout) => {
             Error::new(ErrorKind::Timeout, format!("the stream from {} stalled", origin(url)))
         }
-        None if error_name(err).as_deref() == Some("AbortError") => {
-            Error::new(ErrorKind::Aborted, "the request was aborted")
-        }
+        None if error_name(err).as_deref() == Some("AbortError") => Error::aborted(),
         None => js_error(
             ErrorKind::Network,
             &format!(

@@ -17,9 +17,10 @@ extern "C" {
     fn clear_timeout(id: &JsValue);
 }
 
-/// Waits on a real host timer. Dropping the future clears the timer.
+/// Waits on a real host timer (at most [`MAX_TIMER`](crate::config::MAX_TIMER): a longer
+/// count would make the host fire at once). Dropping the future clears the timer.
 pub(crate) async fn sleep(delay: Duration) {
-    let ms = delay.as_secs_f64() * 1000.0;
+    let ms = delay.min(crate::config::MAX_TIMER).as_secs_f64() * 1000.0;
     let mut id = JsValue::UNDEFINED;
     let promise = js_sys::Promise::new(&mut |resolve, _reject| {
         id = set_timeout(&resolve, ms);

@@ -4,7 +4,7 @@
 //! of a completion is exact integer arithmetic and the sandbox's accounting and ours
 //! agree to the last digit.
 
-use super::chat::{ReasoningEffort, Usage};
+use super::chat::{ChatRequest, ReasoningEffort, Usage, DEFAULT_MAX_COMPLETION_TOKENS};
 
 /// Which `reasoning_effort` values a model family takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +71,19 @@ impl ChatModel {
     /// The cost of a completion's usage in USD.
     pub fn cost_usd(&self, usage: &Usage) -> f64 {
         nano_to_usd(self.cost_nano_usd(usage.prompt_tokens, usage.completion_tokens))
+    }
+}
+
+// Pricing lives here, not in the wire types (`chat.rs` names no catalog item): the
+// catalog depends on the wire types, never the other way round.
+impl ChatRequest {
+    /// The most this request can cost in nano-USD: the estimated prompt plus
+    /// `max_completion_tokens` (or the service default) at the output price. `None` for an
+    /// unknown model.
+    pub fn worst_case_cost_nano_usd(&self) -> Option<u64> {
+        let model = chat_model(&self.model)?;
+        let max_out = u64::from(self.max_completion_tokens.unwrap_or(DEFAULT_MAX_COMPLETION_TOKENS));
+        Some(model.cost_nano_usd(self.estimate_prompt_tokens(), max_out))
     }
 }
 
@@ -183,6 +196,18 @@ pub fn nano_to_usd(nano: u64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn worst_case_cost() {
+        use crate::types::chat::Message;
+        let req = ChatRequest::new("gpt-4o-mini", vec![Message::user("x".repeat(300))]);
+        let worst = req.worst_case_cost_nano_usd().expect("known model");
+        assert_eq!(worst, 107 * 150 + 1000 * 600);
+        let capped = ChatRequest { max_completion_tokens: Some(10), ..req.clone() };
+        assert_eq!(capped.worst_case_cost_nano_usd(), Some(107 * 150 + 10 * 600));
+        let unknown = ChatRequest::new("nope", vec![]);
+        assert_eq!(unknown.worst_case_cost_nano_usd(), None);
+    }
 
     #[test]
     fn catalog_matches_api_md() {

@@ -5,7 +5,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 /// A chat completion request (`POST chat-completions/`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChatRequest {
-    /// One of [`CHAT_MODELS`](super::catalog::CHAT_MODELS).
+    /// One of the model ids of the catalog (`catalog::CHAT_MODELS`).
     pub model: String,
     /// The conversation so far.
     pub messages: Vec<Message>,
@@ -52,15 +52,6 @@ impl ChatRequest {
             }
         }
         tokens
-    }
-
-    /// The most this request can cost in nano-USD: the estimated prompt plus
-    /// `max_completion_tokens` (or the service default) at the output price. `None` for an
-    /// unknown model.
-    pub fn worst_case_cost_nano_usd(&self) -> Option<u64> {
-        let model = super::catalog::chat_model(&self.model)?;
-        let max_out = u64::from(self.max_completion_tokens.unwrap_or(DEFAULT_MAX_COMPLETION_TOKENS));
-        Some(model.cost_nano_usd(self.estimate_prompt_tokens(), max_out))
     }
 }
 
@@ -486,15 +477,9 @@ mod tests {
     }
 
     #[test]
-    fn prompt_estimate_and_worst_case_cost() {
+    fn prompt_estimate() {
         let req = ChatRequest::new("gpt-4o-mini", vec![Message::user("x".repeat(300))]);
         assert_eq!(req.estimate_prompt_tokens(), 3 + 4 + 100);
-        let worst = req.worst_case_cost_nano_usd().expect("known model");
-        assert_eq!(worst, 107 * 150 + 1000 * 600);
-        let capped = ChatRequest { max_completion_tokens: Some(10), ..req.clone() };
-        assert_eq!(capped.worst_case_cost_nano_usd(), Some(107 * 150 + 10 * 600));
-        let unknown = ChatRequest::new("nope", vec![]);
-        assert_eq!(unknown.worst_case_cost_nano_usd(), None);
         let image = |detail| Message {
             role: Role::User,
             content: Content::Parts(vec![ContentPart::ImageUrl {
