@@ -153,8 +153,7 @@ impl Error {
     }
 
     /// The caller aborted the request (an `AbortSignal`, `ChatStream::abort`, a dropped future).
-    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-    pub(crate) fn aborted() -> Self {
+    pub fn aborted() -> Self {
         Self::new(ErrorKind::Aborted, "the request was aborted")
     }
 

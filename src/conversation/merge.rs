@@ -17,9 +17,9 @@ pub enum Step {
     /// (kept in the plan for undo) is replaced.
     Update {
         /// The imported version.
-        new: Conversation,
+        new: Box<Conversation>,
         /// The local version it replaces.
-        old: Conversation,
+        old: Box<Conversation>,
     },
     /// Here, and both have messages the other lacks: added as a copy with a new id.
     Copy(Conversation),
@@ -105,7 +105,7 @@ pub fn plan_import(
         if holds(here, &c) {
             steps.push(Step::Keep);
         } else if holds(&c, here) {
-            steps.push(Step::Update { new: c, old: here.clone() });
+            steps.push(Step::Update { new: Box::new(c), old: Box::new(here.clone()) });
         } else {
             let mut copy = c;
             copy.id = new_id();

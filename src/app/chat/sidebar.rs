@@ -23,8 +23,8 @@ fn apply_import(app: AppState, chat: ChatState, plan: &ImportPlan) -> Action {
                 chat.insert(app, vec![c.clone()]);
             }
             Step::Update { new, old } => {
-                replaced.push(old.clone());
-                chat.update_conv(app, &new.id, |c| *c = new.clone());
+                replaced.push((**old).clone());
+                chat.update_conv(app, &new.id, |c| *c = (**new).clone());
             }
             Step::Keep => {}
         }

@@ -12,7 +12,7 @@ use crate::app::state::AppState;
 use crate::app::storage;
 use crate::gallery::{Job, JobStatus};
 use crate::types::image::JobState;
-use crate::{CallOptions, Client, Error, ErrorKind};
+use crate::{CallOptions, Client, Error};
 
 impl Studio {
     /// The client all jobs poll through, rebuilt only when the endpoint or key changes: one
@@ -137,7 +137,7 @@ const MAX_CREATING: usize = 4;
 async fn wait_for_create_slot(st: Studio, options: &CallOptions) -> Result<(), Error> {
     loop {
         if options.signal.as_ref().is_some_and(|s| s.aborted()) {
-            return Err(Error::new(ErrorKind::Aborted, "the request was aborted"));
+            return Err(Error::aborted());
         }
         if st.local.with_value(|l| l.creating) < MAX_CREATING {
             return Ok(());
