@@ -71,15 +71,19 @@ function longThreadExport(messages) {
   return file;
 }
 
-/** The app streaming the same answer into a thread of `messages` earlier messages: the cost
- * per token must not grow with the thread (a token re-renders one message). */
-async function threadCase(browser, sandbox, reply, messages, log) {
+/** The app (its real chat page, fetch, decoder, store and markdown renderer) streaming
+ * `reply` into a conversation of `messages` earlier messages (0: a new one). */
+async function appCase(browser, sandbox, reply, messages, timeoutMs) {
   const key = await newKey(sandbox.url, { balance: 1000, reply });
   const ctx = await browser.newContext({ viewport: { width: 1200, height: 800 } });
   await ctx.addInitScript((k) => sessionStorage.setItem("minitoolai.apiKey", k), key);
   await ctx.addInitScript(FRAMES);
   const page = await ctx.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
   await page.goto(sandbox.url);
+  await page.getByTestId("composer").or(page.getByTestId("consent")).first().waitFor();
+  if (await page.getByTestId("consent-accept").isVisible()) await page.getByTestId("consent-accept").click();
   await page.getByTestId("composer").waitFor();
   if (messages > 0) {
     await page.getByTestId("import-file").setInputFiles(longThreadExport(messages));
@@ -90,6 +94,7 @@ async function threadCase(browser, sandbox, reply, messages, log) {
   await page.getByTestId("max-tokens").fill("10000000");
   await page.getByTestId("max-tokens").press("Tab");
   await page.getByTestId("more-options").click();
+  const before = await page.getByTestId("message-assistant").count();
   const r = await measure(
     page,
     async () => {
@@ -98,20 +103,21 @@ async function threadCase(browser, sandbox, reply, messages, log) {
     },
     async () => {
       await page.waitForFunction(
-        () => {
+        (n) => {
           const all = document.querySelectorAll('[data-testid="message-assistant"]');
           const last = all[all.length - 1];
-          return last && last.dataset.status !== "streaming" && last.querySelector(".markdown").textContent.length > 0;
+          return all.length > n && last.dataset.status !== "streaming";
         },
-        null,
-        { timeout: 600_000, polling: 500 },
+        before,
+        { timeout: timeoutMs, polling: 1000 },
       );
-      return { status: await page.getByTestId("message-assistant").last().getAttribute("data-status") };
+      const last = page.getByTestId("message-assistant").last();
+      return { status: await last.getAttribute("data-status"), renderedChars: await last.locator(".markdown").evaluate((e) => e.textContent.length) };
     },
   );
   await ctx.close();
-  if (r.status !== "done") throw new Error(`the long-thread answer ended as ${r.status}`);
-  log(`  thread of ${messages + 2} messages: script ${r.busy.script.toFixed(2)} s, all tasks ${r.busy.task.toFixed(2)} s`);
+  if (errors.length) throw new Error(`app page errors: ${errors.join("; ")}`);
+  if (r.status !== "done") throw new Error(`the app's answer ended as ${r.status}`);
   return { messages: messages + 2, ...r };
 }
 
@@ -120,50 +126,14 @@ export async function jankBench(browser, root, staticBase, { seconds, rate, thre
   const reply = markdownReply(Math.ceil(seconds * rate * 5.5), 11);
   const sandbox = await startSandbox(root, [
     "--static-dir", join(root, "target/bench/dist"), "--tokens-per-second", String(rate), "--max-reply-bytes", String(Buffer.byteLength(reply) + 1024),
-    "--max-body-bytes", String(Buffer.byteLength(reply) * 2 + 65536),
+    // The long-thread case sends every earlier message (about 200 × 1.5 KB) with its request.
+    "--max-body-bytes", String(Buffer.byteLength(reply) * 2 + 1024 * 1024),
   ]);
   try {
     const maxTokens = 10_000_000;
     const result = { rate, replyBytes: Buffer.byteLength(reply) };
 
-    // The app: its real chat page, its own fetch, decoder, store and markdown renderer.
-    const appKey = await newKey(sandbox.url, { balance: 1000, reply });
-    const ctx = await browser.newContext({ viewport: { width: 1200, height: 800 } });
-    await ctx.addInitScript((k) => sessionStorage.setItem("minitoolai.apiKey", k), appKey);
-    await ctx.addInitScript(FRAMES);
-    const page = await ctx.newPage();
-    const errors = [];
-    page.on("pageerror", (e) => errors.push(String(e)));
-    await page.goto(sandbox.url);
-    await page.getByTestId("composer").waitFor();
-    await page.getByTestId("more-options").click();
-    await page.getByTestId("max-tokens").fill(String(maxTokens));
-    await page.getByTestId("max-tokens").press("Tab");
-    await page.getByTestId("more-options").click();
-    result.app = await measure(
-      page,
-      async () => {
-        await page.getByTestId("composer").fill("Stream a long answer, please.");
-        await page.getByTestId("composer").press("Enter");
-      },
-      async () => {
-        await page.waitForFunction(
-          () => {
-            const all = document.querySelectorAll('[data-testid="message-assistant"]');
-            const last = all[all.length - 1];
-            return last && last.dataset.status !== "streaming";
-          },
-          null,
-          { timeout: (seconds * 6 + 120) * 1000, polling: 1000 },
-        );
-        const status = await page.getByTestId("message-assistant").last().getAttribute("data-status");
-        const chars = await page.getByTestId("message-assistant").last().locator(".markdown").evaluate((e) => e.textContent.length);
-        return { status, renderedChars: chars };
-      },
-    );
-    if (errors.length) throw new Error(`app page errors: ${errors.join("; ")}`);
-    if (result.app.status !== "done") throw new Error(`the app's answer ended as ${result.app.status}`);
-    await ctx.close();
+    result.app = await appCase(browser, sandbox, reply, 0, (seconds * 6 + 120) * 1000);
     log(`  jank app: ${result.app.seconds.toFixed(1)} s, ${result.app.longTasks} long tasks, p95 frame ${result.app.p95FrameMs.toFixed(1)} ms`);
 
     // The plain page: same sandbox, same answer, same pace, same throttling.
@@ -186,11 +156,12 @@ export async function jankBench(browser, root, staticBase, { seconds, rate, thre
 
     // The same shorter answer into a thread of 2 and of 200 messages.
     const threadReply = markdownReply(Math.ceil(threadSeconds * rate * 5.5), 5);
-    result.threads = {
-      tokens: Math.ceil(threadSeconds * rate),
-      short: await threadCase(browser, sandbox, threadReply, 0, log),
-      long: await threadCase(browser, sandbox, threadReply, 198, log),
+    const threadCase = async (messages) => {
+      const r = await appCase(browser, sandbox, threadReply, messages, 600_000);
+      log(`  thread of ${r.messages} messages: script ${r.busy.script.toFixed(2)} s, all tasks ${r.busy.task.toFixed(2)} s`);
+      return r;
     };
+    result.threads = { tokens: Math.ceil(threadSeconds * rate), short: await threadCase(0), long: await threadCase(198) };
     return result;
   } finally {
     await sandbox.stop();

@@ -32,6 +32,13 @@ async function open(key) {
   if (key) await context.addInitScript((k) => sessionStorage.setItem("minitoolai.apiKey", k), key);
   const page = await context.newPage();
   await page.goto(sandbox.url);
+  await page.getByTestId("composer").or(page.getByTestId("consent")).first().waitFor();
+  if (await page.getByTestId("consent").isVisible()) {
+    // The consent screen is itself checked, then agreed to by keyboard.
+    assert.deepEqual(await seriousViolations(page, "consent"), []);
+    await page.getByTestId("consent-accept").focus();
+    await page.keyboard.press("Enter");
+  }
   await page.getByTestId("composer").waitFor();
   return { context, page };
 }

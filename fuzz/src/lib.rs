@@ -256,6 +256,7 @@ const TAGS: &[&str] = &[
     "br",
     "hr",
     "input",
+    "sup",
 ];
 const ATTRS: &[&str] = &[
     "class",
@@ -270,6 +271,9 @@ const ATTRS: &[&str] = &[
     "checked",
     "data-testid",
     "data-lang",
+    "tabindex",
+    "role",
+    "aria-label",
 ];
 
 fn check_node(node: &Node) {
@@ -287,6 +291,13 @@ fn check_node(node: &Node) {
         }
         if *name == "class" {
             assert!(!value.contains(['"', '<', '>']), "class from the input: {value:?}");
+        }
+        // Scrolling regions: fixed values from the renderer, never from the input.
+        match *name {
+            "tabindex" => assert_eq!(value, "0", "tabindex from the input"),
+            "role" => assert_eq!(value, "region", "role from the input"),
+            "aria-label" => assert_eq!(value, "Table", "aria-label from the input"),
+            _ => {}
         }
     }
     if *tag == "a" {

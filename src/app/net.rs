@@ -75,11 +75,10 @@ pub async fn fetch_image(url: &str) -> Result<web_sys::Blob, String> {
     }
     let blob = JsFuture::from(response.blob().map_err(|e| format!("{e:?}"))?).await.map_err(|e| format!("{e:?}"))?;
     let blob: web_sys::Blob = blob.dyn_into().map_err(|_| "not a blob")?;
-    if !RASTER_TYPES.contains(&blob.type_().as_str()) || blob.size() == 0.0 {
+    // Raster images only (never SVG, which can carry script).
+    let raster = blob.type_().strip_prefix("image/").is_some_and(|t| crate::types::RASTER_IMAGE_TYPES.contains(&t));
+    if !raster || blob.size() == 0.0 {
         return Err(format!("not a raster image ({})", blob.type_()));
     }
     Ok(blob)
 }
-
-/// The image types kept and shown (never SVG, which can carry script).
-const RASTER_TYPES: [&str; 6] = ["image/png", "image/jpeg", "image/webp", "image/gif", "image/avif", "image/jpg"];

@@ -6,4 +6,6 @@ pub mod chat;
 pub mod image;
 mod validate;
 
-pub use validate::{is_allowed_image_url, CFG_SCALE_RANGE, SIZE_RANGE, STEPS_RANGE, TEMPERATURE_RANGE};
+pub use validate::{
+    is_allowed_image_url, CFG_SCALE_RANGE, RASTER_IMAGE_TYPES, SIZE_RANGE, STEPS_RANGE, TEMPERATURE_RANGE,
+};

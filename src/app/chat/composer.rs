@@ -19,8 +19,13 @@ fn add_files(files: Option<web_sys::FileList>, chat: ChatState, detail: ImageDet
     let Some(files) = files else { return };
     for i in 0..files.length() {
         let Some(file) = files.get(i) else { continue };
-        if !file.type_().starts_with("image/") {
-            chat.composer_error.set(Some(format!("{} is not an image: only images can be attached.", file.name())));
+        // Raster images only: an SVG can carry script.
+        let raster = file.type_().strip_prefix("image/").is_some_and(|t| crate::types::RASTER_IMAGE_TYPES.contains(&t));
+        if !raster {
+            chat.composer_error.set(Some(format!(
+                "{} cannot be attached: only PNG, JPEG, WebP, GIF and AVIF images can.",
+                file.name()
+            )));
             continue;
         }
         if file.size() > MAX_IMAGE_BYTES {
