@@ -121,7 +121,8 @@ pub fn App() -> impl IntoView {
             <Show when=move || screen.get() == Screen::Chat>
                 <button class="icon-button drawer-button" data-testid="open-sidebar" aria-controls="sidebar"
                     aria-expanded=move || chat.sidebar_open.get().to_string()
-                    on:click=move |_| chat.sidebar_open.update(|o| *o = !*o)>"☰ Chats"</button>
+                    aria-label="Conversations" title="Conversations"
+                    on:click=move |_| chat.sidebar_open.update(|o| *o = !*o)>"☰"</button>
             </Show>
             <span class="brand">"MiniToolAI"</span>
             <nav class="tabs" aria-label="Pages">

@@ -60,7 +60,8 @@ pub fn Options() -> impl IntoView {
             <span class="conv-total" data-testid="conv-total" title="Spent in this conversation, all versions included">
                 {move || {
                     let (tokens, cost, estimated) = totals.get();
-                    format!("{tokens} tokens · {}{}", if estimated { "≈ " } else { "" }, format_usd(cost, 6))
+                    let approx = if estimated { "≈ " } else { "" };
+                    view! { <span class="total-tokens">{format!("{tokens} tokens · ")}</span>{format!("{approx}{}", format_usd(cost, 6))} }
                 }}
             </span>
             <details class="more-options">
