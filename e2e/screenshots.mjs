@@ -18,6 +18,8 @@ try {
     await send(page, "Thanks! And in Python?");
     await lastAnswerSettled(page);
     await page.getByTestId("thread").evaluate((el) => (el.scrollTop = el.scrollHeight / 3));
+    // Off-screen blocks are laid out when they scroll into view: give it a few frames.
+    await page.waitForTimeout(600);
     await page.screenshot({ path: shot(name) });
     await context.close();
     console.log("wrote", shot(name));
