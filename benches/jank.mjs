@@ -6,7 +6,7 @@ import { join } from "node:path";
 
 import { percentile, summary } from "./lib/stats.mjs";
 import { markdownReply } from "./lib/markdown-text.mjs";
-import { newKey, startSandbox } from "./lib/sandbox.mjs";
+import { acceptConsent, newKey, startSandbox } from "./lib/sandbox.mjs";
 
 const FRAMES = readFileSync(new URL("./lib/frames.js", import.meta.url), "utf8");
 
@@ -82,9 +82,9 @@ async function appCase(browser, sandbox, reply, messages, timeoutMs) {
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
   await page.goto(sandbox.url);
+  // A typed key goes to the sandbox that served the page once the user agrees.
   await page.getByTestId("composer").or(page.getByTestId("consent")).first().waitFor();
-  if (await page.getByTestId("consent-accept").isVisible()) await page.getByTestId("consent-accept").click();
-  await page.getByTestId("composer").waitFor();
+  await acceptConsent(page);
   if (messages > 0) {
     await page.getByTestId("import-file").setInputFiles(longThreadExport(messages));
     await page.getByTestId("toast").waitFor();

@@ -7,7 +7,7 @@
 import { join } from "node:path";
 
 import { percentile, summary } from "./lib/stats.mjs";
-import { call, newKey, startSandbox } from "./lib/sandbox.mjs";
+import { acceptConsent, call, newKey, startSandbox } from "./lib/sandbox.mjs";
 
 /** The most requests in any one-second window of `times` (ms). */
 function busiestSecond(times) {
@@ -72,6 +72,9 @@ async function app(browser, sandbox, { jobs }) {
   page.on("pageerror", (e) => errors.push(String(e)));
   try {
     await page.goto(sandbox.url);
+    // A typed key goes to the sandbox that served the page once the user agrees.
+    await page.getByTestId("composer").or(page.getByTestId("consent")).first().waitFor();
+    await acceptConsent(page);
     await page.getByTestId("tab-studio").click();
     await page.getByTestId("studio-prompt").waitFor();
     await page.getByTestId("studio-prompt").fill("A lighthouse at dusk");

@@ -58,9 +58,24 @@ test("the model picked is the model sent, in every conversation-switching order 
   assert.equal(bodies.at(-1).model, "gpt-5", "B's request uses the model B shows");
   await convItem(page, "Conversation A").locator(".conv-title").click();
   assert.equal(await page.getByTestId("model").inputValue(), "gpt-4.1");
+  // The other options too: A's token limit and temperature are A's alone.
+  await page.getByTestId("more-options").click();
+  await page.getByTestId("max-tokens").fill("321");
+  await page.getByTestId("max-tokens").press("Tab");
+  await page.getByTestId("temperature").fill("0.3");
+  await page.getByTestId("temperature").press("Tab");
+  await convItem(page, "Conversation B").locator(".conv-title").click();
+  assert.equal(await page.getByTestId("max-tokens").inputValue(), "", "B shows its own limit");
+  assert.equal(await page.getByTestId("temperature").inputValue(), "");
+  await convItem(page, "Conversation A").locator(".conv-title").click();
+  assert.equal(await page.getByTestId("max-tokens").inputValue(), "321");
+  await page.getByTestId("more-options").click();
   await send(page, "Conversation A second");
   await lastAnswerSettled(page);
   assert.equal(bodies.at(-1).model, "gpt-4.1");
+  assert.equal(bodies.at(-1).max_completion_tokens, 321);
+  assert.equal(bodies.at(-1).temperature, 0.3);
+  assert.equal(bodies.filter((b) => b.messages.at(-1).content === "Conversation B second")[0].max_completion_tokens, undefined);
   // Back and forth once more, then a reload: still each its own.
   await convItem(page, "Conversation B").locator(".conv-title").click();
   await convItem(page, "Conversation A").locator(".conv-title").click();
