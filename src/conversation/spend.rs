@@ -42,11 +42,6 @@ pub fn format_usd(usd: f64, decimals: usize) -> String {
     format!("${s}")
 }
 
-/// Spent today across `conversations` (answers created at or after `since_ms`).
-pub fn spent_since<'a>(conversations: impl IntoIterator<Item = &'a Conversation>, since_ms: u64) -> f64 {
-    conversations.into_iter().map(|c| c.cost_since(since_ms)).sum()
-}
-
 /// Why a request should be confirmed before it is sent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BudgetWarning {
@@ -160,13 +155,13 @@ mod tests {
         assert_eq!(c.node(d).and_then(|n| n.status), Some(AnswerStatus::Interrupted));
         assert!((c.total_cost_usd() - (stopped + interrupted)).abs() < 1e-15);
         assert!(c.total_is_estimated());
-        assert!((spent_since([&c], 250) - interrupted).abs() < 1e-15);
+        assert!((c.cost_since(250) - interrupted).abs() < 1e-15);
         // A deleted turn's cost stays.
         let before = c.total_cost_usd();
         assert!(c.delete_turn(u));
         assert!(c.nodes.is_empty());
         assert!((c.total_cost_usd() - before).abs() < 1e-15);
-        assert!((spent_since([&c], 0) - before).abs() < 1e-15);
+        assert!((c.cost_since(0) - before).abs() < 1e-15);
     }
 
     #[test]

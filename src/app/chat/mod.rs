@@ -300,7 +300,13 @@ impl ChatState {
         self.find(&self.active.get_untracked()?)
     }
 
-    /// Every conversation as it is now (untracked; for exports and budgets).
+    /// Spent across conversations on answers created at or after `since_ms` (untracked;
+    /// nothing is cloned).
+    pub fn spent_since(&self, since_ms: u64) -> f64 {
+        self.convs.with_untracked(|cs| cs.iter().map(|c| c.with_untracked(|c| c.cost_since(since_ms))).sum())
+    }
+
+    /// Every conversation as it is now (untracked; for exports and imports).
     pub fn snapshot(&self) -> Vec<Conversation> {
         self.convs.with_untracked(|cs| cs.iter().map(|c| c.get_untracked()).collect())
     }

@@ -12,7 +12,7 @@ use wasm_bindgen::JsCast;
 use super::{ChatState, Confirm};
 use crate::app::dom::now_ms;
 use crate::app::state::{Action, AppState};
-use crate::conversation::spend::{budget_warning, spent_since, worst_case_usd};
+use crate::conversation::spend::{budget_warning, worst_case_usd};
 use crate::conversation::{AnswerEnd, AnswerStatus, Attachment, StoredError};
 use crate::types::chat::{ChatRequest, Completion};
 use crate::{CallOptions, Error, ErrorKind};
@@ -42,16 +42,16 @@ fn start_of_day() -> u64 {
 }
 
 /// Checks `request` against the budgets; runs `go` at once, or after the user confirms in
-/// an in-app dialog. Returns false when the request is invalid (said in the composer).
-fn checked(app: AppState, chat: ChatState, conv_id: &str, request: &ChatRequest, go: Action) -> bool {
+/// an in-app dialog. An invalid request is not sent; the composer says why.
+fn checked(app: AppState, chat: ChatState, conv_id: &str, request: &ChatRequest, go: Action) {
     if let Err(e) = request.validate() {
         chat.composer_error.set(Some(crate::words::sentence(&e.to_string())));
-        return false;
+        return;
     }
     chat.composer_error.set(None);
     let warning = worst_case_usd(request).and_then(|worst| {
         let conv = chat.find(conv_id)?.get_untracked();
-        let today = spent_since(&chat.snapshot(), start_of_day());
+        let today = chat.spent_since(start_of_day());
         budget_warning(&conv, today, app.settings.with_untracked(|s| s.daily_budget_usd), worst)
     });
     match warning {
@@ -63,7 +63,6 @@ fn checked(app: AppState, chat: ChatState, conv_id: &str, request: &ChatRequest,
         })),
         None => go(),
     }
-    true
 }
 
 /// Sends a new user message in the conversation shown (starting one if needed). What was
