@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
+use minitoolai::catalog::parse_usd_nano as parse_usd;
 
 /// The key that works when no `--key` is given.
 pub const DEMO_KEY: &str = "sk-sandbox-demo";
@@ -124,21 +125,6 @@ pub fn check_key(key: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Parses a non-negative decimal USD amount to nano-USD exactly (at most 9 decimals).
-pub fn parse_usd(s: &str) -> Option<u64> {
-    let s = s.strip_prefix('$').unwrap_or(s);
-    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
-    if int.is_empty() && frac.is_empty() || frac.len() > 9 {
-        return None;
-    }
-    if !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let whole: u64 = if int.is_empty() { 0 } else { int.parse().ok()? };
-    let frac_nano: u64 = if frac.is_empty() { 0 } else { format!("{frac:0<9}").parse().ok()? };
-    whole.checked_mul(1_000_000_000)?.checked_add(frac_nano)
-}
-
 fn parse_rate(s: &str) -> Result<f64, String> {
     let v: f64 = s.parse().map_err(|_| "expected a number of tokens per second")?;
     if v.is_finite() && v >= 0.0 {
@@ -151,18 +137,6 @@ fn parse_rate(s: &str) -> Result<f64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn usd_amounts_parse_exactly() {
-        assert_eq!(parse_usd("5"), Some(5_000_000_000));
-        assert_eq!(parse_usd("5.00"), Some(5_000_000_000));
-        assert_eq!(parse_usd("0.0015"), Some(1_500_000));
-        assert_eq!(parse_usd(".5"), Some(500_000_000));
-        assert_eq!(parse_usd("$1.000000001"), Some(1_000_000_001));
-        for bad in ["", ".", "-1", "1e3", "1.0000000001", "abc", "99999999999999999999"] {
-            assert_eq!(parse_usd(bad), None, "{bad}");
-        }
-    }
 
     #[test]
     fn keys_parse() {

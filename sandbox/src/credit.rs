@@ -1,5 +1,6 @@
 //! Per-key USD balances in exact nano-USD: holds for streams, charges, spending.
 
+pub use minitoolai::catalog::{format_nano_usd as usd, nano_to_usd as usd_f64};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -151,20 +152,6 @@ impl Drop for Hold {
     }
 }
 
-/// Formats nano-USD as `$0.0015` (no trailing zeros beyond two decimals).
-pub fn usd(nano: u64) -> String {
-    let whole = nano / 1_000_000_000;
-    let frac = format!("{:09}", nano % 1_000_000_000);
-    let frac = frac.trim_end_matches('0');
-    let frac = if frac.len() < 2 { format!("{frac:0<2}") } else { frac.to_owned() };
-    format!("${whole}.{frac}")
-}
-
-/// nano-USD as a JSON number of USD.
-pub fn usd_f64(nano: u64) -> f64 {
-    nano as f64 / 1e9
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,13 +171,5 @@ mod tests {
         ledger.charge("k", 750).expect("covered");
         assert_eq!(ledger.account("k").map(|a| (a.balance_nano, a.spent_nano, a.requests)), Some((0, 1000, 2)));
         assert!(ledger.hold("nobody", 0).is_err());
-    }
-
-    #[test]
-    fn usd_formatting() {
-        assert_eq!(usd(5_000_000_000), "$5.00");
-        assert_eq!(usd(1_500_000), "$0.0015");
-        assert_eq!(usd(4_350), "$0.00000435");
-        assert_eq!(usd(0), "$0.00");
     }
 }

@@ -193,6 +193,33 @@ pub fn nano_to_usd(nano: u64) -> f64 {
     nano as f64 / 1e9
 }
 
+/// Parses a non-negative decimal USD amount (`5`, `0.0015`, `$1.5`, `.5`) to nano-USD
+/// exactly: at most 9 decimals, no sign, no exponent. `None` for anything else.
+pub fn parse_usd_nano(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let s = s.strip_prefix('$').unwrap_or(s);
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    if int.is_empty() && frac.is_empty() || frac.len() > 9 {
+        return None;
+    }
+    if !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let whole: u64 = if int.is_empty() { 0 } else { int.parse().ok()? };
+    let frac_nano: u64 = if frac.is_empty() { 0 } else { format!("{frac:0<9}").parse().ok()? };
+    whole.checked_mul(1_000_000_000)?.checked_add(frac_nano)
+}
+
+/// Formats nano-USD exactly, as `$0.0015`: at least two decimals, no trailing zeros
+/// beyond them.
+pub fn format_nano_usd(nano: u64) -> String {
+    let whole = nano / 1_000_000_000;
+    let frac = format!("{:09}", nano % 1_000_000_000);
+    let frac = frac.trim_end_matches('0');
+    let frac = if frac.len() < 2 { format!("{frac:0<2}") } else { frac.to_owned() };
+    format!("${whole}.{frac}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,6 +254,22 @@ mod tests {
         }
         assert!(chat_model("nope").is_none());
         assert!(image_model("dreamshaper").is_some());
+    }
+
+    #[test]
+    fn usd_amounts_parse_and_print_exactly() {
+        assert_eq!(parse_usd_nano("5"), Some(5_000_000_000));
+        assert_eq!(parse_usd_nano(" 5.00 "), Some(5_000_000_000));
+        assert_eq!(parse_usd_nano("$0.0015"), Some(1_500_000));
+        assert_eq!(parse_usd_nano(".5"), Some(500_000_000));
+        assert_eq!(parse_usd_nano("$1.000000001"), Some(1_000_000_001));
+        for bad in ["", ".", "-1", "1e3", "1.0000000001", "abc", "99999999999999999999"] {
+            assert_eq!(parse_usd_nano(bad), None, "{bad}");
+        }
+        assert_eq!(format_nano_usd(5_000_000_000), "$5.00");
+        assert_eq!(format_nano_usd(1_500_000), "$0.0015");
+        assert_eq!(format_nano_usd(4_350), "$0.00000435");
+        assert_eq!(format_nano_usd(0), "$0.00");
     }
 
     #[test]
