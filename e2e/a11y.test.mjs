@@ -10,6 +10,7 @@
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { startSandbox, launchBrowser, newKey, sandboxCall, root } from "./support.mjs";
 
 let sandbox, browser;
@@ -22,8 +23,8 @@ after(async () => {
   await sandbox?.stop();
 });
 
-async function open(key) {
-  const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+async function open(key, { viewport = { width: 1200, height: 800 }, colorScheme } = {}) {
+  const context = await browser.newContext({ viewport, colorScheme });
   await context.addInitScript({ path: join(root, "node_modules/axe-core/axe.min.js") });
   await context.addInitScript(() => {
     window.__cspViolations = [];
@@ -122,6 +123,36 @@ describe("axe-core", () => {
     assert.deepEqual(await page.evaluate(() => window.__cspViolations), [], "axe ran under the CSP without tripping it");
     await context.close();
   });
+});
+
+describe("axe-core on long answers", () => {
+  // A long answer: a wide aligned table, long code lines, math in its four forms, a task list
+  // and a footnote; checked at a desktop and a phone width, light and dark.
+  const reply = readFileSync(join(root, "e2e", "fixtures", "long-answer.md"), "utf8");
+  for (const width of [1280, 390]) {
+    for (const colorScheme of ["light", "dark"]) {
+      test(`chat with long answers, studio and settings at ${width} px, ${colorScheme}: no serious or critical violation`, async () => {
+        const key = await newKey(sandbox.url, { reply });
+        const { page, context } = await open(key, { viewport: { width, height: 844 }, colorScheme });
+        const problems = [];
+        await sendByKeyboard(page, "Compare reading files in Rust, Python and Go");
+        await sendByKeyboard(page, "And once more, please");
+        problems.push(...(await seriousViolations(page, `chat ${width} ${colorScheme}`)));
+        await page.getByTestId("more-options").click();
+        problems.push(...(await seriousViolations(page, `options ${width} ${colorScheme}`)));
+        await page.keyboard.press("Escape");
+        await page.getByTestId("tab-studio").click();
+        await page.getByTestId("studio-prompt").waitFor();
+        await page.getByTestId("studio-cfgScale").fill("9");
+        problems.push(...(await seriousViolations(page, `studio ${width} ${colorScheme}`)));
+        await page.getByTestId("open-settings").click();
+        await page.getByTestId("settings").waitFor();
+        problems.push(...(await seriousViolations(page, `settings ${width} ${colorScheme}`)));
+        assert.deepEqual(problems, []);
+        await context.close();
+      });
+    }
+  }
 });
 
 describe("keyboard", () => {

@@ -180,7 +180,10 @@ test("401 points to settings and 402 says the credit is exhausted; the text is k
   assert.equal(await lastAnswerSettled(second.page), "failed");
   const err2 = second.page.getByTestId("turn-error").last();
   assert.equal(await err2.getAttribute("data-kind"), "insufficient_credit");
-  assert.match(await err2.innerText(), /credit/i);
+  const words = await err2.innerText();
+  assert.match(words, /^Not enough credit: .*Top up your credit, then retry\.$/);
+  assert.equal(words.match(/insufficient credit/gi), null, `said once, in plain words: ${words}`);
+  assert.doesNotMatch(words, /http 402/);
   await second.context.close();
 });
 
@@ -275,7 +278,7 @@ test("invalid settings are refused before sending, keeping the text", async () =
   await page.getByTestId("temperature").press("Tab");
   await send(page, "Keep this text");
   await page.getByTestId("composer-error").waitFor();
-  assert.match(await page.getByTestId("composer-error").innerText(), /Temperature: must be between 0 and 2/);
+  assert.match(await page.getByTestId("composer-error").innerText(), /^Temperature must be between 0 and 2 \(you entered 3\)\.$/);
   assert.equal(await page.getByTestId("composer").inputValue(), "Keep this text");
   assert.equal(await page.getByTestId("message-user").count(), 0);
   await context.close();

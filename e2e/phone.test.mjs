@@ -2,11 +2,12 @@
 // keeps most of the screen.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startSandbox, launchBrowser, openApp, send, lastAnswerSettled } from "./support.mjs";
+import { startSandbox, launchBrowser, openApp, send, lastAnswerSettled, root } from "./support.mjs";
+import { join } from "node:path";
 
 let sandbox, browser;
 before(async () => {
-  sandbox = await startSandbox();
+  sandbox = await startSandbox(["--job-latency-ms", "800"]);
   browser = await launchBrowser();
 });
 after(async () => {
@@ -38,7 +39,7 @@ test("the conversations drawer opens, closes (Escape, backdrop, choosing one) an
   const sidebar = page.locator("#sidebar");
   assert.equal(await sidebar.isVisible(), false, "closed at first: the thread has the screen");
   const thread = await page.getByTestId("thread").boundingBox();
-  assert.ok(thread.height >= 0.6 * 844, `the thread gets ${thread.height} px of 844`);
+  assert.ok(thread.height >= 0.7 * 844, `the thread gets ${thread.height} px of 844`);
   const opener = page.getByTestId("open-sidebar");
   await opener.click();
   await sidebar.waitFor({ state: "visible" });
@@ -59,5 +60,100 @@ test("the conversations drawer opens, closes (Escape, backdrop, choosing one) an
   await page.getByTestId("conv-item").filter({ hasText: "First" }).locator(".conv-title").click();
   await sidebar.waitFor({ state: "hidden" });
   assert.match(await page.getByTestId("message-user").first().innerText(), /First/);
+  await context.close();
+});
+
+/** Every control smaller than 24 × 24 CSS px (WCAG 2.5.8), links inside text excepted. */
+const smallTargets = (page) => page.evaluate(() =>
+  [...document.querySelectorAll("button, a, select, input, textarea, summary, [role=button], [tabindex='0']")]
+    .filter((e) => !(e.tagName === "A" && e.closest("p, li, td, th")))
+    .filter((e) => {
+      const r = e.getBoundingClientRect();
+      const style = getComputedStyle(e);
+      if (r.width === 0 || r.height === 0 || style.visibility === "hidden" || e.closest(".sr-only")) return false;
+      return r.width < 24 || r.height < 24;
+    })
+    .map((e) => `${e.tagName.toLowerCase()}[data-testid=${e.dataset.testid ?? ""}] "${(e.getAttribute("aria-label") ?? e.textContent).trim().slice(0, 24)}" ${Math.round(e.getBoundingClientRect().width)}×${Math.round(e.getBoundingClientRect().height)}`));
+
+test("every target is at least 24 px, on a phone and a desktop (chat with versions and an image, options, studio, settings)", async () => {
+  for (const viewport of [{ width: 390, height: 844 }, { width: 1280, height: 800 }]) {
+    const { page, context } = await openApp(browser, sandbox.url, { viewport });
+    await send(page, "A long answer with a table and code, please");
+    await lastAnswerSettled(page);
+    await page.getByTestId("regenerate").last().click();
+    await lastAnswerSettled(page);
+    await page.getByTestId("attach-file").setInputFiles(join(root, "e2e", "fixtures", "dot.png"));
+    await page.getByTestId("remove-attachment").waitFor();
+    assert.deepEqual(await smallTargets(page), [], `chat at ${viewport.width} px`);
+    await page.getByTestId("more-options").click();
+    assert.deepEqual(await smallTargets(page), [], `options at ${viewport.width} px`);
+    await page.keyboard.press("Escape");
+    await page.getByTestId("tab-studio").click();
+    await page.getByTestId("studio-prompt").waitFor();
+    assert.deepEqual(await smallTargets(page), [], `studio at ${viewport.width} px`);
+    await page.getByTestId("open-settings").click();
+    await page.getByTestId("settings").waitFor();
+    assert.deepEqual(await smallTargets(page), [], `settings at ${viewport.width} px`);
+    await context.close();
+  }
+});
+
+test("the options open over the thread without moving it, and Escape closes them", async () => {
+  for (const viewport of [{ width: 390, height: 844 }, { width: 1280, height: 800 }]) {
+    const { page, context } = await openApp(browser, sandbox.url, { viewport });
+    await send(page, "Hello");
+    await lastAnswerSettled(page);
+    const before = await page.getByTestId("thread").boundingBox();
+    await page.getByTestId("more-options").click();
+    await page.getByTestId("temperature").waitFor();
+    const after = await page.getByTestId("thread").boundingBox();
+    assert.equal(after.y, before.y, `the thread stays put at ${viewport.width} px`);
+    assert.equal(after.height, before.height);
+    await page.getByTestId("temperature").focus();
+    await page.keyboard.press("Escape");
+    await page.getByTestId("temperature").waitFor({ state: "hidden" });
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "more-options", "focus goes back to the button");
+    await context.close();
+  }
+});
+
+/** A finger moving across the page from x0 to x1 at height y (real touch events through CDP). */
+async function swipe(page, x0, x1, y) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: [{ x: x0, y }] });
+  for (let i = 1; i <= 6; i++) {
+    await cdp.send("Input.dispatchTouchEvent", { type: "touchMove", touchPoints: [{ x: x0 + ((x1 - x0) * i) / 6, y }] });
+  }
+  await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
+  await cdp.detach();
+}
+
+test("on a phone: new image cards come into view, the lightbox swipes, the drawer swipes shut", async () => {
+  const { page, context } = await openApp(browser, sandbox.url, { viewport: { width: 390, height: 844 }, hasTouch: true });
+  await page.getByTestId("tab-studio").click();
+  await page.getByTestId("studio-prompt").fill("A lighthouse at night");
+  await page.getByTestId("studio-count").fill("2");
+  await page.getByTestId("generate").click();
+  await page.getByTestId("job-card").first().waitFor();
+  await page.waitForFunction(() => {
+    const r = document.querySelector("[data-testid=job-card]").getBoundingClientRect();
+    return r.top >= 0 && r.top < innerHeight - 80;
+  }, null, { timeout: 5000 });
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="job-card"][data-status="done"]').length === 2, null, { timeout: 20_000 });
+  await page.getByTestId("job-open").first().click();
+  await page.getByTestId("lightbox").waitFor();
+  assert.match(await page.getByTestId("lightbox-position").innerText(), /^1 of 2$/);
+  const box = await page.locator(".lightbox-image").boundingBox();
+  const y = box.y + box.height / 2;
+  await swipe(page, box.x + box.width - 20, box.x + 20, y);
+  await page.waitForFunction(() => document.querySelector("[data-testid=lightbox-position]")?.textContent === "2 of 2");
+  await swipe(page, box.x + 20, box.x + box.width - 20, y);
+  await page.waitForFunction(() => document.querySelector("[data-testid=lightbox-position]")?.textContent === "1 of 2");
+  await page.keyboard.press("Escape");
+  await page.getByTestId("tab-chat").click();
+  await page.getByTestId("open-sidebar").click();
+  await page.locator("#sidebar").waitFor({ state: "visible" });
+  await swipe(page, 240, 40, 400);
+  await page.locator("#sidebar").waitFor({ state: "hidden" });
   await context.close();
 });

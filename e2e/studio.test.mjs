@@ -93,14 +93,14 @@ test("invalid values are blocked as the user types, naming the field and the ran
   assert.equal(await generate.innerText(), "Generate 1 image · $0.0015");
   assert.equal(await generate.isEnabled(), true);
   const cases = [
-    ["steps", "abc", "steps: must be a whole number between 1 and 8"],
-    ["steps", "9", "steps: must be between 1 and 8 (got 9)"],
-    ["steps", "0", "steps: must be between 1 and 8 (got 0)"],
-    ["cfgScale", "7.5", "cfgScale: must be between 1 and 7 (got 7.5)"],
-    ["cfgScale", "lots", "cfgScale: must be a number between 1 and 7"],
-    ["width", "255", "width: must be between 256 and 1344 (got 255)"],
-    ["height", "1345", "height: must be between 256 and 1344 (got 1345)"],
-    ["count", "51", "count: must be between 1 and 50 (got 51)"],
+    ["steps", "abc", "Steps must be a whole number between 1 and 8."],
+    ["steps", "9", "Steps must be between 1 and 8 (you entered 9)."],
+    ["steps", "0", "Steps must be between 1 and 8 (you entered 0)."],
+    ["cfgScale", "7.5", "CFG scale must be between 1 and 7 (you entered 7.5)."],
+    ["cfgScale", "lots", "CFG scale must be a number between 1 and 7."],
+    ["width", "255", "Width must be between 256 and 1344 (you entered 255)."],
+    ["height", "1345", "Height must be between 256 and 1344 (you entered 1345)."],
+    ["count", "51", "Images must be between 1 and 50 (you entered 51)."],
   ];
   const good = { steps: "4", cfgScale: "2", width: "1024", height: "1024", count: "1" };
   for (const [field, value, message] of cases) {
@@ -114,7 +114,7 @@ test("invalid values are blocked as the user types, naming the field and the ran
     assert.equal(await page.getByTestId(`error-${field}`).innerText(), "");
   }
   await fill(page, { prompt: "   " });
-  assert.equal(await page.getByTestId("error-prompt").innerText(), "prompt: must not be empty");
+  assert.equal(await page.getByTestId("error-prompt").innerText(), "Prompt must not be empty.");
   assert.equal(await generate.isDisabled(), true);
   await fill(page, { prompt: "A lighthouse", count: "3" });
   assert.equal(await generate.innerText(), "Generate 3 images · $0.0045");

@@ -86,8 +86,8 @@ export async function newKey(base, { balance = 5, fault = "", reply } = {}) {
 }
 
 /** Opens the app in a fresh context (fresh IndexedDB), with `key` as this session's key. */
-export async function openApp(browser, url, { key, viewport, colorScheme } = {}) {
-  const context = await browser.newContext({ viewport: viewport ?? { width: 1200, height: 800 }, colorScheme, acceptDownloads: true });
+export async function openApp(browser, url, { key, viewport, colorScheme, hasTouch } = {}) {
+  const context = await browser.newContext({ viewport: viewport ?? { width: 1200, height: 800 }, colorScheme, hasTouch, acceptDownloads: true });
   // Record Content-Security-Policy violations, so tests can assert there are none.
   await context.addInitScript(() => {
     window.__cspViolations = [];

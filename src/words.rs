@@ -13,9 +13,137 @@ pub fn sentence(text: &str) -> String {
     out
 }
 
+/// The on-screen label of a request or form field, from its wire name (`cfgScale` → "CFG
+/// scale"); `None` for a field no screen shows.
+pub fn label_of(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "model" => "Model",
+        "temperature" => "Temperature",
+        "max_completion_tokens" | "maxCompletionTokens" => "Max completion tokens",
+        "reasoning_effort" | "reasoningEffort" => "Reasoning effort",
+        f if f == "messages" || f.starts_with("messages[") => "Message",
+        "prompt" => "Prompt",
+        "negativePrompt" | "negative_prompt" => "Negative prompt",
+        "scheduler" => "Scheduler",
+        "steps" => "Steps",
+        "cfgScale" | "cfg_scale" => "CFG scale",
+        "width" => "Width",
+        "height" => "Height",
+        "count" => "Images",
+        "wait" => "Wait per job",
+        "apiKey" => "API key",
+        "baseUrl" => "API base URL",
+        _ => return None,
+    })
+}
+
+/// A validation message for people: the field named as on screen, then what is allowed, as
+/// one sentence. `message` may start with the field's wire name ("cfgScale: must be between
+/// 1 and 7 (got 9)" → "CFG scale must be between 1 and 7 (you entered 9).").
+pub fn field_message(field: &str, message: &str) -> String {
+    let rest = message.strip_prefix(field).map_or(message, |r| r.trim_start_matches(':').trim_start());
+    let rest = rest.replace("(got ", "(you entered ");
+    match label_of(field) {
+        Some(label) => sentence(&format!("{label} {rest}")),
+        None => sentence(&format!("{field} {rest}")),
+    }
+}
+
+/// A library error in words for people: a validation error names the field as on screen.
+pub fn error_words(err: &crate::Error) -> String {
+    match err.field() {
+        Some(field) => field_message(field, err.message()),
+        None => sentence(err.message()),
+    }
+}
+
+/// What a failed answer says, in one go and without repeating itself: a headline for the
+/// kind of failure, the server's own words when they add something (without the library's
+/// "insufficient credit (http 402): " prefix or the server repeating the headline), and what
+/// to do. `message` is the library error's message.
+pub fn turn_error_words(kind: &str, message: &str) -> String {
+    let (headline, hint) = match kind {
+        "authentication" => ("The API key was refused", "Check your API key in Settings."),
+        "insufficient_credit" => ("Not enough credit", "Top up your credit, then retry."),
+        "rate_limited" => ("The service is busy", ""),
+        "network" => ("", "Check the endpoint and your connection."),
+        "timeout" => ("The server took too long to answer", ""),
+        "server" => ("The server failed", ""),
+        "invalid_request" => ("The request was refused", ""),
+        "protocol" => ("The server's answer could not be read", ""),
+        _ => ("", ""),
+    };
+    // The library's "<what> (http NNN): <server words>": keep the server's words.
+    let mut detail = message.trim();
+    if let Some(at) = detail.find(" (http ") {
+        if let Some(end) = detail[at..].find(')') {
+            detail = detail[at + end + 1..].trim_start_matches(':').trim();
+        }
+    }
+    // Servers often start with the headline again ("insufficient credit: this request…").
+    for repeat in [kind.replace('_', " "), headline.to_lowercase()] {
+        if !repeat.is_empty() && detail.to_lowercase().starts_with(&repeat) {
+            detail = detail[repeat.len()..].trim_start_matches([':', '.', ' ']).trim();
+        }
+    }
+    let first = match (headline.is_empty(), detail.is_empty()) {
+        (true, _) => sentence(detail),
+        (false, true) => sentence(headline),
+        (false, false) => sentence(&format!("{headline}: {detail}")),
+    };
+    [first.as_str(), hint].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(" ")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::sentence;
+    #[test]
+    fn failures_say_each_thing_once() {
+        let credit = turn_error_words(
+            "insufficient_credit",
+            "insufficient credit (http 402): insufficient credit: this request may cost up to $0.0012 and the key has $0.0000 available",
+        );
+        assert_eq!(credit, "Not enough credit: this request may cost up to $0.0012 and the key has $0.0000 available. Top up your credit, then retry.");
+        assert_eq!(turn_error_words("rate_limited", "rate limited (http 429)"), "The service is busy.");
+        assert_eq!(
+            turn_error_words("authentication", "the API key was refused (http 401): invalid key"),
+            "The API key was refused: invalid key. Check your API key in Settings."
+        );
+        assert_eq!(
+            turn_error_words("network", "Could not reach http://127.0.0.1:9/api/ (offline, or CORS)"),
+            "Could not reach http://127.0.0.1:9/api/ (offline, or CORS). Check the endpoint and your connection."
+        );
+        assert_eq!(turn_error_words("server", "server error (http 500): The server failed."), "The server failed.");
+    }
+
+    use super::*;
+
+    #[test]
+    fn fields_are_named_as_on_screen() {
+        assert_eq!(
+            field_message("cfgScale", "cfgScale: must be between 1 and 7 (got 9)"),
+            "CFG scale must be between 1 and 7 (you entered 9)."
+        );
+        assert_eq!(
+            field_message("cfgScale", "cfgScale must be between 1 and 7, got 9"),
+            "CFG scale must be between 1 and 7, got 9."
+        );
+        assert_eq!(
+            field_message("max_completion_tokens", "max_completion_tokens: must be at least 1 (got 0)"),
+            "Max completion tokens must be at least 1 (you entered 0)."
+        );
+        assert_eq!(
+            field_message("messages[1].content", "messages[1].content: must not be an empty list of parts"),
+            "Message must not be an empty list of parts."
+        );
+        assert_eq!(
+            field_message("baseUrl", "baseUrl: must start with http:// or https://"),
+            "API base URL must start with http:// or https://."
+        );
+        assert_eq!(
+            field_message("count", "must be between 1 and 50 (got 51)"),
+            "Images must be between 1 and 50 (you entered 51)."
+        );
+    }
 
     #[test]
     fn messages_are_sentences() {

@@ -2,6 +2,7 @@
 
 mod chat;
 mod dom;
+mod gesture;
 mod net;
 mod settings;
 mod settings_view;

@@ -22,7 +22,7 @@ fn check(key: &str, base_url: &str) -> Result<(), String> {
     }
     let base = if base_url.trim().is_empty() { DEFAULT_BASE_URL } else { base_url.trim() };
     let key = if key.trim().is_empty() { "placeholder" } else { key.trim() };
-    ClientConfig::new(key).base_url(base).validate().map_err(|e| e.to_string())
+    ClientConfig::new(key).base_url(base).validate().map_err(|e| crate::words::error_words(&e))
 }
 
 /// The settings dialog.
@@ -60,7 +60,7 @@ pub fn SettingsDialog() -> impl IntoView {
             v => match v.parse::<f64>() {
                 Ok(b) if b > 0.0 && b.is_finite() => Some(b),
                 _ => {
-                    error.set(Some("daily budget: must be a positive number of USD, or empty for none".into()));
+                    error.set(Some("Daily budget must be a positive number of US dollars, or empty for none.".into()));
                     return;
                 }
             },

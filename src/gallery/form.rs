@@ -2,7 +2,7 @@
 //! type, and turned into a batch of identical [`ImageRequest`]s.
 //!
 //! Fields are strings so that "abc" in steps is an error that names the field and the
-//! range ("steps: must be a whole number between 1 and 8") instead of a value that cannot
+//! range as on screen ("Steps must be a whole number between 1 and 8.") instead of a value that cannot
 //! be typed. Ranges come from [`ImageRequest::problems`], so the form and the library agree.
 
 use std::time::Duration;
@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::{image_model, DEFAULT_SCHEDULER, IMAGE_MODELS, IMAGE_PRICE_NANO_USD};
 use crate::types::image::{ImageRequest, DEFAULT_CFG_SCALE, DEFAULT_SIZE, DEFAULT_STEPS};
 use crate::types::{CFG_SCALE_RANGE, SIZE_RANGE, STEPS_RANGE};
+use crate::words::field_message;
 
 /// How many images (jobs) one click may start.
 pub const COUNT_RANGE: (u32, u32) = (1, 50);
@@ -70,7 +71,7 @@ impl Default for ImageForm {
 pub struct FieldError {
     /// The field, named as on the wire (`steps`, `cfgScale`, `negativePrompt`) or `count`, `wait`.
     pub field: String,
-    /// The whole message, starting with the field's name.
+    /// The whole message, a sentence naming the field as on screen ("CFG scale must be…").
     pub message: String,
 }
 
@@ -124,14 +125,15 @@ impl ImageForm {
         };
         for problem in request.problems() {
             let field = problem.field().unwrap_or_default().to_owned();
-            errors.push(FieldError { field, message: problem.message().to_owned() });
+            let message = field_message(&field, problem.message());
+            errors.push(FieldError { field, message });
         }
         // The ranges of count and wait are the form's own (whole() parsed them without a check).
         for (field, value, (lo, hi)) in [("count", count, COUNT_RANGE), ("wait", wait_s, WAIT_RANGE_S)] {
             if !(lo..=hi).contains(&value) {
                 errors.push(FieldError {
                     field: field.into(),
-                    message: format!("{field}: must be between {lo} and {hi} (got {value})"),
+                    message: field_message(field, &format!("must be between {lo} and {hi} (got {value})")),
                 });
             }
         }
@@ -196,7 +198,7 @@ fn whole(text: &str, field: &str, (lo, hi): (u32, u32), errors: &mut Vec<FieldEr
             Err(_) => {
                 errors.push(FieldError {
                     field: field.into(),
-                    message: format!("{field}: must be between {lo} and {hi} (got {v})"),
+                    message: field_message(field, &format!("must be between {lo} and {hi} (got {v})")),
                 });
                 None
             }
@@ -204,7 +206,7 @@ fn whole(text: &str, field: &str, (lo, hi): (u32, u32), errors: &mut Vec<FieldEr
         Err(_) => {
             errors.push(FieldError {
                 field: field.into(),
-                message: format!("{field}: must be a whole number between {lo} and {hi}"),
+                message: field_message(field, &format!("must be a whole number between {lo} and {hi}")),
             });
             None
         }
@@ -222,7 +224,7 @@ fn number(text: &str, field: &str, (lo, hi): (f64, f64), errors: &mut Vec<FieldE
         _ => {
             errors.push(FieldError {
                 field: field.into(),
-                message: format!("{field}: must be a number between {lo} and {hi}"),
+                message: field_message(field, &format!("must be a number between {lo} and {hi}")),
             });
             None
         }

@@ -214,12 +214,6 @@ fn slug(text: &str, max: usize) -> String {
     }
 }
 
-/// The documented polling limit, in words for the UI: "at most 4 requests per second across
-/// all jobs".
-pub fn poll_limit_note(per_second: f64) -> String {
-    format!("at most {per_second} requests per second across all jobs")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -337,13 +331,5 @@ mod tests {
         ] {
             assert_eq!(extension(url), ext, "{url}");
         }
-    }
-
-    #[test]
-    fn poll_limit_in_words() {
-        assert_eq!(
-            poll_limit_note(crate::poll::RateLimiter::DEFAULT_PER_SECOND),
-            "at most 4 requests per second across all jobs"
-        );
     }
 }

@@ -143,12 +143,20 @@ pub fn Composer() -> impl IntoView {
                     <input type="url" class="url-input" placeholder="or image URL" aria-label="Image URL" data-testid="image-url"
                         prop:value=move || url_draft.get() on:input=move |ev| url_draft.set(event_target_value(&ev)) />
                     <button type="button" data-testid="add-image-url" on:click=add_url>"Add"</button>
-                    <select aria-label="Image detail" data-testid="image-detail" prop:value=move || format!("{:?}", detail.get()).to_lowercase()
-                        on:change=move |ev| detail.set(match event_target_value(&ev).as_str() { "high" => ImageDetail::High, "low" => ImageDetail::Low, _ => ImageDetail::Auto })>
-                        <option value="auto">"detail: auto"</option>
-                        <option value="high">"detail: high"</option>
-                        <option value="low">"detail: low"</option>
-                    </select>
+                    // The detail the model sees the attached images at: shown once there are
+                    // some, and a change applies to every image waiting to be sent.
+                    <Show when=move || !chat.pending_images().is_empty()>
+                        <select aria-label="Image detail" data-testid="image-detail" prop:value=move || format!("{:?}", detail.get()).to_lowercase()
+                            on:change=move |ev| {
+                                let d = match event_target_value(&ev).as_str() { "high" => ImageDetail::High, "low" => ImageDetail::Low, _ => ImageDetail::Auto };
+                                detail.set(d);
+                                chat.update_images(|v| v.iter_mut().for_each(|a| a.detail = d));
+                            }>
+                            <option value="auto">"detail: auto"</option>
+                            <option value="high">"detail: high"</option>
+                            <option value="low">"detail: low"</option>
+                        </select>
+                    </Show>
                 </Show>
                 <span class="spacer"></span>
                 <Show when=streaming fallback=move || view! { <button type="submit" class="primary" data-testid="send">"Send"</button> }>

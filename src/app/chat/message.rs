@@ -305,20 +305,13 @@ fn AnswerMessage(conv: ConvSignal, id: u32) -> impl IntoView {
     };
     let error = move || {
         node.with(|n| n.as_ref().and_then(|n| n.error.clone())).filter(|_| !is_live()).map(|e| {
-            let hint = match e.kind.as_str() {
-                "authentication" => " Check your API key in Settings.",
-                "insufficient_credit" => " Top up your credit, then retry.",
-                "rate_limited" => " The service is busy.",
-                "network" => " Check the endpoint and your connection.",
-                _ => "",
-            };
             let wait = e.retry_after_ms.map(|ms| format!(" Retry in {} s.", ms.div_ceil(1000))).unwrap_or_default();
             let open_settings = (e.kind == "authentication").then(|| {
                 view! { <button data-testid="error-settings" on:click=move |_| app.show_settings.set(true)>"Settings"</button> }
             });
             view! {
                 <div class="turn-error" role="alert" data-testid="turn-error" data-kind=e.kind.clone()>
-                    {format!("{}{hint}{wait}", crate::words::sentence(&e.message))}
+                    {format!("{}{wait}", crate::words::turn_error_words(&e.kind, &e.message))}
                     {open_settings}
                 </div>
             }

@@ -15,6 +15,24 @@ fn effort_from(s: &str) -> Option<ReasoningEffort> {
     serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
 }
 
+/// Escape closes the options popover and puts focus back on its button.
+fn close_on_escape(ev: leptos::ev::KeyboardEvent) {
+    use wasm_bindgen::JsCast;
+    if ev.key() != "Escape" {
+        return;
+    }
+    let Some(details) = ev.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
+    if details.has_attribute("open") {
+        ev.prevent_default();
+        let _ = details.remove_attribute("open");
+        if let Some(summary) =
+            details.query_selector("summary").ok().flatten().and_then(|s| s.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = summary.focus();
+        }
+    }
+}
+
 /// The options bar above the thread. Every control shows the conversation's own settings
 /// and is bound by property (`prop:value`, `prop:selected`), never by attribute: a browser
 /// stops following an attribute once the user has touched the control, and the picker then
@@ -64,7 +82,7 @@ pub fn Options() -> impl IntoView {
                     view! { <span class="total-tokens">{format!("{tokens} tokens · ")}</span>{format!("{approx}{}", format_usd(cost, 6))} }
                 }}
             </span>
-            <details class="more-options">
+            <details class="more-options" on:keydown=close_on_escape>
                 <summary data-testid="more-options">"Options"</summary>
                 <div class="options-grid">
                     <label class="wide">"Developer prompt"

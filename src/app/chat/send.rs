@@ -45,7 +45,7 @@ fn start_of_day() -> u64 {
 /// an in-app dialog. An invalid request is not sent; the composer says why.
 fn checked(app: AppState, chat: ChatState, conv_id: &str, request: &ChatRequest, go: Action) {
     if let Err(e) = request.validate() {
-        chat.composer_error.set(Some(crate::words::sentence(&e.to_string())));
+        chat.composer_error.set(Some(crate::words::error_words(&e)));
         return;
     }
     chat.composer_error.set(None);

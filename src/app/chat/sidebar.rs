@@ -223,15 +223,10 @@ pub fn Sidebar() -> impl IntoView {
         }
         open
     });
-    let touch_x = StoredValue::new(None::<i32>);
-    let on_touch_start = move |ev: leptos::ev::TouchEvent| {
-        touch_x.set_value(ev.touches().get(0).map(|t| t.client_x()));
-    };
+    let swipe = crate::app::gesture::Swipe::new();
+    let on_touch_start = move |ev: leptos::ev::TouchEvent| swipe.start(&ev);
     let on_touch_end = move |ev: leptos::ev::TouchEvent| {
-        let (Some(start), Some(end)) = (touch_x.get_value(), ev.changed_touches().get(0).map(|t| t.client_x())) else {
-            return;
-        };
-        if start - end > 60 {
+        if swipe.end(&ev) < 0 {
             close_drawer();
         }
     };

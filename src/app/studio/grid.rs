@@ -5,8 +5,7 @@ use leptos::prelude::*;
 use super::card::JobCard;
 use super::{runner, Studio};
 use crate::app::state::AppState;
-use crate::gallery::{poll_limit_note, JobStatus, StatusFilter};
-use crate::poll::RateLimiter;
+use crate::gallery::{JobStatus, StatusFilter};
 
 /// The gallery.
 #[component]
@@ -79,14 +78,11 @@ pub fn Gallery() -> impl IntoView {
                 </button>
             </div>
             <p class="gallery-note">
-                {format!(
-                    "Jobs are sent and polled {}, each first when jobs have been taking to finish; they are kept in this browser and resume after a reload.",
-                    poll_limit_note(RateLimiter::DEFAULT_PER_SECOND)
-                )}
+                "Each image is its own job. Your images are kept in this browser, and jobs keep going after a reload. "
                 <span class="notice" role="status" aria-live="polite" data-testid="studio-notice">{move || st.notice.get()}</span>
             </p>
             <Show when=move || st.jobs.with(Vec::is_empty)>
-                <p class="empty-gallery" data-testid="empty-gallery">"No images yet. Describe one on the left and press Generate."</p>
+                <p class="empty-gallery" data-testid="empty-gallery">"No images yet. Describe one and press Generate."</p>
             </Show>
             <Show when=move || st.visible.with(Vec::is_empty) && !st.jobs.with(Vec::is_empty)>
                 <p class="empty-gallery">"No job matches the filter."</p>

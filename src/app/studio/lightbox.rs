@@ -78,11 +78,13 @@ pub fn Lightbox() -> impl IntoView {
         }
     };
 
+    let swipe = crate::app::gesture::Swipe::new();
     view! {
         <div class="lightbox-backdrop" on:click=move |_| st.lightbox.set(None)>
             <div class="lightbox" role="dialog" aria-modal="true" aria-label="Image details" data-testid="lightbox"
                 on:click=|e| e.stop_propagation()>
-                <div class="lightbox-image">
+                <div class="lightbox-image" on:touchstart=move |ev| swipe.start(&ev)
+                    on:touchend=move |ev| match swipe.end(&ev) { 0 => {}, way => step(st, -(way as isize)) }>
                     {move || match src() {
                         Some(url) => view! {
                             <img src=url alt=job().map(|j| j.params.prompt).unwrap_or_default()

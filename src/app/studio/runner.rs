@@ -48,7 +48,25 @@ pub fn generate(app: AppState, st: Studio) -> bool {
     }
     let n = entries.len();
     st.tell(format!("Started {n} job{}", if n == 1 { "" } else { "s" }));
+    // On a phone the gallery is below the form: bring the new cards into view once drawn.
+    if let Some(first) = entries.first().map(|e| e.id.clone()) {
+        request_animation_frame(move || show_card(&first));
+    }
     true
+}
+
+/// Scrolls a job's card into view if it is not already (the newest card comes first).
+fn show_card(id: &str) {
+    let selector = format!("[data-testid=job-card][data-id=\"{id}\"]");
+    let Some(card) = crate::app::dom::document().query_selector(&selector).ok().flatten() else { return };
+    let rect = card.get_bounding_client_rect();
+    let height = web_sys::window().and_then(|w| w.inner_height().ok()).and_then(|h| h.as_f64()).unwrap_or(0.0);
+    if rect.top() < 0.0 || rect.top() > height - 80.0 {
+        let options = web_sys::ScrollIntoViewOptions::new();
+        options.set_block(web_sys::ScrollLogicalPosition::Start);
+        options.set_behavior(web_sys::ScrollBehavior::Smooth);
+        card.scroll_into_view_with_scroll_into_view_options(&options);
+    }
 }
 
 /// Creates the card's job if it has none yet, then polls it to the end.
