@@ -43,9 +43,12 @@ pub fn label_of(field: &str) -> Option<&'static str> {
 pub fn field_message(field: &str, message: &str) -> String {
     let rest = message.strip_prefix(field).map_or(message, |r| r.trim_start_matches(':').trim_start());
     let rest = rest.replace("(got ", "(you entered ");
-    match label_of(field) {
-        Some(label) => sentence(&format!("{label} {rest}")),
-        None => sentence(&format!("{field} {rest}")),
+    let label = label_of(field).unwrap_or(field);
+    // "CFG scale must be…" reads on; anything else is said after the field's name.
+    if ["must ", "is ", "cannot ", "should "].iter().any(|w| rest.starts_with(w)) {
+        sentence(&format!("{label} {rest}"))
+    } else {
+        sentence(&format!("{label}: {rest}"))
     }
 }
 

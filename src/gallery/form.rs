@@ -289,26 +289,26 @@ mod tests {
     fn field_errors_name_the_field_and_the_range() {
         type Case = (&'static str, fn(&mut ImageForm), &'static str);
         let cases: &[Case] = &[
-            ("abc steps", |f| f.steps = "abc".into(), "steps: must be a whole number between 1 and 8"),
-            ("4.5 steps", |f| f.steps = "4.5".into(), "steps: must be a whole number between 1 and 8"),
-            ("0 steps", |f| f.steps = "0".into(), "steps: must be between 1 and 8 (got 0)"),
-            ("9 steps", |f| f.steps = "9".into(), "steps: must be between 1 and 8 (got 9)"),
-            ("-1 steps", |f| f.steps = "-1".into(), "steps: must be between 1 and 8 (got -1)"),
-            ("cfg text", |f| f.cfg_scale = "high".into(), "cfgScale: must be a number between 1 and 7"),
-            ("cfg NaN", |f| f.cfg_scale = "NaN".into(), "cfgScale: must be a number between 1 and 7"),
-            ("cfg inf", |f| f.cfg_scale = "inf".into(), "cfgScale: must be a number between 1 and 7"),
-            ("cfg 7.5", |f| f.cfg_scale = "7.5".into(), "cfgScale: must be between 1 and 7 (got 7.5)"),
-            ("cfg 0.5", |f| f.cfg_scale = "0.5".into(), "cfgScale: must be between 1 and 7 (got 0.5)"),
-            ("width 255", |f| f.width = "255".into(), "width: must be between 256 and 1344 (got 255)"),
-            ("height 2000", |f| f.height = "2000".into(), "height: must be between 256 and 1344 (got 2000)"),
-            ("width px", |f| f.width = "512px".into(), "width: must be a whole number between 256 and 1344"),
-            ("count 0", |f| f.count = "0".into(), "count: must be between 1 and 50 (got 0)"),
-            ("count 51", |f| f.count = "51".into(), "count: must be between 1 and 50 (got 51)"),
-            ("count x", |f| f.count = "x".into(), "count: must be a whole number between 1 and 50"),
-            ("wait 5", |f| f.wait_s = "5".into(), "wait: must be between 10 and 3600 (got 5)"),
-            ("no prompt", |f| f.prompt = "   ".into(), "prompt: must not be empty"),
-            ("bad model", |f| f.model = "sdxl".into(), "model: unknown image model \"sdxl\""),
-            ("bad scheduler", |f| f.scheduler = "DDIM".into(), "scheduler: unknown scheduler \"DDIM\""),
+            ("abc steps", |f| f.steps = "abc".into(), "Steps must be a whole number between 1 and 8"),
+            ("4.5 steps", |f| f.steps = "4.5".into(), "Steps must be a whole number between 1 and 8"),
+            ("0 steps", |f| f.steps = "0".into(), "Steps must be between 1 and 8 (you entered 0)"),
+            ("9 steps", |f| f.steps = "9".into(), "Steps must be between 1 and 8 (you entered 9)"),
+            ("-1 steps", |f| f.steps = "-1".into(), "Steps must be between 1 and 8 (you entered -1)"),
+            ("cfg text", |f| f.cfg_scale = "high".into(), "CFG scale must be a number between 1 and 7"),
+            ("cfg NaN", |f| f.cfg_scale = "NaN".into(), "CFG scale must be a number between 1 and 7"),
+            ("cfg inf", |f| f.cfg_scale = "inf".into(), "CFG scale must be a number between 1 and 7"),
+            ("cfg 7.5", |f| f.cfg_scale = "7.5".into(), "CFG scale must be between 1 and 7 (you entered 7.5)"),
+            ("cfg 0.5", |f| f.cfg_scale = "0.5".into(), "CFG scale must be between 1 and 7 (you entered 0.5)"),
+            ("width 255", |f| f.width = "255".into(), "Width must be between 256 and 1344 (you entered 255)"),
+            ("height 2000", |f| f.height = "2000".into(), "Height must be between 256 and 1344 (you entered 2000)"),
+            ("width px", |f| f.width = "512px".into(), "Width must be a whole number between 256 and 1344"),
+            ("count 0", |f| f.count = "0".into(), "Images must be between 1 and 50 (you entered 0)"),
+            ("count 51", |f| f.count = "51".into(), "Images must be between 1 and 50 (you entered 51)"),
+            ("count x", |f| f.count = "x".into(), "Images must be a whole number between 1 and 50"),
+            ("wait 5", |f| f.wait_s = "5".into(), "Wait per job must be between 10 and 3600 (you entered 5)"),
+            ("no prompt", |f| f.prompt = "   ".into(), "Prompt must not be empty"),
+            ("bad model", |f| f.model = "sdxl".into(), "Model: unknown image model \"sdxl\""),
+            ("bad scheduler", |f| f.scheduler = "DDIM".into(), "Scheduler: unknown scheduler \"DDIM\""),
         ];
         for (name, change, expected) in cases {
             let mut f = form();
@@ -357,7 +357,7 @@ mod tests {
         let errors = f.check().expect_err("invalid");
         assert_eq!(
             ImageForm::error_for(&errors, "steps").as_deref(),
-            Some("steps: must be a whole number between 1 and 8")
+            Some("Steps must be a whole number between 1 and 8.")
         );
         assert_eq!(ImageForm::error_for(&errors, "width"), None);
     }
