@@ -160,7 +160,7 @@ test("the relay with --static-dir sends dist/ the same way", async () => {
   }
 });
 
-test("the app served compressed loads with no console error or warning, fetching the wasm it preloads once", async () => {
+test("the app served compressed loads with no console error or warning, using what its page preloads", async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
   const messages = [];
@@ -170,9 +170,13 @@ test("the app served compressed loads with no console error or warning, fetching
   page.on("response", (r) => r.url().endsWith(".wasm") && wasm.push(r));
   await page.goto(sandbox.url);
   await page.getByTestId("composer").or(page.getByTestId("first-run")).or(page.getByTestId("consent")).first().waitFor();
-  // A preload the loader does not use would mean a second fetch of the wasm (and a warning).
+  // The wasm, fetched once and compressed; the app's first request (is this the sandbox?)
+  // was sent by the page's preload, while the wasm was on its way, and answered it.
   assert.equal(wasm.length, 1, wasm.map((r) => r.url()).join(", "));
   assert.equal((await wasm[0].allHeaders())["content-encoding"], "br");
+  const fetched = await page.evaluate(() => performance.getEntriesByType("resource").map((e) => [new URL(e.name).pathname.split("/").pop(), e.initiatorType]));
+  assert.deepEqual(fetched.filter(([name]) => name === "info"), [["info", "link"]]);
+  assert.deepEqual(fetched.filter(([name]) => name.endsWith(".wasm")).map(([, by]) => by), ["link"]);
   assert.deepEqual(messages, []);
   await context.close();
 });
