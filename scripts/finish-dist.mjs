@@ -3,13 +3,15 @@
 // 1. moves Trunk's inline module loader into boot-<hash>.js, so that index.html carries no
 //    inline script and its Content-Security-Policy can say script-src 'self' 'wasm-unsafe-eval'
 //    (and drops the integrity attribute Chromium ignores on the wasm's preload);
-// 2. writes a brotli (quality 11) and a gzip (level 9) copy next to every compressible file,
+// 2. minifies wasm-bindgen's JS glue (esbuild) and updates its integrity in index.html;
+// 3. writes a brotli (quality 11) and a gzip (level 9) copy next to every compressible file,
 //    for servers that send precompressed files by Accept-Encoding (the sandbox and the relay
-//    with --static-dir do). Idempotent: running it again redoes only step 2.
+//    with --static-dir do). Idempotent: running it again redoes only steps 2 and 3.
 import { existsSync, readFileSync, readdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { extname, join } from "node:path";
 import { createHash } from "node:crypto";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+import { transformSync } from "esbuild";
 
 const dist = process.argv[2] ?? "dist";
 
@@ -74,5 +76,24 @@ function precompress() {
   console.log(`dist: precompressed ${raw} bytes to ${br} (brotli -q 11) and ${gz} (gzip -9)`);
 }
 
+// wasm-bindgen's glue (X.js next to X_bg.wasm) is written for reading: about half of it goes.
+function minifyGlue() {
+  const indexPath = join(dist, "index.html");
+  let html = readFileSync(indexPath, "utf8");
+  for (const name of readdirSync(dist).filter((f) => f.endsWith(".js") && existsSync(join(dist, f.replace(/\.js$/, "_bg.wasm"))))) {
+    const path = join(dist, name);
+    const source = readFileSync(path, "utf8");
+    const { code } = transformSync(source, { minify: true, format: "esm", target: "es2020", legalComments: "none" });
+    if (code.length >= source.length) continue;
+    writeFileSync(path, code);
+    const integrity = "sha384-" + createHash("sha384").update(code).digest("base64");
+    const escaped = name.replace(/[.]/g, "\\.");
+    html = html.replace(new RegExp(`(href="\\./${escaped}"[^>]*integrity=")sha384-[^"]*"`), `$1${integrity}"`);
+    console.log(`dist: ${name} minified, ${source.length} to ${code.length} bytes`);
+  }
+  writeFileSync(indexPath, html);
+}
+
 moveLoader();
+minifyGlue();
 precompress();
