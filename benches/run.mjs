@@ -1,5 +1,5 @@
 // Runs every benchmark and writes the report (scripts/bench builds first; see --help there).
-//   node benches/run.mjs [--quick] [--out FILE] [--only sse,markdown,jank,size,polling]
+//   node benches/run.mjs [--quick] [--out FILE] [--only sse,markdown,jank,size,polling,first-load]
 // --only re-runs those benchmarks and keeps the others from the last run's results JSON.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { launchBrowser } from "./lib/browser.mjs";
 import { serveStatic } from "./lib/server.mjs";
 import { report } from "./report.mjs";
+import { firstLoadBench } from "./first-load.mjs";
 import { jankBench } from "./jank.mjs";
 import { markdownBench } from "./markdown.mjs";
 import { pollingBench } from "./polling.mjs";
@@ -32,12 +33,14 @@ const CONFIG = quick
       markdown: { bytes: 128 << 10, flushes: 200, samples: 1, warmup: 1 },
       jank: { seconds: 3, rate: 2000, threadSeconds: 1 },
       polling: { jobs: 5, latencyMs: 500 },
+      firstLoad: { runs: 1 },
     }
   : {
       sse: { tokens: 20000, samples: 9, warmup: 3, bigBytes: 8 << 20, bigSamples: 5, bigWarmup: 1 },
       markdown: { bytes: 128 << 10, flushes: 200, samples: 7, warmup: 2 },
       jank: { seconds: 120, rate: 2000, threadSeconds: 15 },
       polling: { jobs: 200, latencyMs: 10_000 },
+      firstLoad: { runs: 7 },
     };
 
 const sh = (cmd, args) => {
@@ -100,6 +103,10 @@ try {
   if (want("polling")) {
     log(`bench: 6 image polling (${CONFIG.polling.jobs} jobs)`);
     results.polling = await pollingBench(browser, root, CONFIG.polling, log);
+  }
+  if (want("first-load")) {
+    log(`bench: 7 first load (Fast 3G, ${CONFIG.firstLoad.runs} cold loads, 4x CPU throttling)`);
+    results.firstLoad = await firstLoadBench(browser, root, CONFIG.firstLoad, log);
   }
 } finally {
   await browser.close();

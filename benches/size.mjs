@@ -35,17 +35,24 @@ export function sizeBench(root, log) {
   const glue = [join(pkg, "minitoolai.js"), join(pkg, "index.js"), snippet];
   const dist = join(root, "target/bench/dist");
   const app = readdirSync(dist).filter((f) => /\.(wasm|js)$/.test(f)).map((f) => join(dist, f));
+  // What the first load fetches: the JS and wasm index.html names (script, preloads) and the
+  // files its loader imports; parts loaded later (the code highlighter) are not in it.
+  const named = (text) => [...text.matchAll(/(?:href|src)="\.\/([^"]+)"|['"]\.\/([^'"]+\.(?:js|wasm))['"]/g)].map((m) => m[1] ?? m[2]);
+  const first = new Set(named(readFileSync(join(dist, "index.html"), "utf8")));
+  for (const f of [...first]) if (f.endsWith(".js")) named(readFileSync(join(dist, f), "utf8")).forEach((g) => first.add(g));
+  const initial = [...first].filter((f) => /\.(wasm|js)$/.test(f)).map((f) => join(dist, f));
   const r = {
     npmCore: sizes([wasm, ...glue]),
     npmWasm: sizes([wasm]),
     npmGlue: sizes(glue),
     npmBundled: sizes([wasm, esbuild(root, join(root, "benches/anchors/minitoolai-chat.mjs"), join(out, "minitoolai-chat.min.js"))]),
     app: sizes(app),
+    appInitial: sizes(initial),
     openai: sizes([esbuild(root, join(root, "benches/anchors/openai-chat.mjs"), join(out, "openai-chat.min.js"))]),
     eventsourceParser: sizes([esbuild(root, join(root, "benches/anchors/eventsource-parser.mjs"), join(out, "eventsource-parser.min.js"))]),
   };
   r.twiggy = twiggy(root, out);
-  log(`  sizes (brotli): npm core ${r.npmCore.brotli}, app ${r.app.brotli}, openai ${r.openai.brotli}, eventsource-parser ${r.eventsourceParser.brotli}`);
+  log(`  sizes (brotli): npm core ${r.npmCore.brotli}, app ${r.app.brotli} (first load ${r.appInitial.brotli}), openai ${r.openai.brotli}, eventsource-parser ${r.eventsourceParser.brotli}`);
   return r;
 }
 

@@ -1,23 +1,99 @@
-// Moves Trunk's inline module loader into boot.js, so that index.html carries no inline
-// script and its Content-Security-Policy can say script-src 'self' 'wasm-unsafe-eval'.
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+// The last build step (scripts/build-app, scripts/bench), on whatever the steps before it left
+// in dist/:
+// 1. moves Trunk's inline module loader into boot-<hash>.js, so that index.html carries no
+//    inline script and its Content-Security-Policy can say script-src 'self' 'wasm-unsafe-eval'
+//    (and drops the integrity attribute Chromium ignores on the wasm's preload);
+// 2. minifies wasm-bindgen's JS glue (esbuild) and updates its integrity in index.html;
+// 3. writes a brotli (quality 11) and a gzip (level 9) copy next to every compressible file,
+//    for servers that send precompressed files by Accept-Encoding (the sandbox and the relay
+//    with --static-dir do). Idempotent: running it again redoes only steps 2 and 3.
+import { existsSync, readFileSync, readdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { extname, join } from "node:path";
 import { createHash } from "node:crypto";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+import { transformSync } from "esbuild";
 
 const dist = process.argv[2] ?? "dist";
-const indexPath = join(dist, "index.html");
-let html = readFileSync(indexPath, "utf8");
-const inline = /<script type="module">([\s\S]*?)<\/script>/;
-const match = html.match(inline);
-if (!match) {
-  if (!html.includes("boot-")) throw new Error("no Trunk loader found in " + indexPath);
-  process.exit(0);
+
+function moveLoader() {
+  const indexPath = join(dist, "index.html");
+  let html = readFileSync(indexPath, "utf8");
+  // Chromium ignores integrity on <link rel=preload as=fetch> (the wasm) and warns about it at
+  // every load; the module preload keeps its integrity.
+  html = html.replace(/<link rel="preload"[^>]*>/g, (link) => (/\bas="fetch"/.test(link) ? link.replace(/ integrity="[^"]*"/, "") : link));
+  writeFileSync(indexPath, html);
+  const inline = /<script type="module">([\s\S]*?)<\/script>/;
+  const match = html.match(inline);
+  if (!match) {
+    if (!html.includes("boot-")) throw new Error("no Trunk loader found in " + indexPath);
+    return;
+  }
+  // The loader imports with absolute or ./ paths; inside a module file next to them, ./ works.
+  const loader = match[1].replace(/(['"])\/(?=[\w.-]+\.(js|wasm)\1)/g, "$1./").replace("window.wasmBindings = bindings;", "");
+  const hash = createHash("sha256").update(loader).digest("hex").slice(0, 16);
+  const boot = `boot-${hash}.js`;
+  writeFileSync(join(dist, boot), loader);
+  html = html.replace(inline, `<script type="module" src="./${boot}"></script>`);
+  writeFileSync(indexPath, html);
+  console.log(`dist: loader moved to ${boot}`);
 }
-// The loader imports with absolute or ./ paths; inside a module file next to them, ./ works.
-const loader = match[1].replace(/(['"])\/(?=[\w.-]+\.(js|wasm)\1)/g, "$1./").replace("window.wasmBindings = bindings;", "");
-const hash = createHash("sha256").update(loader).digest("hex").slice(0, 16);
-const boot = `boot-${hash}.js`;
-writeFileSync(join(dist, boot), loader);
-html = html.replace(inline, `<script type="module" src="./${boot}"></script>`);
-writeFileSync(indexPath, html);
-console.log(`dist: loader moved to ${boot}`);
+
+// Text and wasm compress well; images and fonts are compressed already.
+const COMPRESSIBLE = new Set([".html", ".js", ".mjs", ".css", ".wasm", ".svg", ".json", ".txt", ".xml", ".map", ".webmanifest", ".ico"]);
+
+function files(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? files(path) : [path];
+  });
+}
+
+function precompress() {
+  let raw = 0, br = 0, gz = 0;
+  for (const path of files(dist)) {
+    if (path.endsWith(".br") || path.endsWith(".gz")) {
+      // A copy whose original is gone (an older build) would be served for a missing file.
+      if (!existsSync(path.slice(0, -3))) unlinkSync(path);
+      continue;
+    }
+    if (!COMPRESSIBLE.has(extname(path))) continue;
+    const bytes = readFileSync(path);
+    const brotli = brotliCompressSync(bytes, {
+      params: {
+        [constants.BROTLI_PARAM_QUALITY]: 11,
+        [constants.BROTLI_PARAM_LGWIN]: 24,
+        [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
+        [constants.BROTLI_PARAM_MODE]: extname(path) === ".wasm" ? constants.BROTLI_MODE_GENERIC : constants.BROTLI_MODE_TEXT,
+      },
+    });
+    const gzip = gzipSync(bytes, { level: 9 });
+    writeFileSync(path + ".br", brotli);
+    writeFileSync(path + ".gz", gzip);
+    raw += bytes.length;
+    br += brotli.length;
+    gz += gzip.length;
+  }
+  console.log(`dist: precompressed ${raw} bytes to ${br} (brotli -q 11) and ${gz} (gzip -9)`);
+}
+
+// wasm-bindgen's glue (X.js next to X_bg.wasm) is written for reading: about half of it goes.
+function minifyGlue() {
+  const indexPath = join(dist, "index.html");
+  let html = readFileSync(indexPath, "utf8");
+  for (const name of readdirSync(dist).filter((f) => f.endsWith(".js") && existsSync(join(dist, f.replace(/\.js$/, "_bg.wasm"))))) {
+    const path = join(dist, name);
+    const source = readFileSync(path, "utf8");
+    const { code } = transformSync(source, { minify: true, format: "esm", target: "es2020", legalComments: "none" });
+    if (code.length >= source.length) continue;
+    writeFileSync(path, code);
+    const integrity = "sha384-" + createHash("sha384").update(code).digest("base64");
+    const escaped = name.replace(/[.]/g, "\\.");
+    html = html.replace(new RegExp(`(href="\\./${escaped}"[^>]*integrity=")sha384-[^"]*"`), `$1${integrity}"`);
+    console.log(`dist: ${name} minified, ${source.length} to ${code.length} bytes`);
+  }
+  writeFileSync(indexPath, html);
+}
+
+moveLoader();
+minifyGlue();
+precompress();

@@ -126,7 +126,8 @@ fn secure(h: &mut HeaderMap, api: bool) {
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    h.insert(header::VARY, HeaderValue::from_static("Origin"));
+    // Appended: the app's files also vary by Accept-Encoding.
+    h.append(header::VARY, HeaderValue::from_static("Origin"));
     h.insert("x-minitoolai-relay", HeaderValue::from_static(env!("CARGO_PKG_VERSION")));
     if api {
         h.insert(

@@ -149,7 +149,7 @@ pub fn router(st: Shared, args: &ServeArgs) -> Router {
         .route("/api/info", get(info::info))
         .route("/api/{*rest}", any(proxy::not_found));
     app = match &args.static_dir {
-        Some(dir) => app.fallback_service(static_files(dir)),
+        Some(dir) => app.fallback(static_files(dir)),
         None => app.fallback(proxy::not_found),
     };
     app.layer(DefaultBodyLimit::max(args.max_body_bytes))
@@ -159,8 +159,38 @@ pub fn router(st: Shared, args: &ServeArgs) -> Router {
         .with_state(st)
 }
 
-fn static_files(dir: &Path) -> ServeDir<ServeFile> {
-    ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html")))
+/// The app's files, precompressed copies (`.br`, `.gz`, written by scripts/finish-dist.mjs)
+/// by the client's Accept-Encoding, with `index.html` for every other path.
+fn static_files(dir: &Path) -> axum::routing::MethodRouter<Shared> {
+    let index = ServeFile::new(dir.join("index.html")).precompressed_br().precompressed_gzip();
+    let files = ServeDir::new(dir).precompressed_br().precompressed_gzip().fallback(index);
+    axum::routing::any_service(files).layer(axum::middleware::from_fn(caching))
+}
+
+/// A file whose name carries a content hash (Trunk's `app-8bee18722f9fc23e.css`) never
+/// changes, so it is cached for a year; `index.html` (also the answer for the app's routes)
+/// and unhashed files are revalidated on each use.
+async fn caching(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::http::{header, HeaderValue, StatusCode};
+    let hashed = hashed(req.uri().path());
+    let mut res = next.run(req).await;
+    if res.status().is_success() || res.status() == StatusCode::NOT_MODIFIED {
+        let html = res.headers().get(header::CONTENT_TYPE).is_some_and(|t| t.as_bytes().starts_with(b"text/html"));
+        let h = res.headers_mut();
+        let policy = if hashed && !html { "public, max-age=31536000, immutable" } else { "no-cache" };
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+        h.append(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
+    res
+}
+
+/// Whether the last segment of `path` is named `<name>-<at least 16 hex digits>[_bg].<ext>`.
+fn hashed(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or_default();
+    let Some((stem, _ext)) = file.split_once('.') else { return false };
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    stem.rsplit_once('-')
+        .is_some_and(|(name, hash)| !name.is_empty() && hash.len() >= 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// One line per request, never a token or key.

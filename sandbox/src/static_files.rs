@@ -37,18 +37,74 @@ pub async fn fallback(State(st): State<Shared>, req: Request) -> Response {
         return if req.uri().path() == "/" { landing() } else { not_found() };
     };
     // An app route (no file extension) falls back to index.html; a missing asset stays a 404.
-    let app_route = req.uri().path().rsplit('/').next().is_none_or(|last| !last.contains('.'));
-    let index = dir.join("index.html");
-    let Ok(res) = ServeDir::new(&dir).oneshot(req).await;
-    if res.status() == StatusCode::NOT_FOUND && app_route {
-        let Ok(res) = ServeFile::new(index).oneshot(Request::new(axum::body::Body::empty())).await;
-        return res.into_response();
+    let path = req.uri().path().to_owned();
+    let app_route = path.rsplit('/').next().is_none_or(|last| !last.contains('.'));
+    // For index.html in place of an app route: the same method and encodings as asked.
+    let mut index_req = Request::new(axum::body::Body::empty());
+    *index_req.method_mut() = req.method().clone();
+    if let Some(accept) = req.headers().get(header::ACCEPT_ENCODING) {
+        index_req.headers_mut().insert(header::ACCEPT_ENCODING, accept.clone());
     }
-    res.into_response()
+    // The build writes a .br and a .gz next to each file (scripts/finish-dist.mjs); the
+    // client gets one of them by its Accept-Encoding, or the file itself.
+    let Ok(res) = ServeDir::new(&dir).precompressed_br().precompressed_gzip().oneshot(req).await;
+    if res.status() == StatusCode::NOT_FOUND && app_route {
+        let index = ServeFile::new(dir.join("index.html")).precompressed_br().precompressed_gzip();
+        let Ok(res) = index.oneshot(index_req).await;
+        return caching("/index.html", res.into_response());
+    }
+    caching(&path, res.into_response())
+}
+
+/// Caching headers for a file served from the app's directory: a name carrying a content
+/// hash (Trunk's `app-8bee18722f9fc23e.css`) never changes, so it is cached for a year;
+/// everything else (`index.html`, the app's routes, unhashed files) is revalidated on each use.
+fn caching(path: &str, mut res: Response) -> Response {
+    if res.status().is_success() || res.status() == StatusCode::NOT_MODIFIED {
+        let h = res.headers_mut();
+        let policy = if hashed(path) { "public, max-age=31536000, immutable" } else { "no-cache" };
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+        h.append(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
+    res
+}
+
+/// Whether the last segment of `path` is named `<name>-<at least 16 hex digits>[_bg].<ext>`.
+fn hashed(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or_default();
+    let Some((stem, _ext)) = file.split_once('.') else { return false };
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    stem.rsplit_once('-')
+        .is_some_and(|(name, hash)| !name.is_empty() && hash.len() >= 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 fn landing() -> Response {
     let mut res = Html(LANDING).into_response();
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hashed;
+
+    #[test]
+    fn content_hashed_names() {
+        for p in
+            ["/app-8bee18722f9fc23e.css", "/minitoolai-app-46df9fd228ab1e3f_bg.wasm", "/a/boot-e52155fe55bfdfa1.js"]
+        {
+            assert!(hashed(p), "{p}");
+        }
+        for p in [
+            "/",
+            "/index.html",
+            "/chat/12",
+            "/favicon.svg",
+            "/app-8bee1872.css",
+            "/-8bee18722f9fc23e.css",
+            "/app-8bee18722f9fc23g.css",
+        ] {
+            assert!(!hashed(p), "{p}");
+        }
+    }
 }
