@@ -25,7 +25,12 @@ pub fn append_nodes(parent: &Element, nodes: &[Node]) {
                 let _ = parent.append_child(&doc.create_text_node(text));
             }
             Node::Element { tag, attrs, children } => {
-                let Ok(el) = doc.create_element(tag) else { continue };
+                let el = if crate::markdown::is_mathml(tag) {
+                    doc.create_element_ns(Some(crate::markdown::MATHML_NS), tag)
+                } else {
+                    doc.create_element(tag)
+                };
+                let Ok(el) = el else { continue };
                 for (name, value) in attrs {
                     let _ = el.set_attribute(name, value);
                 }

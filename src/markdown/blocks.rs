@@ -6,6 +6,7 @@ use std::ops::Range;
 ///
 /// A block is finished when the next block has visibly begun: a line at column 0 after a
 /// blank line, or a heading or code fence at column 0. Lines inside a code fence never cut.
+/// Inside display math (`$$ … $$` or `\\[ … \\]`, which may hold blank lines) nothing cuts either.
 /// Cutting there keeps every block self-contained for a fresh parse (an indented continuation
 /// after a blank line stays with its list item). Each byte is examined once, however the
 /// text arrives, so the cost per token does not grow with the length of the answer.
@@ -16,6 +17,8 @@ pub struct BlockSplitter {
     scanned: usize,
     searched: usize,
     fence: Option<(u8, usize)>,
+    /// Inside display math that opened on an earlier line.
+    math: bool,
     after_blank: bool,
     examined: u64,
 }
@@ -40,7 +43,11 @@ impl BlockSplitter {
                 // A new block visibly began: its first character sits at column 0 after a
                 // blank line. Cut now rather than when its line ends.
                 let first = self.text.as_bytes().get(self.scanned);
-                if self.after_blank && self.fence.is_none() && first.is_some_and(|b| !b.is_ascii_whitespace()) {
+                if self.after_blank
+                    && self.fence.is_none()
+                    && !self.math
+                    && first.is_some_and(|b| !b.is_ascii_whitespace())
+                {
                     let cut = self.scanned;
                     if cut > self.committed && !self.text[self.committed..cut].trim().is_empty() {
                         finished.push(self.committed..cut);
@@ -80,6 +87,11 @@ impl BlockSplitter {
             self.after_blank = false;
             return None;
         }
+        if self.math {
+            self.math = !display_math_toggles(body, true);
+            self.after_blank = false;
+            return None;
+        }
         let fence_open = indent <= 3 && fence_marker(body);
         let mut cut = None;
         if indent == 0 && !blank && (self.after_blank || body.starts_with(b"#") || fence_open) {
@@ -90,6 +102,7 @@ impl BlockSplitter {
             self.fence = Some((ch, body.iter().take_while(|&&b| b == ch).count()));
         }
         self.after_blank = blank;
+        self.math = !fence_open && display_math_toggles(body, false);
         cut
     }
 
@@ -107,6 +120,37 @@ impl BlockSplitter {
     pub fn bytes_examined(&self) -> u64 {
         self.examined
     }
+}
+
+/// Whether a line leaves display math in the other state than it found it: counts `$$`, and
+/// `\[` / `\]`, outside code spans. `inside` is the state at the start of the line.
+fn display_math_toggles(line: &[u8], inside: bool) -> bool {
+    let mut state = inside;
+    let mut i = 0;
+    while i < line.len() {
+        match line[i] {
+            b'`' if !state => {
+                let run = line[i..].iter().take_while(|&&b| b == b'`').count();
+                let rest = &line[i + run..];
+                let close = rest.windows(run).position(|w| w.iter().all(|&b| b == b'`'));
+                i += run + close.map_or(0, |c| c + run);
+            }
+            b'\\' => {
+                match line.get(i + 1) {
+                    Some(b'[') if !state => state = true,
+                    Some(b']') if state => state = false,
+                    _ => {}
+                }
+                i += 2;
+            }
+            b'$' if line.get(i + 1) == Some(&b'$') => {
+                state = !state;
+                i += 2;
+            }
+            _ => i += 1,
+        }
+    }
+    state != inside
 }
 
 fn fence_marker(body: &[u8]) -> bool {
@@ -172,6 +216,24 @@ mod tests {
         let (blocks, tail) = split("```\n\nno cut\n\n# not a heading\n", 1);
         assert!(blocks.is_empty());
         assert_eq!(tail, "```\n\nno cut\n\n# not a heading\n");
+    }
+
+    #[test]
+    fn display_math_with_blank_lines_is_one_block() {
+        for text in
+            ["Before\n\n$$\na = 1\n\nb = 2\n$$\n\nAfter\n\nend", "Before\n\n\\[\na = 1\n\nb = 2\n\\]\n\nAfter\n\nend"]
+        {
+            for step in [1, 3, 1000] {
+                let (blocks, tail) = split(text, step);
+                assert_eq!(blocks.len(), 3, "step {step}: {blocks:?}");
+                assert!(blocks[1].contains("a = 1\n\nb = 2"), "step {step}: {blocks:?}");
+                assert_eq!(blocks[2], "After\n\n");
+                assert_eq!(tail, "end");
+            }
+        }
+        // One-line display math and `$$` in code do not open anything.
+        let (blocks, _) = split("$$x$$\n\n`$$` here\n\nnext\n\nend", 2);
+        assert_eq!(blocks, ["$$x$$\n\n", "`$$` here\n\n", "next\n\n"]);
     }
 
     #[test]

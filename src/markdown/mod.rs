@@ -3,13 +3,19 @@
 //! Pure logic (no DOM): [`BlockSplitter`] cuts a growing answer into finished blocks and an
 //! open tail, so finished blocks are rendered once; [`render`] turns markdown into a tree of
 //! [`Node`]s built only from allow-listed tags and attributes, which the app turns into DOM
-//! nodes one by one. Model text never reaches `innerHTML`: raw HTML is shown as text, links
-//! keep only http, https and mailto targets, and images are links, never loaded.
+//! nodes one by one; [`render_tail`] renders the open tail with its unclosed markup completed,
+//! so nothing shows as raw syntax while it streams. Model text never reaches `innerHTML`: raw
+//! HTML is shown as text, links keep only http, https and mailto targets, images are links,
+//! never loaded, and math is MathML from an allow-list of elements and attributes.
 
 mod blocks;
+mod math;
+mod partial;
 mod speech;
 mod tree;
 
 pub use blocks::BlockSplitter;
+pub use math::{is_mathml, MATHML_NS};
+pub use partial::{complete, render_tail};
 pub use speech::speech_text;
 pub use tree::{render, safe_link, Node};

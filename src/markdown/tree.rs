@@ -1,5 +1,6 @@
 //! Markdown to a tree of allow-listed nodes.
 
+use super::math;
 use pulldown_cmark::{Alignment, CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 /// A node of rendered markdown. Tags and attribute names are fixed strings chosen here, never
@@ -49,10 +50,23 @@ pub fn safe_link(url: &str) -> Option<String> {
     (ok && !cleaned.chars().any(char::is_control)).then_some(cleaned)
 }
 
-/// Renders markdown (CommonMark with tables, strikethrough and task lists) to safe nodes.
+/// The link target of a link whose target is still streaming in (see the partial renderer):
+/// shown as link text, not followable.
+pub(crate) const PENDING_LINK: &str = "minitoolai:pending-link";
+
+/// Renders markdown (CommonMark with tables, strikethrough, task lists, footnotes and math) to
+/// safe nodes. Math (`$…$`, `$$…$$`, `\(…\)`, `\[…\]`) becomes MathML.
 pub fn render(markdown: &str) -> Vec<Node> {
-    let options =
-        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS | Options::ENABLE_FOOTNOTES;
+    render_prepared(&math::prepass(markdown))
+}
+
+/// Renders markdown that went through [`math::prepass`] already.
+pub(crate) fn render_prepared(markdown: &str) -> Vec<Node> {
+    let options = Options::ENABLE_TABLES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_MATH;
     let mut stack: Vec<Node> = vec![Node::element("div", vec![])];
     let mut in_head = false;
     // The table's column alignments, and the column of the next cell.
@@ -144,6 +158,7 @@ pub fn render(markdown: &str) -> Vec<Node> {
                         push(&mut region, node);
                         region
                     }
+                    TagEnd::Item => label_task(node),
                     _ => node,
                 };
                 match stack.last_mut() {
@@ -174,7 +189,8 @@ pub fn render(markdown: &str) -> Vec<Node> {
                 push(&mut sup, Node::Text(name.into_string()));
                 add(&mut stack, sup);
             }
-            Event::InlineMath(m) | Event::DisplayMath(m) => append_text(&mut stack, &m),
+            Event::InlineMath(m) => add(&mut stack, math::to_nodes(&m, false)),
+            Event::DisplayMath(m) => add(&mut stack, math::to_nodes(&m, true)),
         }
     }
     // Close anything left open (the parser balances its events, but be defensive).
@@ -228,6 +244,9 @@ fn sanitize_class(s: &str) -> String {
 }
 
 fn link(dest: &str, title: &str, class: &'static str) -> Node {
+    if dest == PENDING_LINK {
+        return Node::element("span", vec![("class", "md-link pending-link".to_owned())]);
+    }
     match safe_link(dest) {
         Some(href) => {
             let mut attrs = vec![
@@ -247,6 +266,24 @@ fn link(dest: &str, title: &str, class: &'static str) -> Node {
             Node::element("span", vec![("class", "unsafe-link".to_owned()), ("title", format!("link removed: {dest}"))])
         }
     }
+}
+
+/// A task list item: its checkbox is named by the item's words (a screen reader says what
+/// is done or to do).
+fn label_task(item: Node) -> Node {
+    let words = item.text_content();
+    let label: String = words.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(120).collect();
+    let Node::Element { tag, mut attrs, mut children } = item else { return item };
+    // The checkbox is the item's first child, or its paragraph's first child (a loose list).
+    let checkbox = match children.first_mut() {
+        Some(Node::Element { tag: "p", children, .. }) => children.first_mut(),
+        other => other,
+    };
+    if let Some(Node::Element { tag: "input", attrs: box_attrs, .. }) = checkbox {
+        box_attrs.push(("aria-label", if label.is_empty() { "Task".to_owned() } else { label }));
+        attrs.push(("class", "task-list-item".to_owned()));
+    }
+    Node::Element { tag, attrs, children }
 }
 
 fn wrap_head_row(head: Node) -> Node {

@@ -64,7 +64,7 @@ impl IncrementalMarkdown {
             let _ = root.insert_before(&block, Some(&tail));
         }
         dom::clear(&tail);
-        dom::append_nodes(&tail, &render(self.splitter.tail()));
+        dom::append_nodes(&tail, &crate::markdown::render_tail(self.splitter.tail()));
     }
 }
 
