@@ -28,6 +28,9 @@ test("no page scrolls sideways at 320, 390 and 768 px", async () => {
     await page.getByTestId("tab-studio").click();
     await page.getByTestId("studio-prompt").waitFor();
     assert.ok((await sideways(page)) <= 0, `images at ${width} px scrolls sideways by ${await sideways(page)} px`);
+    await page.getByTestId("open-settings").click();
+    await page.getByTestId("settings").waitFor();
+    assert.ok((await sideways(page)) <= 0, `settings at ${width} px scrolls sideways by ${await sideways(page)} px`);
     await context.close();
   }
 });
@@ -138,7 +141,7 @@ test("on a phone: new image cards come into view, the lightbox swipes, the drawe
   await page.waitForFunction(() => {
     const r = document.querySelector("[data-testid=job-card]").getBoundingClientRect();
     return r.top >= 0 && r.top < innerHeight - 80;
-  }, null, { timeout: 5000 });
+  }, null, { timeout: 15_000 });
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="job-card"][data-status="done"]').length === 2, null, { timeout: 20_000 });
   await page.getByTestId("job-open").first().click();
   await page.getByTestId("lightbox").waitFor();
