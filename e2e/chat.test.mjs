@@ -3,7 +3,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { startSandbox, launchBrowser, newKey, openApp, send, lastAnswerSettled, sandboxCall, tempDir } from "./support.mjs";
+import { startSandbox, launchBrowser, newKey, openApp, send, lastAnswerSettled, sandboxCall, tempDir, root } from "./support.mjs";
 
 let sandbox, browser;
 before(async () => {
@@ -271,16 +271,60 @@ test("conversations can be renamed, searched, deleted and restored", async () =>
   await context.close();
 });
 
-test("invalid settings are refused before sending, keeping the text", async () => {
+test("a refused option is said beside its field and the field shows what will be sent", async () => {
   const { page, context } = await openApp(browser, sandbox.url);
+  const bodies = [];
+  page.on("request", (r) => {
+    if (r.method() === "POST" && r.url().includes("/chat")) bodies.push(JSON.parse(r.postData() ?? "{}"));
+  });
   await page.getByTestId("more-options").click();
+  await page.getByTestId("temperature").fill("0.4");
+  await page.getByTestId("temperature").press("Tab");
   await page.getByTestId("temperature").fill("3");
   await page.getByTestId("temperature").press("Tab");
-  await send(page, "Keep this text");
+  assert.equal(await page.getByTestId("temperature-error").innerText(), "Temperature must be between 0 and 2 (you entered 3). It stays at 0.4.");
+  assert.equal(await page.getByTestId("temperature").inputValue(), "0.4", "the field shows the value that will be sent");
+  await page.getByTestId("max-tokens").fill("-5");
+  await page.getByTestId("max-tokens").press("Tab");
+  assert.equal(await page.getByTestId("max-tokens-error").innerText(), "Max completion tokens must be at least 1 (you entered -5). It stays at the model's default.");
+  assert.equal(await page.getByTestId("max-tokens").inputValue(), "");
+  await page.keyboard.press("Escape");
+  await send(page, "Hello");
+  await lastAnswerSettled(page);
+  assert.equal(bodies.at(-1).temperature, 0.4);
+  assert.equal("max_completion_tokens" in bodies.at(-1), false);
+  await context.close();
+});
+
+test("attached images are never dropped: a model that cannot see them is refused, text and images kept", async () => {
+  const { page, context } = await openApp(browser, sandbox.url);
+  const bodies = [];
+  page.on("request", (r) => {
+    if (r.method() === "POST" && r.url().includes("/chat")) bodies.push(JSON.parse(r.postData() ?? "{}"));
+  });
+  // In a new chat, before any message: choosing a model starts the conversation, and what
+  // was composed goes with it.
+  await page.getByTestId("attach-file").setInputFiles(join(root, "e2e", "fixtures", "dot.png"));
+  await page.getByTestId("remove-attachment").waitFor();
+  await page.getByTestId("composer").fill("What is in this picture?");
+  const blind = await page.getByTestId("model").evaluate((s) =>
+    [...s.options].find((o) => !/images/.test(o.textContent))?.value);
+  assert.ok(blind, "a model without image input exists");
+  await page.getByTestId("model").selectOption(blind);
+  await page.getByTestId("attachments-warning").waitFor();
+  assert.equal(await page.getByTestId("remove-attachment").count(), 1, "the image is still shown");
+  assert.equal(await page.getByTestId("composer").inputValue(), "What is in this picture?", "the text is still there");
+  await page.getByTestId("send").click();
   await page.getByTestId("composer-error").waitFor();
-  assert.match(await page.getByTestId("composer-error").innerText(), /^Temperature must be between 0 and 2 \(you entered 3\)\.$/);
-  assert.equal(await page.getByTestId("composer").inputValue(), "Keep this text");
+  assert.match(await page.getByTestId("composer-error").innerText(), /does not take images/);
+  assert.equal(await page.getByTestId("composer").inputValue(), "What is in this picture?");
   assert.equal(await page.getByTestId("message-user").count(), 0);
+  assert.equal(bodies.length, 0, "nothing was sent");
+  await page.getByTestId("model").selectOption("gpt-4o-mini");
+  await send(page, "What is in this picture?");
+  await lastAnswerSettled(page);
+  const parts = bodies.at(-1).messages.at(-1).content;
+  assert.ok(Array.isArray(parts) && parts.some((p) => p.type === "image_url"), "the image went with the text");
   await context.close();
 });
 

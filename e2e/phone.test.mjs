@@ -156,6 +156,8 @@ test("on a phone: new image cards come into view, the lightbox swipes, the drawe
   await page.getByTestId("tab-chat").click();
   await page.getByTestId("open-sidebar").click();
   await page.locator("#sidebar").waitFor({ state: "visible" });
+  // Once it has slid in: the finger starts on the drawer, not on the backdrop beside it.
+  await page.waitForFunction(() => document.querySelector("#sidebar").getBoundingClientRect().left >= 0);
   await swipe(page, 240, 40, 400);
   await page.locator("#sidebar").waitFor({ state: "hidden" });
   await context.close();

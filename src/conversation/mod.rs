@@ -6,6 +6,7 @@
 //! already here ([`merge`]).
 
 pub mod merge;
+pub mod options;
 pub mod spend;
 
 use serde::{Deserialize, Serialize};

@@ -42,6 +42,17 @@ pub fn format_usd(usd: f64, decimals: usize) -> String {
     format!("${s}")
 }
 
+/// Money with as many decimals as it takes to show two significant digits (at least 4, at
+/// most 9), so that small budgets and costs never all read "$0.0000".
+pub fn format_usd_readable(usd: f64) -> String {
+    let usd = if usd.is_finite() && usd > 0.0 { usd } else { 0.0 };
+    let mut decimals = 4;
+    while decimals < 9 && usd > 0.0 && usd < 10f64.powi(1 - decimals as i32) {
+        decimals += 1;
+    }
+    format_usd(usd, decimals)
+}
+
 /// Why a request should be confirmed before it is sent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BudgetWarning {
@@ -57,7 +68,7 @@ pub fn budget_warning(
     daily_budget: Option<f64>,
     worst_usd: f64,
 ) -> Option<BudgetWarning> {
-    let money = |v: f64| format_usd(v, 4);
+    let money = format_usd_readable;
     if let Some(budget) = conversation.settings.budget_usd {
         let spent = conversation.total_cost_usd();
         if spent + worst_usd > budget {
@@ -99,6 +110,23 @@ mod tests {
 
     fn conv() -> Conversation {
         Conversation::new("c", 0, ChatSettings::default())
+    }
+
+    #[test]
+    fn small_amounts_keep_two_significant_digits() {
+        assert_eq!(format_usd_readable(0.00001), "$0.000010");
+        assert_eq!(format_usd_readable(0.000005), "$0.0000050");
+        assert_eq!(format_usd_readable(0.0123), "$0.0123");
+        assert_eq!(format_usd_readable(2.5), "$2.5000");
+        assert_eq!(format_usd_readable(0.0), "$0.0000");
+        assert_eq!(format_usd_readable(1e-12), "$0.000000000");
+        let mut c = conv();
+        c.settings.budget_usd = Some(0.00001);
+        let w = budget_warning(&c, 0.0, None, 0.000042).expect("over budget");
+        assert_eq!(
+            w.message,
+            "This conversation has spent $0.0000 of its $0.000010 budget, and this request may cost up to $0.000042."
+        );
     }
 
     #[test]

@@ -14,6 +14,10 @@ use crate::types::is_allowed_image_url;
 /// Largest image accepted as an attachment (data URLs travel in the request body).
 const MAX_IMAGE_BYTES: f64 = 8.0 * 1024.0 * 1024.0;
 
+/// What the composer says when images are attached and the model cannot see them.
+const NO_VISION: &str =
+    "This model does not take images. Pick a model that does, or remove the images to send the text alone.";
+
 /// Reads image files as data URLs into the waiting images of the conversation shown.
 fn add_files(files: Option<web_sys::FileList>, chat: ChatState, detail: ImageDetail) {
     let Some(files) = files else { return };
@@ -63,8 +67,12 @@ pub fn Composer() -> impl IntoView {
         if t.trim().is_empty() && images.is_empty() {
             return;
         }
-        let files = if vision() { images } else { Vec::new() };
-        send::send_new(app, chat, t, files);
+        // Attached images are never dropped quietly: a model that cannot see them is refused.
+        if !images.is_empty() && !vision() {
+            chat.composer_error.set(Some(NO_VISION.into()));
+            return;
+        }
+        send::send_new(app, chat, t, images);
     };
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
         // Escape is the page's (it stops the answer wherever focus is).
@@ -93,7 +101,8 @@ pub fn Composer() -> impl IntoView {
         if vision() {
             add_files(ev.data_transfer().and_then(|d| d.files()), chat, detail.get_untracked());
         } else {
-            chat.composer_error.set(Some("This model does not take images: pick a vision model to attach one.".into()));
+            chat.composer_error
+                .set(Some("This model does not take images: pick a model that does to attach one.".into()));
         }
     };
     let add_url = move |_| {
@@ -112,7 +121,10 @@ pub fn Composer() -> impl IntoView {
             <Show when=move || chat.composer_error.get().is_some()>
                 <p class="field-error" role="alert" data-testid="composer-error">{move || chat.composer_error.get()}</p>
             </Show>
-            <Show when=move || vision() && !chat.pending_images().is_empty()>
+            <Show when=move || !vision() && !chat.pending_images().is_empty()>
+                <p class="field-error" role="alert" data-testid="attachments-warning">{NO_VISION}</p>
+            </Show>
+            <Show when=move || !chat.pending_images().is_empty()>
                 <ul class="attachments" data-testid="attachments">
                     {move || chat.pending_images().into_iter().enumerate().map(|(i, a)| {
                         let src = if is_allowed_image_url(&a.url) { a.url.clone() } else { String::new() };
@@ -133,7 +145,7 @@ pub fn Composer() -> impl IntoView {
                 on:keydown=on_keydown on:paste=on_paste></textarea>
             <div class="composer-bar">
                 <Show when=vision>
-                    <button type="button" data-testid="attach" on:click=move |_| { if let Some(i) = file_input.get() { i.click(); } }>"Attach image"</button>
+                    <button type="button" data-testid="attach" on:click=move |_| { if let Some(i) = file_input.get() { i.click(); } }>"Attach"<span class="wide-only">" image"</span></button>
                     <input type="file" accept="image/png,image/jpeg,image/webp,image/gif,image/avif" multiple class="hidden" data-testid="attach-file" node_ref=file_input
                         on:change=move |ev| {
                             let input: web_sys::HtmlInputElement = event_target(&ev);

@@ -283,6 +283,7 @@ impl ChatState {
             .convs
             .with_untracked(|cs| cs.iter().find_map(|c| c.with_untracked(|c| c.is_empty().then(|| c.id.clone()))));
         if let Some(id) = empty {
+            self.carry_new_chat_composed(&id);
             self.open(Some(id.clone()));
             return id;
         }
@@ -292,8 +293,34 @@ impl ChatState {
         let id = format!("c{now}-{}", (js_sys::Math::random() * 1e6) as u32);
         let conv = Conversation::new(id.clone(), now, ChatSettings { budget_usd: None, ..settings });
         self.insert(app, vec![conv]);
+        self.carry_new_chat_composed(&id);
         self.open(Some(id.clone()));
         id
+    }
+
+    /// A new chat's unsent text and images go with it when it becomes a conversation (a
+    /// model or an option chosen before the first message) instead of staying behind,
+    /// unseen, under no conversation.
+    fn carry_new_chat_composed(&self, to: &str) {
+        if self.active.get_untracked().is_some() {
+            return;
+        }
+        let text = self.drafts.with_untracked(|d| d.get("").cloned()).unwrap_or_default();
+        if !text.is_empty() && self.drafts.with_untracked(|d| d.get(to).is_none_or(String::is_empty)) {
+            save_draft(to, &text);
+            save_draft("", "");
+            self.drafts.update(|d| {
+                d.remove("");
+                d.insert(to.to_owned(), text);
+            });
+        }
+        let images = self.attachments.with_untracked(|a| a.get("").cloned()).unwrap_or_default();
+        if !images.is_empty() {
+            self.attachments.update(|a| {
+                a.remove("");
+                a.entry(to.to_owned()).or_default().extend(images);
+            });
+        }
     }
 
     fn active_conv_untracked(&self) -> Option<ConvSignal> {

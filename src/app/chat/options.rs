@@ -7,12 +7,21 @@ use super::sidebar::export_conversation;
 use super::ChatState;
 use crate::app::state::AppState;
 use crate::catalog::{chat_model, CHAT_MODELS};
+use crate::conversation::options::{parse_budget, parse_max_tokens, parse_temperature};
 use crate::conversation::spend::format_usd;
 use crate::conversation::ChatSettings;
 use crate::types::chat::ReasoningEffort;
 
 fn effort_from(s: &str) -> Option<ReasoningEffort> {
     serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
+}
+
+/// Shows why the typed value was refused and puts the field back to `kept`.
+fn refuse(ev: &leptos::ev::Event, error: RwSignal<Option<String>>, why: String, kept: String) {
+    let input: web_sys::HtmlInputElement = event_target(ev);
+    let kept_words = if kept.is_empty() { "the model's default".to_owned() } else { kept.clone() };
+    error.set(Some(format!("{why} It stays at {kept_words}.")));
+    input.set_value(&kept);
 }
 
 /// Escape closes the options popover and puts focus back on its button.
@@ -60,6 +69,15 @@ pub fn Options() -> impl IntoView {
             .unwrap_or((0, 0.0, false))
     });
     let effort = move || settings.with(|s| s.reasoning_effort.map(|e| e.as_str()).unwrap_or_default());
+    // A value the field refuses is said beside it, and the field goes back to the value the
+    // request will use: what is shown is what is sent.
+    let (temp_error, tokens_error, budget_error) = (RwSignal::new(None), RwSignal::new(None), RwSignal::new(None));
+    Effect::new(move |_| {
+        chat.active.track();
+        for e in [temp_error, tokens_error, budget_error] {
+            e.set(None);
+        }
+    });
     view! {
         <div class="options">
             <label class="model-picker">
@@ -89,15 +107,25 @@ pub fn Options() -> impl IntoView {
                         <textarea rows="3" data-testid="system-prompt" prop:value=move || settings.with(|s| s.system_prompt.clone())
                             on:change=move |ev| { let v = event_target_value(&ev); change(Box::new(move |s| s.system_prompt = v)); }></textarea>
                     </label>
-                    <label>"Temperature (0–2)"
+                    <label class:invalid=move || temp_error.get().is_some()>"Temperature (0–2)"
                         <input type="number" min="0" max="2" step="0.1" data-testid="temperature" placeholder="1"
+                            aria-invalid=move || temp_error.get().is_some().to_string()
                             prop:value=move || settings.with(|s| s.temperature.map(|t| t.to_string()).unwrap_or_default())
-                            on:change=move |ev| { let v = event_target_value(&ev); change(Box::new(move |s| s.temperature = v.trim().parse().ok())); } />
+                            on:change=move |ev| match parse_temperature(&event_target_value(&ev)) {
+                                Ok(t) => { temp_error.set(None); change(Box::new(move |s| s.temperature = t)); }
+                                Err(e) => refuse(&ev, temp_error, e, settings.with_untracked(|s| s.temperature.map(|t| t.to_string()).unwrap_or_default())),
+                            } />
+                        <span class="field-error" role="alert" data-testid="temperature-error">{move || temp_error.get()}</span>
                     </label>
-                    <label>"Max completion tokens (≥ 1)"
+                    <label class:invalid=move || tokens_error.get().is_some()>"Max completion tokens (≥ 1)"
                         <input type="number" min="1" step="1" data-testid="max-tokens" placeholder="1000"
+                            aria-invalid=move || tokens_error.get().is_some().to_string()
                             prop:value=move || settings.with(|s| s.max_completion_tokens.map(|t| t.to_string()).unwrap_or_default())
-                            on:change=move |ev| { let v = event_target_value(&ev); change(Box::new(move |s| s.max_completion_tokens = v.trim().parse().ok())); } />
+                            on:change=move |ev| match parse_max_tokens(&event_target_value(&ev)) {
+                                Ok(t) => { tokens_error.set(None); change(Box::new(move |s| s.max_completion_tokens = t)); }
+                                Err(e) => refuse(&ev, tokens_error, e, settings.with_untracked(|s| s.max_completion_tokens.map(|t| t.to_string()).unwrap_or_default())),
+                            } />
+                        <span class="field-error" role="alert" data-testid="max-tokens-error">{move || tokens_error.get()}</span>
                     </label>
                     <Show when=move || family().is_some()>
                         <label>"Reasoning effort"
@@ -113,10 +141,15 @@ pub fn Options() -> impl IntoView {
                             </select>
                         </label>
                     </Show>
-                    <label>"Budget for this conversation (USD)"
+                    <label class:invalid=move || budget_error.get().is_some()>"Budget for this conversation (USD)"
                         <input type="number" min="0" step="0.01" data-testid="conv-budget"
+                            aria-invalid=move || budget_error.get().is_some().to_string()
                             prop:value=move || settings.with(|s| s.budget_usd.map(|t| t.to_string()).unwrap_or_default())
-                            on:change=move |ev| { let v = event_target_value(&ev); change(Box::new(move |s| s.budget_usd = v.trim().parse().ok().filter(|b: &f64| *b > 0.0))); } />
+                            on:change=move |ev| match parse_budget(&event_target_value(&ev)) {
+                                Ok(b) => { budget_error.set(None); change(Box::new(move |s| s.budget_usd = b)); }
+                                Err(e) => refuse(&ev, budget_error, e, settings.with_untracked(|s| s.budget_usd.map(|t| t.to_string()).unwrap_or_default())),
+                            } />
+                        <span class="field-error" role="alert" data-testid="conv-budget-error">{move || budget_error.get()}</span>
                     </label>
                     <div class="export-row">
                         <button data-testid="export-md" on:click=move |_| export_conversation(chat, true)>"Export Markdown"</button>

@@ -80,6 +80,13 @@ fn ConvThread(conv: ConvSignal) -> impl IntoView {
         let on_resize = Closure::<dyn FnMut()>::new(move || {
             if stick.get_untracked() {
                 to_end();
+            } else if let Some(el) = scroller.get_untracked() {
+                // The thread shrank (an edit, a deleted turn) up to where the reader is: they
+                // are at the latest message again, with no scroll event to say so.
+                if el.scroll_height() - el.scroll_top() - el.client_height() <= STICK_PX {
+                    stick.set(true);
+                    auto_top.set_value(el.scroll_top());
+                }
             }
         });
         if let Ok(ro) = web_sys::ResizeObserver::new(on_resize.as_ref().unchecked_ref()) {

@@ -145,7 +145,10 @@ pub fn StudioForm() -> impl IntoView {
                     get=|f| &f.wait_s set=|f, v| f.wait_s = v />
             </div>
             <button type="submit" class="primary generate" data-testid="generate" disabled=invalid>{label}</button>
-            <p class="hint">"Ctrl+Enter (⌘+Enter) generates. USD 0.0015 per image, charged when the service accepts the job."</p>
+            <p class="hint">
+                {(!crate::app::dom::coarse_pointer()).then_some("Ctrl+Enter (⌘+Enter) generates. ")}
+                "USD 0.0015 per image, charged when the service accepts the job."
+            </p>
         </form>
     }
 }

@@ -112,7 +112,7 @@ pub fn Lightbox() -> impl IntoView {
                         <button data-testid="lightbox-reuse" on:click=reuse>"Reuse parameters"</button>
                         <button class="danger" data-testid="lightbox-delete" on:click=move |_| runner::delete(app, st, &[id()])>"Delete"</button>
                     </div>
-                    <p class="hint">"← → move, Esc closes"</p>
+                    <p class="hint">{if crate::app::dom::coarse_pointer() { "Swipe the image to move to the next one." } else { "← → move, Esc closes" }}</p>
                 </aside>
             </div>
         </div>
