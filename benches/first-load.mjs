@@ -25,7 +25,7 @@ const WATCH = () => {
 };
 
 /** One cold load; resolves to { ms, bytes, requests }. */
-async function coldLoad(browser, url) {
+export async function coldLoad(browser, url) {
   // A new context has its own, empty, HTTP cache and storage.
   const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
   const page = await context.newPage();
