@@ -25,7 +25,7 @@ const WATCH = () => {
 };
 
 /** One cold load; resolves to { ms, bytes, requests }. */
-async function coldLoad(browser, url) {
+export async function coldLoad(browser, url) {
   // A new context has its own, empty, HTTP cache and storage.
   const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
   const page = await context.newPage();
@@ -63,7 +63,7 @@ async function coldLoad(browser, url) {
 export async function firstLoadBench(browser, root, config, log) {
   const sandbox = await startSandbox(root, ["--static-dir", join(root, "target/bench/dist")]);
   try {
-    // One unthrottled load first, so that the sandbox's disk reads are warm for every run.
+    // One unmeasured load first, so that every measured run finds the same warm disk cache.
     await coldLoad(browser, sandbox.url).catch(() => {});
     const runs = [];
     for (let i = 0; i < config.runs; i++) {

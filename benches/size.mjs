@@ -40,7 +40,8 @@ export function sizeBench(root, log) {
   const named = (text) => [...text.matchAll(/(?:href|src)="\.\/([^"]+)"|['"]\.\/([^'"]+\.(?:js|wasm))['"]/g)].map((m) => m[1] ?? m[2]);
   const first = new Set(named(readFileSync(join(dist, "index.html"), "utf8")));
   for (const f of [...first]) if (f.endsWith(".js")) named(readFileSync(join(dist, f), "utf8")).forEach((g) => first.add(g));
-  const initial = [...first].filter((f) => /\.(wasm|js)$/.test(f)).map((f) => join(dist, f));
+  // (The glue also names its wasm import module "./x_bg.js", which is no file.)
+  const initial = [...first].filter((f) => /\.(wasm|js)$/.test(f)).map((f) => join(dist, f)).filter(existsSync);
   const r = {
     npmCore: sizes([wasm, ...glue]),
     npmWasm: sizes([wasm]),
