@@ -17,6 +17,25 @@ use crate::types::chat::{ChatRequest, Completion};
 use crate::types::image::{ImageRequest, JobCreated, JobStatusResponse, JobTicket};
 use crate::{Error, ErrorKind, Redactor};
 
+/// Fields added to a request body as given (`extraBody` in JavaScript).
+pub type ExtraBody = serde_json::Map<String, serde_json::Value>;
+
+/// `body` (a JSON object) with the fields of `extra` added at its end.
+fn with_extra(mut body: String, extra: &ExtraBody) -> Result<String, Error> {
+    if extra.is_empty() {
+        return Ok(body);
+    }
+    let encoded = serde_json::to_string(extra).map_err(|e| Error::protocol(format!("could not encode: {e}")))?;
+    // Both are non-empty objects: `{…}` + `{…}` becomes `{…,…}`.
+    if body.len() < 2 || !body.ends_with('}') || body == "{}" {
+        return Ok(encoded);
+    }
+    body.pop();
+    body.push(',');
+    body.push_str(&encoded[1..]);
+    Ok(body)
+}
+
 /// A finished image job.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -78,8 +97,20 @@ impl Client {
     /// chunks are then read from the returned stream. Validation, HTTP and network errors
     /// reject here (after retries); errors later in the body come out of the stream.
     pub async fn chat(&self, request: &ChatRequest, options: &CallOptions) -> Result<ChatStream, Error> {
-        request.validate()?;
+        self.chat_with_extra(request, &ExtraBody::new(), options).await
+    }
+
+    /// [`chat`](Self::chat) with more fields in the request body, sent as given (fields the
+    /// service may accept that [`ChatRequest`] does not know). They must not repeat its fields.
+    pub async fn chat_with_extra(
+        &self,
+        request: &ChatRequest,
+        extra: &ExtraBody,
+        options: &CallOptions,
+    ) -> Result<ChatStream, Error> {
+        request.validate_any_model()?;
         let body = serde_json::to_string(request).map_err(|e| Error::protocol(format!("could not encode: {e}")))?;
+        let body = with_extra(body, extra)?;
         let url = self.inner.config.endpoint(paths::CHAT);
         let abort = Abort::new(options.signal.as_ref());
         let response = self.send(&url, &body, "text/event-stream", &abort).await?;
@@ -105,6 +136,17 @@ impl Client {
     /// Sends a chat request and waits for the whole answer.
     pub async fn complete(&self, request: &ChatRequest, options: &CallOptions) -> Result<Completion, Error> {
         self.chat(request, options).await?.final_completion().await
+    }
+
+    /// [`complete`](Self::complete) with more fields in the request body (see
+    /// [`chat_with_extra`](Self::chat_with_extra)).
+    pub async fn complete_with_extra(
+        &self,
+        request: &ChatRequest,
+        extra: &ExtraBody,
+        options: &CallOptions,
+    ) -> Result<Completion, Error> {
+        self.chat_with_extra(request, extra, options).await?.final_completion().await
     }
 
     /// Creates an image job.
@@ -266,7 +308,7 @@ impl Client {
         let config = &self.inner.config;
         let mut attempt = 0;
         loop {
-            let err = match fetch(url, &config.api_key, body, accept, abort, config.timeout).await {
+            let err = match fetch(url, config, body, accept, abort).await {
                 Ok(response) if (200..300).contains(&response.status) => return Ok(response),
                 Ok(response) => {
                     let status = response.status;
