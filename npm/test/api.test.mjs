@@ -110,6 +110,9 @@ describe("request fields", () => {
       assert.match(err.message, new RegExp(`^unknown request field ${field}; allowed: model, messages,`));
       assert.match(err.message, /extraBody/);
     }
+    const bigint = await rejection(c.chat(hello("gpt-4o", { extraBody: { seed: 1n } })));
+    assert.equal(bigint.field, "extraBody");
+    assert.equal(bigint.message, "extraBody must be plain JSON data (no BigInt, no cycles)");
     assert.equal(await requestsSent(key), 0);
   });
 });

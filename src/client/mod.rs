@@ -17,23 +17,49 @@ use crate::types::chat::{ChatRequest, Completion};
 use crate::types::image::{ImageRequest, JobCreated, JobStatusResponse, JobTicket};
 use crate::{Error, ErrorKind, Redactor};
 
-/// Fields added to a request body as given (`extraBody` in JavaScript).
-pub type ExtraBody = serde_json::Map<String, serde_json::Value>;
+/// Fields added to a request body as given (`extraBody` in JavaScript): the text of a JSON
+/// object (`{"top_p":0.5}`; empty or `{}` for none), e.g. `serde_json::to_string(&map)`.
+/// Kept as text so that the npm build needs no JSON value type (the JS side has
+/// `JSON.stringify`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExtraBody(String);
+
+impl ExtraBody {
+    /// No extra fields.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The fields of `json`, which must be the text of a JSON object (`None` otherwise).
+    pub fn from_json_object(json: impl Into<String>) -> Option<Self> {
+        let json = json.into();
+        let trimmed = json.trim();
+        (trimmed.starts_with('{') && trimmed.ends_with('}')).then(|| Self(trimmed.to_owned()))
+    }
+
+    /// Whether there are no fields to add.
+    pub fn is_empty(&self) -> bool {
+        self.fields().is_empty()
+    }
+
+    /// The fields, without the braces (`"top_p":0.5`).
+    fn fields(&self) -> &str {
+        self.0.get(1..self.0.len().saturating_sub(1)).unwrap_or_default().trim()
+    }
+}
 
 /// `body` (a JSON object) with the fields of `extra` added at its end.
-fn with_extra(mut body: String, extra: &ExtraBody) -> Result<String, Error> {
-    if extra.is_empty() {
-        return Ok(body);
+fn with_extra(mut body: String, extra: &ExtraBody) -> String {
+    let fields = extra.fields();
+    if fields.is_empty() {
+        return body;
     }
-    let encoded = serde_json::to_string(extra).map_err(|e| Error::protocol(format!("could not encode: {e}")))?;
-    // Both are non-empty objects: `{…}` + `{…}` becomes `{…,…}`.
-    if body.len() < 2 || !body.ends_with('}') || body == "{}" {
-        return Ok(encoded);
-    }
+    // `{…}` + `"k":v,…` becomes `{…,"k":v,…}` (a request body always has fields).
     body.pop();
     body.push(',');
-    body.push_str(&encoded[1..]);
-    Ok(body)
+    body.push_str(fields);
+    body.push('}');
+    body
 }
 
 /// A finished image job.
@@ -110,7 +136,7 @@ impl Client {
     ) -> Result<ChatStream, Error> {
         request.validate_any_model()?;
         let body = serde_json::to_string(request).map_err(|e| Error::protocol(format!("could not encode: {e}")))?;
-        let body = with_extra(body, extra)?;
+        let body = with_extra(body, extra);
         let url = self.inner.config.endpoint(paths::CHAT);
         let abort = Abort::new(options.signal.as_ref());
         let response = self.send(&url, &body, "text/event-stream", &abort).await?;

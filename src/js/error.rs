@@ -79,14 +79,22 @@ pub(super) fn decode_request<T: DeserializeOwned>(
             if body.is_undefined() || body.is_null() {
                 continue;
             }
-            plain_object(&body, "extraBody")?;
-            extra = decode(body, "extraBody")?;
-            if let Some(known) = extra.keys().find(|k| allowed.contains(&k.as_str())) {
-                return Err(Error::invalid(
-                    format!("extraBody.{known}"),
-                    format!("is a field of the {what}: set {what}.{known} instead"),
-                ));
+            let fields = plain_object(&body, "extraBody")?;
+            for name in js_sys::Object::keys(fields).iter() {
+                let name = name.as_string().unwrap_or_default();
+                if allowed.contains(&name.as_str()) {
+                    return Err(Error::invalid(
+                        format!("extraBody.{name}"),
+                        format!("is a field of the {what}: set {what}.{name} instead"),
+                    ));
+                }
             }
+            // JSON.stringify: what `fetch(…, { body: JSON.stringify(…) })` would send.
+            extra = js_sys::JSON::stringify(&body)
+                .ok()
+                .and_then(|text| text.as_string())
+                .and_then(ExtraBody::from_json_object)
+                .ok_or_else(|| Error::invalid("extraBody", "must be plain JSON data (no BigInt, no cycles)"))?;
         } else if !allowed.contains(&key.as_str()) {
             return Err(Error::invalid_worded(
                 key.clone(),
