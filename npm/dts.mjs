@@ -8,8 +8,9 @@
 //   `@types/node`) would fail to type-check the package. They are replaced by structural
 //   types declared here, which the DOM's and Node's values fit.
 // - `[Symbol.dispose](): void` needs TypeScript's `esnext.disposable` lib: projects on
-//   `lib: ["es2022", "dom"]` would fail to type-check the package. `free()` stays declared
-//   (and `Symbol.dispose` still works at run time where it exists).
+//   `lib: ["es2022", "dom"]` would fail to type-check the package. It is dropped from the
+//   classes; types.d.ts gives it back through the global `Disposable` interface, which is
+//   empty unless that lib (or @types/node) fills it. `free()` stays declared.
 
 const INIT_OUTPUT = /export interface InitOutput \{\n[\s\S]*?\n\}\n/;
 const INIT_INPUT = /^export type InitInput = RequestInfo.*\n/m;

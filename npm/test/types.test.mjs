@@ -24,7 +24,7 @@ before(() => {
   symlinkSync(pkgDir, join(project, "node_modules/minitoolai"), "dir");
   if (typesNode) symlinkSync(typesNode, join(project, "node_modules/@types/node"), "dir");
   writeFileSync(join(project, "package.json"), JSON.stringify({ type: "module", private: true }));
-  for (const file of ["core.ts", "globals.ts"]) cpSync(join(root, "npm/test/types", file), join(project, file));
+  for (const file of ["core.ts", "globals.ts", "using.ts"]) cpSync(join(root, "npm/test/types", file), join(project, file));
 });
 after(() => rmSync(project, { recursive: true, force: true }));
 
@@ -63,6 +63,10 @@ describe("types without the DOM", () => {
 
   test("lib ES2022 and DOM, host values fit", async () => {
     assert.equal(await check("dom", ["es2022", "dom"], [], ["core.ts", "globals.ts", ...dts]), "");
+  });
+
+  test("with the esnext.disposable lib, `using` frees the package's objects", async () => {
+    assert.equal(await check("disposable", ["es2022", "esnext.disposable"], [], ["core.ts", "using.ts", ...dts]), "");
   });
 
   test("the check sees errors: a DOM name under ES2022 alone fails", async () => {

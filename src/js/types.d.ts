@@ -337,5 +337,17 @@ export interface MiniToolAIErrorConstructor {
 
 export const MiniToolAIError: MiniToolAIErrorConstructor;
 
-export interface ChatStream extends AsyncIterable<ChatCompletionChunk> {}
-export interface TextStream extends AsyncIterable<string> {}
+declare global {
+  /**
+   * `[Symbol.dispose](): void` where TypeScript's `esnext.disposable` lib (or `@types/node`)
+   * declares it, so that `using` type-checks there; empty (and harmless) where it does not.
+   */
+  interface Disposable {}
+}
+
+export interface ChatStream extends AsyncIterable<ChatCompletionChunk>, Disposable {}
+export interface TextStream extends AsyncIterable<string>, Disposable {}
+export interface ChatStreamReader extends Disposable {}
+export interface TextStreamReader extends Disposable {}
+export interface MiniToolAI extends Disposable {}
+export interface SseChatDecoder extends Disposable {}
