@@ -379,6 +379,8 @@ describe("errors", () => {
       [{ apiKey: "sk-x", headers: { "x-a": 1 } }, 'headers["x-a"]'],
       [{ apiKey: "sk-x", headers: { Authorization: "Bearer sk-other" } }, 'headers["Authorization"]'],
       [{ apiKey: "sk-x", fetch: "fetch" }, "fetch"],
+      [{ apiKey: "sk-x", headers: new Headers({ "x-a": "1" }) }, "headers"],
+      [{ apiKey: "sk-x", headers: new Map([["x-a", "1"]]) }, "headers"],
     ];
     for (const [options, field] of cases) {
       assert.throws(() => new pkg.MiniToolAI(options), (err) => {

@@ -89,6 +89,12 @@ fn decode_options(value: &JsValue) -> Result<ClientConfig, Error> {
         }
     }
     if let Some(headers) = get("headers") {
+        let prototype = js_sys::Object::get_prototype_of(&headers);
+        let plain = prototype.is_null() || prototype == js_sys::Object::get_prototype_of(&js_sys::Object::new());
+        if !plain {
+            // A `Headers` or a `Map` has no own keys: it would send nothing, silently.
+            return Err(Error::invalid("headers", "must be a plain object ({ name: value }), not a Headers or a Map"));
+        }
         let headers = error::plain_object(&headers, "headers")?;
         for name in js_sys::Object::keys(headers).iter() {
             let name = name.as_string().unwrap_or_default();
