@@ -71,8 +71,8 @@ describe("options", () => {
 
   test("a custom fetch that throws is a network error without the key", async () => {
     const key = await newKey("fetch-throws");
-    const fetch = () => {
-      throw new TypeError("offline in this test");
+    const fetch = (request) => {
+      throw new TypeError(`offline in this test (sent ${request.headers.get("authorization")})`);
     };
     const err = await rejection((await client(pkg, key, { fetch, maxRetries: 0 })).complete(hello()));
     assert.ok(err instanceof pkg.MiniToolAIError);

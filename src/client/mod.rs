@@ -346,7 +346,9 @@ impl Client {
                     let text = response.text(abort, config.idle_timeout, url).await.unwrap_or_default();
                     error_from_response(status, &text, after, &self.inner.redactor)
                 }
-                // Our own words (and the browser's): no server text to scrub.
+                // Our own words and the browser's, or what a custom fetch threw: that one may
+                // quote the request (its authorization header), so it is scrubbed too.
+                Err(err) if config.fetch.is_some() => self.inner.redactor.scrubbed(err),
                 Err(err) => err,
             };
             if matches!(err.kind(), ErrorKind::Aborted) || abort.reason().is_some() {
