@@ -38,6 +38,8 @@ writeFileSync(join(pkg, "README.md"), readFileSync(join(here, "README.md"), "utf
 
 // The ABI declarations of the wasm exports are not API (they name hashed closure shims).
 rmSync(join(pkg, "minitoolai_bg.wasm.d.ts"), { force: true });
+// In their place, the types of the `./minitoolai_bg.wasm` subpath (the compiled module).
+writeFileSync(join(pkg, "minitoolai_bg.wasm.d.ts"), template("minitoolai_bg.wasm.d.ts"));
 const dtsPath = join(pkg, "minitoolai.d.ts");
 const dts = publicDts(readFileSync(dtsPath, "utf8"));
 writeFileSync(dtsPath, dts);

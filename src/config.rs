@@ -29,7 +29,17 @@ pub struct ClientConfig {
     /// this client. They are evenly spaced, 5 % wider than this rate asks, so that network
     /// jitter does not crowd one more into a second as the server counts them.
     pub poll_rate_per_second: f64,
+    /// Headers sent with every request (names lower-case). The ones the client sets itself
+    /// (`authorization`, `content-type`, `accept`) cannot be replaced here.
+    pub headers: Vec<(String, String)>,
+    /// The fetch function every request goes through instead of the global `fetch`; it is
+    /// called with one `Request` and must return a promise of a `Response`.
+    #[cfg(target_arch = "wasm32")]
+    pub fetch: Option<js_sys::Function>,
 }
+
+/// The headers the client sets itself on every request.
+pub const RESERVED_HEADERS: [&str; 3] = ["authorization", "content-type", "accept"];
 
 impl ClientConfig {
     /// A configuration for the real service with the defaults (2 retries, 60 s to headers,
@@ -43,6 +53,9 @@ impl ClientConfig {
             idle_timeout: Duration::from_secs(30),
             poll: PollPolicy::default(),
             poll_rate_per_second: crate::poll::RateLimiter::DEFAULT_PER_SECOND,
+            headers: Vec::new(),
+            #[cfg(target_arch = "wasm32")]
+            fetch: None,
         }
     }
 
@@ -80,6 +93,21 @@ impl ClientConfig {
         if self.timeout.is_zero() || self.idle_timeout.is_zero() {
             return Err(Error::invalid("timeoutMs", "timeouts must be at least 1 ms"));
         }
+        for (name, value) in &self.headers {
+            let field = format!("headers[\"{name}\"]");
+            if name.is_empty() || !name.bytes().all(is_token_byte) {
+                return Err(Error::invalid(
+                    field,
+                    "is not a valid header name (letters, digits and !#$%&'*+-.^_`|~ only)",
+                ));
+            }
+            if RESERVED_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
+                return Err(Error::invalid(field, "is set by the client itself (the API key goes in options.apiKey)"));
+            }
+            if value.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0)) {
+                return Err(Error::invalid(field, "must not contain line breaks or NUL"));
+            }
+        }
         Ok(())
     }
 
@@ -89,6 +117,11 @@ impl ClientConfig {
         let sep = if base.ends_with('/') { "" } else { "/" };
         format!("{base}{sep}{}", path.trim_start_matches('/'))
     }
+}
+
+/// Whether `b` may appear in an HTTP header name (RFC 9110 `tchar`).
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 impl fmt::Debug for ClientConfig {
@@ -102,6 +135,7 @@ impl fmt::Debug for ClientConfig {
             .field("idle_timeout", &self.idle_timeout)
             .field("poll", &self.poll)
             .field("poll_rate_per_second", &self.poll_rate_per_second)
+            .field("headers", &self.headers.iter().map(|(name, _)| name).collect::<Vec<_>>())
             .finish()
     }
 }
@@ -157,6 +191,29 @@ mod tests {
         ] {
             assert_eq!(config.validate().expect_err("invalid").field(), Some(field), "{config:?}");
         }
+    }
+
+    #[test]
+    fn default_headers_are_checked() {
+        let with = |name: &str, value: &str| {
+            let mut c = ClientConfig::new("k");
+            c.headers.push((name.to_owned(), value.to_owned()));
+            c.validate()
+        };
+        assert_eq!(with("x-trace-id", "abc 1"), Ok(()));
+        let err = with("x trace", "1").expect_err("space in a name");
+        assert_eq!(err.field(), Some("headers[\"x trace\"]"));
+        assert!(err.sentence().starts_with("headers[\"x trace\"] is not a valid header name"), "{}", err.message());
+        let err = with("Authorization", "Bearer other").expect_err("reserved");
+        assert_eq!(
+            err.sentence(),
+            "headers[\"Authorization\"] is set by the client itself (the API key goes in options.apiKey)"
+        );
+        assert!(!err.message().contains("Bearer other"));
+        assert_eq!(with("x-a", "1\r\nx-b: 2").expect_err("CRLF").field(), Some("headers[\"x-a\"]"));
+        let mut c = ClientConfig::new("k");
+        c.headers.push(("x-secret".into(), "hidden-value".into()));
+        assert!(!format!("{c:?}").contains("hidden-value"));
     }
 
     #[test]

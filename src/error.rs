@@ -1,11 +1,15 @@
 //! The one error type of the crate.
 
+mod input;
 mod redact;
 mod words;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
+#[cfg_attr(not(all(feature = "js", target_arch = "wasm32")), allow(unused_imports))]
+pub(crate) use input::from_serde;
 pub use redact::Redactor;
 pub(crate) use words::json_message;
 pub use words::server_message;
@@ -92,6 +96,8 @@ struct Inner {
     status: Option<u16>,
     message: String,
     field: Option<String>,
+    /// For validation errors, what the field must be, without its name.
+    requirement: Option<String>,
     retry_after: Option<Duration>,
     partial_text: Option<String>,
 }
@@ -107,17 +113,32 @@ impl Error {
                 status: None,
                 message: message.into(),
                 field: None,
+                requirement: None,
                 retry_after: None,
                 partial_text: None,
             }),
         }
     }
 
-    /// A validation error on `field`; `message` says the allowed range or set.
-    pub(crate) fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        let field = field.into();
-        let mut err = Self::new(ErrorKind::InvalidRequest, format!("{field}: {}", message.into()));
-        err.inner.field = Some(field);
+    /// A validation error on `field`; `requirement` says the allowed range or set, without
+    /// the field's name ("must be between 1 and 7 (got 9)"). The message is
+    /// "cfgScale: must be between 1 and 7 (got 9)"; [`sentence`](Self::sentence) drops the colon.
+    pub(crate) fn invalid(field: impl Into<String>, requirement: impl Into<String>) -> Self {
+        let (field, requirement) = (field.into(), requirement.into());
+        let message = format!("{field}: {requirement}");
+        Self::invalid_worded(field, requirement, message)
+    }
+
+    /// A validation error on `field` with a message of its own (which must still name the
+    /// field as the user sees it).
+    pub(crate) fn invalid_worded(
+        field: impl Into<String>,
+        requirement: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        let mut err = Self::new(ErrorKind::InvalidRequest, message);
+        err.inner.field = Some(field.into());
+        err.inner.requirement = Some(requirement.into());
         err
     }
 
@@ -157,6 +178,14 @@ impl Error {
         Self::new(ErrorKind::Aborted, "the request was aborted")
     }
 
+    /// The same error (status, partial text…) as another kind with another message.
+    #[cfg_attr(not(all(feature = "js", target_arch = "wasm32")), allow(dead_code))]
+    pub(crate) fn recast(mut self, kind: ErrorKind, message: impl Into<String>) -> Self {
+        self.inner.kind = kind;
+        self.inner.message = message.into();
+        self
+    }
+
     pub(crate) fn with_status(mut self, status: u16) -> Self {
         self.inner.status = Some(status);
         self
@@ -185,6 +214,28 @@ impl Error {
     /// For validation errors, the request field at fault (`temperature`, `messages[1].content`, `cfgScale`…).
     pub fn field(&self) -> Option<&str> {
         self.inner.field.as_deref()
+    }
+
+    /// For validation errors, what the field must be, without the field's name ("must be
+    /// between 1 and 7 (got 9)"), so that a form can name the field by its label.
+    pub fn requirement(&self) -> Option<&str> {
+        self.inner.requirement.as_deref()
+    }
+
+    /// The message as one plain sentence (what the JavaScript API shows): "cfgScale must be
+    /// between 1 and 7 (got 9)" where [`message`](Self::message) says "cfgScale: must be…".
+    /// Messages that are not "field: requirement", or whose requirement does not read on from
+    /// the field's name ("model: unknown chat model…"), are kept as they are.
+    pub fn sentence(&self) -> Cow<'_, str> {
+        let message = self.inner.message.as_str();
+        if let (Some(field), Some(requirement)) = (self.field(), self.requirement()) {
+            let reads_on = ["must ", "is ", "has "].iter().any(|w| requirement.starts_with(w));
+            let joined = message.strip_prefix(field).and_then(|r| r.strip_prefix(": ")) == Some(requirement);
+            if reads_on && joined {
+                return Cow::Owned(format!("{field} {requirement}"));
+            }
+        }
+        Cow::Borrowed(message)
     }
 
     /// How long the server asked us to wait before trying again (`Retry-After`, `retry-after-ms`).
@@ -281,6 +332,23 @@ mod tests {
         assert!(!Error::from_status(401).is_retryable());
         assert!(!Error::from_status(402).is_retryable());
         assert!(!Error::invalid("temperature", "x").is_retryable());
+    }
+
+    #[test]
+    fn validation_errors_keep_field_and_requirement_apart() {
+        let err = Error::invalid("cfgScale", "must be between 1 and 7 (got 9)");
+        assert_eq!(err.message(), "cfgScale: must be between 1 and 7 (got 9)");
+        assert_eq!(err.sentence(), "cfgScale must be between 1 and 7 (got 9)");
+        assert_eq!(err.field(), Some("cfgScale"));
+        assert_eq!(err.requirement(), Some("must be between 1 and 7 (got 9)"));
+        let err = Error::invalid("model", "unknown chat model \"x\"");
+        assert_eq!(err.message(), "model: unknown chat model \"x\"");
+        assert_eq!(err.sentence(), "model: unknown chat model \"x\"");
+        assert_eq!(err.requirement(), Some("unknown chat model \"x\""));
+        let err = Error::invalid_worded("apiKey", "is required", "options.apiKey is required");
+        assert_eq!((err.sentence().as_ref(), err.requirement()), ("options.apiKey is required", Some("is required")));
+        assert_eq!(Error::aborted().requirement(), None);
+        assert_eq!(Error::aborted().sentence(), "the request was aborted");
     }
 
     #[test]

@@ -25,7 +25,7 @@ mod js;
 mod transport;
 
 #[cfg(target_arch = "wasm32")]
-pub use client::{ChatStream, Client, GeneratedImage};
+pub use client::{ChatStream, Client, ExtraBody, GeneratedImage};
 pub use config::{paths, ClientConfig, DEFAULT_BASE_URL};
 pub use error::{Error, ErrorKind, Redactor};
 #[cfg(target_arch = "wasm32")]

@@ -327,14 +327,21 @@ describe("errors", () => {
     const c = await client(pkg, key);
     const cases = [
       [hello("gpt-4o", { temperature: 3 }), "temperature", /between 0 and 2/],
-      [hello("gpt-4o", { temperature: "hot" }), "temperature", /expected a number/],
+      [hello("gpt-4o", { temperature: "hot" }), "temperature", /^temperature must be a number, got "hot"$/],
       [hello("gpt-4o", { max_completion_tokens: 0 }), "max_completion_tokens", /at least 1/],
       [hello("gpt-5", { reasoning_effort: "none" }), "reasoning_effort", /minimal, low, medium, high/],
       [hello("gpt-4.1", { reasoning_effort: "low" }), "reasoning_effort", /GPT-5/],
-      [hello("gpt-7"), "model", /gpt-4o-mini/],
+      [hello(" "), "model", /^model must not be empty$/],
       [{ model: "gpt-4o", messages: [] }, "messages", /at least one/],
-      [{ model: "gpt-4o", messages: [{ role: "user", content: 5 }] }, "messages[0].content", /./],
-      [{ messages: [] }, "request", /model/],
+      [{ model: "gpt-4o", messages: [{ role: "user", content: 5 }] }, "messages[0].content", /^messages\[0\]\.content must be a string or an array of parts/],
+      [{ model: "gpt-4o", messages: [{ role: "robot", content: "x" }] }, "messages[0].role", /^messages\[0\]\.role must be one of developer, system, user, assistant, got "robot"$/],
+      [{ messages: [] }, "model", /^model is required$/],
+      [undefined, "request", /^request must be an object, got undefined$/],
+      [[hello()], "request", /^request must be an object, got an array$/],
+      [hello("gpt-4o", { top_p: 0.9 }), "top_p", /^unknown request field top_p; allowed: model, messages, temperature, max_completion_tokens, reasoning_effort; put other fields the service accepts in extraBody$/],
+      [hello("gpt-4o", { stream: false }), "stream", /^unknown request field stream;/],
+      [hello("gpt-4o", { extraBody: { model: "gpt-5" } }), "extraBody.model", /^extraBody\.model is a field of the request: set request\.model instead$/],
+      [hello("gpt-4o", { extraBody: [1] }), "extraBody", /^extraBody must be an object, got an array$/],
       [
         {
           model: "gpt-5.3-codex",
@@ -365,7 +372,15 @@ describe("errors", () => {
       [{ apiKey: "sk-x", baseUrl: "https://x/api/?key=1" }, "baseUrl"],
       [{ apiKey: "sk-x", maxRetries: -1 }, "maxRetries"],
       [{ apiKey: "sk-x", timeoutMs: 0 }, "timeoutMs"],
-      [{}, "options"],
+      [{}, "apiKey"],
+      [undefined, "options"],
+      [{ apiKey: "sk-x", defaultHeaders: {} }, "defaultHeaders"],
+      [{ apiKey: "sk-x", apikey: "sk-y" }, "apikey"],
+      [{ apiKey: "sk-x", headers: { "x-a": 1 } }, 'headers["x-a"]'],
+      [{ apiKey: "sk-x", headers: { Authorization: "Bearer sk-other" } }, 'headers["Authorization"]'],
+      [{ apiKey: "sk-x", fetch: "fetch" }, "fetch"],
+      [{ apiKey: "sk-x", headers: new Headers({ "x-a": "1" }) }, "headers"],
+      [{ apiKey: "sk-x", headers: new Map([["x-a", "1"]]) }, "headers"],
     ];
     for (const [options, field] of cases) {
       assert.throws(() => new pkg.MiniToolAI(options), (err) => {
@@ -373,8 +388,35 @@ describe("errors", () => {
         assert.equal(err.kind, "invalid_request");
         assert.equal(err.field, field, err.message);
         assert.ok(!err.message.includes("sk bad"));
+        assert.ok(!err.message.includes("sk-other"));
         return true;
       });
+    }
+  });
+
+  test("option errors are plain words naming the option and what is allowed", () => {
+    const message = (options) => {
+      try {
+        new pkg.MiniToolAI(options);
+      } catch (err) {
+        return err.message;
+      }
+      assert.fail("expected a throw");
+    };
+    assert.equal(message({ apiKey: "sk-x", maxRetries: -1 }), "maxRetries must be a whole number ≥ 0, got -1");
+    assert.equal(message({ apiKey: "sk-x", maxRetries: 1.5 }), "maxRetries must be a whole number ≥ 0, got 1.5");
+    assert.equal(message({ apiKey: "sk-x", timeoutMs: 0 }), "timeoutMs must be a number of milliseconds ≥ 1, got 0");
+    assert.equal(message({}), "options.apiKey is required");
+    assert.equal(message(undefined), "options must be an object, got undefined");
+    assert.equal(message({ apiKey: 42 }), "options.apiKey must be a string");
+    assert.equal(message({ apiKey: "" }), "apiKey must not be empty");
+    assert.equal(
+      message({ apiKey: "sk-x", defaultHeaders: { a: "b" } }),
+      "unknown option defaultHeaders; allowed: apiKey, baseUrl, maxRetries, timeoutMs, idleTimeoutMs, headers, fetch",
+    );
+    assert.equal(message({ apiKey: "sk-x", fetch: 1 }), "fetch must be a function, got 1");
+    for (const text of [message({ apiKey: "sk-x", maxRetries: -1 }), message({}), message({ apiKey: 42 })]) {
+      assert.doesNotMatch(text, /invalid type|expected|u32|f64|struct|unit value|missing field|`/, text);
     }
   });
 

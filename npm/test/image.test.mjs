@@ -118,6 +118,13 @@ describe("images", () => {
       assert.equal(err.field, field, err.message);
       assert.match(err.message, message);
     }
-    assert.equal((await rejection(c.getImageJob({ jobid: "1" }))).field, "job");
+    const noSignature = await rejection(c.getImageJob({ jobid: "1" }));
+    assert.equal(noSignature.field, "signature");
+    assert.equal(noSignature.message, "signature is required");
+    const unknown = await rejection(c.generateImage({ ...base, seed: 7 }));
+    assert.equal(unknown.field, "seed");
+    assert.match(unknown.message, /^unknown request field seed; allowed: model, prompt, negativePrompt, scheduler, steps, cfgScale, width, height;/);
+    const steps = await rejection(c.generateImage({ ...base, steps: 2.5 }));
+    assert.equal(steps.message, "steps must be a whole number ≥ 0, got 2.5");
   });
 });

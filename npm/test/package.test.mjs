@@ -56,7 +56,7 @@ describe("package", () => {
     const out = JSON.parse(stdout);
     assert.deepEqual(out.names, [
       "ChatStream", "ChatStreamReader", "MiniToolAI", "MiniToolAIError", "SseChatDecoder", "TextStream", "TextStreamReader",
-      "chatModels", "estimateChatCost", "imageModels", "initSync", "schedulers",
+      "chatModels", "estimateChatCost", "imageModels", "initSync", "isChatModelId", "schedulers",
     ]);
     assert.equal(out.models, 16);
     assert.ok(out.error);
@@ -141,11 +141,8 @@ describe("catalog", () => {
   test("estimateChatCost is the Rust cost function", () => {
     assert.equal(pkg.estimateChatCost({ prompt_tokens: 17, completion_tokens: 3, total_tokens: 20 }, "gpt-4o-mini"), 0.00000435);
     assert.equal(pkg.estimateChatCost({ prompt_tokens: 1e6, completion_tokens: 1e6 }, "gpt-5.2"), 15.75);
-    assert.throws(() => pkg.estimateChatCost({ prompt_tokens: 1, completion_tokens: 1 }, "gpt-7"), (err) => {
-      assert.ok(err instanceof pkg.MiniToolAIError);
-      assert.equal(err.field, "model");
-      return true;
-    });
+    // A model the catalog does not know has no price: null, not a throw.
+    assert.equal(pkg.estimateChatCost({ prompt_tokens: 1, completion_tokens: 1 }, "gpt-7"), null);
     assert.throws(() => pkg.estimateChatCost({ prompt_tokens: -1, completion_tokens: 1 }, "gpt-4o"), (err) => {
       assert.equal(err.field, "prompt_tokens");
       return true;

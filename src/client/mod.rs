@@ -17,6 +17,51 @@ use crate::types::chat::{ChatRequest, Completion};
 use crate::types::image::{ImageRequest, JobCreated, JobStatusResponse, JobTicket};
 use crate::{Error, ErrorKind, Redactor};
 
+/// Fields added to a request body as given (`extraBody` in JavaScript): the text of a JSON
+/// object (`{"top_p":0.5}`; empty or `{}` for none), e.g. `serde_json::to_string(&map)`.
+/// Kept as text so that the npm build needs no JSON value type (the JS side has
+/// `JSON.stringify`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExtraBody(String);
+
+impl ExtraBody {
+    /// No extra fields.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The fields of `json`, which must be the text of a JSON object (`None` otherwise).
+    pub fn from_json_object(json: impl Into<String>) -> Option<Self> {
+        let json = json.into();
+        let trimmed = json.trim();
+        (trimmed.starts_with('{') && trimmed.ends_with('}')).then(|| Self(trimmed.to_owned()))
+    }
+
+    /// Whether there are no fields to add.
+    pub fn is_empty(&self) -> bool {
+        self.fields().is_empty()
+    }
+
+    /// The fields, without the braces (`"top_p":0.5`).
+    fn fields(&self) -> &str {
+        self.0.get(1..self.0.len().saturating_sub(1)).unwrap_or_default().trim()
+    }
+}
+
+/// `body` (a JSON object) with the fields of `extra` added at its end.
+fn with_extra(mut body: String, extra: &ExtraBody) -> String {
+    let fields = extra.fields();
+    if fields.is_empty() {
+        return body;
+    }
+    // `{…}` + `"k":v,…` becomes `{…,"k":v,…}` (a request body always has fields).
+    body.pop();
+    body.push(',');
+    body.push_str(fields);
+    body.push('}');
+    body
+}
+
 /// A finished image job.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -78,8 +123,20 @@ impl Client {
     /// chunks are then read from the returned stream. Validation, HTTP and network errors
     /// reject here (after retries); errors later in the body come out of the stream.
     pub async fn chat(&self, request: &ChatRequest, options: &CallOptions) -> Result<ChatStream, Error> {
-        request.validate()?;
+        self.chat_with_extra(request, &ExtraBody::new(), options).await
+    }
+
+    /// [`chat`](Self::chat) with more fields in the request body, sent as given (fields the
+    /// service may accept that [`ChatRequest`] does not know). They must not repeat its fields.
+    pub async fn chat_with_extra(
+        &self,
+        request: &ChatRequest,
+        extra: &ExtraBody,
+        options: &CallOptions,
+    ) -> Result<ChatStream, Error> {
+        request.validate_any_model()?;
         let body = serde_json::to_string(request).map_err(|e| Error::protocol(format!("could not encode: {e}")))?;
+        let body = with_extra(body, extra);
         let url = self.inner.config.endpoint(paths::CHAT);
         let abort = Abort::new(options.signal.as_ref());
         let response = self.send(&url, &body, "text/event-stream", &abort).await?;
@@ -105,6 +162,17 @@ impl Client {
     /// Sends a chat request and waits for the whole answer.
     pub async fn complete(&self, request: &ChatRequest, options: &CallOptions) -> Result<Completion, Error> {
         self.chat(request, options).await?.final_completion().await
+    }
+
+    /// [`complete`](Self::complete) with more fields in the request body (see
+    /// [`chat_with_extra`](Self::chat_with_extra)).
+    pub async fn complete_with_extra(
+        &self,
+        request: &ChatRequest,
+        extra: &ExtraBody,
+        options: &CallOptions,
+    ) -> Result<Completion, Error> {
+        self.chat_with_extra(request, extra, options).await?.final_completion().await
     }
 
     /// Creates an image job.
@@ -266,7 +334,7 @@ impl Client {
         let config = &self.inner.config;
         let mut attempt = 0;
         loop {
-            let err = match fetch(url, &config.api_key, body, accept, abort, config.timeout).await {
+            let err = match fetch(url, config, body, accept, abort).await {
                 Ok(response) if (200..300).contains(&response.status) => return Ok(response),
                 Ok(response) => {
                     let status = response.status;
@@ -278,7 +346,9 @@ impl Client {
                     let text = response.text(abort, config.idle_timeout, url).await.unwrap_or_default();
                     error_from_response(status, &text, after, &self.inner.redactor)
                 }
-                // Our own words (and the browser's): no server text to scrub.
+                // Our own words and the browser's, or what a custom fetch threw: that one may
+                // quote the request (its authorization header), so it is scrubbed too.
+                Err(err) if config.fetch.is_some() => self.inner.redactor.scrubbed(err),
                 Err(err) => err,
             };
             if matches!(err.kind(), ErrorKind::Aborted) || abort.reason().is_some() {

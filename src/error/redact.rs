@@ -86,6 +86,13 @@ impl Redactor {
         self.finish(Error::protocol(format!("{what}: {detail}; body: {}", excerpt(&body))))
     }
 
+    /// `err` scrubbed of the key (for errors that quote text the library did not write, such
+    /// as what a caller's custom `fetch` threw).
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn scrubbed(&self, err: Error) -> Error {
+        self.finish(err)
+    }
+
     /// `err` with the text that had streamed in before it (none when `text` is empty).
     pub(crate) fn with_partial_text(&self, mut err: Error, text: &str) -> Error {
         if !text.is_empty() {

@@ -6,7 +6,6 @@ use wasm_bindgen::prelude::*;
 use super::error::{decode, encode, to_js};
 use crate::catalog::{chat_model, CHAT_MODELS, IMAGE_MODELS, SCHEDULERS};
 use crate::types::chat::Usage;
-use crate::Error;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -56,16 +55,19 @@ pub fn schedulers() -> Result<JsValue, JsValue> {
 }
 
 /// The cost in USD of a completion's `usage` on `model`: prompt tokens at the input price
-/// plus completion tokens at the output price. Throws a `MiniToolAIError` for an unknown model.
-#[wasm_bindgen(js_name = estimateChatCost)]
+/// plus completion tokens at the output price; `null` for a model the catalog does not know.
+#[wasm_bindgen(js_name = estimateChatCost, unchecked_return_type = "number | null")]
 pub fn estimate_chat_cost(
     #[wasm_bindgen(unchecked_param_type = "ChatUsageInput")] usage: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "ChatModelId")] model: JsValue,
-) -> Result<f64, JsValue> {
+    #[wasm_bindgen(unchecked_param_type = "ChatModelId | (string & {})")] model: JsValue,
+) -> Result<JsValue, JsValue> {
     let usage: Usage = decode(usage, "usage").map_err(|e| to_js(&e))?;
     let id: String = decode(model, "model").map_err(|e| to_js(&e))?;
-    let model = chat_model(&id).ok_or_else(|| {
-        to_js(&Error::invalid("model", format!("unknown chat model \"{id}\"; see chatModels() for the list")))
-    })?;
-    Ok(model.cost_usd(&usage))
+    Ok(chat_model(&id).map_or(JsValue::NULL, |model| JsValue::from_f64(model.cost_usd(&usage))))
+}
+
+/// Whether `value` is one of the chat models of the catalog (`chatModels()`); a type guard.
+#[wasm_bindgen(js_name = isChatModelId, unchecked_return_type = "value is ChatModelId")]
+pub fn is_chat_model_id(#[wasm_bindgen(unchecked_param_type = "unknown")] value: JsValue) -> bool {
+    value.as_string().is_some_and(|id| chat_model(&id).is_some())
 }

@@ -11,52 +11,111 @@ mod stream;
 
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
 
-use self::error::{decode, encode, to_js};
+use self::error::{decode, decode_request, encode, to_js};
 use self::stream::JsChatStream;
 use crate::types::chat::ChatRequest;
 use crate::types::image::{ImageRequest, JobStatusResponse, JobTicket};
-use crate::{CallOptions, Client, ClientConfig, Error};
+use crate::{CallOptions, Client, ClientConfig, Error, ErrorKind};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = include_str!("types.d.ts");
 
-/// The constructor's options, as JS spells them.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Options {
-    api_key: String,
-    #[serde(default)]
-    base_url: Option<String>,
-    #[serde(default)]
-    max_retries: Option<u32>,
-    #[serde(default)]
-    timeout_ms: Option<u64>,
-    #[serde(default)]
-    idle_timeout_ms: Option<u64>,
-}
+/// The constructor's options, as JS spells them (`MiniToolAIOptions`).
+const OPTIONS: [&str; 7] = ["apiKey", "baseUrl", "maxRetries", "timeoutMs", "idleTimeoutMs", "headers", "fetch"];
 
-impl Options {
-    fn into_config(self) -> ClientConfig {
-        let mut config = ClientConfig::new(self.api_key);
-        if let Some(url) = self.base_url {
-            config.base_url = url;
+/// The fields of a chat request (`ChatCompletionRequest`), besides `extraBody`.
+const CHAT_FIELDS: [&str; 5] = ["model", "messages", "temperature", "max_completion_tokens", "reasoning_effort"];
+
+/// The fields of an image request (`ImageRequest`).
+const IMAGE_FIELDS: [&str; 8] =
+    ["model", "prompt", "negativePrompt", "scheduler", "steps", "cfgScale", "width", "height"];
+
+/// Reads `new MiniToolAI(options)`: every key known, every value of the right type, in
+/// plain words naming it. The API key's value is never quoted.
+fn decode_options(value: &JsValue) -> Result<ClientConfig, Error> {
+    let object = error::plain_object(value, "options")?;
+    for key in js_sys::Object::keys(object).iter() {
+        let key = key.as_string().unwrap_or_default();
+        if !OPTIONS.contains(&key.as_str()) {
+            return Err(Error::invalid_worded(
+                key.clone(),
+                "is not an option",
+                format!("unknown option {key}; allowed: {}", OPTIONS.join(", ")),
+            ));
         }
-        if let Some(n) = self.max_retries {
-            config.retry.max_retries = n;
-        }
-        if let Some(ms) = self.timeout_ms {
-            config.timeout = Duration::from_millis(ms);
-        }
-        if let Some(ms) = self.idle_timeout_ms {
-            config.idle_timeout = Duration::from_millis(ms);
-        }
-        config
     }
+    let get = |name: &str| {
+        js_sys::Reflect::get(object, &JsValue::from_str(name)).ok().filter(|v| !v.is_undefined() && !v.is_null())
+    };
+    let api_key = match get("apiKey") {
+        None => return Err(Error::invalid_worded("apiKey", "is required", "options.apiKey is required")),
+        Some(key) => key
+            .as_string()
+            .ok_or_else(|| Error::invalid_worded("apiKey", "must be a string", "options.apiKey must be a string"))?,
+    };
+    let mut config = ClientConfig::new(api_key);
+    if let Some(url) = get("baseUrl") {
+        config.base_url = url
+            .as_string()
+            .ok_or_else(|| Error::invalid("baseUrl", format!("must be a string, got {}", error::describe(&url))))?;
+    }
+    if let Some(n) = get("maxRetries") {
+        match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&f) => {
+                config.retry.max_retries = f as u32;
+            }
+            _ => {
+                return Err(Error::invalid(
+                    "maxRetries",
+                    format!("must be a whole number ≥ 0, got {}", error::describe(&n)),
+                ))
+            }
+        }
+    }
+    for name in ["timeoutMs", "idleTimeoutMs"] {
+        let Some(ms) = get(name) else { continue };
+        let wait = ms.as_f64().and_then(crate::config::wait_from_js_ms).ok_or_else(|| {
+            Error::invalid(name, format!("must be a number of milliseconds ≥ 1, got {}", error::describe(&ms)))
+        })?;
+        if name == "timeoutMs" {
+            config.timeout = wait;
+        } else {
+            config.idle_timeout = wait;
+        }
+    }
+    if let Some(headers) = get("headers") {
+        let prototype = js_sys::Object::get_prototype_of(&headers);
+        let plain = prototype.is_null() || prototype == js_sys::Object::get_prototype_of(&js_sys::Object::new());
+        if !plain {
+            // A `Headers` or a `Map` has no own keys: it would send nothing, silently.
+            return Err(Error::invalid("headers", "must be a plain object ({ name: value }), not a Headers or a Map"));
+        }
+        let headers = error::plain_object(&headers, "headers")?;
+        for name in js_sys::Object::keys(headers).iter() {
+            let name = name.as_string().unwrap_or_default();
+            let value = js_sys::Reflect::get(headers, &JsValue::from_str(&name)).unwrap_or(JsValue::UNDEFINED);
+            // `undefined`/`null` leave a header out, as in the `openai` package.
+            if value.is_undefined() || value.is_null() {
+                continue;
+            }
+            let Some(text) = value.as_string() else {
+                let field = format!("headers[\"{name}\"]");
+                return Err(Error::invalid(field, format!("must be a string, got {}", error::describe(&value))));
+            };
+            config.headers.push((name, text));
+        }
+    }
+    if let Some(f) = get("fetch") {
+        let described = error::describe(&f);
+        config.fetch =
+            Some(f.dyn_into().map_err(|_| Error::invalid("fetch", format!("must be a function, got {described}")))?);
+    }
+    Ok(config)
 }
 
 /// A job status as JS sees it (`imageUrl`, camelCase like the rest of the JS surface).
@@ -112,6 +171,36 @@ impl Call {
     }
 }
 
+impl Call {
+    /// An `aborted` error as `timeout` when the caller's signal fired for a timeout
+    /// (`AbortSignal.timeout()`: its reason is a `TimeoutError` DOMException).
+    fn recast(&self, err: Error) -> Error {
+        timeout_of(err, self.options.signal.as_ref())
+    }
+}
+
+/// `err` as a `timeout` error if it is `aborted` by `signal` with a `TimeoutError` reason.
+pub(crate) fn timeout_of(err: Error, signal: Option<&web_sys::AbortSignal>) -> Error {
+    let timed_out = signal.filter(|s| s.aborted()).is_some_and(|s| {
+        let name = js_sys::Reflect::get(&s.reason(), &JsValue::from_str("name")).ok().and_then(|n| n.as_string());
+        name.as_deref() == Some("TimeoutError")
+    });
+    if timed_out && err.kind() == ErrorKind::Aborted {
+        err.recast(ErrorKind::Timeout, "the call timed out: its AbortSignal's timeout fired")
+    } else {
+        err
+    }
+}
+
+/// An image request: known fields only (`extraBody` is for chat requests).
+fn decode_image_request(value: JsValue) -> Result<ImageRequest, Error> {
+    let (request, extra) = decode_request(value, "request", &IMAGE_FIELDS)?;
+    if !extra.is_empty() {
+        return Err(Error::invalid("extraBody", "is accepted by chat requests only"));
+    }
+    Ok(request)
+}
+
 /// Runs `f` as a JS promise: resolves with its value, rejects with a `MiniToolAIError`.
 fn promise<F>(f: F) -> js_sys::Promise
 where
@@ -134,8 +223,8 @@ impl MiniToolAI {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "MiniToolAIOptions")] options: JsValue,
     ) -> Result<MiniToolAI, JsValue> {
-        let options: Options = decode(options, "options").map_err(|e| to_js(&e))?;
-        let client = Client::new(options.into_config()).map_err(|e| to_js(&e))?;
+        let config = decode_options(&options).map_err(|e| to_js(&e))?;
+        let client = Client::new(config).map_err(|e| to_js(&e))?;
         Ok(MiniToolAI { client })
     }
 
@@ -149,10 +238,11 @@ impl MiniToolAI {
     ) -> js_sys::Promise {
         let client = self.client.clone();
         promise(async move {
-            let request: ChatRequest = decode(request, "request")?;
+            let (request, extra): (ChatRequest, _) = decode_request(request, "request", &CHAT_FIELDS)?;
             let call = Call::decode(options)?;
-            let stream = client.chat(&request, &call.options).await?;
-            Ok(JsChatStream::new(stream).into())
+            let signal = call.options.signal.clone();
+            let stream = client.chat_with_extra(&request, &extra, &call.options).await.map_err(|e| call.recast(e))?;
+            Ok(JsChatStream::new(stream, signal).into())
         })
     }
 
@@ -165,9 +255,9 @@ impl MiniToolAI {
     ) -> js_sys::Promise {
         let client = self.client.clone();
         promise(async move {
-            let request: ChatRequest = decode(request, "request")?;
+            let (request, extra): (ChatRequest, _) = decode_request(request, "request", &CHAT_FIELDS)?;
             let call = Call::decode(options)?;
-            let done = client.complete(&request, &call.options).await?;
+            let done = client.complete_with_extra(&request, &extra, &call.options).await.map_err(|e| call.recast(e))?;
             encode(&done)
         })
     }
@@ -181,9 +271,9 @@ impl MiniToolAI {
     ) -> js_sys::Promise {
         let client = self.client.clone();
         promise(async move {
-            let request: ImageRequest = decode(request, "request")?;
+            let request = decode_image_request(request)?;
             let call = Call::decode(options)?;
-            let job = client.create_image(&request, &call.options).await?;
+            let job = client.create_image(&request, &call.options).await.map_err(|e| call.recast(e))?;
             encode(&job)
         })
     }
@@ -199,7 +289,7 @@ impl MiniToolAI {
         promise(async move {
             let job: JobTicket = decode(job, "job")?;
             let call = Call::decode(options)?;
-            let status = client.image_status(&job, &call.options).await?;
+            let status = client.image_status(&job, &call.options).await.map_err(|e| call.recast(e))?;
             encode(&JobStatus::from(&status))
         })
     }
@@ -214,7 +304,7 @@ impl MiniToolAI {
     ) -> js_sys::Promise {
         let client = self.client.clone();
         promise(async move {
-            let request: ImageRequest = decode(request, "request")?;
+            let request = decode_image_request(request)?;
             let call = Call::decode(options)?;
             let on_status = |status: &JobStatusResponse| {
                 if let (Some(f), Ok(value)) = (&call.on_status, encode(&JobStatus::from(status))) {
@@ -223,9 +313,10 @@ impl MiniToolAI {
                 }
             };
             let image = match call.timeout {
-                Some(deadline) => client.generate_image_within(&request, &call.options, deadline, on_status).await?,
-                None => client.generate_image(&request, &call.options, on_status).await?,
+                Some(deadline) => client.generate_image_within(&request, &call.options, deadline, on_status).await,
+                None => client.generate_image(&request, &call.options, on_status).await,
             };
+            let image = image.map_err(|e| call.recast(e))?;
             encode(&image)
         })
     }

@@ -1,6 +1,6 @@
 //! `ChatStream` and `TextStream`: the Rust [`ChatStream`] as JS async iterators.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::future::{poll_fn, Future};
 use std::pin::{pin, Pin};
 use std::rc::Rc;
@@ -9,8 +9,10 @@ use std::task::{Context, Poll, Waker};
 use futures_core::Stream;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
+use web_sys::AbortSignal;
 
 use super::error::{encode, to_js};
+use super::timeout_of;
 use crate::client::ChatStream;
 use crate::types::chat::ChatChunk;
 use crate::Error;
@@ -23,6 +25,10 @@ use crate::Error;
 struct Shared {
     stream: RefCell<ChatStream>,
     waiting: RefCell<Vec<Waker>>,
+    /// The caller's signal: an abort by `AbortSignal.timeout()` is reported as `timeout`.
+    signal: Option<AbortSignal>,
+    /// Whether `for await` began on the stream or its `textStream`: a stream is read once.
+    iterated: Cell<bool>,
 }
 
 impl Shared {
@@ -70,6 +76,24 @@ impl Shared {
     async fn next_chunk(self: Rc<Self>) -> Option<Result<ChatChunk, Error>> {
         self.poll_with(|stream, cx| stream.poll_next(cx)).await
     }
+
+    /// A stream error as JS sees it.
+    fn error(&self, err: Error) -> JsValue {
+        to_js(&timeout_of(err, self.signal.as_ref()))
+    }
+
+    /// Marks the start of a `for await`; the second one on the same stream is an error.
+    fn begin_iteration(&self) -> Result<(), JsValue> {
+        if self.iterated.replace(true) {
+            return Err(to_js(&Error::invalid_worded(
+                "stream",
+                "can be iterated once",
+                "this stream was already iterated: a stream can be read once (keep what the first loop \
+                 read, or call finalCompletion() for the whole answer)",
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// `{ done, value }` for an async iterator.
@@ -83,9 +107,9 @@ fn step(done: bool, value: &JsValue) -> JsValue {
 
 /// `{ done, value }` with the next chunk.
 async fn next_chunk_step(shared: Rc<Shared>) -> Result<JsValue, JsValue> {
-    match shared.next_chunk().await {
+    match shared.clone().next_chunk().await {
         Some(Ok(chunk)) => Ok(step(false, &encode(&chunk).map_err(|e| to_js(&e))?)),
-        Some(Err(err)) => Err(to_js(&err)),
+        Some(Err(err)) => Err(shared.error(err)),
         None => Ok(step(true, &JsValue::UNDEFINED)),
     }
 }
@@ -98,7 +122,7 @@ async fn next_text_step(shared: Rc<Shared>) -> Result<JsValue, JsValue> {
                 Some(text) if !text.is_empty() => return Ok(step(false, &JsValue::from_str(text))),
                 _ => continue,
             },
-            Some(Err(err)) => return Err(to_js(&err)),
+            Some(Err(err)) => return Err(shared.error(err)),
             None => return Ok(step(true, &JsValue::UNDEFINED)),
         }
     }
@@ -108,21 +132,34 @@ async fn next_text_step(shared: Rc<Shared>) -> Result<JsValue, JsValue> {
 #[wasm_bindgen(js_name = ChatStream)]
 pub struct JsChatStream {
     shared: Rc<Shared>,
+    /// Whether this is the iterator a `for await` got (iterating it again is allowed: it is
+    /// its own iterable), not the stream the caller holds.
+    iterator: bool,
 }
 
 impl JsChatStream {
-    pub(super) fn new(stream: ChatStream) -> Self {
-        Self { shared: Rc::new(Shared { stream: RefCell::new(stream), waiting: RefCell::new(Vec::new()) }) }
+    pub(super) fn new(stream: ChatStream, signal: Option<AbortSignal>) -> Self {
+        let shared = Shared {
+            stream: RefCell::new(stream),
+            waiting: RefCell::new(Vec::new()),
+            signal,
+            iterated: Cell::new(false),
+        };
+        Self { shared: Rc::new(shared), iterator: false }
     }
 }
 
 #[wasm_bindgen(js_class = ChatStream)]
 impl JsChatStream {
     /// Iterates over the chunks (`for await (const chunk of stream)`). Leaving the loop early
-    /// (`break`, `return`, a throw) aborts the request.
+    /// (`break`, `return`, a throw) aborts the request. A stream is read once: a second
+    /// `for await` (over it or its `textStream`) throws a `MiniToolAIError`.
     #[wasm_bindgen(js_name = "[Symbol.asyncIterator]")]
-    pub fn async_iterator(&self) -> JsChatStream {
-        JsChatStream { shared: self.shared.clone() }
+    pub fn async_iterator(&self) -> Result<JsChatStream, JsValue> {
+        if !self.iterator {
+            self.shared.begin_iteration()?;
+        }
+        Ok(JsChatStream { shared: self.shared.clone(), iterator: true })
     }
 
     /// The next chunk; rejects with a `MiniToolAIError` if the stream fails.
@@ -148,7 +185,7 @@ impl JsChatStream {
     /// The content deltas only, as strings: `for await (const text of stream.textStream)`.
     #[wasm_bindgen(getter, js_name = textStream)]
     pub fn text_stream(&self) -> JsTextStream {
-        JsTextStream { shared: self.shared.clone() }
+        JsTextStream { shared: self.shared.clone(), iterator: false }
     }
 
     /// Reads the rest of the stream and resolves with the whole answer, its usage and its
@@ -157,8 +194,8 @@ impl JsChatStream {
     pub fn final_completion(&self) -> js_sys::Promise {
         let shared = self.shared.clone();
         future_to_promise(async move {
-            let done = shared.poll_with(|mut stream, cx| pin!(stream.final_completion()).poll(cx)).await;
-            done.and_then(|c| encode(&c)).map_err(|e| to_js(&e))
+            let done = shared.clone().poll_with(|mut stream, cx| pin!(stream.final_completion()).poll(cx)).await;
+            done.and_then(|c| encode(&c)).map_err(|e| shared.error(e))
         })
     }
 
@@ -172,14 +209,20 @@ impl JsChatStream {
 #[wasm_bindgen(js_name = TextStream)]
 pub struct JsTextStream {
     shared: Rc<Shared>,
+    /// As [`JsChatStream::iterator`].
+    iterator: bool,
 }
 
 #[wasm_bindgen(js_class = TextStream)]
 impl JsTextStream {
-    /// Iterates over the text deltas. Leaving the loop early aborts the request.
+    /// Iterates over the text deltas. Leaving the loop early aborts the request. A second
+    /// `for await` (over it or its stream) throws a `MiniToolAIError`.
     #[wasm_bindgen(js_name = "[Symbol.asyncIterator]")]
-    pub fn async_iterator(&self) -> JsTextStream {
-        JsTextStream { shared: self.shared.clone() }
+    pub fn async_iterator(&self) -> Result<JsTextStream, JsValue> {
+        if !self.iterator {
+            self.shared.begin_iteration()?;
+        }
+        Ok(JsTextStream { shared: self.shared.clone(), iterator: true })
     }
 
     /// The next non-empty piece of text; rejects with a `MiniToolAIError` if the stream fails.

@@ -24,7 +24,42 @@ export type Scheduler =
  */
 export type ReasoningEffort = "none" | "minimal" | "low" | "medium" | "high";
 
-/** Options of `new MiniToolAI(options)`. */
+/**
+ * The part of an `AbortSignal` the package's types name (the DOM's and Node's `AbortSignal`
+ * fit it; at run time a real `AbortSignal` is required). Declared here so that the types
+ * need neither the DOM lib nor `@types/node`.
+ */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+}
+
+/**
+ * What a custom `fetch` is called with where the host has no fetch type (lib ES2022 alone):
+ * one `Request` (its `url`, `method`, `headers`…).
+ */
+export interface FetchRequestLike {
+  readonly url: string;
+  readonly method: string;
+  readonly headers: { get(name: string): string | null };
+  readonly signal: AbortSignalLike;
+}
+
+/** What a custom `fetch` must resolve with: a `Response` (the fetch API's). */
+export interface FetchResponseLike {
+  readonly status: number;
+  readonly headers: { get(name: string): string | null };
+}
+
+/**
+ * A fetch function: the host's own `fetch` type where it has one (the DOM lib, `@types/node`),
+ * else a structural one. The client calls it with one `Request`.
+ */
+export type FetchLike = typeof globalThis extends { fetch: infer F }
+  ? F
+  : (request: FetchRequestLike) => Promise<FetchResponseLike>;
+
+/** Options of `new MiniToolAI(options)`. Any other key is an error naming it. */
 export interface MiniToolAIOptions {
   /** The API key. It is sent in the `Authorization` header only, never in a URL or a message. */
   apiKey: string;
@@ -36,6 +71,16 @@ export interface MiniToolAIOptions {
   timeoutMs?: number;
   /** How long a streamed answer may go without a byte, in ms. Default 30 000. */
   idleTimeoutMs?: number;
+  /**
+   * Headers sent with every request (a `null`/`undefined` value leaves one out).
+   * `authorization`, `content-type` and `accept` are the client's own and cannot be set here.
+   */
+  headers?: { [name: string]: string | null | undefined };
+  /**
+   * The fetch every request goes through instead of the global `fetch` (a proxy, a test
+   * double, a logging wrapper). Called with one `Request`; must resolve with a `Response`.
+   */
+  fetch?: FetchLike;
 }
 
 /** Options of `new SseChatDecoder(options)`. */
@@ -48,8 +93,11 @@ export interface SseChatDecoderOptions {
 
 /** Per-call options. */
 export interface CallOptions {
-  /** Aborting it cancels the call: before sending, while waiting, between retries or mid-stream. */
-  signal?: AbortSignal;
+  /**
+   * Aborting it cancels the call: before sending, while waiting, between retries or
+   * mid-stream (kind `"aborted"`; kind `"timeout"` when it is an `AbortSignal.timeout()`).
+   */
+  signal?: AbortSignalLike;
 }
 
 /** Options of `generateImage`. */
@@ -85,9 +133,10 @@ export interface ChatMessage {
   content: string | ChatContentPart[];
 }
 
-/** The body of `POST chat-completions/` (OpenAI-compatible). */
+/** The body of `POST chat-completions/` (OpenAI-compatible). Other keys are errors naming them. */
 export interface ChatCompletionRequest {
-  model: ChatModelId;
+  /** A model of `chatModels()`, or any other name the service knows (then `costUsd` is `null`). */
+  model: ChatModelId | (string & {});
   messages: ChatMessage[];
   /** 0 to 2; service default 1. */
   temperature?: number | null;
@@ -95,6 +144,8 @@ export interface ChatCompletionRequest {
   max_completion_tokens?: number | null;
   /** GPT-5 and later only, with the values of the model's family. */
   reasoning_effort?: ReasoningEffort | null;
+  /** More fields for the request body, sent as given (`top_p`, `seed`…: what the service accepts). */
+  extraBody?: { [field: string]: JsonValue };
 }
 
 /** Token counts of a completion (OpenAI's `usage` object). */
@@ -122,10 +173,13 @@ export interface ChatUsageInput {
 /** Any JSON value. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
+/** Why a choice stopped: `"stop"` (done), `"length"` (`max_completion_tokens` reached), `"content_filter"`… */
+export type FinishReason = "stop" | "length" | "content_filter" | "tool_calls" | "function_call";
+
 /** The incremental part of a chunk. */
 export interface ChatDelta {
-  /** `"assistant"`, on the first chunk. */
-  role?: string;
+  /** On the first chunk. */
+  role?: "assistant";
   /** Text to append. */
   content?: string;
   /** A refusal, when the model declines. */
@@ -137,15 +191,14 @@ export interface ChatChunkChoice {
   index: number;
   delta: ChatDelta;
   logprobs: JsonValue;
-  /** `"stop"`, `"length"`… on the last content chunk. */
-  finish_reason: string | null;
+  /** On the last content chunk. */
+  finish_reason: FinishReason | null;
 }
 
 /** One OpenAI-shaped `chat.completion.chunk` of a streamed answer. */
 export interface ChatCompletionChunk {
   id: string;
-  /** `"chat.completion.chunk"`. */
-  object: string;
+  object: "chat.completion.chunk";
   /** Unix seconds. */
   created: number;
   model: string;
@@ -164,10 +217,10 @@ export interface ChatCompletion {
   model: string;
   /** The whole text. */
   content: string;
-  finishReason: string | null;
+  finishReason: FinishReason | null;
   /** Token usage, when the service reported it. */
   usage: ChatUsage | null;
-  /** USD: usage × the price of the requested model (`null` without usage). */
+  /** USD: usage × the price of the requested model (`null` without usage, or for a model `chatModels()` does not list). */
   costUsd: number | null;
 }
 
@@ -199,9 +252,15 @@ export interface ImageJobRef {
   signature: string;
 }
 
-/** The answer to a status call. `"success"` with `imageUrl` is done; `"error"`/`"failed"` is failed; anything else is still running. */
+/**
+ * An image job's status: `"success"` with `imageUrl` is done; `"error"`/`"failed"` is failed;
+ * anything else (`"queued"`, `"pending"`, `"processing"`, or a word the service adds) is still running.
+ */
+export type ImageJobState = "success" | "error" | "failed" | "queued" | "pending" | "processing";
+
+/** The answer to a status call. */
 export interface ImageJobStatus {
-  status: string;
+  status: ImageJobState | (string & {});
   /** Untrusted: check the scheme before display. */
   imageUrl?: string;
   message?: string;
@@ -237,22 +296,58 @@ export type MiniToolAIErrorKind =
   | "invalid_request" | "authentication" | "insufficient_credit" | "rate_limited" | "server"
   | "network" | "timeout" | "aborted" | "protocol" | "job_failed";
 
-/** Every error of the package (an `Error` subclass). Its message never contains the API key. */
-export class MiniToolAIError extends Error {
-  constructor(kind: MiniToolAIErrorKind, message: string, details?: {
-    status?: number; field?: string; retryAfterMs?: number; partialText?: string;
-  });
+/** The fields of every `MiniToolAIError`. */
+export interface MiniToolAIErrorBase<K extends MiniToolAIErrorKind> extends Error {
   readonly name: "MiniToolAIError";
-  readonly kind: MiniToolAIErrorKind;
+  /** What went wrong; check it to narrow the error (`retryAfterMs` is set on `rate_limited`). */
+  readonly kind: K;
   /** The HTTP status, when the server answered with one (200 for an error inside a 200 answer). */
   readonly status: number | undefined;
   /** For validation errors, the field at fault (`temperature`, `messages[1].content`, `cfgScale`…). */
-  readonly field: string | undefined;
+  readonly field: K extends "invalid_request" ? string | undefined : undefined;
   /** How long the server asked to wait before trying again, in ms. */
-  readonly retryAfterMs: number | undefined;
+  readonly retryAfterMs: K extends "rate_limited" | "server" ? number | undefined : undefined;
   /** The text that had streamed in before a chat stream failed. */
   readonly partialText: string | undefined;
 }
 
-export interface ChatStream extends AsyncIterable<ChatCompletionChunk> {}
-export interface TextStream extends AsyncIterable<string> {}
+/** The server asked to slow down (429); `retryAfterMs` is its `Retry-After`, when it sent one. */
+export interface RateLimitedError extends MiniToolAIErrorBase<"rate_limited"> {}
+/** The request broke a documented rule (`field` names it) or the server answered 400/404/422. */
+export interface InvalidRequestError extends MiniToolAIErrorBase<"invalid_request"> {}
+/** The server failed (5xx); it may have sent a `Retry-After`. */
+export interface ServerError extends MiniToolAIErrorBase<"server"> {}
+/** Any other kind. */
+export interface OtherMiniToolAIError
+  extends MiniToolAIErrorBase<Exclude<MiniToolAIErrorKind, "rate_limited" | "invalid_request" | "server">> {}
+
+/**
+ * Every error of the package: an `Error` subclass, a union discriminated by `kind`
+ * (`if (e instanceof MiniToolAIError && e.kind === "rate_limited") e.retryAfterMs`).
+ * Its message never contains the API key.
+ */
+export type MiniToolAIError = RateLimitedError | InvalidRequestError | ServerError | OtherMiniToolAIError;
+
+/** The `MiniToolAIError` class: `instanceof MiniToolAIError` narrows to the union. */
+export interface MiniToolAIErrorConstructor {
+  new (kind: MiniToolAIErrorKind, message: string, details?: {
+    status?: number; field?: string; retryAfterMs?: number; partialText?: string;
+  }): MiniToolAIError;
+}
+
+export const MiniToolAIError: MiniToolAIErrorConstructor;
+
+declare global {
+  /**
+   * `[Symbol.dispose](): void` where TypeScript's `esnext.disposable` lib (or `@types/node`)
+   * declares it, so that `using` type-checks there; empty (and harmless) where it does not.
+   */
+  interface Disposable {}
+}
+
+export interface ChatStream extends AsyncIterable<ChatCompletionChunk>, Disposable {}
+export interface TextStream extends AsyncIterable<string>, Disposable {}
+export interface ChatStreamReader extends Disposable {}
+export interface TextStreamReader extends Disposable {}
+export interface MiniToolAI extends Disposable {}
+export interface SseChatDecoder extends Disposable {}

@@ -8,7 +8,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, ReadableStreamDefaultReader, Request, RequestInit, RequestRedirect, Response};
 
 use super::{race, sleep, Abort, AbortReason, Either};
-use crate::{Error, ErrorKind};
+use crate::{ClientConfig, Error, ErrorKind};
 
 #[wasm_bindgen]
 extern "C" {
@@ -28,16 +28,20 @@ pub(crate) struct HttpResponse {
 
 /// Sends a JSON POST. Resolves when the response headers arrive (any status), or fails
 /// with a network, timeout or abort error.
+/// The config's default headers go first; the key, content type and accept are set last.
 pub(crate) async fn fetch(
     url: &str,
-    api_key: &str,
+    config: &ClientConfig,
     body: &str,
     accept: &str,
     abort: &Abort,
-    timeout: Duration,
 ) -> Result<HttpResponse, Error> {
+    let (api_key, timeout) = (&config.api_key, config.timeout);
     let headers = Headers::new().map_err(|e| js_error(ErrorKind::Network, "could not build headers", &e))?;
     let set = |name: &str, value: &str| headers.set(name, value);
+    for (name, value) in &config.headers {
+        set(name, value).map_err(|_| Error::invalid(format!("headers[\"{name}\"]"), "is not a valid header"))?;
+    }
     // The key travels in a header only, never in the URL.
     set("authorization", &format!("Bearer {api_key}"))
         .and_then(|()| set("content-type", "application/json"))
@@ -54,7 +58,14 @@ pub(crate) async fn fetch(
     let request = Request::new_with_str_and_init(url, &init)
         .map_err(|e| js_error(ErrorKind::InvalidRequest, &format!("invalid URL {url}"), &e))?;
 
-    let sent = JsFuture::from(global_fetch(&request));
+    let sent = match &config.fetch {
+        // A custom fetch may return a promise, a thenable or a value, or throw at once.
+        Some(f) => match f.call1(&JsValue::UNDEFINED, &request) {
+            Ok(answer) => JsFuture::from(js_sys::Promise::resolve(&answer)),
+            Err(e) => JsFuture::from(js_sys::Promise::reject(&e)),
+        },
+        None => JsFuture::from(global_fetch(&request)),
+    };
     let answer = match race(sent, sleep(timeout)).await {
         Either::Left(answer) => answer,
         Either::Right(()) => {

@@ -20,11 +20,25 @@ impl ChatRequest {
         self.problems().into_iter().next().map_or(Ok(()), Err)
     }
 
+    /// Like [`validate`](Self::validate), but a model the catalog does not list is accepted
+    /// (the service decides): the rules that depend on the model (images, `reasoning_effort`)
+    /// are then skipped. What clients use, so that a new service model needs no release.
+    pub fn validate_any_model(&self) -> Result<(), Error> {
+        self.problems_with(false).into_iter().next().map_or(Ok(()), Err)
+    }
+
     /// Every broken rule, in field order (for forms that show all of them).
     pub fn problems(&self) -> Vec<Error> {
+        self.problems_with(true)
+    }
+
+    /// Every broken rule; `known_model`: whether a model missing from the catalog is one.
+    fn problems_with(&self, known_model: bool) -> Vec<Error> {
         let mut out = Vec::new();
         let model = chat_model(&self.model);
-        if model.is_none() {
+        if self.model.trim().is_empty() {
+            out.push(Error::invalid("model", "must not be empty"));
+        } else if model.is_none() && known_model {
             out.push(Error::invalid(
                 "model",
                 format!("unknown chat model \"{}\"; expected one of {}", self.model, chat_model_list()),
@@ -178,6 +192,27 @@ mod tests {
                 ContentPart::ImageUrl { image_url: ImageUrl { url: url.into(), detail: Some(ImageDetail::Auto) } },
             ]),
         }
+    }
+
+    #[test]
+    fn any_model_is_accepted_with_its_own_rules_skipped() {
+        let new_model = ChatRequest {
+            reasoning_effort: Some(ReasoningEffort::Minimal),
+            ..ChatRequest::new("gpt-3.5-turbo", vec![image_msg("https://x.test/a.png")])
+        };
+        assert_eq!(new_model.validate_any_model(), Ok(()));
+        assert_eq!(new_model.validate().expect_err("closed list").field(), Some("model"));
+        // The rules that do not depend on the model still hold.
+        let hot = ChatRequest { temperature: Some(3.0), ..chat("gpt-3.5-turbo") };
+        assert_eq!(
+            hot.validate_any_model().expect_err("too hot").sentence(),
+            "temperature must be between 0 and 2 (got 3)"
+        );
+        let blank = chat(" ");
+        assert_eq!(blank.validate_any_model().expect_err("blank").message(), "model: must not be empty");
+        // A known model keeps its rules.
+        let effort = ChatRequest { reasoning_effort: Some(ReasoningEffort::Low), ..chat("gpt-4o") };
+        assert_eq!(effort.validate_any_model().expect_err("no effort").field(), Some("reasoning_effort"));
     }
 
     #[test]

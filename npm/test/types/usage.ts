@@ -1,8 +1,9 @@
 // Compiled (not run) by package.test.mjs with `tsc --strict`: the public types must accept
 // the documented usage and reject mistakes. Each @ts-expect-error must be an error.
 import init, {
-  MiniToolAI, MiniToolAIError, chatModels, imageModels, schedulers, estimateChatCost,
-  type ChatCompletion, type ChatCompletionChunk, type ImageJobStatus, type MiniToolAIErrorKind,
+  MiniToolAI, MiniToolAIError, chatModels, imageModels, schedulers, estimateChatCost, isChatModelId,
+  type ChatCompletion, type ChatCompletionChunk, type ChatModelId, type FinishReason, type ImageJobStatus,
+  type MiniToolAIErrorKind,
 } from "minitoolai";
 
 export async function usage(): Promise<void> {
@@ -66,13 +67,54 @@ export async function usage(): Promise<void> {
   const efforts: string[] = chatModels()[0]!.reasoningEfforts;
   const description: string = imageModels()[0]!.description;
   const scheduler: string = schedulers()[0]!;
-  const usd: number = estimateChatCost({ prompt_tokens: 17, completion_tokens: 3 }, "gpt-4o-mini");
+  const usd: number | null = estimateChatCost({ prompt_tokens: 17, completion_tokens: 3 }, "gpt-4o-mini");
   void cost; void tokens; void once; void jobid; void url; void imageUrl; void price; void efforts; void description; void scheduler; void usd;
 
   // @ts-expect-error: apiKey is required
   new MiniToolAI({ baseUrl: "x" });
-  // @ts-expect-error: not a chat model
-  await client.chat({ model: "gpt-7", messages: [] });
+  // Any model name (a new service model needs no release); the known ones complete in editors.
+  const fromConfig: string = "gpt-7";
+  await client.chat({ model: fromConfig, messages: [] });
+  if (isChatModelId(fromConfig)) {
+    const known: ChatModelId = fromConfig;
+    void known;
+  }
+  // @ts-expect-error: a string is not a ChatModelId without the guard
+  const unguarded: ChatModelId = fromConfig; void unguarded;
+  // extraBody passes fields on; other keys are errors, in types as at run time.
+  await client.chat({ model: "gpt-4o", messages: [], extraBody: { top_p: 0.5, stop: ["\n"] } });
+  // @ts-expect-error: not a field of the request (use extraBody)
+  await client.chat({ model: "gpt-4o", messages: [], top_p: 0.5 });
+  // @ts-expect-error: not an option
+  new MiniToolAI({ apiKey: "k", defaultHeaders: {} });
+  new MiniToolAI({ apiKey: "k", headers: { "x-a": "1", "x-b": undefined }, fetch: (input, init) => fetch(input, init) });
+  new MiniToolAI({ apiKey: "k", fetch });
+  await client.chat({ model: "gpt-4o", messages: [] }, { signal: AbortSignal.timeout(1000) });
+
+  // Literal unions, and the error narrowed by its kind.
+  const first = (await stream.next()).value;
+  if (first) {
+    const role: "assistant" | undefined = first.choices[0]?.delta.role;
+    const object: "chat.completion.chunk" = first.object;
+    const reason: FinishReason | null | undefined = first.choices[0]?.finish_reason;
+    void role; void object; void reason;
+  }
+  // @ts-expect-error: not a finish reason
+  const badReason: FinishReason = "done"; void badReason;
+  const e: unknown = null;
+  if (e instanceof MiniToolAIError) {
+    // @ts-expect-error: retryAfterMs may be a number on rate_limited only (and server)
+    const never: undefined = e.retryAfterMs; void never;
+    if (e.kind === "rate_limited") {
+      const ms: number | undefined = e.retryAfterMs;
+      void ms;
+    }
+    if (e.kind === "timeout") {
+      const none: undefined = e.retryAfterMs;
+      const noField: undefined = e.field;
+      void none; void noField;
+    }
+  }
   // @ts-expect-error: not a role
   await client.chat({ model: "gpt-4o", messages: [{ role: "robot", content: "hi" }] });
   // @ts-expect-error: temperature is a number
