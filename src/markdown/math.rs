@@ -105,13 +105,24 @@ pub fn to_nodes(latex: &str, display: bool) -> Node {
     let delimited = if display { format!("$${latex}$$") } else { format!("${latex}$") };
     match math {
         Some(math) => {
-            let class = if display { "math-wrap math-display" } else { "math-wrap" };
+            // A wide display formula scrolls on its own, and can be reached and scrolled with
+            // the keyboard (as tables can).
+            let attrs = if display {
+                vec![
+                    ("class", "math-wrap math-display".into()),
+                    ("tabindex", "0".into()),
+                    ("role", "group".into()),
+                    ("aria-label", "Formula".into()),
+                ]
+            } else {
+                vec![("class", "math-wrap".into())]
+            };
             let copy = Node::Element {
                 tag: "span",
                 attrs: vec![("class", "math-copy".into()), ("aria-hidden", "true".into())],
                 children: vec![Node::Text(delimited)],
             };
-            Node::Element { tag: "span", attrs: vec![("class", class.into())], children: vec![math, copy] }
+            Node::Element { tag: "span", attrs, children: vec![math, copy] }
         }
         None => Node::Element {
             tag: "code",

@@ -253,6 +253,10 @@ fn complete_inline(text: &str) -> String {
     let mut open_code: Option<(usize, usize)> = None;
     let mut pending_target: Option<usize> = None;
     let mut word_has_url = false;
+    // How many runs of each marker (character, length) could open or close emphasis: an
+    // opener whose kind has an even count likely has its closer already, or is literal (two
+    // `__` in `a.__x` and `b.__y`), so it is not closed (the count Streamdown's remend keeps).
+    let mut runs: Vec<(u8, usize)> = Vec::new();
     let mut i = ctx;
     while i < end {
         let c = b[i];
@@ -315,6 +319,9 @@ fn complete_inline(text: &str) -> String {
                         }
                     }
                 }
+                if can_open || can_close {
+                    runs.push((c, run));
+                }
                 if left > 0 && can_open && left == run {
                     stack.push((Open::Marker(c, run), i));
                 }
@@ -354,6 +361,10 @@ fn complete_inline(text: &str) -> String {
             _ => i += 1,
         }
     }
+    stack.retain(|(open, _)| match open {
+        Open::Marker(c, len) => runs.iter().filter(|r| **r == (*c, *len)).count() % 2 == 1,
+        Open::Link => true,
+    });
     let mut cut = pending_target.unwrap_or(end);
     let mut closers = String::new();
     if let Some((at, run)) = open_code {

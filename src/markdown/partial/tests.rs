@@ -90,7 +90,14 @@ fn every_prefix_of_every_answer_renders_without_raw_syntax() {
 
 #[test]
 fn the_finished_answer_renders_as_without_completion() {
-    for answer in CORPUS {
+    // The open tail stays on screen when the stream ends: markers that never close must not
+    // be closed by the completion.
+    let literal = [
+        "Here: <script>window.__pwned = 1</script> and <img src=x onerror=\"window.__pwned = 2\"> and [link](javascript:window.__pwned=3)",
+        "a.__x and b.__y",
+        "**a** and **b** and *c* and *d*",
+    ];
+    for answer in CORPUS.iter().chain(&literal) {
         assert_eq!(render_tail(answer), render(answer), "{answer}");
     }
 }
