@@ -347,12 +347,10 @@ fn complete_inline(text: &str) -> String {
                                 break;
                             }
                         },
-                        // `[text]` and nothing yet: its target may be next.
-                        None => {
-                            pending_target = Some(i + 1);
-                            i += 1;
-                        }
-                        Some(_) => i += 1,
+                        // `[text]` and nothing yet: left as written, since an answer may
+                        // well end so (`see [1]`) and the open tail stays on screen when the
+                        // stream ends; once `(` arrives it is a link whose target is pending.
+                        _ => i += 1,
                     }
                 } else {
                     i += 1;
