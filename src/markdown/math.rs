@@ -10,7 +10,7 @@
 use math_core::{LatexToMathML, MathCoreConfig, MathDisplay};
 use xmlparser::{ElementEnd, Token, Tokenizer};
 
-use super::tree::Node;
+use super::node::Node;
 
 /// The MathML namespace, for `createElementNS`.
 pub const MATHML_NS: &str = "http://www.w3.org/1998/Math/MathML";
