@@ -303,7 +303,8 @@ fn rewrite_prose(text: &str) -> String {
                     Some(end) => {
                         let inner = &text[i + 2..end];
                         let trimmed = inner.trim();
-                        if trimmed.is_empty() || trimmed.contains('$') {
+                        // Left as written when the math parser would not take it as math.
+                        if trimmed.is_empty() || trimmed.contains('$') || !balanced_braces(trimmed) {
                             i = end + 2;
                             continue;
                         }
@@ -375,6 +376,25 @@ pub(crate) fn find_closer(b: &[u8], from: usize, closer: &[u8]) -> Option<usize>
     None
 }
 
+/// Whether `{` and `}` (not escaped) pair up, as pulldown-cmark needs to see math.
+fn balanced_braces(s: &str) -> bool {
+    let mut depth = 0usize;
+    let mut escaped = false;
+    for c in s.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '{' => depth += 1,
+            '}' => match depth.checked_sub(1) {
+                Some(d) => depth = d,
+                None => return false,
+            },
+            _ => {}
+        }
+    }
+    depth == 0
+}
+
 fn without_blank_lines(s: &str) -> String {
     s.split('\n').filter(|l| !l.trim().is_empty()).collect::<Vec<_>>().join("\n")
 }
@@ -402,6 +422,7 @@ mod tests {
             (r"`\(x\)` \(y\)", r"`\(x\)` $y$"),
             ("```\n\\(x\\)\n```\n\\(y\\)", "```\n\\(x\\)\n```\n$y$"),
             (r"open \( never closed", r"open \( never closed"),
+            (r"\(\frac{1\)", r"\(\frac{1\)"),
             (r"escaped \\(x\\) stays", r"escaped \\(x\\) stays"),
             ("no math here", "no math here"),
         ] {

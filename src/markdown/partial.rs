@@ -15,6 +15,11 @@ use super::tree::{render_prepared, Node, PENDING_LINK};
 pub fn render_tail(tail: &str) -> Vec<Node> {
     let (markdown, pending) = complete_parts(tail);
     let mut nodes = render_prepared(&markdown);
+    if markdown.contains(PENDING_LINK) {
+        // Where the parser did not take the completed link as a link, its closer is text:
+        // never show it.
+        scrub_pending(&mut nodes);
+    }
     if let Some(pending) = pending {
         let code = Node::Element {
             tag: "code",
@@ -35,6 +40,17 @@ pub fn render_tail(tail: &str) -> Vec<Node> {
         }
     }
     nodes
+}
+
+fn scrub_pending(nodes: &mut [Node]) {
+    let closer = format!("]({PENDING_LINK})");
+    for node in nodes {
+        match node {
+            Node::Text(t) if t.contains(PENDING_LINK) => *t = t.replace(&closer, "").replace(PENDING_LINK, ""),
+            Node::Element { children, .. } => scrub_pending(children),
+            Node::Text(_) => {}
+        }
+    }
 }
 
 /// The tail's markdown with its unclosed markup completed (display math that is still open is
