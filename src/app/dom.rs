@@ -26,6 +26,7 @@ pub fn append_nodes(parent: &Element, nodes: &[Node]) {
             }
             Node::Element { tag, attrs, children } => {
                 let el = if crate::markdown::is_mathml(tag) {
+                    copy_math_as_latex();
                     doc.create_element_ns(Some(crate::markdown::MATHML_NS), tag)
                 } else {
                     doc.create_element(tag)
@@ -39,6 +40,52 @@ pub fn append_nodes(parent: &Element, nodes: &[Node]) {
             }
         }
     }
+}
+
+/// Once a page shows math: a selection copy that holds formulas copies each as its LaTeX, in
+/// line where it sits. (Chromium would copy the typeset symbols, or with them hidden, still
+/// break the line before each `<math>`.) The selection is laid out off-screen without its
+/// `<math>` elements, next to which the renderer keeps each formula's source, and read back.
+fn copy_math_as_latex() {
+    thread_local!(static INSTALLED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+    if INSTALLED.with(|i| i.replace(true)) {
+        return;
+    }
+    let on_copy =
+        wasm_bindgen::closure::Closure::<dyn Fn(web_sys::ClipboardEvent)>::new(|event: web_sys::ClipboardEvent| {
+            let doc = document();
+            let Some(range) = web_sys::window()
+                .and_then(|w| w.get_selection().ok().flatten())
+                .filter(|s| s.range_count() == 1 && !s.is_collapsed())
+                .and_then(|s| s.get_range_at(0).ok())
+            else {
+                return;
+            };
+            let Ok(fragment) = range.clone_contents() else { return };
+            let Ok(maths) = fragment.query_selector_all("math") else { return };
+            if maths.length() == 0 {
+                return;
+            }
+            for i in 0..maths.length() {
+                if let Some(math) = maths.item(i).and_then(|m| m.dyn_into::<Element>().ok()) {
+                    math.remove();
+                }
+            }
+            let (Ok(holder), Some(body), Some(data)) = (doc.create_element("div"), doc.body(), event.clipboard_data())
+            else {
+                return;
+            };
+            let _ = holder.set_attribute("class", "markdown math-copy-holder");
+            let _ = holder.append_child(&fragment);
+            let _ = body.append_child(&holder);
+            let text = holder.unchecked_ref::<web_sys::HtmlElement>().inner_text();
+            holder.remove();
+            if data.set_data("text/plain", &text).is_ok() {
+                event.prevent_default();
+            }
+        });
+    let _ = document().add_event_listener_with_callback("copy", on_copy.as_ref().unchecked_ref());
+    on_copy.forget();
 }
 
 /// Removes every child of `el`.

@@ -10,7 +10,7 @@
 use math_core::{LatexToMathML, MathCoreConfig, MathDisplay};
 use xmlparser::{ElementEnd, Token, Tokenizer};
 
-use super::tree::Node;
+use super::node::Node;
 
 /// The MathML namespace, for `createElementNS`.
 pub const MATHML_NS: &str = "http://www.w3.org/1998/Math/MathML";
@@ -105,13 +105,24 @@ pub fn to_nodes(latex: &str, display: bool) -> Node {
     let delimited = if display { format!("$${latex}$$") } else { format!("${latex}$") };
     match math {
         Some(math) => {
-            let class = if display { "math-wrap math-display" } else { "math-wrap" };
+            // A wide display formula scrolls on its own, and can be reached and scrolled with
+            // the keyboard (as tables can).
+            let attrs = if display {
+                vec![
+                    ("class", "math-wrap math-display".into()),
+                    ("tabindex", "0".into()),
+                    ("role", "group".into()),
+                    ("aria-label", "Formula".into()),
+                ]
+            } else {
+                vec![("class", "math-wrap".into())]
+            };
             let copy = Node::Element {
                 tag: "span",
                 attrs: vec![("class", "math-copy".into()), ("aria-hidden", "true".into())],
                 children: vec![Node::Text(delimited)],
             };
-            Node::Element { tag: "span", attrs: vec![("class", class.into())], children: vec![math, copy] }
+            Node::Element { tag: "span", attrs, children: vec![math, copy] }
         }
         None => Node::Element {
             tag: "code",
@@ -292,7 +303,8 @@ fn rewrite_prose(text: &str) -> String {
                     Some(end) => {
                         let inner = &text[i + 2..end];
                         let trimmed = inner.trim();
-                        if trimmed.is_empty() || trimmed.contains('$') {
+                        // Left as written when the math parser would not take it as math.
+                        if trimmed.is_empty() || trimmed.contains('$') || !balanced_braces(trimmed) {
                             i = end + 2;
                             continue;
                         }
@@ -364,6 +376,25 @@ pub(crate) fn find_closer(b: &[u8], from: usize, closer: &[u8]) -> Option<usize>
     None
 }
 
+/// Whether `{` and `}` (not escaped) pair up, as pulldown-cmark needs to see math.
+fn balanced_braces(s: &str) -> bool {
+    let mut depth = 0usize;
+    let mut escaped = false;
+    for c in s.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '{' => depth += 1,
+            '}' => match depth.checked_sub(1) {
+                Some(d) => depth = d,
+                None => return false,
+            },
+            _ => {}
+        }
+    }
+    depth == 0
+}
+
 fn without_blank_lines(s: &str) -> String {
     s.split('\n').filter(|l| !l.trim().is_empty()).collect::<Vec<_>>().join("\n")
 }
@@ -391,6 +422,7 @@ mod tests {
             (r"`\(x\)` \(y\)", r"`\(x\)` $y$"),
             ("```\n\\(x\\)\n```\n\\(y\\)", "```\n\\(x\\)\n```\n$y$"),
             (r"open \( never closed", r"open \( never closed"),
+            (r"\(\frac{1\)", r"\(\frac{1\)"),
             (r"escaped \\(x\\) stays", r"escaped \\(x\\) stays"),
             ("no math here", "no math here"),
         ] {

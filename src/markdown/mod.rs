@@ -10,6 +10,7 @@
 
 mod blocks;
 mod math;
+mod node;
 mod partial;
 mod speech;
 mod tree;

@@ -15,6 +15,11 @@ use super::tree::{render_prepared, Node, PENDING_LINK};
 pub fn render_tail(tail: &str) -> Vec<Node> {
     let (markdown, pending) = complete_parts(tail);
     let mut nodes = render_prepared(&markdown);
+    if markdown.contains(PENDING_LINK) {
+        // Where the parser did not take the completed link as a link, its closer is text:
+        // never show it.
+        scrub_pending(&mut nodes);
+    }
     if let Some(pending) = pending {
         let code = Node::Element {
             tag: "code",
@@ -35,6 +40,17 @@ pub fn render_tail(tail: &str) -> Vec<Node> {
         }
     }
     nodes
+}
+
+fn scrub_pending(nodes: &mut [Node]) {
+    let closer = format!("]({PENDING_LINK})");
+    for node in nodes {
+        match node {
+            Node::Text(t) if t.contains(PENDING_LINK) => *t = t.replace(&closer, "").replace(PENDING_LINK, ""),
+            Node::Element { children, .. } => scrub_pending(children),
+            Node::Text(_) => {}
+        }
+    }
 }
 
 /// The tail's markdown with its unclosed markup completed (display math that is still open is
@@ -253,6 +269,10 @@ fn complete_inline(text: &str) -> String {
     let mut open_code: Option<(usize, usize)> = None;
     let mut pending_target: Option<usize> = None;
     let mut word_has_url = false;
+    // How many runs of each marker (character, length) could open or close emphasis: an
+    // opener whose kind has an even count likely has its closer already, or is literal (two
+    // `__` in `a.__x` and `b.__y`), so it is not closed (the count Streamdown's remend keeps).
+    let mut runs: Vec<(u8, usize)> = Vec::new();
     let mut i = ctx;
     while i < end {
         let c = b[i];
@@ -315,6 +335,9 @@ fn complete_inline(text: &str) -> String {
                         }
                     }
                 }
+                if can_open || can_close {
+                    runs.push((c, run));
+                }
                 if left > 0 && can_open && left == run {
                     stack.push((Open::Marker(c, run), i));
                 }
@@ -340,12 +363,10 @@ fn complete_inline(text: &str) -> String {
                                 break;
                             }
                         },
-                        // `[text]` and nothing yet: its target may be next.
-                        None => {
-                            pending_target = Some(i + 1);
-                            i += 1;
-                        }
-                        Some(_) => i += 1,
+                        // `[text]` and nothing yet: left as written, since an answer may
+                        // well end so (`see [1]`) and the open tail stays on screen when the
+                        // stream ends; once `(` arrives it is a link whose target is pending.
+                        _ => i += 1,
                     }
                 } else {
                     i += 1;
@@ -354,6 +375,10 @@ fn complete_inline(text: &str) -> String {
             _ => i += 1,
         }
     }
+    stack.retain(|(open, _)| match open {
+        Open::Marker(c, len) => runs.iter().filter(|r| **r == (*c, *len)).count() % 2 == 1,
+        Open::Link => true,
+    });
     let mut cut = pending_target.unwrap_or(end);
     let mut closers = String::new();
     if let Some((at, run)) = open_code {

@@ -5,7 +5,10 @@ use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 /// The text of an answer for speech synthesis: markup (`#`, `|`, `*`, fences, link targets)
 /// is dropped, each block ends a sentence, and a code block is named, not read.
 pub fn speech_text(markdown: &str) -> String {
-    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
+    let options =
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS | Options::ENABLE_MATH;
+    // `\(…\)` and `\[…\]` are math too (see the renderer).
+    let markdown = &super::math::prepass(markdown);
     let mut out = String::new();
     let mut in_code = false;
     let end_sentence = |out: &mut String| {
@@ -47,6 +50,8 @@ pub fn speech_text(markdown: &str) -> String {
                 | TagEnd::BlockQuote(_),
             ) => end_sentence(&mut out),
             Event::End(TagEnd::TableCell) => out.push_str(", "),
+            // LaTeX read out symbol by symbol helps nobody: the formula is named.
+            Event::InlineMath(_) | Event::DisplayMath(_) if !in_code => out.push_str(" a formula"),
             _ => {}
         }
     }
@@ -68,5 +73,9 @@ mod tests {
             assert!(!spoken.contains(syntax), "{syntax:?} in {spoken:?}");
         }
         assert_eq!(speech_text("```\nx\n```"), "A code block.");
+        assert_eq!(
+            speech_text("Since $x^2$ and \\(e^{i\\pi}\\):\n\n$$\\int_0^1 f$$"),
+            "Since a formula and a formula: a formula."
+        );
     }
 }

@@ -1,38 +1,8 @@
 //! Markdown to a tree of allow-listed nodes.
 
 use super::math;
+pub use super::node::Node;
 use pulldown_cmark::{Alignment, CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
-
-/// A node of rendered markdown. Tags and attribute names are fixed strings chosen here, never
-/// taken from the input; only attribute values and text come from the model.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Node {
-    /// An element.
-    Element {
-        /// The tag, from a fixed set.
-        tag: &'static str,
-        /// Attributes, names from a fixed set.
-        attrs: Vec<(&'static str, String)>,
-        /// Children.
-        children: Vec<Node>,
-    },
-    /// Text, inserted as a text node (never parsed as HTML).
-    Text(String),
-}
-
-impl Node {
-    fn element(tag: &'static str, attrs: Vec<(&'static str, String)>) -> Self {
-        Self::Element { tag, attrs, children: Vec::new() }
-    }
-
-    /// The text content of the node and its descendants.
-    pub fn text_content(&self) -> String {
-        match self {
-            Self::Text(t) => t.clone(),
-            Self::Element { children, .. } => children.iter().map(Self::text_content).collect(),
-        }
-    }
-}
 
 /// Returns the link target if it is safe to follow: an absolute `http:`, `https:` or
 /// `mailto:` URL. Browsers ignore tabs and newlines inside a URL and compare schemes without
