@@ -1,9 +1,8 @@
-//! Small DOM helpers: safe markdown nodes, clipboard, downloads, speech, time.
+//! Small DOM helpers: clipboard, downloads, speech, time. (Markdown is drawn through
+//! `super::highlight`, from escaped HTML.)
 
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element};
-
-use crate::markdown::Node;
 
 /// The page's document.
 pub fn document() -> Document {
@@ -13,27 +12,6 @@ pub fn document() -> Document {
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> u64 {
     js_sys::Date::now() as u64
-}
-
-/// Appends rendered markdown nodes to `parent`. Elements and attribute names come from the
-/// renderer's fixed sets; text goes in as text nodes. Nothing is parsed as HTML.
-pub fn append_nodes(parent: &Element, nodes: &[Node]) {
-    let doc = document();
-    for node in nodes {
-        match node {
-            Node::Text(text) => {
-                let _ = parent.append_child(&doc.create_text_node(text));
-            }
-            Node::Element { tag, attrs, children } => {
-                let Ok(el) = doc.create_element(tag) else { continue };
-                for (name, value) in attrs {
-                    let _ = el.set_attribute(name, value);
-                }
-                append_nodes(&el, children);
-                let _ = parent.append_child(&el);
-            }
-        }
-    }
 }
 
 /// Removes every child of `el`.

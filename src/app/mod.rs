@@ -2,6 +2,7 @@
 
 mod chat;
 mod dom;
+mod highlight;
 mod net;
 mod settings;
 mod settings_view;

@@ -7,9 +7,13 @@
 //! keep only http, https and mailto targets, and images are links, never loaded.
 
 mod blocks;
+mod code;
+mod html;
 mod speech;
 mod tree;
 
 pub use blocks::BlockSplitter;
+pub use code::{code_growth, code_text, download_name};
+pub use html::{to_html, write_html};
 pub use speech::speech_text;
 pub use tree::{render, safe_link, Node};

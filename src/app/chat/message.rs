@@ -9,22 +9,30 @@ use wasm_bindgen::JsCast;
 
 use super::{send, ChatState, ConvSignal};
 use crate::app::dom;
+use crate::app::highlight;
 use crate::app::state::AppState;
 use crate::catalog::CHAT_MODELS;
 use crate::conversation::spend::format_usd;
 use crate::conversation::{AnswerStatus, Node};
-use crate::markdown::{render, speech_text, BlockSplitter};
+use crate::markdown::{code_growth, render, speech_text, to_html, write_html, BlockSplitter, Node as MdNode};
 use crate::types::chat::Role;
 use crate::types::is_allowed_image_url;
 
 /// How long "Copied" shows before the button says "Copy" again.
 const COPIED_FOR: std::time::Duration = std::time::Duration::from_millis(1500);
 
-/// The incremental renderer behind [`Markdown`]: finished blocks are rendered once, the open
-/// tail again on each change. (Also driven directly by the streaming-markdown benchmark.)
+/// The incremental renderer behind [`Markdown`]: finished blocks are drawn once, the open
+/// tail is updated in place. (Also driven directly by the streaming-markdown benchmark.)
+///
+/// The tail keeps what it shows as top-level nodes: on each change only the nodes after the
+/// unchanged prefix are drawn again, a code block that grew gets only its new lines, and a
+/// block that finishes moves out of the tail as drawn (its code is never highlighted twice).
+/// Blocks are drawn from one escaped HTML string per flush (see [`crate::markdown::to_html`]).
 pub(crate) struct IncrementalMarkdown {
     splitter: BlockSplitter,
     tail: Option<web_sys::Element>,
+    /// The tail's top-level nodes, as drawn: one element of the tail each.
+    shown: Vec<MdNode>,
 }
 
 impl Default for IncrementalMarkdown {
@@ -33,9 +41,14 @@ impl Default for IncrementalMarkdown {
     }
 }
 
+/// Whether each node is an element (drawn as exactly one child of the tail).
+fn one_child_each(nodes: &[MdNode]) -> bool {
+    nodes.iter().all(|n| matches!(n, MdNode::Element { .. }))
+}
+
 impl IncrementalMarkdown {
     pub(crate) fn new() -> Self {
-        Self { splitter: BlockSplitter::new(), tail: None }
+        Self { splitter: BlockSplitter::new(), tail: None, shown: Vec::new() }
     }
 
     /// Shows `text` in `root`: appends what was added since the last call, or starts over
@@ -49,6 +62,7 @@ impl IncrementalMarkdown {
         if restart {
             dom::clear(root);
             self.splitter = BlockSplitter::new();
+            self.shown.clear();
             let tail = dom::document().create_element("div").expect("a div");
             tail.set_class_name("md-tail");
             let _ = root.append_child(&tail);
@@ -57,14 +71,47 @@ impl IncrementalMarkdown {
         let seen = self.splitter.text().len();
         let finished = self.splitter.push(&text[seen..]);
         let Some(tail) = self.tail.clone() else { return };
+        let mut html = String::new();
+        // While finished blocks match what the tail shows first, they move out of it.
+        let mut moving = true;
         for range in finished {
-            let block = dom::document().create_element("div").expect("a div");
-            block.set_class_name("md-block");
-            dom::append_nodes(&block, &render(&self.splitter.text()[range]));
-            let _ = root.insert_before(&block, Some(&tail));
+            let nodes = render(&self.splitter.text()[range]);
+            let k = nodes.len();
+            if moving && k > 0 && self.shown.len() >= k && self.shown[..k] == nodes[..] && one_child_each(&nodes) {
+                if !html.is_empty() {
+                    highlight::insert_blocks(&tail, &std::mem::take(&mut html));
+                }
+                highlight::promote(&tail, k as u32);
+                self.shown.drain(..k);
+            } else {
+                moving = false;
+                html.push_str("<div class=\"md-block\">");
+                write_html(&nodes, &mut html);
+                html.push_str("</div>");
+            }
         }
-        dom::clear(&tail);
-        dom::append_nodes(&tail, &render(self.splitter.tail()));
+        if !html.is_empty() {
+            highlight::insert_blocks(&tail, &html);
+        }
+        let nodes = render(self.splitter.tail());
+        self.show_tail(&tail, nodes);
+    }
+
+    /// Updates the tail from what it shows to `nodes`, drawing only what changed.
+    fn show_tail(&mut self, tail: &web_sys::Element, nodes: Vec<MdNode>) {
+        let exact = one_child_each(&self.shown) && one_child_each(&nodes);
+        let keep = if exact { self.shown.iter().zip(&nodes).take_while(|(a, b)| a == b).count() } else { 0 };
+        if exact && keep == nodes.len() && keep == self.shown.len() {
+            return;
+        }
+        let grown = (exact && keep + 1 == nodes.len() && keep + 1 == self.shown.len())
+            .then(|| code_growth(&self.shown[keep], &nodes[keep]))
+            .flatten();
+        match grown {
+            Some(rest) => highlight::grow_code(tail, keep as u32, rest),
+            None => highlight::replace_from(tail, keep as u32, &to_html(&nodes[keep..])),
+        }
+        self.shown = nodes;
     }
 }
 
@@ -89,10 +136,17 @@ pub fn Markdown(#[prop(into)] text: Signal<String>) -> impl IntoView {
     });
     let on_click = move |ev: leptos::ev::MouseEvent| {
         let Some(target) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
-        let Ok(Some(button)) = target.closest(".copy-code") else { return };
-        let code = button.closest(".code-block").ok().flatten().and_then(|b| b.query_selector("code").ok().flatten());
-        if let Some(code) = code {
-            dom::copy_text(&code.text_content().unwrap_or_default());
+        let Ok(Some(button)) = target.closest(".copy-code, .download-code") else { return };
+        let code =
+            button.closest(".code-block").ok().flatten().and_then(|b| b.query_selector("pre > code").ok().flatten());
+        let Some(code) = code else { return };
+        // The code element holds exactly the source: highlighting only wraps it in spans.
+        let source = code.text_content().unwrap_or_default();
+        if button.class_list().contains("download-code") {
+            let file = button.get_attribute("data-file").unwrap_or_else(|| "code.txt".into());
+            dom::download(&file, "text/plain", &source);
+        } else {
+            dom::copy_text(&source);
             copied_feedback(button);
         }
     };
@@ -431,6 +485,13 @@ impl BenchMarkdown {
     #[wasm_bindgen::prelude::wasm_bindgen(constructor)]
     pub fn new(root: web_sys::Element) -> BenchMarkdown {
         BenchMarkdown { root, text: String::new(), renderer: IncrementalMarkdown::new() }
+    }
+
+    /// Fetches the highlighter named by the page's `<meta name="minitoolai-highlighter">`;
+    /// resolves when code blocks will be highlighted.
+    #[wasm_bindgen::prelude::wasm_bindgen(js_name = loadHighlighter)]
+    pub fn load_highlighter() -> js_sys::Promise {
+        highlight::load_highlighter()
     }
 
     /// Appends `delta` to the answer and shows it, as the `Markdown` component does when its
