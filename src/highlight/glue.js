@@ -1,8 +1,10 @@
 // The app's side of rendered markdown in the page (a wasm-bindgen snippet, part of the first
-// load, so kept small): draws blocks from escaped HTML strings in one call each, and feeds
-// code blocks to the highlighter, which is fetched as its own file when the first code block
-// appears. Every string given to insertAdjacentHTML here was escaped: by the markdown
-// renderer in Rust (src/markdown/html.rs) or by the highlighter, which escapes each token.
+// load, so kept small): builds blocks from the safe tree, sent as one JSON string per call
+// (src/markdown/wire.rs), and feeds code blocks to the highlighter, which is fetched as its
+// own file when the first code block appears. Nothing here parses HTML: tags and attribute
+// names come from the renderer's fixed sets, texts become text nodes.
+
+const MATHML = "http://www.w3.org/1998/Math/MathML";
 
 let highlighter = null;
 let loading = null;
@@ -44,7 +46,7 @@ function state(code) {
     waiting.add(code);
     loadHighlighter();
   }
-  code.mtCode = { session, rest: "", restNode: null, lines: 0 };
+  code.mtCode = { session, restNode: null, lines: 0 };
   return code.mtCode;
 }
 
@@ -72,8 +74,19 @@ function setRest(code, text) {
       st.restNode = null;
     }
     if (st.session) {
-      const { html, count } = st.session.lines(done);
-      code.insertAdjacentHTML("beforeend", html);
+      const { tokens, count } = st.session.lines(done);
+      const frag = document.createDocumentFragment();
+      for (let i = 0; i < tokens.length; i += 2) {
+        if (tokens[i]) {
+          const span = document.createElement("span");
+          span.className = "tok-" + tokens[i];
+          span.textContent = tokens[i + 1];
+          frag.append(span);
+        } else {
+          frag.append(tokens[i + 1]);
+        }
+      }
+      code.append(frag);
       st.lines += count;
       highlighted += count;
       code.dataset.hlLines = String(st.lines);
@@ -82,7 +95,6 @@ function setRest(code, text) {
       code.append(done);
     }
   }
-  st.rest = text;
   if (text) {
     if (st.restNode) st.restNode.data = text;
     else code.append((st.restNode = document.createTextNode(text)));
@@ -92,17 +104,47 @@ function setRest(code, text) {
   }
 }
 
-function startCode(from, until) {
-  for (let el = from; el && el !== until; el = el.nextSibling) {
-    if (el.nodeType === 1) for (const code of el.querySelectorAll("pre > code")) if (!code.mtCode) restart(code);
+/** Builds a node of the tree: `[tag, [name, value, …], child, …]` or a text. Code inside
+ * `pre` is collected in `codes` with its text, to be highlighted once it is in the page. */
+function build(node, ns, codes) {
+  if (typeof node === "string") return document.createTextNode(node);
+  const tag = node[0];
+  const space = tag === "math" ? MATHML : ns;
+  const el = space ? document.createElementNS(space, tag) : document.createElement(tag);
+  const attrs = node[1];
+  for (let i = 0; i < attrs.length; i += 2) el.setAttribute(attrs[i], attrs[i + 1]);
+  if (tag === "pre" && node.length === 3 && node[2][0] === "code") {
+    const code = build(["code", node[2][1]], space, codes);
+    codes.push([code, node[2].slice(2).join("")]);
+    el.append(code);
+    return el;
   }
+  for (let i = 2; i < node.length; i++) el.append(build(node[i], space, codes));
+  return el;
 }
 
-/** Inserts finished blocks (escaped HTML) before the open tail. */
-export function insertBlocks(tail, html) {
-  const before = tail.previousSibling;
-  tail.insertAdjacentHTML("beforebegin", html);
-  if (html.includes("<pre")) startCode(before ? before.nextSibling : tail.parentNode.firstChild, tail);
+function buildAll(nodes, codes) {
+  const frag = document.createDocumentFragment();
+  for (const node of nodes) frag.append(build(node, null, codes));
+  return frag;
+}
+
+function feed(codes) {
+  for (const [code, text] of codes) setRest(code, text);
+}
+
+/** Inserts finished blocks (a JSON array of blocks, each an array of nodes) before the tail. */
+export function insertBlocks(tail, json) {
+  const codes = [];
+  const frag = document.createDocumentFragment();
+  for (const nodes of JSON.parse(json)) {
+    const block = document.createElement("div");
+    block.className = "md-block";
+    block.append(buildAll(nodes, codes));
+    frag.append(block);
+  }
+  tail.before(frag);
+  feed(codes);
 }
 
 /** Moves the tail's first `count` children, drawn already, into a finished block. */
@@ -113,15 +155,16 @@ export function promote(tail, count) {
   tail.before(block);
 }
 
-/** Replaces the tail's children from index `from` on with `html` (escaped HTML). */
-export function replaceFrom(tail, from, html) {
+/** Replaces the tail's children from index `from` on with `json` (a JSON array of nodes). */
+export function replaceFrom(tail, from, json) {
   while (tail.childNodes.length > from) tail.lastChild.remove();
-  const last = tail.lastChild;
-  tail.insertAdjacentHTML("beforeend", html);
-  if (html.includes("<pre")) startCode(last ? last.nextSibling : tail.firstChild, null);
+  const codes = [];
+  tail.append(buildAll(JSON.parse(json), codes));
+  feed(codes);
 }
 
-/** The code of the tail's child `index` grew: `rest` is all of it after its last complete line. */
+/** The code block at the tail's child `index` grew: `rest` is its code after the last
+ * complete line drawn. */
 export function growCode(tail, index, rest) {
   const code = tail.childNodes[index]?.querySelector("pre > code");
   if (code) setRest(code, rest);

@@ -127,9 +127,6 @@ function classOf(style) {
   return null;
 }
 
-const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-const escape = (s) => s.replace(/[&<>"']/g, (ch) => ESCAPES[ch]);
-
 /** The reading position in one line, the interface the modes tokenize with. */
 class StringStream {
   constructor(string, indentUnit) {
@@ -174,13 +171,40 @@ class StringStream {
       }
       return null;
     }
-    const m = this.string.slice(this.pos).match(pattern);
-    if (!m || m.index > 0) return null;
+    const sticky = stickyOf(pattern);
+    let m;
+    if (sticky) {
+      // The same match at `pos` without copying the rest of the line for each try.
+      sticky.lastIndex = this.pos;
+      m = sticky.exec(this.string);
+      if (m) m.index = 0;
+    } else {
+      m = this.string.slice(this.pos).match(pattern);
+      if (!m || m.index > 0) return null;
+    }
+    if (!m) return null;
     if (consume !== false) this.pos += m[0].length;
     return m;
   }
   current() { return this.string.slice(this.start, this.pos); }
   lookAhead() { return undefined; }
+}
+
+// Sticky copies of the modes' patterns. A mode's pattern must match at the reading position:
+// CodeMirror's stream matches it against the rest of the line, a copy each time. A sticky
+// regex (flag y) matching at lastIndex does the same without the copy, when the pattern
+// cannot tell the difference: no `^` but a leading one, no lookbehind, no global flag.
+const stickies = new WeakMap();
+function stickyOf(pattern) {
+  let sticky = stickies.get(pattern);
+  if (sticky === undefined) {
+    const src = pattern.source;
+    const body = src.startsWith("^") ? src.slice(1) : src;
+    const plain = !/(^|[^\\[])\^/.test(body) && !body.includes("(?<") && !pattern.global && !pattern.sticky;
+    sticky = plain ? new RegExp(body, pattern.flags + "y") : null;
+    stickies.set(pattern, sticky);
+  }
+  return sticky;
 }
 
 function columnOf(string, end) {
@@ -198,25 +222,28 @@ class Session {
     this.state = mode.startState ? mode.startState(INDENT) : true;
   }
 
-  /** Highlights complete lines (`text` ends with "\n"); returns escaped HTML and the count. */
+  /**
+   * Highlights complete lines (`text` ends with "\n"). Returns the tokens as a flat array,
+   * class then text (`null` for plain text), and the number of lines.
+   */
   lines(text) {
     const lines = text.split("\n");
     lines.pop();
-    let out = "";
-    for (const line of lines) out += this.line(line) + "\n";
-    return { html: out, count: lines.length };
+    const out = [];
+    for (const line of lines) {
+      this.line(line, out);
+      push(out, null, "\n");
+    }
+    return { tokens: out, count: lines.length };
   }
 
-  line(line) {
+  line(line, out) {
     const { mode, state } = this;
     if (line === "") {
       mode.blankLine?.(state, INDENT);
-      return "";
+      return;
     }
     const stream = new StringStream(line, INDENT);
-    let out = "";
-    let run = "";
-    let runClass = null;
     while (!stream.eol()) {
       stream.start = stream.pos;
       let cls = null;
@@ -228,22 +255,16 @@ class Session {
         stream.pos = stream.start;
       }
       if (stream.pos <= stream.start) { stream.pos = stream.start + 1; cls = null; }
-      const piece = line.slice(stream.start, stream.pos);
-      if (cls === runClass) {
-        run += piece;
-      } else {
-        out += wrap(run, runClass);
-        run = piece;
-        runClass = cls;
-      }
+      push(out, cls, line.slice(stream.start, stream.pos));
     }
-    return out + wrap(run, runClass);
   }
 }
 
-function wrap(text, cls) {
-  if (!text) return "";
-  return cls ? `<span class="tok-${cls}">${escape(text)}</span>` : escape(text);
+/** Adds a token, joined to the last one when it has the same class. */
+function push(out, cls, text) {
+  const n = out.length;
+  if (n > 0 && out[n - 2] === cls) out[n - 1] += text;
+  else out.push(cls, text);
 }
 
 /** A session for `lang` (a fence's language, any case), or null when it is not known. */

@@ -8,12 +8,12 @@
 
 mod blocks;
 mod code;
-mod html;
 mod speech;
 mod tree;
+mod wire;
 
 pub use blocks::BlockSplitter;
 pub use code::{code_growth, code_text, download_name};
-pub use html::{to_html, write_html};
 pub use speech::speech_text;
 pub use tree::{render, safe_link, Node};
+pub use wire::{to_json, write_json};

@@ -14,7 +14,7 @@ use crate::app::state::AppState;
 use crate::catalog::CHAT_MODELS;
 use crate::conversation::spend::format_usd;
 use crate::conversation::{AnswerStatus, Node};
-use crate::markdown::{code_growth, render, speech_text, to_html, write_html, BlockSplitter, Node as MdNode};
+use crate::markdown::{code_growth, render, speech_text, to_json, write_json, BlockSplitter, Node as MdNode};
 use crate::types::chat::Role;
 use crate::types::is_allowed_image_url;
 
@@ -27,7 +27,7 @@ const COPIED_FOR: std::time::Duration = std::time::Duration::from_millis(1500);
 /// The tail keeps what it shows as top-level nodes: on each change only the nodes after the
 /// unchanged prefix are drawn again, a code block that grew gets only its new lines, and a
 /// block that finishes moves out of the tail as drawn (its code is never highlighted twice).
-/// Blocks are drawn from one escaped HTML string per flush (see [`crate::markdown::to_html`]).
+/// Blocks are drawn from one JSON string per flush (see [`crate::markdown::to_json`]).
 pub(crate) struct IncrementalMarkdown {
     splitter: BlockSplitter,
     tail: Option<web_sys::Element>,
@@ -71,27 +71,29 @@ impl IncrementalMarkdown {
         let seen = self.splitter.text().len();
         let finished = self.splitter.push(&text[seen..]);
         let Some(tail) = self.tail.clone() else { return };
-        let mut html = String::new();
+        // New finished blocks, as a JSON array of blocks (each an array of nodes).
+        let mut blocks = String::new();
         // While finished blocks match what the tail shows first, they move out of it.
         let mut moving = true;
         for range in finished {
             let nodes = render(&self.splitter.text()[range]);
             let k = nodes.len();
             if moving && k > 0 && self.shown.len() >= k && self.shown[..k] == nodes[..] && one_child_each(&nodes) {
-                if !html.is_empty() {
-                    highlight::insert_blocks(&tail, &std::mem::take(&mut html));
+                if !blocks.is_empty() {
+                    blocks.push(']');
+                    highlight::insert_blocks(&tail, &std::mem::take(&mut blocks));
                 }
                 highlight::promote(&tail, k as u32);
                 self.shown.drain(..k);
             } else {
                 moving = false;
-                html.push_str("<div class=\"md-block\">");
-                write_html(&nodes, &mut html);
-                html.push_str("</div>");
+                blocks.push(if blocks.is_empty() { '[' } else { ',' });
+                write_json(&nodes, &mut blocks);
             }
         }
-        if !html.is_empty() {
-            highlight::insert_blocks(&tail, &html);
+        if !blocks.is_empty() {
+            blocks.push(']');
+            highlight::insert_blocks(&tail, &blocks);
         }
         let nodes = render(self.splitter.tail());
         self.show_tail(&tail, nodes);
@@ -109,7 +111,7 @@ impl IncrementalMarkdown {
             .flatten();
         match grown {
             Some(rest) => highlight::grow_code(tail, keep as u32, rest),
-            None => highlight::replace_from(tail, keep as u32, &to_html(&nodes[keep..])),
+            None => highlight::replace_from(tail, keep as u32, &to_json(&nodes[keep..])),
         }
         self.shown = nodes;
     }
