@@ -54,6 +54,12 @@ fn write_node(node: &Node, out: &mut String) {
 
 fn string_into(text: &str, out: &mut String) {
     out.push('"');
+    // Most texts need no escape: copied at once.
+    if !text.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.push_str(text);
+        out.push('"');
+        return;
+    }
     let mut last = 0;
     for (i, b) in text.bytes().enumerate() {
         let esc = match b {

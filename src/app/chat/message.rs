@@ -41,6 +41,19 @@ impl Default for IncrementalMarkdown {
     }
 }
 
+/// Whether two byte strings of the same length are equal, eight bytes at a time (wasm's
+/// `memcmp` goes byte by byte, and the whole answer is compared on every update).
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (wa, wb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (ra, rb) = (wa.remainder(), wb.remainder());
+    wa.zip(wb).all(|(x, y)| {
+        u64::from_ne_bytes(x.try_into().unwrap_or_default()) == u64::from_ne_bytes(y.try_into().unwrap_or_default())
+    }) && ra == rb
+}
+
 /// Whether each node is an element (drawn as exactly one child of the tail).
 fn one_child_each(nodes: &[MdNode]) -> bool {
     nodes.iter().all(|n| matches!(n, MdNode::Element { .. }))
@@ -54,11 +67,13 @@ impl IncrementalMarkdown {
     /// Shows `text` in `root`: appends what was added since the last call, or starts over
     /// when the text is not a continuation.
     pub(crate) fn update(&mut self, root: &web_sys::Element, text: &str) {
-        if self.tail.is_some() && text == self.splitter.text() {
+        let seen = self.splitter.text().len();
+        if self.tail.is_some() && text.len() == seen && same_bytes(text.as_bytes(), self.splitter.text().as_bytes()) {
             return;
         }
-        let seen = self.splitter.text().len();
-        let restart = text.len() < seen || !text.starts_with(self.splitter.text()) || self.tail.is_none();
+        let restart = text.len() < seen
+            || !same_bytes(&text.as_bytes()[..seen], self.splitter.text().as_bytes())
+            || self.tail.is_none();
         if restart {
             dom::clear(root);
             self.splitter = BlockSplitter::new();
