@@ -97,7 +97,7 @@ test("rust and python blocks are highlighted, keep their text, copy and download
     for (const cls of expected) assert.ok(classes.has(cls), `${lang}: ${cls} among ${[...classes]}`);
     // Exactly the source, and every line was highlighted once.
     assert.equal(await code.textContent(), source);
-    assert.equal(await code.getAttribute("data-hl-lines"), String(source.split("\n").length - 1));
+    assert.equal(await code.evaluate((el) => el.mtCode?.lines), source.split("\n").length - 1);
     // Model text is never markup: the docstring's <b> is text inside a string token.
     assert.equal(await code.locator("b").count(), 0);
 
@@ -139,7 +139,7 @@ test("a streamed code block is highlighted as lines complete, each line once, in
     () => {
       const answer = document.querySelector('.message.assistant.streaming');
       const code = answer?.querySelector(".code-block pre > code");
-      const n = Number(code?.dataset.hlLines ?? 0);
+      const n = code?.mtCode?.lines ?? 0;
       if (!code || n < 5) return null;
       code.mtMark = "first";
       return n;
@@ -155,7 +155,7 @@ test("a streamed code block is highlighted as lines complete, each line once, in
   assert.equal(await code.evaluate((el) => el.mtMark), "first");
   // ...and every line was highlighted exactly once: on this page, as many highlighted lines
   // as the block has (redrawing the tail on each flush would count them again and again).
-  assert.equal(await code.getAttribute("data-hl-lines"), String(STREAMED_LINES));
+  assert.equal(await code.evaluate((el) => el.mtCode.lines), STREAMED_LINES);
   assert.equal(await page.evaluate(() => document.documentElement.dataset.hlLines), String(STREAMED_LINES));
   const expected = `fn main() {\n${LONG}\n}\n`;
   assert.equal(await code.textContent(), expected);

@@ -10,7 +10,8 @@ let highlighter = null;
 let loading = null;
 // Code shown plain while the highlighter is on its way.
 const waiting = new Set();
-// Lines highlighted on this page, for tests that check no line is highlighted twice.
+// Lines highlighted on this page (also per code element, in its `mtCode.lines`), for tests
+// that check no line is highlighted twice.
 let highlighted = 0;
 
 /** Fetches the highlighter named by `<meta name="minitoolai-highlighter">` (once). */
@@ -89,7 +90,6 @@ function setRest(code, text) {
       code.append(frag);
       st.lines += count;
       highlighted += count;
-      code.dataset.hlLines = String(st.lines);
       document.documentElement.dataset.hlLines = String(highlighted);
     } else {
       code.append(done);

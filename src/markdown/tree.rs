@@ -222,7 +222,6 @@ fn code_block(lang: &str) -> Node {
             ("class", "download-code".into()),
             ("type", "button".into()),
             ("data-testid", "download-code".into()),
-            ("data-file", file.clone()),
             ("title", format!("Download as {file}")),
         ],
     );
@@ -378,7 +377,7 @@ mod tests {
         assert!(html.starts_with("<div class=\"code-block\" data-lang=\"rust\">"), "{html}");
         assert!(html.contains("<span class=\"code-lang\">rust</span>"));
         assert!(html.contains("Copy</button>"));
-        assert!(html.contains("data-file=\"code.rs\" title=\"Download as code.rs\">Download</button>"), "{html}");
+        assert!(html.contains("title=\"Download as code.rs\">Download</button>"), "{html}");
         assert!(
             html.contains("<pre tabindex=\"0\"><code class=\"language-rust\">fn main() {}\n</code></pre>"),
             "{html}"

@@ -14,7 +14,9 @@ use crate::app::state::AppState;
 use crate::catalog::CHAT_MODELS;
 use crate::conversation::spend::format_usd;
 use crate::conversation::{AnswerStatus, Node};
-use crate::markdown::{code_growth, render, speech_text, to_json, write_json, BlockSplitter, Node as MdNode};
+use crate::markdown::{
+    code_growth, download_name, render, speech_text, to_json, write_json, BlockSplitter, Node as MdNode,
+};
 use crate::types::chat::Role;
 use crate::types::is_allowed_image_url;
 
@@ -154,13 +156,12 @@ pub fn Markdown(#[prop(into)] text: Signal<String>) -> impl IntoView {
     let on_click = move |ev: leptos::ev::MouseEvent| {
         let Some(target) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
         let Ok(Some(button)) = target.closest(".copy-code, .download-code") else { return };
-        let code =
-            button.closest(".code-block").ok().flatten().and_then(|b| b.query_selector("pre > code").ok().flatten());
-        let Some(code) = code else { return };
+        let Some(block) = button.closest(".code-block").ok().flatten() else { return };
+        let Some(code) = block.query_selector("pre > code").ok().flatten() else { return };
         // The code element holds exactly the source: highlighting only wraps it in spans.
         let source = code.text_content().unwrap_or_default();
         if button.class_list().contains("download-code") {
-            let file = button.get_attribute("data-file").unwrap_or_else(|| "code.txt".into());
+            let file = download_name(&block.get_attribute("data-lang").unwrap_or_default());
             dom::download(&file, "text/plain", &source);
         } else {
             dom::copy_text(&source);
