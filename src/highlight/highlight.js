@@ -194,15 +194,15 @@ class StringStream {
 // CodeMirror's stream matches it against the rest of the line, a copy each time. A sticky
 // regex (flag y) matching at lastIndex does the same without the copy, when the pattern
 // cannot tell the difference: no `^` but a leading one, no lookbehind, no global flag.
-const stickies = new WeakMap();
+const STICKY = Symbol("sticky");
 function stickyOf(pattern) {
-  let sticky = stickies.get(pattern);
+  let sticky = pattern[STICKY];
   if (sticky === undefined) {
     const src = pattern.source;
     const body = src.startsWith("^") ? src.slice(1) : src;
     const plain = !/(^|[^\\[])\^/.test(body) && !body.includes("(?<") && !pattern.global && !pattern.sticky;
     sticky = plain ? new RegExp(body, pattern.flags + "y") : null;
-    stickies.set(pattern, sticky);
+    pattern[STICKY] = sticky;
   }
   return sticky;
 }
