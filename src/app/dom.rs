@@ -1,9 +1,8 @@
-//! Small DOM helpers: safe markdown nodes, clipboard, downloads, speech, time.
+//! Small DOM helpers: clipboard, downloads, speech, time. (Markdown is drawn through
+//! `super::highlight`, from escaped HTML.)
 
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element};
-
-use crate::markdown::Node;
 
 /// The page's document.
 pub fn document() -> Document {
@@ -15,38 +14,11 @@ pub fn now_ms() -> u64 {
     js_sys::Date::now() as u64
 }
 
-/// Appends rendered markdown nodes to `parent`. Elements and attribute names come from the
-/// renderer's fixed sets; text goes in as text nodes. Nothing is parsed as HTML.
-pub fn append_nodes(parent: &Element, nodes: &[Node]) {
-    let doc = document();
-    for node in nodes {
-        match node {
-            Node::Text(text) => {
-                let _ = parent.append_child(&doc.create_text_node(text));
-            }
-            Node::Element { tag, attrs, children } => {
-                let el = if crate::markdown::is_mathml(tag) {
-                    copy_math_as_latex();
-                    doc.create_element_ns(Some(crate::markdown::MATHML_NS), tag)
-                } else {
-                    doc.create_element(tag)
-                };
-                let Ok(el) = el else { continue };
-                for (name, value) in attrs {
-                    let _ = el.set_attribute(name, value);
-                }
-                append_nodes(&el, children);
-                let _ = parent.append_child(&el);
-            }
-        }
-    }
-}
-
 /// Once a page shows math: a selection copy that holds formulas copies each as its LaTeX, in
 /// line where it sits. (Chromium would copy the typeset symbols, or with them hidden, still
 /// break the line before each `<math>`.) The selection is laid out off-screen without its
 /// `<math>` elements, next to which the renderer keeps each formula's source, and read back.
-fn copy_math_as_latex() {
+pub fn copy_math_as_latex() {
     thread_local!(static INSTALLED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
     if INSTALLED.with(|i| i.replace(true)) {
         return;

@@ -3,6 +3,7 @@
 mod chat;
 mod dom;
 mod gesture;
+mod highlight;
 mod net;
 mod settings;
 mod settings_view;

@@ -9,14 +9,18 @@
 //! never loaded, and math is MathML from an allow-list of elements and attributes.
 
 mod blocks;
+mod code;
 mod math;
 mod node;
 mod partial;
 mod speech;
 mod tree;
+mod wire;
 
 pub use blocks::BlockSplitter;
+pub use code::{code_growth, code_text, download_name};
 pub use math::{is_mathml, MATHML_NS};
 pub use partial::{complete, render_tail};
 pub use speech::speech_text;
 pub use tree::{render, safe_link, Node};
+pub use wire::{to_json, write_json};

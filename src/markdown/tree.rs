@@ -185,20 +185,35 @@ fn heading(level: HeadingLevel) -> &'static str {
     }
 }
 
-/// A code block: a header with the language and a copy button, then `pre > code`.
-/// The code text is appended to the `code` element as it arrives.
+/// A code block: a header with the language, a copy button and a download button, then
+/// `pre > code`. The code text is appended to the `code` element as it arrives; the app
+/// highlights it line by line (src/highlight/).
 fn code_block(lang: &str) -> Node {
     let label = if lang.is_empty() { "text".to_owned() } else { lang.to_owned() };
     let mut header = Node::element("div", vec![("class", "code-header".into())]);
     let mut label_node = Node::element("span", vec![("class", "code-lang".into())]);
     push(&mut label_node, Node::Text(label.clone()));
     push(&mut header, label_node);
-    let mut button = Node::element(
+    let mut buttons = Node::element("span", vec![("class", "code-actions".into())]);
+    let mut copy = Node::element(
         "button",
         vec![("class", "copy-code".into()), ("type", "button".into()), ("data-testid", "copy-code".into())],
     );
-    push(&mut button, Node::Text("Copy".into()));
-    push(&mut header, button);
+    push(&mut copy, Node::Text("Copy".into()));
+    push(&mut buttons, copy);
+    let file = super::download_name(&label);
+    let mut download = Node::element(
+        "button",
+        vec![
+            ("class", "download-code".into()),
+            ("type", "button".into()),
+            ("data-testid", "download-code".into()),
+            ("title", format!("Download as {file}")),
+        ],
+    );
+    push(&mut download, Node::Text("Download".into()));
+    push(&mut buttons, download);
+    push(&mut header, buttons);
     let code = Node::element("code", vec![("class", format!("language-{}", sanitize_class(&label)))]);
     // Long lines scroll sideways: keyboard users can reach and scroll the block.
     let mut pre = Node::element("pre", vec![("tabindex", "0".into())]);
@@ -369,6 +384,7 @@ mod tests {
         assert!(html.starts_with("<div class=\"code-block\" data-lang=\"rust\">"), "{html}");
         assert!(html.contains("<span class=\"code-lang\">rust</span>"));
         assert!(html.contains("Copy</button>"));
+        assert!(html.contains("title=\"Download as code.rs\">Download</button>"), "{html}");
         assert!(
             html.contains("<pre tabindex=\"0\"><code class=\"language-rust\">fn main() {}\n</code></pre>"),
             "{html}"

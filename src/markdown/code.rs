@@ -1,0 +1,123 @@
+//! Code blocks: the file a block downloads as, and how a streamed block grew.
+
+use super::Node;
+
+/// File extensions by a fence's language and its common aliases.
+const EXTENSIONS: &[(&str, &str)] = &[
+    ("rust rs", "rs"),
+    ("python py python3 py3", "py"),
+    ("javascript js node", "js"),
+    ("mjs", "mjs"),
+    ("cjs", "cjs"),
+    ("jsx", "jsx"),
+    ("typescript ts", "ts"),
+    ("tsx", "tsx"),
+    ("json json5 jsonc", "json"),
+    ("bash sh shell zsh console shellsession", "sh"),
+    ("html htm xhtml", "html"),
+    ("xml plist xsl", "xml"),
+    ("svg", "svg"),
+    ("vue", "vue"),
+    ("svelte", "svelte"),
+    ("css", "css"),
+    ("scss", "scss"),
+    ("less", "less"),
+    ("sql postgres postgresql mysql sqlite plsql", "sql"),
+    ("go golang", "go"),
+    ("java", "java"),
+    ("c h", "c"),
+    ("cpp c++ cc cxx hpp hh hxx", "cpp"),
+    ("csharp cs c#", "cs"),
+    ("yaml yml", "yaml"),
+    ("toml", "toml"),
+    ("markdown md", "md"),
+    ("mdx", "mdx"),
+    ("diff patch", "diff"),
+    ("php", "php"),
+    ("ruby rb", "rb"),
+    ("kotlin kt", "kt"),
+    ("kts", "kts"),
+    ("swift", "swift"),
+    ("lua", "lua"),
+    ("scala sc", "scala"),
+    ("dart", "dart"),
+    ("haskell hs", "hs"),
+    ("perl pl", "pl"),
+    ("r", "r"),
+    ("powershell ps1 pwsh", "ps1"),
+    ("ini cfg conf", "ini"),
+    ("properties", "properties"),
+];
+
+/// The name a code block downloads as: `code.<extension>` for its language (`Dockerfile`
+/// for a Dockerfile, `code.txt` when the language is not known).
+pub fn download_name(lang: &str) -> String {
+    let lang = lang.to_ascii_lowercase();
+    if matches!(lang.as_str(), "dockerfile" | "docker" | "containerfile") {
+        return "Dockerfile".into();
+    }
+    let ext = EXTENSIONS.iter().find(|(names, _)| names.split(' ').any(|n| n == lang)).map_or("txt", |(_, ext)| ext);
+    format!("code.{ext}")
+}
+
+/// The text of a code block's `code` element, if `node` is a code block.
+pub fn code_text(node: &Node) -> Option<&str> {
+    let Node::Element { attrs, children, .. } = node else { return None };
+    if !attrs.iter().any(|(k, v)| *k == "class" && v == "code-block") {
+        return None;
+    }
+    let pre = children.iter().find(|c| matches!(c, Node::Element { tag: "pre", .. }))?;
+    let Node::Element { children, .. } = pre else { return None };
+    let Some(Node::Element { tag: "code", children, .. }) = children.first() else { return None };
+    match children.as_slice() {
+        [] => Some(""),
+        [Node::Text(t)] => Some(t),
+        _ => None,
+    }
+}
+
+/// When `new` is the code block `old` with more code (same language, the same complete lines
+/// and then more), returns the code after those complete lines: what is left to draw.
+pub fn code_growth<'a>(old: &Node, new: &'a Node) -> Option<&'a str> {
+    let (old_code, new_code) = (code_text(old)?, code_text(new)?);
+    let (Node::Element { attrs: a, .. }, Node::Element { attrs: b, .. }) = (old, new) else { return None };
+    if a != b {
+        return None;
+    }
+    let done = old_code.rfind('\n').map_or(0, |i| i + 1);
+    new_code.starts_with(&old_code[..done]).then(|| &new_code[done..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::markdown::render;
+
+    #[test]
+    fn download_names_follow_the_language() {
+        assert_eq!(download_name("rust"), "code.rs");
+        assert_eq!(download_name("Python"), "code.py");
+        assert_eq!(download_name("c++"), "code.cpp");
+        assert_eq!(download_name("cs"), "code.cs");
+        assert_eq!(download_name("yml"), "code.yaml");
+        assert_eq!(download_name("Dockerfile"), "Dockerfile");
+        assert_eq!(download_name("text"), "code.txt");
+        assert_eq!(download_name("../../etc"), "code.txt");
+    }
+
+    #[test]
+    fn a_streamed_block_grows_after_its_complete_lines() {
+        let one = |s: &str| render(s).remove(0);
+        let a = one("```rust\nfn main() {\n  let x");
+        let b = one("```rust\nfn main() {\n  let x = 1;\n}\n``");
+        let c = one("```rust\nfn main() {\n  let x = 1;\n}\n```\n");
+        assert_eq!(code_text(&a), Some("fn main() {\n  let x"));
+        assert_eq!(code_growth(&a, &b), Some("  let x = 1;\n}\n``"));
+        // The closing fence's first backticks were a partial line: only they are redrawn.
+        assert_eq!(code_growth(&b, &c), Some(""));
+        // Another language, or other text before the complete lines: drawn anew.
+        assert_eq!(code_growth(&a, &one("```py\nfn main() {\n  let x = 2")), None);
+        assert_eq!(code_growth(&a, &one("```rust\nfn mein() {\n  let x")), None);
+        assert_eq!(code_growth(&a, &one("para")), None);
+    }
+}
