@@ -35,12 +35,39 @@ writeFileSync(join(pkg, "node.js"), template("node.js"));
 writeFileSync(join(pkg, "index.d.ts"), template("index.d.ts"));
 writeFileSync(join(pkg, "package.json"), template("package.json").replace("@VERSION@", version));
 writeFileSync(join(pkg, "README.md"), readFileSync(join(here, "README.md"), "utf8"));
+for (const license of ["LICENSE-MIT", "LICENSE-APACHE"]) {
+  writeFileSync(join(pkg, license), readFileSync(join(here, "..", license), "utf8"));
+}
+
+// More entries (package.json's "exports"): workerd imports the wasm as a module, `require`
+// loads the ES module through Node's require(esm), and "./inline" carries the wasm as base64.
+writeFileSync(join(pkg, "workerd.js"), template("workerd.js"));
+const cjsEntry = (entry, specifier) =>
+  template("index.cjs").replaceAll("@ENTRY@", entry).replaceAll("@SPECIFIER@", specifier);
+writeFileSync(join(pkg, "index.cjs"), cjsEntry("./node.js", "minitoolai"));
+writeFileSync(join(pkg, "inline.cjs"), cjsEntry("./inline.js", "minitoolai/inline"));
+const wasmBase64 = readFileSync(join(pkg, "minitoolai_bg.wasm")).toString("base64");
+writeFileSync(join(pkg, "inline.js"), template("inline.js").replace("@WASM_BASE64@", () => wasmBase64));
+writeFileSync(join(pkg, "inline.d.ts"), template("inline.d.ts"));
 
 // The ABI declarations of the wasm exports are not API (they name hashed closure shims).
 rmSync(join(pkg, "minitoolai_bg.wasm.d.ts"), { force: true });
 const dtsPath = join(pkg, "minitoolai.d.ts");
 const dts = publicDts(readFileSync(dtsPath, "utf8"));
 writeFileSync(dtsPath, dts);
+
+// The wasm subpath's declarations: the template's when it has one, else a minimal one.
+const wasmDts = existsSync(join(here, "template", "minitoolai_bg.wasm.d.ts"))
+  ? template("minitoolai_bg.wasm.d.ts")
+  : "/** What importing the `.wasm` file gives depends on the bundler or runtime (a URL, a compiled module…). */\ndeclare const wasm: unknown;\nexport default wasm;\n";
+writeFileSync(join(pkg, "minitoolai_bg.wasm.d.ts"), wasmDts);
+
+// The same declarations as CommonJS (.d.cts) for the `require` condition: TypeScript under
+// `module: node16` refuses (TS1479) a CommonJS file importing ES module declarations.
+const toCjs = (text) => text.replace(/(from\s+["']\.\/[\w.-]+?)\.js(["'])/g, "$1.cjs$2");
+for (const file of readdirSync(pkg).filter((name) => name.endsWith(".d.ts"))) {
+  writeFileSync(join(pkg, file.replace(/\.d\.ts$/, ".d.cts")), toCjs(readFileSync(join(pkg, file), "utf8")));
+}
 
 // The npm build must not link the app: Leptos would export its stream helper classes.
 for (const leak of ["IntoUnderlyingSource", "IntoUnderlyingSink", "IntoUnderlyingByteSource"]) {
