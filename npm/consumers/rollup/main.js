@@ -1,0 +1,7 @@
+// Rollup (with @rollup/plugin-node-resolve): without a plugin it does not emit
+// `new URL("…wasm", import.meta.url)` files, so the "inline" entry needs no copy step.
+import * as minitoolai from "minitoolai/inline";
+
+import { exposeScenarios } from "../shared/page.js";
+
+exposeScenarios(minitoolai);

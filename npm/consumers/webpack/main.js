@@ -1,0 +1,7 @@
+// webpack 5: the default entry; webpack emits minitoolai_bg.wasm as an asset module from
+// `new URL(…, import.meta.url)` with no loader or plugin.
+import * as minitoolai from "minitoolai";
+
+import { exposeScenarios } from "../shared/page.js";
+
+exposeScenarios(minitoolai);
