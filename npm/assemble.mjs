@@ -50,6 +50,34 @@ const wasmBase64 = readFileSync(join(pkg, "minitoolai_bg.wasm")).toString("base6
 writeFileSync(join(pkg, "inline.js"), template("inline.js").replace("@WASM_BASE64@", () => wasmBase64));
 writeFileSync(join(pkg, "inline.d.ts"), template("inline.d.ts"));
 
+// The `minitoolai/sse` entry (npm/sse's module): sse.js instantiates the embedded wasm at import
+// time, sse.workerd.js imports it as a module; both share the full entry's MiniToolAIError
+// class through error.js (the glue imports it from there).
+writeFileSync(join(pkg, "error.js"), `export { MiniToolAIError } from "./${relative(pkg, errorJs)}";\n`);
+const sseWasmBase64 = readFileSync(join(pkg, "minitoolai_sse_bg.wasm")).toString("base64");
+writeFileSync(join(pkg, "sse.js"), template("sse.js").replace("@WASM_BASE64@", () => sseWasmBase64));
+writeFileSync(join(pkg, "sse.workerd.js"), template("sse.workerd.js"));
+writeFileSync(join(pkg, "sse.cjs"), cjsEntry("./sse.js", "minitoolai/sse"));
+writeFileSync(join(pkg, "sse.d.ts"), template("sse.d.ts"));
+// The glue's default init() would fetch the wasm by URL, which bundlers would then emit as an
+// unused asset: the entry never calls it, so that URL goes.
+const sseGluePath = join(pkg, "minitoolai_sse.js");
+const sseUrl = /module_or_path = new URL\('minitoolai_sse_bg\.wasm', import\.meta\.url\);/;
+const sseGlue = readFileSync(sseGluePath, "utf8");
+if (!sseUrl.test(sseGlue)) fail("minitoolai_sse.js: no default wasm URL to take out (wasm-bindgen changed?)");
+writeFileSync(
+  sseGluePath,
+  sseGlue.replace(sseUrl, 'throw new Error("minitoolai/sse is instantiated when imported; init() is not needed");'),
+);
+// Its declarations as the full entry's are shipped (npm/dts.mjs), without init()'s (which name
+// DOM types and the module's internals).
+const sseDtsPath = join(pkg, "minitoolai_sse.d.ts");
+const sseDts = publicDts(readFileSync(sseDtsPath, "utf8"));
+const initTypes = sseDts.indexOf("export type InitInput");
+if (initTypes < 0) fail("minitoolai_sse.d.ts: no init declarations to cut (wasm-bindgen changed?)");
+writeFileSync(sseDtsPath, sseDts.slice(0, initTypes).trimEnd() + "\n");
+rmSync(join(pkg, "minitoolai_sse_bg.wasm.d.ts"), { force: true });
+
 // The ABI declarations of the wasm exports are not API (they name hashed closure shims).
 rmSync(join(pkg, "minitoolai_bg.wasm.d.ts"), { force: true });
 const dtsPath = join(pkg, "minitoolai.d.ts");

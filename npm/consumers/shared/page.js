@@ -2,10 +2,13 @@
 // bundle has loaded (window.consumerReady), so the key never appears in a URL.
 import { runScenarios } from "./scenarios.js";
 
-/** @param {typeof import("minitoolai")} minitoolai */
-export function exposeScenarios(minitoolai) {
+/**
+ * @param {typeof import("minitoolai")} minitoolai
+ * @param {typeof import("minitoolai/sse")} sse
+ */
+export function exposeScenarios(minitoolai, sse) {
   Object.assign(globalThis, {
-    runScenarios: (/** @type {import("./scenarios.js").Target} */ target) => runScenarios(minitoolai, target),
+    runScenarios: (/** @type {import("./scenarios.js").Target} */ target) => runScenarios(minitoolai, target, sse),
     consumerReady: true,
   });
 }

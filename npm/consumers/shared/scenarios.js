@@ -9,11 +9,14 @@
 /** @type {import("minitoolai").ChatCompletionRequest} */
 const hello = { model: "gpt-4o-mini", messages: [{ role: "user", content: "Say hello in a few words." }] };
 
+/** @typedef {typeof import("minitoolai/sse")} SsePackage */
+
 /**
  * @param {Package} m
  * @param {Target} target
+ * @param {SsePackage} sse the `minitoolai/sse` entry, for a request this code makes itself
  */
-export async function runScenarios(m, { baseUrl, key }) {
+export async function runScenarios(m, { baseUrl, key }, sse) {
   await m.default();
   const client = new m.MiniToolAI({ apiKey: key, baseUrl });
 
@@ -51,8 +54,33 @@ export async function runScenarios(m, { baseUrl, key }) {
   const png = new Uint8Array(await (await fetch(image.imageUrl)).arrayBuffer());
   const view = new DataView(png.buffer);
   const pngHeader = Array.from(png.subarray(1, 4), (c) => String.fromCharCode(c)).join("");
+  // Our own fetch, decoded by the small `minitoolai/sse` entry: the same answer as the client's.
+  const response = await fetch(`${baseUrl}chat-completions/`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json", accept: "text/event-stream" },
+    body: JSON.stringify({ ...hello, stream: true }),
+  });
+  const decoder = new sse.SseChatDecoder();
+  let decoded = "";
+  let pieces = 0;
+  const reader = /** @type {ReadableStream<Uint8Array>} */ (response.body).getReader();
+  for (let r = await reader.read(); !r.done; r = await reader.read()) {
+    for (const piece of decoder.push(r.value)) (decoded += piece), pieces++;
+  }
+  for (const piece of decoder.finish()) decoded += piece;
+  /** @type {Record<string, unknown>} */
+  let badOption = {};
+  try {
+    new sse.SseChatDecoder({ maxLineBytes: 0 });
+  } catch (err) {
+    badOption = { sameClass: err instanceof m.MiniToolAIError, field: /** @type {{ field?: string }} */ (err).field };
+  }
+  const sseResult = { status: response.status, pieces, sameText: decoded === done.content, done: decoder.done, badOption };
+  decoder.free();
+
   return {
     chat,
+    sse: sseResult,
     abort,
     image: { pngHeader, width: view.getUint32(16), height: view.getUint32(20) },
   };

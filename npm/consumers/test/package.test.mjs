@@ -21,7 +21,7 @@ describe("package", { skip: !tarball && "MINITOOLAI_TARBALL is not set (npm/cons
     const { analysis, problems } = JSON.parse(stdout);
     assert.deepEqual(analysis.problems, []);
     assert.deepEqual(problems, {});
-    assert.deepEqual(Object.keys(analysis.entrypoints).sort(), [".", "./inline", "./minitoolai_bg.wasm", "./package.json"]);
+    assert.deepEqual(Object.keys(analysis.entrypoints).sort(), [".", "./inline", "./minitoolai_bg.wasm", "./package.json", "./sse"]);
   });
 
   test("the tarball has both licences and the project's links", () => {

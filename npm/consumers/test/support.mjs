@@ -38,9 +38,9 @@ export async function ok(command, args, options) {
 }
 
 /** Asserts what shared/scenarios.js returned: a whole streamed answer, an abort that kept the
- * text so far, and the requested PNG. */
+ * text so far, the requested PNG, and the sse entry's decoding of a body fetched by hand. */
 export function assertScenarios(result) {
-  const { chat, abort, image } = result;
+  const { chat, abort, image, sse } = result;
   assert.ok(chat.chunks > 1, `a streamed answer comes in several chunks, got ${chat.chunks}`);
   assert.ok(chat.textLength > 0 && chat.sameText, "the chunks' text is the final completion's content");
   assert.equal(chat.finishReason, "stop");
@@ -51,4 +51,11 @@ export function assertScenarios(result) {
   );
   assert.ok(abort.partialText.length > 0, "the aborted error keeps the text that had arrived");
   assert.deepEqual(image, { pngHeader: "PNG", width: 320, height: 256 });
+  // minitoolai/sse on a body fetched by the consumer itself: the whole answer, and its errors
+  // are the full entry's MiniToolAIError class.
+  assert.ok(sse.pieces > 1, `several deltas, got ${sse.pieces}`);
+  assert.deepEqual(
+    { status: sse.status, sameText: sse.sameText, done: sse.done, badOption: sse.badOption },
+    { status: 200, sameText: true, done: true, badOption: { sameClass: true, field: "maxLineBytes" } },
+  );
 }

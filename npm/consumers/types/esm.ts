@@ -3,6 +3,7 @@
 import init, { MiniToolAI, MiniToolAIError, chatModels, type ChatCompletion } from "minitoolai";
 import initInline from "minitoolai/inline";
 import wasm from "minitoolai/minitoolai_bg.wasm";
+import { SseChatDecoder } from "minitoolai/sse";
 
 export async function answer(apiKey: string, inline: boolean): Promise<string> {
   await (inline ? initInline() : init());
@@ -12,7 +13,9 @@ export async function answer(apiKey: string, inline: boolean): Promise<string> {
     let text = "";
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
     const done: ChatCompletion = await stream.finalCompletion();
-    return `${text} ${done.finishReason} ${chatModels().length} ${String(wasm)}`;
+    const decoder = new SseChatDecoder({ maxLineBytes: 1 << 20 });
+    const pieces: string[] = decoder.push(new Uint8Array(0)).concat(decoder.finish());
+    return `${text} ${done.finishReason} ${chatModels().length} ${String(wasm)} ${pieces.length} ${decoder.done}`;
   } catch (err) {
     if (err instanceof MiniToolAIError) return err.kind;
     throw err;

@@ -16,6 +16,7 @@ const worker :Workerd.Worker = (
   modules = [
     (name = "worker.js", esModule = embed "dist/worker.js"),
     (name = "minitoolai_bg.wasm", wasm = embed "../node_modules/minitoolai/minitoolai_bg.wasm"),
+    (name = "minitoolai_sse_bg.wasm", wasm = embed "../node_modules/minitoolai/minitoolai_sse_bg.wasm"),
   ],
   compatibilityDate = "2026-11-01",
   globalOutbound = "loopback",
