@@ -2,6 +2,7 @@
 // loading the installed package with no bundler, each in headless Chromium (Debian's, through
 // playwright-core) under a strict CSP, running the scenarios against the sandbox.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import { extname, join, normalize } from "node:path";
@@ -75,13 +76,13 @@ after(async () => {
 });
 
 /** Opens the consumer's page, waits for its bundle, runs the scenarios, checks page errors. */
-async function runInPage(consumer) {
+async function runInPage(consumer, url = `${origin}/${consumer}/`) {
   const page = await browser.newPage();
   const errors = [];
   page.on("pageerror", (err) => errors.push(String(err)));
-  page.on("console", (msg) => msg.type() === "error" && errors.push(msg.text()));
+  page.on("response", (res) => res.status() >= 400 && !res.url().endsWith("/favicon.ico") && errors.push(`${res.status()} ${res.url()}`));
   try {
-    await page.goto(`${origin}/${consumer}/`);
+    await page.goto(url);
     await page.waitForFunction(() => globalThis.consumerReady === true, null, { timeout: 30_000 });
     const result = await page.evaluate((t) => globalThis.runScenarios(t), await target(consumer));
     assert.deepEqual(errors, []);
@@ -95,6 +96,29 @@ describe("browser", () => {
   test("Vite: the default entry, the wasm emitted as an asset", async () => {
     await ok(bin("vite"), ["build", "--config", "vite/vite.config.js"]);
     assertScenarios(await runInPage("vite"));
+  });
+
+  test("Vite's dev server: the default entry, served from node_modules through Vite's dependency optimizer", async () => {
+    const dev = spawn(bin("vite"), ["--config", "vite/vite.config.js", "--host", "127.0.0.1", "--port", "0", "--logLevel", "info"], {
+      cwd: consumers,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    try {
+      let out = "";
+      const url = await new Promise((resolve, reject) => {
+        dev.stdout.on("data", (d) => {
+          out += d;
+          const m = /Local:\s+(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out.replace(/\x1b\[[0-9;]*m/g, ""));
+          if (m) resolve(m[1]);
+        });
+        dev.stderr.on("data", (d) => (out += d));
+        dev.on("exit", (code) => reject(new Error(`vite exited (${code}): ${out}`)));
+        setTimeout(() => reject(new Error(`vite printed no address in 60 s: ${out}`)), 60_000).unref();
+      });
+      assertScenarios(await runInPage("vite-dev", url));
+    } finally {
+      dev.kill();
+    }
   });
 
   test("webpack 5: the default entry, the wasm emitted as an asset", async () => {
