@@ -218,7 +218,10 @@ export function report(r) {
   L.push(sizeRow("npm core bundled like the anchor (wasm + esbuild-minified streamed chat call)", s.npmBundled));
   L.push(sizeRow("the whole app (release build: all wasm and JS files)", s.app));
   if (s.appInitial) L.push(sizeRow(`… of which the first load fetches (${s.appInitial.files.map((x) => `\`${x.split("/").pop().replace(/-[0-9a-f]{16}/, "-…")}\``).join(", ")})`, s.appInitial));
+  if (s.npmSse) L.push(sizeRow("npm `minitoolai/sse` (decoder only, wasm inside the JS) as shipped", s.npmSse));
+  if (s.npmSseBundled) L.push(sizeRow("npm `minitoolai/sse` bundled like the anchor (own fetch + decoder), esbuild --minify", s.npmSseBundled));
   L.push(sizeRow(`openai@${e.anchors.openai} streamed chat call, esbuild --minify`, s.openai));
+  if (s.openai6) L.push(sizeRow(`openai@${e.anchors.openai6} (6.x) streamed chat call, esbuild --minify`, s.openai6));
   L.push(sizeRow(`eventsource-parser@${e.anchors["eventsource-parser"]}, esbuild --minify`, s.eventsourceParser));
   L.push("");
   L.push(`npm core ÷ openai bundle (brotli): ${f(npmRatio)} (target ≤ 0.25 ${mark(npmRatio <= 0.25)}); the app's first load: ${kb(appFirst.brotli)} brotli (target ≤ 250 KB ${mark(appFirst.brotli <= 250_000)}).`);

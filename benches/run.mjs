@@ -70,6 +70,7 @@ function environment() {
       marked: v("marked"),
       "streaming-markdown": v("streaming-markdown"),
       openai: v("openai"),
+      openai6: v("openai6"),
       esbuild: v("esbuild"),
     },
     date: new Date().toISOString().slice(0, 10),

@@ -49,11 +49,21 @@ export function sizeBench(root, log) {
     npmBundled: sizes([wasm, esbuild(root, join(root, "benches/anchors/minitoolai-chat.mjs"), join(out, "minitoolai-chat.min.js"))]),
     app: sizes(app),
     appInitial: sizes(initial),
+    // minitoolai/sse: the files as shipped, and bundled like the anchors (all of it is JS).
+    npmSse: sizes([join(pkg, "sse.js"), join(pkg, "minitoolai_sse.js"), join(pkg, "error.js"), snippet]),
+    npmSseBundled: sizes([esbuild(root, join(root, "benches/anchors/minitoolai-sse.mjs"), join(out, "minitoolai-sse.min.js"))]),
     openai: sizes([esbuild(root, join(root, "benches/anchors/openai-chat.mjs"), join(out, "openai-chat.min.js"))]),
+    // openai 6 (the alias openai6 in package.json), when installed (scripts/bootstrap: npm ci).
+    openai6: existsSync(join(root, "node_modules/openai6/package.json"))
+      ? sizes([esbuild(root, join(root, "benches/anchors/openai6-chat.mjs"), join(out, "openai6-chat.min.js"))])
+      : null,
     eventsourceParser: sizes([esbuild(root, join(root, "benches/anchors/eventsource-parser.mjs"), join(out, "eventsource-parser.min.js"))]),
   };
   r.twiggy = twiggy(root, out);
-  log(`  sizes (brotli): npm core ${r.npmCore.brotli}, app ${r.app.brotli} (first load ${r.appInitial.brotli}), openai ${r.openai.brotli}, eventsource-parser ${r.eventsourceParser.brotli}`);
+  log(
+    `  sizes (brotli): npm core ${r.npmCore.brotli}, npm sse ${r.npmSseBundled.brotli}, app ${r.app.brotli} (first load ${r.appInitial.brotli}), ` +
+      `openai ${r.openai.brotli}, openai 6 ${r.openai6?.brotli ?? "not installed"}, eventsource-parser ${r.eventsourceParser.brotli}`,
+  );
   return r;
 }
 

@@ -35,7 +35,15 @@ describe("package", () => {
     assert.equal(json.version, /^version = "(.*)"/m.exec(cargo)[1]);
     assert.equal(json.type, "module");
     assert.equal(json.types, "./index.d.ts");
-    assert.deepEqual(json.exports["."], { types: "./index.d.ts", node: "./node.js", default: "./index.js" });
+    assert.deepEqual(json.exports["."], {
+      workerd: { types: "./index.d.ts", default: "./workerd.js" },
+      node: {
+        require: { types: "./index.d.cts", default: "./index.cjs" },
+        default: { types: "./index.d.ts", default: "./node.js" },
+      },
+      types: "./index.d.ts",
+      default: "./index.js",
+    });
     for (const file of ["index.js", "index.d.ts", "node.js", "minitoolai.js", "minitoolai.d.ts", "minitoolai_bg.wasm", "README.md"]) {
       assert.ok(json.files.includes(file), file);
       readFileSync(join(pkgDir, file));

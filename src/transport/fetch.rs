@@ -53,8 +53,9 @@ pub(crate) async fn fetch(
     init.set_body(&JsValue::from_str(body));
     init.set_signal(Some(&abort.signal()));
     // Defence in depth: the API never redirects, and a redirect must not carry the key (nor
-    // the request) to another origin; fetch fails instead, as a network error.
-    init.set_redirect(RequestRedirect::Error);
+    // the request) to another origin: it is not followed, and fails below as a network error.
+    // "manual", not "error": Cloudflare Workers (workerd) refuse a request with "error".
+    init.set_redirect(RequestRedirect::Manual);
     let request = Request::new_with_str_and_init(url, &init)
         .map_err(|e| js_error(ErrorKind::InvalidRequest, &format!("invalid URL {url}"), &e))?;
 
@@ -80,6 +81,13 @@ pub(crate) async fn fetch(
         Ok(v) => v.unchecked_into(),
         Err(e) => return Err(failure(abort, &e, url)),
     };
+    // A browser reports an unfollowed redirect as status 0 ("opaqueredirect"); others as 3xx.
+    if response.status() == 0 || (300..400).contains(&response.status()) {
+        return Err(Error::new(
+            ErrorKind::Network,
+            format!("{} answered with a redirect, which the API never sends; it was not followed", origin(url)),
+        ));
+    }
     let get = |name: &str| response.headers().get(name).ok().flatten();
     Ok(HttpResponse {
         status: response.status(),
