@@ -83,6 +83,8 @@ test("regenerate, and edit-and-resend keep earlier versions reachable", async ()
   assert.equal(await page.getByTestId("message-assistant").last().locator(".markdown").textContent(), first);
 
   await page.getByTestId("message-user").first().getByTestId("edit").click();
+  // While editing, the message shows only the edit's own buttons.
+  assert.equal(await page.getByTestId("message-user").first().getByTestId("edit").isVisible(), false);
   await page.getByTestId("edit-box").fill("Edited question about pears");
   await page.getByTestId("edit-send").click();
   await lastAnswerSettled(page);
