@@ -13,6 +13,7 @@ use super::tree::{render_prepared, Node, PENDING_LINK};
 
 /// Renders the open tail of a streaming answer with its unclosed markup completed.
 pub fn render_tail(tail: &str) -> Vec<Node> {
+    let tail = hold_back_unfinished_table(tail);
     let (markdown, pending) = complete_parts(tail);
     let mut nodes = render_prepared(&markdown);
     if markdown.contains(PENDING_LINK) {
@@ -40,6 +41,47 @@ pub fn render_tail(tail: &str) -> Vec<Node> {
         }
     }
     nodes
+}
+
+/// A table whose header row is arriving, before its delimiter row is whole, would show as
+/// raw `| a | b |` text: its lines are held back until the parser can take them as a table.
+fn hold_back_unfinished_table(tail: &str) -> &str {
+    // The trailing run of lines that start with `|`, and where it starts.
+    let mut start = tail.len();
+    let mut rows = Vec::new();
+    for line in tail.split_inclusive('\n').rev() {
+        if !line.trim_start().starts_with('|') {
+            break;
+        }
+        start -= line.len();
+        rows.push(line);
+    }
+    rows.reverse();
+    if rows.is_empty() {
+        return tail;
+    }
+    // Pipes inside an open code fence are code.
+    let fences = tail[..start]
+        .lines()
+        .filter(|l| l.trim_start().starts_with("```") || l.trim_start().starts_with("~~~"))
+        .count();
+    if fences % 2 == 1 {
+        return tail;
+    }
+    let cells = |row: &str| row.trim().trim_start_matches('|').trim_end_matches('|').split('|').count();
+    let delimiter_whole = rows.len() >= 2
+        && rows[1].ends_with('\n')
+        && cells(rows[1]) == cells(rows[0])
+        && rows[1].trim().trim_start_matches('|').trim_end_matches('|').split('|').all(|c| {
+            let c = c.trim();
+            let inner = c.trim_start_matches(':').trim_end_matches(':');
+            !inner.is_empty() && inner.chars().all(|ch| ch == '-')
+        });
+    if delimiter_whole {
+        tail
+    } else {
+        &tail[..start]
+    }
 }
 
 fn scrub_pending(nodes: &mut [Node]) {

@@ -169,9 +169,68 @@ pub(crate) fn render_prepared(markdown: &str) -> Vec<Node> {
         add(&mut stack, node);
     }
     match stack.pop() {
-        Some(Node::Element { children, .. }) => children,
+        Some(Node::Element { mut children, .. }) => {
+            if markdown.contains("[^") {
+                footnote_refs(&mut children, 0);
+            }
+            children
+        }
         _ => Vec::new(),
     }
+}
+
+/// A footnote reference whose definition is in another block (answers are rendered block by
+/// block, and definitions come last) is left as text `[^1]` by the parser: shows it as the
+/// same superscript a defined one gets. Code, links and math are left alone.
+fn footnote_refs(nodes: &mut Vec<Node>, depth: usize) {
+    // Deeply nested input (hostile or not) is left as it is rather than risk the stack.
+    if depth > 64 {
+        return;
+    }
+    let mut i = 0;
+    while i < nodes.len() {
+        match &mut nodes[i] {
+            Node::Element { tag, children, .. } => {
+                if !matches!(*tag, "code" | "pre" | "a" | "math" | "sup") {
+                    footnote_refs(children, depth + 1);
+                }
+                i += 1;
+            }
+            Node::Text(text) => match split_footnote_ref(text) {
+                Some((before, label, after)) => {
+                    let (before, label, after) = (before.to_owned(), label.to_owned(), after.to_owned());
+                    let mut sup = Node::element("sup", vec![("class", "footnote-ref".into())]);
+                    push(&mut sup, Node::Text(label));
+                    let mut parts = Vec::new();
+                    if !before.is_empty() {
+                        parts.push(Node::Text(before));
+                    }
+                    parts.push(sup);
+                    let rest = (!after.is_empty()).then(|| Node::Text(after));
+                    let n = parts.len();
+                    nodes.splice(i..=i, parts.into_iter().chain(rest));
+                    i += n; // the rest, if any, is looked at next
+                }
+                None => i += 1,
+            },
+        }
+    }
+}
+
+/// The first `[^label]` in `text` (a label of letters, digits, `-` or `_`): before, label, after.
+fn split_footnote_ref(text: &str) -> Option<(&str, &str, &str)> {
+    let mut from = 0;
+    while let Some(at) = text[from..].find("[^").map(|k| from + k) {
+        let rest = &text[at + 2..];
+        if let Some(end) = rest.find(']') {
+            let label = &rest[..end];
+            if (1..=32).contains(&label.len()) && label.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_') {
+                return Some((&text[..at], label, &rest[end + 1..]));
+            }
+        }
+        from = at + 2;
+    }
+    None
 }
 
 fn heading(level: HeadingLevel) -> &'static str {
@@ -450,6 +509,16 @@ mod tests {
     fn reference_links_are_checked_too() {
         let html = dump(&render("[click][r]\n\n[r]: javascript:alert(1)"));
         assert!(!html.contains("href"), "{html}");
+    }
+
+    #[test]
+    fn footnote_references_defined_in_another_block_are_superscripts() {
+        let html = dump(&render("Each approach[^1] costs[^note-2]. Code `a[^1]` stays."));
+        assert!(
+            html.contains("approach<sup class=\"footnote-ref\">1</sup> costs<sup class=\"footnote-ref\">note-2</sup>. Code <code>a[^1]</code> stays."),
+            "{html}"
+        );
+        assert!(dump(&render("Not a ref: [^ space] or [^]")).contains("[^ space] or [^]"));
     }
 
     #[test]

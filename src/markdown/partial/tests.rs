@@ -247,3 +247,23 @@ fn random_markup_never_panics_and_stays_in_the_text() {
         }
     }
 }
+
+#[test]
+fn a_table_shows_once_its_delimiter_row_is_whole() {
+    let text = |nodes: &[Node]| nodes.iter().map(Node::text_content).collect::<String>();
+    let has_table = |nodes: &[Node]| format!("{nodes:?}").contains("\"table\"");
+    for tail in [
+        "Intro\n\n| Lang",
+        "Intro\n\n| Lang | Use |\n",
+        "Intro\n\n| Lang | Use |\n|:---|--",
+        "Intro\n\n| Lang | Use |\n|:---|---:|",
+    ] {
+        let nodes = render_tail(tail);
+        assert!(!text(&nodes).contains('|'), "{tail:?}: {nodes:?}");
+        assert!(text(&nodes).contains("Intro"), "{tail:?}");
+    }
+    let nodes = render_tail("Intro\n\n| Lang | Use |\n|:---|---:|\n| Rust | sys");
+    assert!(has_table(&nodes) && text(&nodes).contains("Rust"), "{nodes:?}");
+    // Pipes in code are code.
+    assert!(text(&render_tail("```\n| not a table")).contains("| not a table"));
+}
