@@ -206,7 +206,7 @@ fn footnote_refs(nodes: &mut Vec<Node>, depth: usize) {
                         parts.push(Node::Text(before));
                     }
                     parts.push(sup);
-                    let rest = (!after.is_empty()).then(|| Node::Text(after));
+                    let rest = (!after.is_empty()).then_some(Node::Text(after));
                     let n = parts.len();
                     nodes.splice(i..=i, parts.into_iter().chain(rest));
                     i += n; // the rest, if any, is looked at next
