@@ -97,7 +97,7 @@ describe("fault matrix in the app", () => {
     ["status=429; retry-after=30", "failed", "rate_limited", /injected 429[\s\S]*Retry in 30 s/, false],
     ["status=500; body=json", "failed", "server", /injected 500/, false],
     ["status=502; body=html", "failed", "server", /502 Bad Gateway/, false],
-    ["status=503; body=empty", "failed", "server", /http 503/, false],
+    ["status=503; body=empty", "failed", "server", /HTTP 503/, false],
     ["status=503; body=html; fail-times=1", "done", null, null, null],
     ["stall-between-ms=30; malformed-chunk=5", "failed", "protocol", /malformed stream chunk/, true],
     ["stall-between-ms=30; error-in-stream=5", "failed", "server", /injected error in stream/, true],

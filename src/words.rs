@@ -78,8 +78,10 @@ pub fn turn_error_words(kind: &str, message: &str) -> String {
     };
     // The library's "<what> (http NNN): <server words>": keep the server's words.
     let mut detail = message.trim();
+    let mut status = "";
     if let Some(at) = detail.find(" (http ") {
         if let Some(end) = detail[at..].find(')') {
+            status = &detail[at + 7..at + end];
             detail = detail[at + end + 1..].trim_start_matches(':').trim();
         }
     }
@@ -91,6 +93,8 @@ pub fn turn_error_words(kind: &str, message: &str) -> String {
     }
     let first = match (headline.is_empty(), detail.is_empty()) {
         (true, _) => sentence(detail),
+        // No words from the server: its status code is all there is to go on.
+        (false, true) if !status.is_empty() => sentence(&format!("{headline} (HTTP {status})")),
         (false, true) => sentence(headline),
         (false, false) => sentence(&format!("{headline}: {detail}")),
     };
@@ -106,7 +110,7 @@ mod tests {
             "insufficient credit (http 402): insufficient credit: this request may cost up to $0.0012 and the key has $0.0000 available",
         );
         assert_eq!(credit, "Not enough credit: this request may cost up to $0.0012 and the key has $0.0000 available. Top up your credit, then retry.");
-        assert_eq!(turn_error_words("rate_limited", "rate limited (http 429)"), "The service is busy.");
+        assert_eq!(turn_error_words("rate_limited", "rate limited (http 429)"), "The service is busy (HTTP 429).");
         assert_eq!(
             turn_error_words("authentication", "the API key was refused (http 401): invalid key"),
             "The API key was refused: invalid key. Check your API key in Settings."
@@ -115,7 +119,11 @@ mod tests {
             turn_error_words("network", "Could not reach http://127.0.0.1:9/api/ (offline, or CORS)"),
             "Could not reach http://127.0.0.1:9/api/ (offline, or CORS). Check the endpoint and your connection."
         );
-        assert_eq!(turn_error_words("server", "server error (http 500): The server failed."), "The server failed.");
+        assert_eq!(
+            turn_error_words("server", "server error (http 500): The server failed."),
+            "The server failed (HTTP 500)."
+        );
+        assert_eq!(turn_error_words("server", "server error (http 503)"), "The server failed (HTTP 503).");
     }
 
     use super::*;

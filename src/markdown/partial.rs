@@ -109,7 +109,7 @@ struct PendingMath {
 
 fn complete_parts(tail: &str) -> (String, Option<PendingMath>) {
     let text = prepass(tail);
-    // An open fence: close it (a partly typed closing line is held back).
+    // An open fence: a partly typed closing line is held back.
     let (prose_start, open_fence) = fences(&text);
     if let Some((ch, len)) = open_fence {
         let mut out = text;
@@ -123,11 +123,17 @@ fn complete_parts(tail: &str) -> (String, Option<PendingMath>) {
         {
             out.truncate(last_line_start);
         }
-        if !out.ends_with('\n') {
-            out.push('\n');
+        // An opening line still being typed (its language, "typesc…") is held back too.
+        let fence: String = std::iter::repeat_n(ch as char, len).collect();
+        if let Some(opener) = out[prose_start..].find(&fence).map(|i| prose_start + i) {
+            let line_start = out[..opener].rfind('\n').map_or(0, |i| i + 1);
+            if !out[opener..].contains('\n') && out[line_start..opener].trim_start().is_empty() {
+                out.truncate(line_start);
+            }
         }
-        out.extend(std::iter::repeat_n(ch as char, len));
-        out.push('\n');
+        // Not closed here: CommonMark runs an open fence to the end, and a closing line added
+        // after a half-typed line would add a newline to the code that the next flush does
+        // not have (the app then could not just append the new lines to the block).
         return (out, None);
     }
     let mut text = text;

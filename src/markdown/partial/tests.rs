@@ -131,9 +131,10 @@ fn completions_close_what_is_open() {
         ("- [ ] **todo", "- [ ] **todo**".to_owned()),
         ("It costs $5 and $10 **total", "It costs $5 and $10 **total**".to_owned()),
         ("$a*b$ and *c", "$a*b$ and *c*".to_owned()),
-        ("```rust\nfn main() {", "```rust\nfn main() {\n```\n".to_owned()),
-        ("```rust\nfn main() {}\n``", "```rust\nfn main() {}\n```\n".to_owned()),
-        ("```py", "```py\n```\n".to_owned()),
+        ("```rust\nfn main() {", "```rust\nfn main() {".to_owned()),
+        ("```rust\nfn main() {}\n``", "```rust\nfn main() {}\n".to_owned()),
+        ("```py", "".to_owned()),
+        ("Intro\n\n```typesc", "Intro\n\n".to_owned()),
         ("~~~\nx\n~~~\nafter **b", "~~~\nx\n~~~\nafter **b**".to_owned()),
         ("ends with \\", "ends with".to_owned()),
     ] {
@@ -266,4 +267,12 @@ fn a_table_shows_once_its_delimiter_row_is_whole() {
     assert!(has_table(&nodes) && text(&nodes).contains("Rust"), "{nodes:?}");
     // Pipes in code are code.
     assert!(text(&render_tail("```\n| not a table")).contains("| not a table"));
+}
+
+#[test]
+fn a_closed_code_block_renders_the_same_completed_or_not() {
+    let long: Vec<String> = (0..40).map(|i| format!("    let v{i} = f({i}); // {i}")).collect();
+    let code = format!("```rust\nfn main() {{\n{}\n}}\n```\n", long.join("\n"));
+    assert_eq!(render_tail(&code), render(&code));
+    assert_eq!(render_tail(&format!("{code}\n")), render(&format!("{code}\n")));
 }
