@@ -34,11 +34,14 @@ export function sizeBench(root, log) {
   const wasm = join(pkg, "minitoolai_bg.wasm");
   const glue = [join(pkg, "minitoolai.js"), join(pkg, "index.js"), snippet];
   const dist = join(root, "target/bench/dist");
-  const app = readdirSync(dist).filter((f) => /\.(wasm|js)$/.test(f)).map((f) => join(dist, f));
+  const app = readdirSync(dist, { recursive: true }).filter((f) => /\.(wasm|js)$/.test(f)).map((f) => join(dist, f));
   // What the first load fetches: the JS and wasm index.html names (script, preloads) and the
   // files its loader imports; parts loaded later (the code highlighter) are not in it.
   const named = (text) => [...text.matchAll(/(?:href|src)="\.\/([^"]+)"|['"]\.\/([^'"]+\.(?:js|wasm))['"]/g)].map((m) => m[1] ?? m[2]);
-  const first = new Set(named(readFileSync(join(dist, "index.html"), "utf8")));
+  const html = readFileSync(join(dist, "index.html"), "utf8");
+  // The highlighter is named in a <meta> for the app to fetch later, not loaded by the page.
+  const lazy = html.match(/name="minitoolai-highlighter" content="\.\/([^"]+)"/)?.[1];
+  const first = new Set(named(html).filter((f) => f !== lazy));
   for (const f of [...first]) if (f.endsWith(".js")) named(readFileSync(join(dist, f), "utf8")).forEach((g) => first.add(g));
   // (The glue also names its wasm import module "./x_bg.js", which is no file.)
   const initial = [...first].filter((f) => /\.(wasm|js)$/.test(f)).map((f) => join(dist, f)).filter(existsSync);
