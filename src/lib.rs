@@ -39,6 +39,8 @@ pub mod conversation;
 #[cfg(feature = "app")]
 pub mod gallery;
 #[cfg(feature = "app")]
+pub mod journal;
+#[cfg(feature = "app")]
 pub mod markdown;
 #[cfg(feature = "app")]
 pub mod settings;

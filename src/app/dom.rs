@@ -1,6 +1,9 @@
 //! Small DOM helpers: clipboard, downloads, speech, time. (Markdown is drawn through
 //! `super::highlight`, from escaped HTML.)
 
+use std::rc::Rc;
+
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element};
 
@@ -58,6 +61,50 @@ pub fn copy_math_as_latex() {
         });
     let _ = document().add_event_listener_with_callback("copy", on_copy.as_ref().unchecked_ref());
     on_copy.forget();
+}
+
+/// What happened to the page, for [`on_page_visibility`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageVisibility {
+    /// Hidden: another tab, or a phone switching apps (which may end the tab without more
+    /// events).
+    Hidden,
+    /// Being left: reload, navigation, closed tab (`pagehide`).
+    Leaving,
+    /// Back from the back-forward cache (`pageshow`, persisted).
+    Back,
+}
+
+/// Runs `f` when the page is hidden, left, or back from the back-forward cache.
+pub fn on_page_visibility(f: impl Fn(PageVisibility) + 'static) {
+    let f = Rc::new(f);
+    let listen = |target: &web_sys::EventTarget, event: &str, run: Box<dyn Fn(web_sys::Event)>| {
+        let closure = Closure::<dyn Fn(web_sys::Event)>::new(run);
+        let _ = target.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
+        closure.forget();
+    };
+    let Some(window) = web_sys::window() else { return };
+    let leave = f.clone();
+    listen(&window, "pagehide", Box::new(move |_| leave(PageVisibility::Leaving)));
+    let back = f.clone();
+    listen(
+        &window,
+        "pageshow",
+        Box::new(move |e| {
+            if e.unchecked_ref::<web_sys::PageTransitionEvent>().persisted() {
+                back(PageVisibility::Back);
+            }
+        }),
+    );
+    listen(
+        &document(),
+        "visibilitychange",
+        Box::new(move |_| {
+            if document().hidden() {
+                f(PageVisibility::Hidden);
+            }
+        }),
+    );
 }
 
 /// Removes every child of `el`.

@@ -47,6 +47,9 @@ pub fn App() -> impl IntoView {
     provide_context(app);
     let chat = chat::ChatState::new();
     provide_context(chat);
+    // Leaving the page (reload, closed tab, a phone switching apps): what is streaming is
+    // saved now, not at the next periodic save.
+    dom::on_page_visibility(move |change| chat::on_page_visibility(app, chat, change));
     provide_context(studio::Studio::new());
 
     spawn_local(async move {

@@ -95,14 +95,19 @@ impl AppState {
     }
 
     /// Saves a record in the background; a failure is shown, never swallowed.
-    pub fn save<T: Serialize + 'static>(&self, store: &'static str, id: String, value: T) {
+    pub fn save<T: Serialize>(&self, store: &'static str, id: String, value: T) {
         let Some(db) = self.db.get_value() else {
             self.storage_error.set(Some("the browser database is unavailable: changes are kept only until you close this tab. Export your data to keep it.".into()));
             return;
         };
         let errors = self.storage_error;
+        let json = match serde_json::to_string(&value) {
+            Ok(json) => json,
+            Err(e) => return errors.set(Some(format!("could not encode {store}: {e}. Export your data to keep it."))),
+        };
+        let write = db.write(store, id, Some(json));
         spawn_local(async move {
-            if let Err(e) = db.put(store, &id, &value).await {
+            if let Err(e) = write.await {
                 errors.set(Some(format!("{e}. Export your data to keep it.")));
             }
         });
@@ -112,8 +117,9 @@ impl AppState {
     pub fn delete(&self, store: &'static str, id: String) {
         let Some(db) = self.db.get_value() else { return };
         let errors = self.storage_error;
+        let write = db.write(store, id, None);
         spawn_local(async move {
-            if let Err(e) = db.delete(store, &id).await {
+            if let Err(e) = write.await {
                 errors.set(Some(e));
             }
         });

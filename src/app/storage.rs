@@ -1,12 +1,15 @@
 //! IndexedDB persistence (through rexie): conversations, image jobs and settings, each
 //! record a JSON string under its id.
 
+use std::cell::RefCell;
+use std::future::Future;
 use std::rc::Rc;
 
 use rexie::{ObjectStore, Rexie, TransactionMode};
 use serde::de::DeserializeOwned;
-use serde::Serialize;
 use wasm_bindgen::JsValue;
+
+use crate::journal;
 
 const DB_NAME: &str = "minitoolai";
 /// Store of conversations.
@@ -37,7 +40,7 @@ fn err(what: &str, e: impl std::fmt::Debug) -> StorageError {
 impl Db {
     /// Opens (or creates) the database.
     pub async fn open() -> Result<Self, StorageError> {
-        Rexie::builder(DB_NAME)
+        let db = Rexie::builder(DB_NAME)
             .version(1)
             .add_object_store(ObjectStore::new(CONVERSATIONS))
             .add_object_store(ObjectStore::new(JOBS))
@@ -46,13 +49,57 @@ impl Db {
             .build()
             .await
             .map(|db| Self(Rc::new(db)))
-            .map_err(|e| err("could not open the browser database", e))
+            .map_err(|e| err("could not open the browser database", e))?;
+        db.replay_journal().await;
+        Ok(db)
     }
 
-    /// Writes one record.
-    pub async fn put<T: Serialize>(&self, store: &str, id: &str, value: &T) -> Result<(), StorageError> {
-        let json = serde_json::to_string(value).map_err(|e| err("could not encode", e))?;
-        self.put_raw(store, id, &JsValue::from_str(&json)).await
+    /// Writes what the journal still holds (changes made just before the page went away)
+    /// into IndexedDB, then drops those entries.
+    async fn replay_journal(&self) {
+        let Some(local) = local_storage() else { return };
+        let keys: Vec<String> = (0..local.length().unwrap_or(0)).filter_map(|i| local.key(i).ok().flatten()).collect();
+        for key in keys {
+            let Some((store, id)) = journal::parse_key(&key) else { continue };
+            let Some(store) = [CONVERSATIONS, JOBS, SETTINGS].into_iter().find(|s| *s == store) else { continue };
+            let Some(value) = local.get_item(&key).ok().flatten() else { continue };
+            let Some(entry) = journal::decode(&value) else {
+                let _ = local.remove_item(&key);
+                continue;
+            };
+            let done = match entry.json {
+                Some(json) => self.put_raw(store, id, &JsValue::from_str(json)).await,
+                None => self.delete(store, id).await,
+            };
+            if done.is_ok() && journal::is_settled_by(local.get_item(&key).ok().flatten().as_deref(), entry.stamp) {
+                let _ = local.remove_item(&key);
+            }
+        }
+    }
+
+    /// Saves a record (`None`: deletes it). The change is in the journal when this returns,
+    /// so a reload right after keeps it; the returned future writes it to IndexedDB.
+    pub fn write(
+        &self,
+        store: &'static str,
+        id: String,
+        json: Option<String>,
+    ) -> impl Future<Output = Result<(), StorageError>> + 'static {
+        let key = journal::key(store, &id);
+        let stamp = record_in_journal(&key, json.as_deref());
+        let db = self.clone();
+        async move {
+            let done = match &json {
+                Some(json) => db.put_raw(store, &id, &JsValue::from_str(json)).await,
+                None => db.delete(store, &id).await,
+            };
+            if let (Ok(()), Some(stamp), Some(local)) = (&done, stamp, local_storage()) {
+                if journal::is_settled_by(local.get_item(&key).ok().flatten().as_deref(), &stamp) {
+                    let _ = local.remove_item(&key);
+                }
+            }
+            done
+        }
     }
 
     /// Writes one raw value (for image bytes).
@@ -91,5 +138,29 @@ impl Db {
         let s = tx.store(store).map_err(|e| err("could not read", e))?;
         let values = s.get_all(None, None).await.map_err(|e| err("could not read", e))?;
         Ok(values.iter().filter_map(|v| v.as_string()).filter_map(|s| serde_json::from_str(&s).ok()).collect())
+    }
+}
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+thread_local! {
+    static STAMPS: RefCell<journal::Stamps> =
+        RefCell::new(journal::Stamps::new(format!("{:x}", (js_sys::Math::random() * 4e9) as u64)));
+}
+
+/// Writes the change to the journal; its stamp, or `None` when the journal could not take it
+/// (storage full or unavailable). Then no older entry for the record may stay either: replayed,
+/// it would undo this change.
+fn record_in_journal(key: &str, json: Option<&str>) -> Option<String> {
+    let local = local_storage()?;
+    let stamp = STAMPS.with(|s| s.borrow_mut().next_stamp());
+    match local.set_item(key, &journal::encode(&stamp, json)) {
+        Ok(()) => Some(stamp),
+        Err(_) => {
+            let _ = local.remove_item(key);
+            None
+        }
     }
 }

@@ -25,7 +25,7 @@ use super::storage::{self, Db};
 use crate::conversation::{Attachment, ChatSettings, Conversation, Export};
 
 pub use dialog::{Confirm, ConfirmDialog};
-pub use send::Live;
+pub use send::{on_page_visibility, Live};
 
 /// One conversation's signal (a handle: `Copy`).
 pub type ConvSignal = RwSignal<Conversation>;

@@ -1,8 +1,9 @@
 //! Sending a message and folding the streamed answer into its conversation. Each
 //! conversation streams on its own: several can stream at once, and Stop stops one.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -10,7 +11,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
 use super::{ChatState, Confirm};
-use crate::app::dom::now_ms;
+use crate::app::dom::{now_ms, PageVisibility};
 use crate::app::state::{Action, AppState};
 use crate::conversation::spend::{budget_warning, worst_case_usd};
 use crate::conversation::{AnswerEnd, AnswerStatus, Attachment, StoredError};
@@ -18,14 +19,57 @@ use crate::types::chat::{ChatRequest, Completion};
 use crate::{CallOptions, Error, ErrorKind};
 
 /// An answer streaming now. Its text has its own signal, so a token re-renders one message.
-#[derive(Clone, PartialEq)]
+#[derive(Clone)]
 pub struct Live {
     /// The conversation.
     pub conv_id: String,
     /// The answer node.
     pub node_id: u32,
-    /// The text so far (for a continuation, with the text before it).
+    /// The text shown so far (for a continuation, with the text before it).
     pub text: ArcRwSignal<String>,
+    /// Text arrived but not yet shown (it waits for the next animation frame).
+    pending: Arc<Mutex<String>>,
+}
+
+impl PartialEq for Live {
+    fn eq(&self, other: &Self) -> bool {
+        self.conv_id == other.conv_id
+            && self.node_id == other.node_id
+            && self.text == other.text
+            && Arc::ptr_eq(&self.pending, &other.pending)
+    }
+}
+
+impl Live {
+    /// Everything that arrived so far, shown or not.
+    fn arrived(&self) -> String {
+        let mut text = self.text.get_untracked();
+        text.push_str(&self.pending.lock().map(|p| p.clone()).unwrap_or_default());
+        text
+    }
+}
+
+thread_local! {
+    /// Set when the page is being left: streams that break now break because of that.
+    static LEAVING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// When the page is hidden or left, saves every streaming answer's text as it is now, at
+/// once: the periodic save may be half a second behind.
+pub fn on_page_visibility(app: AppState, chat: ChatState, change: PageVisibility) {
+    match change {
+        PageVisibility::Leaving => LEAVING.set(true),
+        PageVisibility::Back => return LEAVING.set(false),
+        PageVisibility::Hidden => {}
+    }
+    for live in chat.streams.get_untracked() {
+        let text = live.arrived();
+        chat.update_conv_quietly(app, &live.conv_id, |c| {
+            if let Some(n) = c.node_mut(live.node_id) {
+                n.content = text;
+            }
+        });
+    }
 }
 
 /// How often a streaming answer is written to IndexedDB, so a reload keeps it.
@@ -176,25 +220,31 @@ pub fn stop(chat: ChatState, conv_id: &str) {
 /// into at most one signal update (one re-render of the message's open block) per animation
 /// frame, so a fast stream cannot flood the main thread.
 struct FrameText {
-    pending: Rc<RefCell<String>>,
+    pending: Arc<Mutex<String>>,
     scheduled: Rc<Cell<bool>>,
     text: ArcRwSignal<String>,
 }
 
 impl FrameText {
-    fn new(text: ArcRwSignal<String>) -> Self {
-        Self { pending: Rc::default(), scheduled: Rc::default(), text }
+    fn new(live: &Live) -> Self {
+        Self { pending: live.pending.clone(), scheduled: Rc::default(), text: live.text.clone() }
+    }
+
+    fn take_pending(&self) -> String {
+        self.pending.lock().map(|mut p| std::mem::take(&mut *p)).unwrap_or_default()
     }
 
     fn push(&self, delta: &str) {
-        self.pending.borrow_mut().push_str(delta);
+        if let Ok(mut p) = self.pending.lock() {
+            p.push_str(delta);
+        }
         if self.scheduled.replace(true) {
             return;
         }
         let (pending, scheduled, text) = (self.pending.clone(), self.scheduled.clone(), self.text.clone());
         let on_frame = Closure::once_into_js(move || {
             scheduled.set(false);
-            let chunk = std::mem::take(&mut *pending.borrow_mut());
+            let chunk = pending.lock().map(|mut p| std::mem::take(&mut *p)).unwrap_or_default();
             if !chunk.is_empty() {
                 text.update(|t| t.push_str(&chunk));
             }
@@ -208,7 +258,7 @@ impl FrameText {
 
     /// Moves what is pending into the signal now (frames do not run in background tabs).
     fn flush(&self) {
-        let chunk = std::mem::take(&mut *self.pending.borrow_mut());
+        let chunk = self.take_pending();
         if !chunk.is_empty() {
             self.text.update(|t| t.push_str(&chunk));
         }
@@ -220,7 +270,7 @@ impl FrameText {
     }
 
     fn len(&self) -> u64 {
-        (self.text.with_untracked(String::len) + self.pending.borrow().len()) as u64
+        (self.text.with_untracked(String::len) + self.pending.lock().map(|p| p.len()).unwrap_or(0)) as u64
     }
 }
 
@@ -239,8 +289,9 @@ fn start_stream(
         None => (chat.find(&conv_id).and_then(|c| c.with_untracked(|c| c.request_for(answer_id))), String::new()),
     };
     let Some(request) = request else { return };
-    let live = Live { conv_id: conv_id.clone(), node_id: answer_id, text: ArcRwSignal::new(base) };
-    let shown = FrameText::new(live.text.clone());
+    let live =
+        Live { conv_id: conv_id.clone(), node_id: answer_id, text: ArcRwSignal::new(base), pending: Arc::default() };
+    let shown = FrameText::new(&live);
     chat.streams.update(|s| s.push(live));
     let controller = web_sys::AbortController::new().ok();
     if let Some(c) = &controller {
@@ -303,6 +354,11 @@ fn finish(
     request: &ChatRequest,
     outcome: Result<Completion, Error>,
 ) {
+    // The page is going away and took the connection with it: the answer was not refused
+    // or broken. It stays saved as streaming, so the next start shows it as interrupted.
+    if outcome.is_err() && LEAVING.get() {
+        return;
+    }
     chat.announcement.set(match &outcome {
         Ok(done) if done.finish_reason.as_deref() == Some("length") => {
             "The answer was cut off at the token limit.".to_owned()
