@@ -11,7 +11,7 @@ import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
-import { startSandbox, launchBrowser, newKey, sandboxCall, root } from "./support.mjs";
+import { startSandbox, launchBrowser, newKey, sandboxCall, root, openApp } from "./support.mjs";
 
 let sandbox, browser;
 before(async () => {
@@ -279,4 +279,27 @@ describe("live regions", () => {
     assert.ok(announced.some((t) => /done|ready|finished|complete|success/i.test(t)), `announcements: ${JSON.stringify(announced)}`);
     await context.close();
   });
+});
+
+test("Tab and Shift+Tab stay inside the settings dialog; Escape closes it and focus goes back", async () => {
+  const { page, context } = await openApp(browser, sandbox.url);
+  await page.getByTestId("open-settings").focus();
+  await page.keyboard.press("Enter");
+  await page.getByTestId("settings").waitFor();
+  const inside = () => page.evaluate(() => !!document.activeElement?.closest('[data-testid="settings"]'));
+  const seen = new Set();
+  for (let i = 0; i < 25; i++) {
+    await page.keyboard.press("Tab");
+    assert.ok(await inside(), `Tab ${i + 1} left the dialog for ${await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 80))}`);
+    seen.add(await page.evaluate(() => document.activeElement?.dataset.testid ?? document.activeElement?.tagName));
+  }
+  assert.ok(seen.has("save-settings") && seen.has("api-key"), [...seen].join(", "));
+  for (let i = 0; i < 25; i++) {
+    await page.keyboard.press("Shift+Tab");
+    assert.ok(await inside(), `Shift+Tab ${i + 1} left the dialog`);
+  }
+  await page.keyboard.press("Escape");
+  assert.equal(await page.getByTestId("settings").count(), 0);
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "open-settings");
+  await context.close();
 });

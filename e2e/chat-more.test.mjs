@@ -217,5 +217,14 @@ test("the daily budget counts spending across conversations", async () => {
   await page.getByTestId("confirm-cancel").click();
   assert.equal(await page.getByTestId("message-user").count(), 0);
   assert.equal(await page.getByTestId("composer").inputValue(), "And more", "the text is kept");
+  // Deleting the conversation that spent does not refund it, not even after a reload.
+  await page.getByTestId("conv-item").filter({ hasText: "Spend a little" }).getByTestId("delete-conv").click();
+  await page.reload();
+  await page.getByTestId("composer").waitFor();
+  await page.getByTestId("composer").fill("And more");
+  await page.getByTestId("send").click();
+  await page.getByTestId("confirm-dialog").waitFor();
+  assert.match(await page.getByTestId("confirm-dialog").innerText(), /daily budget/, "the deleted conversation still counts for the day");
+  await page.getByTestId("confirm-cancel").click();
   await context.close();
 });

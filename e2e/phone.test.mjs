@@ -162,3 +162,21 @@ test("on a phone: new image cards come into view, the lightbox swipes, the drawe
   await page.locator("#sidebar").waitFor({ state: "hidden" });
   await context.close();
 });
+
+test("the message box grows with what is typed, up to a limit, on a phone and a desktop", async () => {
+  for (const viewport of [{ width: 390, height: 844 }, { width: 1280, height: 800 }]) {
+    const { page, context } = await openApp(browser, sandbox.url, { viewport });
+    const box = page.getByTestId("composer");
+    const size = () => box.evaluate((el) => ({ shown: el.clientHeight, content: el.scrollHeight }));
+    const empty = await size();
+    await box.fill("first line of my question\nsecond line\nthird line here");
+    const three = await size();
+    assert.ok(three.shown > empty.shown, `${viewport.width} px: grows (${empty.shown} → ${three.shown})`);
+    assert.ok(three.content <= three.shown + 1, `${viewport.width} px: all three lines show (${three.content} > ${three.shown})`);
+    await box.fill(Array.from({ length: 60 }, (_, i) => `line ${i}`).join("\n"));
+    const long = await size();
+    assert.ok(long.shown <= viewport.height * 0.4 + 1, `${viewport.width} px: stops growing (${long.shown})`);
+    assert.ok(long.content > long.shown, "then scrolls");
+    await context.close();
+  }
+});

@@ -205,6 +205,24 @@ test("reload while jobs are pending: they resume polling (not re-created) and fi
   await context.close();
 });
 
+test("reload while creates are in flight: jobs never sent are created after it, sent ones say they may have been charged", async () => {
+  // Creates take 2.5 s; at most four are sent at once, so of six, two wait unsent.
+  const key = await newKey(sandbox.url, { fault: "stall-before-ms=2500" });
+  const { page, context } = await openStudio({ key });
+  await fill(page, { prompt: "A row of lanterns", width: "256", height: "256", count: "6" });
+  await page.getByTestId("generate").click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="job-card"]').length === 6);
+  await page.waitForTimeout(400);
+  await sandboxCall(sandbox.url, "POST", "/sandbox/faults", { body: { key, fault: "" } });
+  await page.reload();
+  await cards(page).nth(5).waitFor();
+  await cardsWithStatus(page, "done", 2);
+  await cardsWithStatus(page, "failed", 4);
+  const messages = await page.locator('[data-testid="job-card"][data-status="failed"] [data-testid="job-message"]').allInnerTexts();
+  for (const m of messages) assert.match(m, /may or may not have been charged/);
+  await context.close();
+});
+
 test("pending jobs resume after a reload even while the chat page is shown", async () => {
   const key = await newKey(sandbox.url);
   const { page, context } = await openStudio({ key });
@@ -356,6 +374,7 @@ test("lightbox with keyboard, download, copy prompt, reuse parameters, filter, s
   await page.getByTestId("gallery-filter").selectOption("all");
 
   // Delete one from the lightbox, then one by selection (confirmed).
+  const spent = (await page.getByTestId("gallery-totals").innerText()).match(/\$[\d.]+ spent/)[0];
   await cards(page).first().getByTestId("job-open").click();
   await box.getByTestId("lightbox-delete").click();
   await box.waitFor({ state: "detached" });
@@ -365,10 +384,12 @@ test("lightbox with keyboard, download, copy prompt, reuse parameters, filter, s
   page.once("dialog", (d) => d.accept());
   await page.getByTestId("delete-selected").click();
   await page.getByTestId("empty-gallery").waitFor();
-  // Gone for good: not back after a reload.
+  assert.equal(await page.getByTestId("gallery-totals").innerText(), `0 images · ${spent}`, "money spent stays spent");
+  // Gone for good: not back after a reload; what they cost stays counted.
   await page.reload();
   await page.getByTestId("empty-gallery").waitFor();
   assert.equal(await cards(page).count(), 0);
+  assert.equal(await page.getByTestId("gallery-totals").innerText(), `0 images · ${spent}`);
   await context.close();
 });
 

@@ -63,6 +63,33 @@ pub fn copy_math_as_latex() {
     on_copy.forget();
 }
 
+/// For a modal dialog's `keydown`: Tab from its last control goes to its first, Shift+Tab
+/// from its first to its last, so focus never leaves it for the page behind.
+pub fn keep_tab_inside(ev: &web_sys::KeyboardEvent, root: &Element) {
+    if ev.key() != "Tab" {
+        return;
+    }
+    let selector = "button:not([disabled]), input:not([disabled]):not([type=hidden]), select:not([disabled]), \
+                    textarea:not([disabled]), a[href], summary, [tabindex]:not([tabindex='-1'])";
+    let Ok(controls) = root.query_selector_all(selector) else { return };
+    let visible: Vec<web_sys::HtmlElement> = (0..controls.length())
+        .filter_map(|i| controls.item(i)?.dyn_into::<web_sys::HtmlElement>().ok())
+        .filter(|e| e.offset_parent().is_some())
+        .collect();
+    let (Some(first), Some(last)) = (visible.first(), visible.last()) else { return };
+    let active = document().active_element();
+    let at = |e: &web_sys::HtmlElement| active.as_ref() == Some(e.unchecked_ref::<Element>());
+    let target = if ev.shift_key() && at(first) {
+        last
+    } else if !ev.shift_key() && at(last) {
+        first
+    } else {
+        return;
+    };
+    ev.prevent_default();
+    let _ = target.focus();
+}
+
 /// What happened to the page, for [`on_page_visibility`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PageVisibility {
@@ -75,9 +102,27 @@ pub enum PageVisibility {
     Back,
 }
 
+thread_local! {
+    /// Set while the page is being left (after `pagehide`, until a `pageshow` brings it back).
+    static LEAVING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the page is being left: a request that fails now fails because of that (the
+/// browser cuts its connections), not because the service refused or broke it.
+pub fn page_leaving() -> bool {
+    LEAVING.get()
+}
+
 /// Runs `f` when the page is hidden, left, or back from the back-forward cache.
 pub fn on_page_visibility(f: impl Fn(PageVisibility) + 'static) {
-    let f = Rc::new(f);
+    let f = Rc::new(move |change| {
+        match change {
+            PageVisibility::Leaving => LEAVING.set(true),
+            PageVisibility::Back => LEAVING.set(false),
+            PageVisibility::Hidden => {}
+        }
+        f(change)
+    });
     let listen = |target: &web_sys::EventTarget, event: &str, run: Box<dyn Fn(web_sys::Event)>| {
         let closure = Closure::<dyn Fn(web_sys::Event)>::new(run);
         let _ = target.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref());

@@ -94,7 +94,14 @@ pub fn SettingsDialog() -> impl IntoView {
         <div class="dialog-backdrop" on:click=move |_| close()>
             <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="settings-title" data-testid="settings"
                 on:click=|ev| ev.stop_propagation()
-                on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Escape" { ev.prevent_default(); close() }>
+                on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                    if ev.key() == "Escape" {
+                        ev.prevent_default();
+                        close();
+                    } else if let Some(root) = ev.current_target().and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok()) {
+                        super::dom::keep_tab_inside(&ev, &root);
+                    }
+                }>
                 <h2 id="settings-title">"Settings"</h2>
                 <label>{move || if relay() { "Relay token" } else { "API key" }}
                     <input type="password" autocomplete="off" data-testid="api-key" placeholder=move || if relay() { "mtr_…" } else { "sk-…" } node_ref=first_field

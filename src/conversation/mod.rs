@@ -162,6 +162,16 @@ pub struct Node {
 }
 
 impl Node {
+    /// What this answer was charged, as a charge that can outlive it.
+    fn charge(&self) -> Option<spend::Charge> {
+        self.cost_usd.map(|cost_usd| spend::Charge {
+            created_ms: self.created_ms,
+            cost_usd,
+            tokens: self.usage.as_ref().map_or(0, |u| u.total_tokens),
+            estimated: self.cost_estimated,
+        })
+    }
+
     /// Adds a charge (a first answer or a continuation) to what this answer cost.
     pub fn add_charge(&mut self, usage: &Usage, cost_usd: Option<f64>, estimated: bool) {
         let total = self.usage.get_or_insert_with(Usage::default);
@@ -528,11 +538,8 @@ impl Conversation {
             doomed.extend(self.nodes.iter().filter(|n| n.parent == Some(id) && Some(n.id) != next).map(|n| n.id));
             i += 1;
         }
-        for n in self.nodes.iter().filter(|n| doomed.contains(&n.id)) {
-            if let Some(cost) = n.cost_usd {
-                self.removed_charges.push(spend::Charge { created_ms: n.created_ms, cost_usd: cost });
-            }
-        }
+        let charged: Vec<_> = self.nodes.iter().filter(|n| doomed.contains(&n.id)).filter_map(Node::charge).collect();
+        self.removed_charges.extend(charged);
         self.nodes.retain(|n| !doomed.contains(&n.id));
         let sibling = self.nodes.iter().filter(|n| n.parent == parent).map(|n| n.id).next_back();
         if let Some(next) = next.and_then(|id| self.node_mut(id)) {
@@ -558,12 +565,19 @@ impl Conversation {
 
     /// Whether any cost in the total is an estimate.
     pub fn total_is_estimated(&self) -> bool {
-        self.nodes.iter().any(|n| n.cost_estimated)
+        self.nodes.iter().any(|n| n.cost_estimated) || self.removed_charges.iter().any(|c| c.estimated)
     }
 
-    /// Tokens of every answer, all versions included.
+    /// Tokens of every answer, all versions and deleted turns included, like the cost.
     pub fn total_tokens(&self) -> u64 {
-        self.nodes.iter().filter_map(|n| n.usage.as_ref()).map(|u| u.total_tokens).sum()
+        self.nodes.iter().filter_map(|n| n.usage.as_ref()).map(|u| u.total_tokens).sum::<u64>()
+            + self.removed_charges.iter().map(|c| c.tokens).sum::<u64>()
+    }
+
+    /// Every charge in the conversation: its answers' costs (all versions) and its deleted
+    /// turns'.
+    pub fn charges(&self) -> Vec<spend::Charge> {
+        self.nodes.iter().filter_map(Node::charge).chain(self.removed_charges.iter().cloned()).collect()
     }
 
     /// Cost of answers created at or after `since_ms`.
@@ -801,6 +815,29 @@ mod tests {
         assert_eq!(Export::parse(&single), Ok(vec![c]));
         assert!(Export::parse("{\"format\":\"other\",\"version\":1,\"exported_ms\":1,\"conversations\":[]}").is_err());
         assert!(Export::parse("garbage").is_err());
+    }
+
+    #[test]
+    fn a_deleted_turn_keeps_its_tokens_and_cost_in_the_totals() {
+        let mut c = conv();
+        let u1 = c.push_user("one", vec![], 1);
+        let a1 = c.start_answer(u1, 2);
+        let n = c.node_mut(a1).expect("a1");
+        n.cost_usd = Some(0.25);
+        n.cost_estimated = true;
+        n.usage = Some(
+            serde_json::from_str(r#"{"prompt_tokens":40,"completion_tokens":16,"total_tokens":56}"#).expect("usage"),
+        );
+        let u2 = c.push_user("two", vec![], 3);
+        let a2 = c.start_answer(u2, 4);
+        c.node_mut(a2).expect("a2").cost_usd = Some(0.5);
+        let before = (c.total_tokens(), c.total_cost_usd(), c.total_is_estimated());
+        assert_eq!(before, (56, 0.75, true));
+        assert!(c.delete_turn(u1));
+        assert_eq!((c.total_tokens(), c.total_cost_usd(), c.total_is_estimated()), before, "spent is spent");
+        // Kept through a save and a load.
+        let saved: Conversation = serde_json::from_str(&serde_json::to_string(&c).expect("json")).expect("load");
+        assert_eq!((saved.total_tokens(), saved.total_cost_usd(), saved.total_is_estimated()), before);
     }
 
     #[test]

@@ -39,7 +39,9 @@ pub fn parse_budget(text: &str) -> Result<Option<f64>, String> {
     }
     match text.parse::<f64>() {
         Ok(b) if b > 0.0 && b.is_finite() => Ok(Some(b)),
-        _ => Err("The budget must be a positive amount of US dollars, or empty for none.".into()),
+        _ => {
+            Err(format!("The budget must be a positive amount of US dollars, or empty for none (you entered {text})."))
+        }
     }
 }
 

@@ -14,6 +14,43 @@ pub struct Charge {
     pub created_ms: u64,
     /// What it cost, in USD.
     pub cost_usd: f64,
+    /// Its tokens (prompt and completion), so the conversation's token total keeps them
+    /// like its cost does. Absent in records saved before it was kept.
+    #[serde(default)]
+    pub tokens: u64,
+    /// Whether the cost is an estimate (a stopped or interrupted answer).
+    #[serde(default)]
+    pub estimated: bool,
+}
+
+/// What deleted conversations were charged, kept (for two days) so the day's spending and
+/// the daily budget still count them: deleting a conversation does not refund it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeletedCharges {
+    /// Each charge with the id of the conversation it came from.
+    pub charges: Vec<(String, Charge)>,
+}
+
+/// How long deleted conversations' charges are kept: the daily budget looks back one local
+/// day at most.
+const KEEP_DELETED_MS: u64 = 2 * 24 * 60 * 60 * 1000;
+
+impl DeletedCharges {
+    /// Keeps what `conv` was charged; charges older than two days are dropped.
+    pub fn add(&mut self, conv: &Conversation, now_ms: u64) {
+        self.charges.extend(conv.charges().into_iter().map(|c| (conv.id.clone(), c)));
+        self.charges.retain(|(_, c)| c.created_ms + KEEP_DELETED_MS >= now_ms);
+    }
+
+    /// Forgets the charges of conversation `id` (brought back: it counts them itself).
+    pub fn remove(&mut self, id: &str) {
+        self.charges.retain(|(conv, _)| conv != id);
+    }
+
+    /// What was charged at or after `since_ms`.
+    pub fn cost_since(&self, since_ms: u64) -> f64 {
+        self.charges.iter().filter(|(_, c)| c.created_ms >= since_ms).map(|(_, c)| c.cost_usd).sum()
+    }
 }
 
 /// The cost of `usage` at `model`'s prices; `None` for a model not in the price table.
@@ -148,6 +185,29 @@ mod tests {
         let cost = usage_cost_usd("gpt-4o-mini", &usage).expect("priced");
         assert!((cost - (usage.prompt_tokens * 150 + 7 * 600) as f64 / 1e9).abs() < 1e-15);
         assert_eq!(usage_cost_usd("not-a-model", &usage), None);
+    }
+
+    #[test]
+    fn a_deleted_conversation_still_counts_for_the_day() {
+        let day = 3 * 24 * 60 * 60 * 1000;
+        let mut c = conv();
+        let u = c.push_user("hello", vec![], day + 10);
+        let a = c.start_answer(u, day + 10);
+        c.node_mut(a).expect("a").cost_usd = Some(0.25);
+        let u2 = c.push_user("again", vec![], day + 20);
+        let a2 = c.start_answer(u2, day + 20);
+        c.node_mut(a2).expect("a2").cost_usd = Some(0.5);
+        assert!(c.delete_turn(u2));
+        let mut deleted = DeletedCharges::default();
+        deleted.add(&c, day + 30);
+        assert_eq!(deleted.cost_since(day), 0.75, "the answer and the turn deleted before");
+        assert_eq!(deleted.cost_since(day + 15), 0.5);
+        // Two days later they are dropped; an undo forgets them at once.
+        let mut later = deleted.clone();
+        later.add(&conv(), day + 10 + KEEP_DELETED_MS + 1);
+        assert_eq!(later.charges.len(), 1);
+        deleted.remove(&c.id);
+        assert_eq!(deleted.cost_since(0), 0.0);
     }
 
     /// Regression (issue 11, item 4): stopped, interrupted and dropped answers were billed

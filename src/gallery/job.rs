@@ -127,6 +127,10 @@ pub struct Job {
     /// How many times the service accepted (and so charged) a job for this card.
     #[serde(default)]
     pub charges: u32,
+    /// Whether its create call was sent (the service may have accepted and charged it even
+    /// if no answer came).
+    #[serde(default)]
+    pub create_sent: bool,
     /// How long to poll before saying it timed out, in seconds.
     #[serde(default = "default_wait_s")]
     pub wait_s: u32,
@@ -141,9 +145,9 @@ fn default_wait_s() -> u32 {
 pub enum OnReload {
     /// Nothing to do.
     Keep,
-    /// Poll it again.
+    /// Poll it again, or create it if its create call was never sent.
     Resume,
-    /// Its create call was cut off: now failed (saved), retry offered.
+    /// Its create call was sent but its answer never came: now failed (saved), retry offered.
     Interrupted,
 }
 
@@ -164,6 +168,7 @@ impl Job {
             started_ms: now_ms,
             finished_ms: None,
             charges: 0,
+            create_sent: false,
             wait_s,
         }
     }
@@ -269,7 +274,7 @@ impl Job {
         if !self.status.is_pending() {
             return OnReload::Keep;
         }
-        if self.ticket().is_some() {
+        if self.ticket().is_some() || !self.create_sent {
             return OnReload::Resume;
         }
         self.status = JobStatus::Failed;
@@ -410,14 +415,20 @@ mod tests {
     }
 
     #[test]
-    fn reload_resumes_accepted_jobs_and_fails_unaccepted_ones() {
+    fn reload_resumes_accepted_and_unsent_jobs_and_fails_unanswered_ones() {
         let mut accepted = job();
         accepted.accepted(ticket());
         accepted.observe("processing");
         assert_eq!(accepted.on_reload(9_000), OnReload::Resume);
         assert_eq!(accepted.status, JobStatus::Running);
 
+        // Never sent (waiting for a create slot): created now, as if nothing happened.
+        let mut unsent = job();
+        assert_eq!(unsent.on_reload(9_000), OnReload::Resume);
+        assert!(unsent.status.is_pending() && unsent.message.is_none());
+
         let mut in_flight = job();
+        in_flight.create_sent = true;
         assert_eq!(in_flight.on_reload(9_000), OnReload::Interrupted);
         assert_eq!(in_flight.status, JobStatus::Failed);
         assert!(in_flight.can_retry());

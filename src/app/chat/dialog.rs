@@ -47,25 +47,8 @@ pub fn ConfirmDialog() -> impl IntoView {
         if ev.key() == "Escape" {
             ev.prevent_default();
             close();
-        } else if ev.key() == "Tab" {
-            // Keep focus inside: Tab from the last button goes to the first, and back.
-            let Some(root) = dialog.get_untracked() else { return };
-            let Ok(buttons) = web_sys::Element::from(root).query_selector_all("button") else { return };
-            let (Some(first), Some(last)) = (buttons.item(0), buttons.item(buttons.length().saturating_sub(1))) else {
-                return;
-            };
-            let active = super::dom::document().active_element().map(web_sys::Node::from);
-            let target = if ev.shift_key() && active.as_ref() == Some(&first) {
-                Some(last)
-            } else if !ev.shift_key() && active.as_ref() == Some(&last) {
-                Some(first)
-            } else {
-                None
-            };
-            if let Some(t) = target.and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) {
-                ev.prevent_default();
-                let _ = t.focus();
-            }
+        } else if let Some(root) = dialog.get_untracked() {
+            super::dom::keep_tab_inside(&ev, &root);
         }
     };
     view! {

@@ -22,7 +22,11 @@ use web_sys::AbortController;
 use super::dom;
 use super::state::AppState;
 use super::storage::{self, Db};
+use crate::conversation::spend::DeletedCharges;
 use crate::conversation::{Attachment, ChatSettings, Conversation, Export};
+
+/// The record (in the settings store) of what deleted conversations were charged.
+const DELETED_CHARGES_ID: &str = "deleted-charges";
 
 pub use dialog::{Confirm, ConfirmDialog};
 pub use send::{on_page_visibility, Live};
@@ -54,6 +58,8 @@ pub struct ChatState {
     pub search: RwSignal<String>,
     /// The last deleted conversation, for undo.
     pub undo: RwSignal<Option<Conversation>>,
+    /// What deleted conversations were charged (the day's spending still counts them).
+    deleted: RwSignal<DeletedCharges>,
     /// A problem with what is being composed (validation, budget), shown by the composer.
     pub composer_error: RwSignal<Option<String>>,
     /// What screen readers are told (politely): an answer finished, stopped or failed.
@@ -84,6 +90,7 @@ impl ChatState {
             attachments: RwSignal::new(HashMap::new()),
             search: RwSignal::new(String::new()),
             undo: RwSignal::new(None),
+            deleted: RwSignal::new(DeletedCharges::default()),
             composer_error: RwSignal::new(None),
             announcement: RwSignal::new(String::new()),
             confirm: RwSignal::new(None),
@@ -97,6 +104,9 @@ impl ChatState {
     /// Loads conversations; answers that were streaming when the page went away are marked
     /// interrupted (their text so far is kept, what they were billed is counted).
     pub async fn load(&self, app: AppState, db: &Db) {
+        if let Ok(Some(deleted)) = db.get::<DeletedCharges>(storage::SETTINGS, DELETED_CHARGES_ID).await {
+            self.deleted.set(deleted);
+        }
         match db.all::<Conversation>(storage::CONVERSATIONS).await {
             Ok(mut convs) => {
                 for c in &mut convs {
@@ -260,9 +270,23 @@ impl ChatState {
         self.owner.with_value(|o| o.with(|| RwSignal::new(conv)))
     }
 
-    /// Puts a deleted conversation back, first in the list, and shows it.
-    pub fn restore(&self, conv: Conversation) {
+    /// Deletes a conversation: out of the list and the database at once (a reload right
+    /// after does not bring it back); what it was charged still counts for the day. Returns
+    /// it, for an undo.
+    fn delete(&self, app: AppState, id: &str) -> Option<Conversation> {
+        let conv = self.take(id)?;
+        app.delete(storage::CONVERSATIONS, conv.id.clone());
+        self.deleted.update(|d| d.add(&conv, dom::now_ms()));
+        self.deleted.with_untracked(|d| app.save(storage::SETTINGS, DELETED_CHARGES_ID.to_owned(), d));
+        Some(conv)
+    }
+
+    /// Puts a deleted conversation back (saved again), first in the list, and shows it.
+    pub fn restore(&self, app: AppState, conv: Conversation) {
         let id = conv.id.clone();
+        self.deleted.update(|d| d.remove(&id));
+        self.deleted.with_untracked(|d| app.save(storage::SETTINGS, DELETED_CHARGES_ID.to_owned(), d));
+        app.save(storage::CONVERSATIONS, id.clone(), &conv);
         let signal = self.signal(conv);
         self.convs.update(|cs| cs.insert(0, signal));
         self.open(Some(id));
@@ -330,7 +354,8 @@ impl ChatState {
     /// Spent across conversations on answers created at or after `since_ms` (untracked;
     /// nothing is cloned).
     pub fn spent_since(&self, since_ms: u64) -> f64 {
-        self.convs.with_untracked(|cs| cs.iter().map(|c| c.with_untracked(|c| c.cost_since(since_ms))).sum())
+        self.convs.with_untracked(|cs| cs.iter().map(|c| c.with_untracked(|c| c.cost_since(since_ms))).sum::<f64>())
+            + self.deleted.with_untracked(|d| d.cost_since(since_ms))
     }
 
     /// Every conversation as it is now (untracked; for exports and imports).

@@ -16,11 +16,12 @@ fn effort_from(s: &str) -> Option<ReasoningEffort> {
     serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
 }
 
-/// Shows why the typed value was refused and puts the field back to `kept`.
-fn refuse(ev: &leptos::ev::Event, error: RwSignal<Option<String>>, why: String, kept: String) {
+/// Shows why the typed value was refused and puts the field back to `kept` (`unset` says what
+/// an empty field means: "at the model's default", "empty: no budget").
+fn refuse(ev: &leptos::ev::Event, error: RwSignal<Option<String>>, why: String, kept: String, unset: &str) {
     let input: web_sys::HtmlInputElement = event_target(ev);
-    let kept_words = if kept.is_empty() { "the model's default".to_owned() } else { kept.clone() };
-    error.set(Some(format!("{why} It stays at {kept_words}.")));
+    let kept_words = if kept.is_empty() { unset.to_owned() } else { format!("at {kept}") };
+    error.set(Some(format!("{why} It stays {kept_words}.")));
     input.set_value(&kept);
 }
 
@@ -113,7 +114,7 @@ pub fn Options() -> impl IntoView {
                             prop:value=move || settings.with(|s| s.temperature.map(|t| t.to_string()).unwrap_or_default())
                             on:change=move |ev| match parse_temperature(&event_target_value(&ev)) {
                                 Ok(t) => { temp_error.set(None); change(Box::new(move |s| s.temperature = t)); }
-                                Err(e) => refuse(&ev, temp_error, e, settings.with_untracked(|s| s.temperature.map(|t| t.to_string()).unwrap_or_default())),
+                                Err(e) => refuse(&ev, temp_error, e, settings.with_untracked(|s| s.temperature.map(|t| t.to_string()).unwrap_or_default()), "at the model's default"),
                             } />
                         <span class="field-error" role="alert" data-testid="temperature-error">{move || temp_error.get()}</span>
                     </label>
@@ -123,7 +124,7 @@ pub fn Options() -> impl IntoView {
                             prop:value=move || settings.with(|s| s.max_completion_tokens.map(|t| t.to_string()).unwrap_or_default())
                             on:change=move |ev| match parse_max_tokens(&event_target_value(&ev)) {
                                 Ok(t) => { tokens_error.set(None); change(Box::new(move |s| s.max_completion_tokens = t)); }
-                                Err(e) => refuse(&ev, tokens_error, e, settings.with_untracked(|s| s.max_completion_tokens.map(|t| t.to_string()).unwrap_or_default())),
+                                Err(e) => refuse(&ev, tokens_error, e, settings.with_untracked(|s| s.max_completion_tokens.map(|t| t.to_string()).unwrap_or_default()), "at the model's default"),
                             } />
                         <span class="field-error" role="alert" data-testid="max-tokens-error">{move || tokens_error.get()}</span>
                     </label>
@@ -147,7 +148,7 @@ pub fn Options() -> impl IntoView {
                             prop:value=move || settings.with(|s| s.budget_usd.map(|t| t.to_string()).unwrap_or_default())
                             on:change=move |ev| match parse_budget(&event_target_value(&ev)) {
                                 Ok(b) => { budget_error.set(None); change(Box::new(move |s| s.budget_usd = b)); }
-                                Err(e) => refuse(&ev, budget_error, e, settings.with_untracked(|s| s.budget_usd.map(|t| t.to_string()).unwrap_or_default())),
+                                Err(e) => refuse(&ev, budget_error, e, settings.with_untracked(|s| s.budget_usd.map(|t| t.to_string()).unwrap_or_default()), "empty: no budget"),
                             } />
                         <span class="field-error" role="alert" data-testid="conv-budget-error">{move || budget_error.get()}</span>
                     </label>

@@ -49,18 +49,11 @@ impl Live {
     }
 }
 
-thread_local! {
-    /// Set when the page is being left: streams that break now break because of that.
-    static LEAVING: Cell<bool> = const { Cell::new(false) };
-}
-
 /// When the page is hidden or left, saves every streaming answer's text as it is now, at
 /// once: the periodic save may be half a second behind.
 pub fn on_page_visibility(app: AppState, chat: ChatState, change: PageVisibility) {
-    match change {
-        PageVisibility::Leaving => LEAVING.set(true),
-        PageVisibility::Back => return LEAVING.set(false),
-        PageVisibility::Hidden => {}
+    if change == PageVisibility::Back {
+        return;
     }
     for live in chat.streams.get_untracked() {
         let text = live.arrived();
@@ -356,7 +349,7 @@ fn finish(
 ) {
     // The page is going away and took the connection with it: the answer was not refused
     // or broken. It stays saved as streaming, so the next start shows it as interrupted.
-    if outcome.is_err() && LEAVING.get() {
+    if outcome.is_err() && crate::app::dom::page_leaving() {
         return;
     }
     chat.announcement.set(match &outcome {

@@ -153,17 +153,12 @@ pub fn Sidebar() -> impl IntoView {
         list.sort_by_key(|c| std::cmp::Reverse(c.0));
         list.into_iter().map(|(_, id, c)| (id, c)).collect::<Vec<_>>()
     });
-    // A deletion reaches the database only when its undo window closes (after UNDO_WINDOW, or
-    // at the next deletion), so an undo writes nothing and cannot be lost to a reload; a
-    // reload inside the window brings the conversation back rather than losing it.
+    // A deletion is saved at once; Undo saves the conversation back.
     let delete = Callback::new(move |id: String| {
         if chat.is_streaming(&id) {
             super::send::stop(chat, &id);
         }
-        let removed = chat.take(&id);
-        if let Some(earlier) = chat.undo.get_untracked() {
-            app.delete(storage::CONVERSATIONS, earlier.id);
-        }
+        let removed = chat.delete(app, &id);
         if chat.active.get_untracked().as_deref() == Some(id.as_str()) {
             chat.open(chat.convs.with_untracked(|cs| cs.first().map(|c| c.with_untracked(|c| c.id.clone()))));
         }
@@ -171,14 +166,13 @@ pub fn Sidebar() -> impl IntoView {
         leptos::task::spawn_local(async move {
             dom::sleep(UNDO_WINDOW).await;
             if chat.undo.try_with_untracked(|u| u.as_ref().is_some_and(|c| c.id == id)) == Some(true) {
-                app.delete(storage::CONVERSATIONS, id);
                 chat.undo.set(None);
             }
         });
     });
     let undo = move |_| {
         if let Some(c) = chat.undo.get_untracked() {
-            chat.restore(c);
+            chat.restore(app, c);
             chat.undo.set(None);
         }
     };

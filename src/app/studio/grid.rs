@@ -52,7 +52,7 @@ pub fn Gallery() -> impl IntoView {
     view! {
         <section class="gallery" aria-label="Gallery" data-testid="gallery">
             <div class="gallery-bar">
-                <span class="gallery-totals" data-testid="gallery-totals" title="Finished images, and what the service charged for the jobs shown here">
+                <span class="gallery-totals" data-testid="gallery-totals" title="Finished images, and what the service charged for every job, deleted ones included">
                     {move || st.totals.get().summary()}
                 </span>
                 <select data-testid="gallery-filter" aria-label="Show"

@@ -83,11 +83,16 @@ pub struct Studio {
     pub visible: Memo<Vec<String>>,
     /// The gallery's numbers.
     pub totals: Memo<Totals>,
+    /// What deleted jobs were charged, nano-USD: money spent stays in the total.
+    pub deleted_spend: RwSignal<u64>,
     /// Non-Send browser objects.
     pub local: StoredValue<Local, LocalStorage>,
     /// Whether the gallery was loaded and pending jobs resumed.
     started: StoredValue<bool>,
 }
+
+/// The record (in the settings store) of what deleted jobs were charged.
+pub const DELETED_SPEND_ID: &str = "gallery-deleted-spend";
 
 impl Studio {
     /// The studio provided by the app, started (gallery loaded, jobs resumed) on first use.
@@ -113,8 +118,9 @@ impl Studio {
             shown.sort();
             shown.into_iter().map(|(_, id)| id.0).collect::<Vec<String>>()
         });
+        let deleted_spend = RwSignal::new(0);
         let totals = Memo::new(move |_| {
-            let mut t = Totals::default();
+            let mut t = Totals { spend_nano_usd: deleted_spend.get(), ..Totals::default() };
             jobs.with(|js| js.iter().for_each(|e| e.job.with(|j| t.add(j))));
             t
         });
@@ -130,6 +136,7 @@ impl Studio {
             notice: RwSignal::new(None),
             visible,
             totals,
+            deleted_spend,
             local: StoredValue::new_local(Local::default()),
             started: StoredValue::new(false),
         }
@@ -149,6 +156,9 @@ impl Studio {
         );
         spawn_local(async move {
             let Some(db) = app.db.get_value() else { return };
+            if let Ok(Some(nano)) = db.get::<u64>(storage::SETTINGS, DELETED_SPEND_ID).await {
+                self.deleted_spend.update(|d| *d += nano);
+            }
             let stored = match db.all::<Job>(storage::JOBS).await {
                 Ok(stored) => stored,
                 Err(e) => {

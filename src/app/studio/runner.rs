@@ -10,7 +10,7 @@ use super::{images, Entry, Studio};
 use crate::app::dom::now_ms;
 use crate::app::state::AppState;
 use crate::app::storage;
-use crate::gallery::{Job, JobStatus};
+use crate::gallery::{Job, JobStatus, Totals};
 use crate::types::image::JobState;
 use crate::{CallOptions, Client, Error};
 
@@ -85,6 +85,9 @@ pub fn run(app: AppState, st: Studio, id: String) {
         if st.entry(&entry.id).is_none() {
             return; // deleted meanwhile
         }
+        if outcome.is_err() && crate::app::dom::page_leaving() {
+            return; // cut off by the page going away: the next start resumes it
+        }
         let changed = entry.job.try_update(|j| j.settle(outcome, now_ms())).unwrap_or(false);
         if changed {
             st.persist(app, &entry.id);
@@ -111,6 +114,10 @@ async fn attempt(app: AppState, st: Studio, entry: &Entry, options: &CallOptions
         None => {
             let params = entry.job.with_untracked(|j| j.params.clone());
             wait_for_create_slot(st, options).await?;
+            // From here the service may accept (and charge) it, even if the page goes away
+            // before the answer arrives.
+            entry.job.update_untracked(|j| j.create_sent = true);
+            st.persist(app, &entry.id);
             st.local.update_value(|l| l.creating += 1);
             let created = client.create_image(&params, options).await;
             let idle = st.local.try_update_value(|l| {
@@ -188,6 +195,16 @@ pub fn resume(app: AppState, st: Studio, id: &str) {
 pub fn delete(app: AppState, st: Studio, ids: &[String]) {
     if ids.is_empty() {
         return;
+    }
+    let charged: u64 = st.jobs.with_untracked(|js| {
+        js.iter()
+            .filter(|e| ids.contains(&e.id))
+            .map(|e| e.job.with_untracked(|j| Totals::of([j]).spend_nano_usd))
+            .sum()
+    });
+    if charged > 0 {
+        st.deleted_spend.update(|d| *d += charged);
+        app.save(storage::SETTINGS, super::DELETED_SPEND_ID.to_owned(), st.deleted_spend.get_untracked());
     }
     for id in ids {
         if let Some(controller) = st.local.try_update_value(|l| l.aborts.remove(id)).flatten() {
