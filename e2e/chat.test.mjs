@@ -85,11 +85,16 @@ test("regenerate, and edit-and-resend keep earlier versions reachable", async ()
   await page.getByTestId("message-user").first().getByTestId("edit").click();
   // While editing, the message shows only the edit's own buttons.
   assert.equal(await page.getByTestId("message-user").first().getByTestId("edit").isVisible(), false);
-  await page.getByTestId("edit-box").fill("Edited question about pears");
-  await page.getByTestId("edit-send").click();
+  // As in the message box: Shift+Enter adds a line, Enter sends.
+  await page.getByTestId("edit-box").fill("Edited question");
+  await page.getByTestId("edit-box").press("Shift+Enter");
+  await page.getByTestId("edit-box").pressSequentially("about pears");
+  assert.equal(await page.getByTestId("edit-box").inputValue(), "Edited question\nabout pears");
+  await page.getByTestId("edit-box").press("Enter");
   await lastAnswerSettled(page);
   const user = page.getByTestId("message-user").first();
   assert.match(await user.innerText(), /pears/);
+  assert.equal(await page.getByTestId("edit-box").count(), 0, "sent, not a new line");
   assert.equal(await user.getByTestId("version-label").innerText(), "2/2");
   await user.getByTestId("prev-version").click();
   assert.match(await page.getByTestId("message-user").first().innerText(), /apples/, "the earlier version is still there");
@@ -253,7 +258,12 @@ test("conversations can be renamed, searched, deleted and restored", async () =>
   await page.getByTestId("conv-item").filter({ hasText: "Ice notes" }).waitFor();
   await page.getByTestId("search").fill("volcano");
   assert.equal(await page.getByTestId("conv-item").count(), 1);
+  assert.equal(await page.getByTestId("no-matches").count(), 0);
+  await page.getByTestId("search").fill("zzzz");
+  assert.equal(await page.getByTestId("conv-item").count(), 0);
+  assert.equal(await page.getByTestId("no-matches").innerText(), "No conversation matches “zzzz”.");
   await page.getByTestId("search").fill("");
+  assert.equal(await page.getByTestId("no-matches").count(), 0);
   await page.getByTestId("conv-item").filter({ hasText: "Ice notes" }).getByTestId("delete-conv").click();
   assert.equal(await page.getByTestId("conv-item").count(), 1);
   await page.getByTestId("undo-delete").click();

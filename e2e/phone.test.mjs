@@ -180,3 +180,20 @@ test("the message box grows with what is typed, up to a limit, on a phone and a 
     await context.close();
   }
 });
+
+test("on a phone a toast does not cover the message box or Send", async () => {
+  const { page, context } = await openApp(browser, sandbox.url, { viewport: { width: 390, height: 844 }, hasTouch: true });
+  await page.getByTestId("composer").fill("A turn to delete on a phone");
+  await page.getByTestId("send").click();
+  await lastAnswerSettled(page);
+  await page.getByTestId("delete-turn").last().click();
+  const toast = page.getByTestId("toast").filter({ hasText: "Message deleted" });
+  await toast.waitFor();
+  const overlap = (a, b) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+  const t = await toast.boundingBox();
+  for (const id of ["composer", "send"]) {
+    const box = await page.getByTestId(id).boundingBox();
+    assert.ok(!overlap(t, box), `the toast (${JSON.stringify(t)}) covers ${id} (${JSON.stringify(box)})`);
+  }
+  await context.close();
+});

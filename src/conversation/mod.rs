@@ -498,6 +498,7 @@ impl Conversation {
     /// interrupted, dropped): the cost is then estimated from `request` and the streamed
     /// tokens, and marked as such. Costs add up over continuations.
     pub fn finish_answer(&mut self, answer_id: u32, end: AnswerEnd, request: Option<&ChatRequest>) {
+        let anchored = request.and_then(|r| self.anchored_prompt_tokens(answer_id, r));
         let Some(n) = self.node_mut(answer_id) else { return };
         n.content = end.text;
         n.status = Some(end.status);
@@ -509,7 +510,11 @@ impl Conversation {
                 Some((usage, cost, false))
             }
             (None, Some(tokens)) => request.map(|r| {
-                let usage = spend::estimated_usage(r, tokens);
+                let mut usage = spend::estimated_usage(r, tokens);
+                if let Some(prompt) = anchored {
+                    usage.prompt_tokens = prompt;
+                    usage.total_tokens = prompt + tokens;
+                }
                 (usage.clone(), spend::usage_cost_usd(&r.model, &usage), true)
             }),
             (None, None) => None,
@@ -518,6 +523,32 @@ impl Conversation {
         if let Some((usage, cost, estimated)) = charge {
             n.add_charge(&usage, cost, estimated);
         }
+    }
+
+    /// The prompt tokens of `request` (for the answer `answer_id`), anchored on what the
+    /// service reported for the nearest earlier answer on its path: that answer's prompt
+    /// tokens plus an estimate of only the messages added since (its text, the new
+    /// question). Much closer than estimating the whole history. Both requests are rebuilt
+    /// with the conversation's settings as they are now (a developer prompt changed since
+    /// shifts the estimate by its own size). `None` when there is no such answer.
+    fn anchored_prompt_tokens(&self, answer_id: u32, request: &ChatRequest) -> Option<u64> {
+        let mut next = self.node(answer_id)?.parent;
+        let mut steps = 0;
+        let prev = loop {
+            let node = self.node(next?)?;
+            if node.role == Role::Assistant && !node.cost_estimated && node.usage.is_some() {
+                break node;
+            }
+            next = node.parent;
+            steps += 1;
+            if steps > self.nodes.len() {
+                return None;
+            }
+        };
+        let reported = prev.usage.as_ref()?.prompt_tokens;
+        let earlier = self.request_for(prev.id)?;
+        let added = request.messages.strip_prefix(earlier.messages.as_slice())?;
+        Some(reported + added.iter().map(Message::estimate_tokens).sum::<u64>())
     }
 
     /// Deletes the turn the user message `user_id` starts (the message and every answer to
@@ -815,6 +846,52 @@ mod tests {
         assert_eq!(Export::parse(&single), Ok(vec![c]));
         assert!(Export::parse("{\"format\":\"other\",\"version\":1,\"exported_ms\":1,\"conversations\":[]}").is_err());
         assert!(Export::parse("garbage").is_err());
+    }
+
+    #[test]
+    fn a_stopped_answer_estimates_its_prompt_from_the_last_reported_one() {
+        let mut c = conv();
+        let long = "word ".repeat(600);
+        let u1 = c.push_user(long.as_str(), vec![], 1);
+        let a1 = c.start_answer(u1, 2);
+        let reported: Usage =
+            serde_json::from_str(r#"{"prompt_tokens":620,"completion_tokens":30,"total_tokens":650}"#).expect("usage");
+        let done = AnswerEnd {
+            text: "A short answer.".into(),
+            status: AnswerStatus::Done,
+            usage: Some(reported),
+            ..AnswerEnd::default()
+        };
+        c.finish_answer(a1, done, c.request_for(a1).as_ref());
+        let u2 = c.push_user("And then?", vec![], 3);
+        let a2 = c.start_answer(u2, 4);
+        let request = c.request_for(a2).expect("request");
+        let stopped = AnswerEnd {
+            text: "Partial".into(),
+            status: AnswerStatus::Stopped,
+            streamed_tokens: Some(5),
+            ..AnswerEnd::default()
+        };
+        c.finish_answer(a2, stopped, Some(&request));
+        let usage = c.node(a2).and_then(|n| n.usage.clone()).expect("estimated");
+        let added =
+            Message::assistant("A short answer.").estimate_tokens() + Message::user("And then?").estimate_tokens();
+        assert_eq!(usage.prompt_tokens, 620 + added, "the reported 620 plus the two new messages");
+        assert!(
+            usage.prompt_tokens < request.estimate_prompt_tokens() * 2 / 3,
+            "well under the whole-history estimate"
+        );
+        assert_eq!(usage.completion_tokens, 5);
+
+        // With no reported answer before it: the plain estimate.
+        let mut fresh = conv();
+        let u = fresh.push_user(long.as_str(), vec![], 1);
+        let a = fresh.start_answer(u, 2);
+        let request = fresh.request_for(a).expect("request");
+        let stopped = AnswerEnd { status: AnswerStatus::Stopped, streamed_tokens: Some(1), ..AnswerEnd::default() };
+        fresh.finish_answer(a, stopped, Some(&request));
+        let usage = fresh.node(a).and_then(|n| n.usage.clone()).expect("estimated");
+        assert_eq!(usage.prompt_tokens, request.estimate_prompt_tokens());
     }
 
     #[test]

@@ -33,25 +33,27 @@ impl ChatRequest {
     /// message for framing, and per image 85 tokens at `low` detail or 1105 otherwise
     /// (a 1024×1024 image at high detail: 6 tiles × 170 + 85).
     pub fn estimate_prompt_tokens(&self) -> u64 {
-        let mut tokens = 3;
-        for m in &self.messages {
-            tokens += 4;
-            match &m.content {
-                Content::Text(t) => tokens += (t.len() as u64).div_ceil(3),
-                Content::Parts(parts) => {
-                    for p in parts {
-                        tokens += match p {
-                            ContentPart::Text { text } => (text.len() as u64).div_ceil(3),
-                            ContentPart::ImageUrl { image_url } => match image_url.detail {
-                                Some(ImageDetail::Low) => 85,
-                                _ => 1105,
-                            },
-                        };
-                    }
-                }
-            }
+        3 + self.messages.iter().map(Message::estimate_tokens).sum::<u64>()
+    }
+}
+
+impl Message {
+    /// This message's share of [`ChatRequest::estimate_prompt_tokens`].
+    pub fn estimate_tokens(&self) -> u64 {
+        let text = |t: &str| (t.len() as u64).div_ceil(3);
+        4 + match &self.content {
+            Content::Text(t) => text(t),
+            Content::Parts(parts) => parts
+                .iter()
+                .map(|p| match p {
+                    ContentPart::Text { text: t } => text(t),
+                    ContentPart::ImageUrl { image_url } => match image_url.detail {
+                        Some(ImageDetail::Low) => 85,
+                        _ => 1105,
+                    },
+                })
+                .sum(),
         }
-        tokens
     }
 }
 

@@ -263,7 +263,7 @@ fn UserMessage(conv: ConvSignal, id: u32) -> impl IntoView {
     };
     let resend = {
         let conv_id = conv_id.clone();
-        move |_| {
+        move || {
             let t = draft.get_untracked();
             if !t.trim().is_empty() {
                 editing.set(false);
@@ -302,9 +302,23 @@ fn UserMessage(conv: ConvSignal, id: u32) -> impl IntoView {
         <article class="message user" data-testid="message-user">
             <Show when=move || editing.get() fallback=move || view! { <div class="user-text">{content}</div> }>
                 <textarea class="edit-box" data-testid="edit-box" aria-label="Edit your message" node_ref=edit_box
-                    prop:value=move || draft.get() on:input=move |ev| draft.set(event_target_value(&ev))></textarea>
+                    prop:value=move || draft.get() on:input=move |ev| draft.set(event_target_value(&ev))
+                    on:keydown={
+                        let resend = resend.clone();
+                        move |ev: leptos::ev::KeyboardEvent| {
+                            // As in the message box: Enter sends, Shift+Enter adds a line (on a
+                            // touch keyboard Enter adds a line and the button sends).
+                            let composing = ev.is_composing() || ev.key_code() == 229;
+                            if ev.key() == "Enter" && !ev.shift_key() && !composing && !dom::coarse_pointer() {
+                                ev.prevent_default();
+                                if !busy.get_untracked() {
+                                    resend();
+                                }
+                            }
+                        }
+                    }></textarea>
                 <div class="actions">
-                    <button class="primary" data-testid="edit-send" on:click=resend.clone()>"Save & send"</button>
+                    <button class="primary" data-testid="edit-send" on:click={ let resend = resend.clone(); move |_| resend() }>"Save & send"</button>
                     <button on:click=move |_| editing.set(false)>"Cancel"</button>
                 </div>
             </Show>

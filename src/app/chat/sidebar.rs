@@ -251,6 +251,11 @@ pub fn Sidebar() -> impl IntoView {
                     <ConvItem conv=conv delete=delete />
                 </For>
             </ul>
+            <Show when=move || shown.with(Vec::is_empty) && !chat.search.with(|q| q.trim().is_empty())>
+                <p class="no-matches" data-testid="no-matches" role="status">
+                    {move || format!("No conversation matches “{}”.", chat.search.get().trim())}
+                </p>
+            </Show>
             <div class="sidebar-footer">
                 <button data-testid="export-all" on:click=move |_| chat.export_all()>"Export all"</button>
                 <button data-testid="import" on:click=move |_| { if let Some(i) = import_input.get() { i.click(); } }>"Import"</button>
