@@ -69,7 +69,7 @@ pub fn turn_error_words(kind: &str, message: &str) -> String {
         "authentication" => ("The API key was refused", "Check your API key in Settings."),
         "insufficient_credit" => ("Not enough credit", "Top up your credit, then retry."),
         "rate_limited" => ("The service is busy", ""),
-        "network" => ("", "Check the endpoint and your connection."),
+        "network" => ("", "Check your connection, and in Settings that the endpoint is right."),
         "timeout" => ("The server took too long to answer", ""),
         "server" => ("The server failed", ""),
         "invalid_request" => ("The request was refused", ""),
@@ -78,6 +78,13 @@ pub fn turn_error_words(kind: &str, message: &str) -> String {
     };
     // The library's "<what> (http NNN): <server words>": keep the server's words.
     let mut detail = message.trim();
+    // "could not reach <origin>: the connection failed, or the browser blocked the request
+    // (CORS) (Failed to fetch)": the browser's reasons are for developers; the origin is not.
+    if kind == "network" {
+        if let Some(at) = detail.find(": the connection failed") {
+            detail = &detail[..at];
+        }
+    }
     let mut status = "";
     if let Some(at) = detail.find(" (http ") {
         if let Some(end) = detail[at..].find(')') {
@@ -116,8 +123,11 @@ mod tests {
             "The API key was refused: invalid key. Check your API key in Settings."
         );
         assert_eq!(
-            turn_error_words("network", "Could not reach http://127.0.0.1:9/api/ (offline, or CORS)"),
-            "Could not reach http://127.0.0.1:9/api/ (offline, or CORS). Check the endpoint and your connection."
+            turn_error_words(
+                "network",
+                "could not reach http://127.0.0.1:9: the connection failed, or the browser blocked the request (CORS) (Failed to fetch)"
+            ),
+            "Could not reach http://127.0.0.1:9. Check your connection, and in Settings that the endpoint is right."
         );
         assert_eq!(
             turn_error_words("server", "server error (http 500): The server failed."),
