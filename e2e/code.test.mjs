@@ -149,6 +149,22 @@ test("a streamed code block is highlighted as lines complete, each line once, in
   );
   const seenWhileStreaming = await partial.jsonValue();
   assert.ok(seenWhileStreaming < STREAMED_LINES, `highlighted while streaming: ${seenWhileStreaming}`);
+  // A few lines before the end, the page is busy for a moment (as a slow phone is): the last
+  // lines and the closing fence then arrive in one flush, and the finished block must still
+  // keep its element and get only its new lines.
+  const near = await page.waitForFunction(
+    (last) => {
+      const code = document.querySelector(".message.assistant.streaming .code-block pre > code");
+      const n = code?.mtCode?.lines ?? 0;
+      if (n < last - 6) return null;
+      const until = performance.now() + 800;
+      while (performance.now() < until);
+      return n;
+    },
+    STREAMED_LINES,
+    { timeout: 20_000, polling: 10 },
+  );
+  assert.ok((await near.jsonValue()) < STREAMED_LINES - 1, "the busy moment came before the block finished");
   assert.equal(await lastAnswerSettled(page, 60_000), "done");
   const code = page.getByTestId("message-assistant").last().locator(".code-block pre > code");
   // The same element all along (the open tail is updated in place, not redrawn)...

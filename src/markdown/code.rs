@@ -88,6 +88,38 @@ pub fn code_growth<'a>(old: &Node, new: &'a Node) -> Option<&'a str> {
     new_code.starts_with(&old_code[..done]).then(|| &new_code[done..])
 }
 
+/// How a block that just finished leaves the open tail, which shows its first nodes already.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Leave<'a> {
+    /// The tail shows the block as it is: its nodes move out as drawn.
+    Move,
+    /// The tail shows the block except that its last node, a code block, has grown since the
+    /// last flush (its last lines and the closing fence came together): `rest` is drawn into
+    /// that code block first, then the nodes move out, so no line is highlighted twice.
+    GrowThenMove {
+        /// The code to draw after the complete lines the tail shows.
+        rest: &'a str,
+    },
+    /// The tail shows something else: the block is drawn anew.
+    Redraw,
+}
+
+/// How the finished `block` leaves a tail showing `shown` (one element per node).
+pub fn leave_tail<'a>(shown: &[Node], block: &'a [Node]) -> Leave<'a> {
+    let one_each = |nodes: &[Node]| nodes.iter().all(|n| matches!(n, Node::Element { .. }));
+    let k = block.len();
+    if k == 0 || shown.len() < k || !one_each(block) || !one_each(&shown[..k]) || shown[..k - 1] != block[..k - 1] {
+        return Leave::Redraw;
+    }
+    if shown[k - 1] == block[k - 1] {
+        return Leave::Move;
+    }
+    match code_growth(&shown[k - 1], &block[k - 1]) {
+        Some(rest) => Leave::GrowThenMove { rest },
+        None => Leave::Redraw,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,5 +151,47 @@ mod tests {
         assert_eq!(code_growth(&a, &one("```py\nfn main() {\n  let x = 2")), None);
         assert_eq!(code_growth(&a, &one("```rust\nfn mein() {\n  let x")), None);
         assert_eq!(code_growth(&a, &one("para")), None);
+    }
+
+    /// A code block streamed in two flushes, cut anywhere inside its code: when the second
+    /// flush finishes it (its last lines and the closing fence together), it leaves the tail
+    /// as drawn, with only the new code added (as the app draws it: the tail with its open
+    /// markup completed).
+    #[test]
+    fn a_finished_code_block_leaves_the_tail_as_drawn_wherever_the_last_flush_began() {
+        use crate::markdown::{render_tail, BlockSplitter};
+        let text = "```rust\nfn main() {\n    let a = 1;\n    let b = 2;\n}\n```\n\nDone.\n";
+        let code_starts = "```rust\nf".len();
+        let fence_ends = text.find("```\n\n").unwrap_or(0) + 4;
+        let mut grown = 0;
+        for cut in code_starts..fence_ends {
+            let mut splitter = BlockSplitter::new();
+            assert!(splitter.push(&text[..cut]).is_empty(), "cut {cut}");
+            let shown = render_tail(splitter.tail());
+            let finished = splitter.push(&text[cut..]);
+            let block = render(&splitter.text()[finished[0].clone()]);
+            match leave_tail(&shown, &block) {
+                Leave::Move => {}
+                Leave::GrowThenMove { rest } => {
+                    grown += 1;
+                    // What is drawn on top of the complete lines shown is the block's code.
+                    let done = code_text(&shown[0]).and_then(|c| c.rfind('\n')).map_or(0, |i| i + 1);
+                    let code = code_text(&block[0]).unwrap_or_default();
+                    assert_eq!(format!("{}{rest}", &code[..done]), code, "cut {cut}");
+                }
+                Leave::Redraw => panic!("cut {cut}: the finished block would be drawn anew"),
+            }
+        }
+        assert!(grown > 10, "{grown}");
+    }
+
+    #[test]
+    fn a_block_unlike_the_tail_is_drawn_anew() {
+        let shown = render("```rust\nfn main() {\n");
+        assert_eq!(leave_tail(&shown, &render("```py\nfn main() {\n}\n```\n")), Leave::Redraw);
+        assert_eq!(leave_tail(&shown, &render("A paragraph.\n")), Leave::Redraw);
+        assert_eq!(leave_tail(&[], &render("A paragraph.\n")), Leave::Redraw);
+        let para = render("A paragraph.\n");
+        assert_eq!(leave_tail(&para, &para), Leave::Move);
     }
 }

@@ -18,7 +18,7 @@ mod tree;
 mod wire;
 
 pub use blocks::BlockSplitter;
-pub use code::{code_growth, code_text, download_name};
+pub use code::{code_growth, code_text, download_name, leave_tail, Leave};
 pub use math::{is_mathml, MATHML_NS};
 pub use partial::{complete, render_tail};
 pub use speech::speech_text;

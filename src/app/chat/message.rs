@@ -15,7 +15,8 @@ use crate::catalog::CHAT_MODELS;
 use crate::conversation::spend::format_usd;
 use crate::conversation::{AnswerStatus, Node};
 use crate::markdown::{
-    code_growth, download_name, render, render_tail, speech_text, to_json, write_json, BlockSplitter, Node as MdNode,
+    code_growth, download_name, leave_tail, render, render_tail, speech_text, to_json, write_json, BlockSplitter,
+    Leave, Node as MdNode,
 };
 use crate::types::chat::Role;
 use crate::types::is_allowed_image_url;
@@ -106,10 +107,15 @@ impl IncrementalMarkdown {
         for range in finished {
             let nodes = render(&self.splitter.text()[range]);
             let k = nodes.len();
-            if moving && k > 0 && self.shown.len() >= k && self.shown[..k] == nodes[..] && one_child_each(&nodes) {
+            let leave = if moving { leave_tail(&self.shown, &nodes) } else { Leave::Redraw };
+            if leave != Leave::Redraw {
                 if !blocks.is_empty() {
                     blocks.push(']');
                     highlight::insert_blocks(&tail, &std::mem::take(&mut blocks));
+                }
+                // A code block whose last lines came with its closing fence gets only them.
+                if let Leave::GrowThenMove { rest } = leave {
+                    highlight::grow_code(&tail, k as u32 - 1, rest);
                 }
                 highlight::promote(&tail, k as u32);
                 self.shown.drain(..k);
