@@ -3,7 +3,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { startSandbox, launchBrowser, newKey, openApp, send, lastAnswerSettled } from "./support.mjs";
+import { startSandbox, launchBrowser, newKey, openApp, send, lastAnswerSettled, clipboardChange, sandboxCall } from "./support.mjs";
 
 let sandbox, browser;
 before(async () => {
@@ -160,7 +160,7 @@ test("copy a code block", async () => {
   await lastAnswerSettled(page);
   const block = page.getByTestId("message-assistant").last().locator(".code-block").first();
   await block.getByTestId("copy-code").click();
-  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  const copied = await clipboardChange(page);
   assert.equal(copied, await block.locator("code").textContent());
   assert.ok(copied.length > 10);
   await context.close();
@@ -227,5 +227,39 @@ test("the daily budget counts spending across conversations", async () => {
   await page.getByTestId("confirm-dialog").waitFor();
   assert.match(await page.getByTestId("confirm-dialog").innerText(), /daily budget/, "the deleted conversation still counts for the day");
   await page.getByTestId("confirm-cancel").click();
+  await context.close();
+});
+
+test("a conversation deleted while it answers still counts what the answer cost for the day", async () => {
+  const key = await newKey(sandbox.url, { fault: "stall-between-ms=40" });
+  const { page, context } = await openApp(browser, sandbox.url, { key });
+  await send(page, "Spend while answering");
+  await page.locator('[data-testid="message-assistant"][data-status="streaming"] .markdown').filter({ hasText: /\w{3} \w{3} \w{3}/ }).waitFor();
+  await page.waitForTimeout(800);
+  await page.getByTestId("conv-item").filter({ hasText: "Spend while answering" }).getByTestId("delete-conv").click();
+  assert.equal(await page.getByTestId("conv-item").filter({ hasText: "Spend while answering" }).count(), 0);
+  // The service settles the stopped stream a moment later.
+  await page.waitForTimeout(1500);
+  const billed = (await sandboxCall(sandbox.url, "GET", "/sandbox/balance", { key })).spent_nano_usd / 1e9;
+  assert.ok(billed > 0, "the sandbox billed the answer");
+  // A tiny daily budget: the next send asks first, and says what today's spending is.
+  const spentToday = async () => {
+    await page.getByTestId("composer").fill("And now?");
+    await page.getByTestId("send").click();
+    await page.getByTestId("confirm-dialog").waitFor();
+    const said = await page.getByTestId("confirm-dialog").innerText();
+    await page.getByTestId("confirm-cancel").click();
+    return Number(said.match(/Today's spending is \$([\d.]+)/)[1]);
+  };
+  await page.getByTestId("open-settings").click();
+  await page.getByTestId("daily-budget").fill("0.0000001");
+  await page.getByTestId("save-settings").click();
+  let shown = await spentToday();
+  assert.ok(shown >= billed * 0.85 && shown <= billed * 1.6, `today ${shown} vs billed ${billed}`);
+  // Still so after a reload.
+  await page.reload();
+  await page.getByTestId("composer").waitFor();
+  shown = await spentToday();
+  assert.ok(shown >= billed * 0.85 && shown <= billed * 1.6, `after a reload: today ${shown} vs billed ${billed}`);
   await context.close();
 });

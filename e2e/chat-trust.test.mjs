@@ -213,6 +213,18 @@ test("stopped and interrupted answers: the day's total equals the sandbox's bill
 
 /** Distance from the bottom of the thread, in px. */
 const gap = (page) => page.getByTestId("thread").evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight);
+// Waits (a few frames at most, on a slow machine longer) until the thread is within `px` of its end.
+async function atBottom(page, px, what) {
+  try {
+    await page.waitForFunction(
+      (px) => { const el = document.querySelector('[data-testid="thread"]'); return el && el.scrollHeight - el.scrollTop - el.clientHeight < px; },
+      px,
+      { timeout: 5000 },
+    );
+  } catch {
+    assert.fail(`${what}: ${await gap(page)}px from the end`);
+  }
+}
 
 test("the thread follows every answer, jumps to the latest, and opens at its end (item 5)", async () => {
   const key = await newKey(sandbox.url, { fault: "stall-between-ms=4" });
@@ -233,26 +245,22 @@ test("the thread follows every answer, jumps to the latest, and opens at its end
   await page.getByTestId("thread").evaluate((el) => el.scrollTo(0, 0));
   await page.getByTestId("jump-latest").waitFor();
   await page.getByTestId("jump-latest").click();
-  await page.waitForTimeout(200);
-  assert.ok((await gap(page)) < 60);
+  await atBottom(page, 60, "the button brings the reader to the end");
   await page.getByTestId("jump-latest").waitFor({ state: "detached" });
   await page.getByTestId("thread").evaluate((el) => el.scrollTo(0, 0));
   await send(page, "Sent from the top");
-  await page.waitForTimeout(300);
-  assert.ok((await gap(page)) < 120, "sending takes the reader to the new message");
+  await atBottom(page, 120, "sending takes the reader to the new message");
   await lastAnswerSettled(page);
   // Another conversation, then back; and a reload: each opens at its end.
   await page.getByTestId("new-chat").click();
   await send(page, "Elsewhere");
   await lastAnswerSettled(page);
   await convItem(page, "First long answer").locator(".conv-title").click();
-  await page.waitForTimeout(400);
-  assert.ok((await gap(page)) < 60, "reopening lands at the end");
+  await atBottom(page, 60, "reopening lands at the end");
   await page.reload();
   await page.getByTestId("composer").waitFor();
   await convItem(page, "First long answer").locator(".conv-title").click();
-  await page.waitForTimeout(600);
-  assert.ok((await gap(page)) < 60, "after a reload too");
+  await atBottom(page, 60, "after a reload too");
   await context.close();
 });
 
@@ -336,8 +344,7 @@ test("no browser pop-ups; read aloud speaks words and stops; copy resets; delete
   await context.grantPermissions(["clipboard-read", "clipboard-write"]);
   await copy.click();
   assert.equal(await copy.innerText(), "Copied");
-  await page.waitForTimeout(2000);
-  assert.equal(await copy.innerText(), "Copy");
+  await page.waitForFunction((el) => el.textContent === "Copy", await copy.elementHandle(), { timeout: 10_000 });
   // Retry with another model: a new version from that model.
   await page.getByTestId("retry-model").last().selectOption("gpt-4.1");
   assert.equal(await lastAnswerSettled(page), "done");
@@ -363,8 +370,7 @@ test("no browser pop-ups; read aloud speaks words and stops; copy resets; delete
   await page.getByTestId("new-chat").click();
   await page.getByTestId("new-chat").click();
   assert.equal(await page.getByTestId("conv-item").count(), 2, "one empty chat, not three");
-  await page.waitForTimeout(100);
-  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "composer");
+  await page.waitForFunction(() => document.activeElement?.dataset.testid === "composer", null, { timeout: 10_000 });
   assert.deepEqual(popups, []);
   await context.close();
 });

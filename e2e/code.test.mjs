@@ -5,7 +5,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { startSandbox, launchBrowser, newKey, openApp, send, lastAnswerSettled, root } from "./support.mjs";
+import { startSandbox, launchBrowser, newKey, openApp, send, lastAnswerSettled, root, clipboardChange } from "./support.mjs";
 
 const RUST = `use std::collections::HashMap;
 
@@ -102,9 +102,10 @@ test("rust and python blocks are highlighted, keep their text, copy and download
     assert.equal(await code.locator("b").count(), 0);
 
     const copy = block.getByTestId("copy-code");
+    const clipboardBefore = await page.evaluate(() => navigator.clipboard.readText());
     await copy.click();
-    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), source);
     assert.equal(await copy.textContent(), "Copied");
+    assert.equal(await clipboardChange(page, clipboardBefore), source);
     await page.waitForFunction((el) => el.textContent === "Copy", await copy.elementHandle(), { timeout: 5000 });
 
     const [download] = await Promise.all([page.waitForEvent("download"), block.getByTestId("download-code").click()]);
@@ -156,8 +157,8 @@ test("a streamed code block is highlighted as lines complete, each line once, in
     (last) => {
       const code = document.querySelector(".message.assistant.streaming .code-block pre > code");
       const n = code?.mtCode?.lines ?? 0;
-      if (n < last - 6) return null;
-      const until = performance.now() + 800;
+      if (n < last - 12) return null;
+      const until = performance.now() + 1500;
       while (performance.now() < until);
       return n;
     },

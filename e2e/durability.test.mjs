@@ -64,12 +64,12 @@ test("a deleted turn and a new conversation survive an immediate reload", async 
   await holdWrites(page, 4000);
   await send(page, "And one more turn");
   await lastAnswerSettled(page);
-  const answer = await page.getByTestId("message-assistant").last().locator(".markdown").innerText();
+  const answer = await page.getByTestId("message-assistant").last().locator(".markdown").textContent();
   await page.reload();
   await page.getByTestId("composer").waitFor();
   await page.getByTestId("conv-item").filter({ hasText: "Started right before a reload" }).locator(".conv-title").click();
   assert.equal(await users(page).count(), 2);
-  assert.equal(await page.getByTestId("message-assistant").last().locator(".markdown").innerText(), answer);
+  assert.equal(await page.getByTestId("message-assistant").last().locator(".markdown").textContent(), answer);
   // And a second reload, with nothing held, shows the same (the journal was written through).
   await page.reload();
   await page.getByTestId("composer").waitFor();
@@ -86,11 +86,11 @@ test("a reload mid-answer keeps every character that was on screen", async () =>
   await streaming.filter({ hasText: /\w{3} \w{3}/ }).waitFor();
   await holdWrites(page, 6000);
   await page.waitForTimeout(1500);
-  const shown = await streaming.innerText();
+  const shown = await streaming.textContent();
   await page.reload();
   await page.getByTestId("composer").waitFor();
   assert.equal(await lastAnswerSettled(page), "interrupted");
-  const kept = await page.getByTestId("message-assistant").last().locator(".markdown").innerText();
+  const kept = await page.getByTestId("message-assistant").last().locator(".markdown").textContent();
   const words = (s) => s.split(/\s+/).filter(Boolean);
   const before = words(shown);
   assert.ok(before.length > 20, shown);

@@ -144,3 +144,16 @@ export { root };
 export function tempDir() {
   return mkdtempSync(join(tmpdir(), "minitoolai-e2e-"));
 }
+
+/** The clipboard's text once it differs from `before` (the app writes it asynchronously). */
+export async function clipboardChange(page, before = "", timeout = 5000) {
+  const handle = await page.waitForFunction(
+    async (before) => {
+      const text = await navigator.clipboard.readText();
+      return text !== before ? text : null;
+    },
+    before,
+    { timeout, polling: 50 },
+  );
+  return handle.jsonValue();
+}

@@ -177,9 +177,23 @@ impl Client {
 
     /// Creates an image job.
     pub async fn create_image(&self, request: &ImageRequest, options: &CallOptions) -> Result<JobTicket, Error> {
+        self.create_image_noting_send(request, options, || ()).await
+    }
+
+    /// Creates an image job, calling `sending` just before the request leaves (after the
+    /// wait for its turn under the rate limit): from then on the service may accept, and
+    /// charge, the job even if its answer never arrives. An app that keeps jobs across
+    /// reloads marks them there, so a job still waiting for its turn is known as never sent.
+    pub async fn create_image_noting_send(
+        &self,
+        request: &ImageRequest,
+        options: &CallOptions,
+        sending: impl FnOnce(),
+    ) -> Result<JobTicket, Error> {
         request.validate()?;
         let body = serde_json::to_string(request).map_err(|e| Error::protocol(format!("could not encode: {e}")))?;
         self.wait_create_turn(&Abort::new(options.signal.as_ref())).await?;
+        sending();
         let text = self.post_json(paths::IMAGE, &body, options).await?;
         let created: JobCreated = serde_json::from_str(&text)
             .map_err(|e| self.inner.redactor.undecodable("unexpected image job answer", e, &text))?;

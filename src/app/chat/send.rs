@@ -14,7 +14,7 @@ use super::{ChatState, Confirm};
 use crate::app::dom::{now_ms, PageVisibility};
 use crate::app::state::{Action, AppState};
 use crate::conversation::spend::{budget_warning, worst_case_usd};
-use crate::conversation::{AnswerEnd, AnswerStatus, Attachment, StoredError};
+use crate::conversation::{AnswerEnd, AnswerStatus, Attachment, Conversation, StoredError};
 use crate::types::chat::{ChatRequest, Completion};
 use crate::{CallOptions, Error, ErrorKind};
 
@@ -29,6 +29,10 @@ pub struct Live {
     pub text: ArcRwSignal<String>,
     /// Text arrived but not yet shown (it waits for the next animation frame).
     pending: Arc<Mutex<String>>,
+    /// Content deltas received since the service accepted the request (`None` before).
+    deltas: Arc<Mutex<Option<u64>>>,
+    /// The request being answered (what a stopped answer's cost is estimated from).
+    request: Arc<ChatRequest>,
 }
 
 impl PartialEq for Live {
@@ -37,6 +41,7 @@ impl PartialEq for Live {
             && self.node_id == other.node_id
             && self.text == other.text
             && Arc::ptr_eq(&self.pending, &other.pending)
+            && Arc::ptr_eq(&self.deltas, &other.deltas)
     }
 }
 
@@ -57,9 +62,15 @@ pub fn on_page_visibility(app: AppState, chat: ChatState, change: PageVisibility
     }
     for live in chat.streams.get_untracked() {
         let text = live.arrived();
+        let deltas = live.deltas.lock().map(|d| *d).unwrap_or_default();
         chat.update_conv_quietly(app, &live.conv_id, |c| {
             if let Some(n) = c.node_mut(live.node_id) {
                 n.content = text;
+                // With the tokens counted so far, so an interrupted answer is estimated from
+                // all it received.
+                if deltas.is_some() {
+                    n.streamed_tokens = deltas;
+                }
             }
         });
     }
@@ -209,6 +220,22 @@ pub fn stop(chat: ChatState, conv_id: &str) {
     }
 }
 
+/// Stops the answer streaming in `conv_id` and settles it at once as stopped, with the text
+/// and the estimated charge of all it received: for a conversation about to be deleted,
+/// whose stream ends only after it is gone (what it cost must still count for the day).
+pub fn stop_and_settle(app: AppState, chat: ChatState, conv_id: &str) {
+    for live in chat.streams.get_untracked().into_iter().filter(|l| l.conv_id == conv_id) {
+        let end = AnswerEnd {
+            text: live.arrived(),
+            status: AnswerStatus::Stopped,
+            streamed_tokens: live.deltas.lock().map(|d| *d).unwrap_or_default(),
+            ..AnswerEnd::default()
+        };
+        chat.update_conv_quietly(app, conv_id, |c| c.finish_answer(live.node_id, end, Some(&live.request)));
+    }
+    stop(chat, conv_id);
+}
+
 /// Streamed text on its way to the screen: tokens arriving faster than frames are coalesced
 /// into at most one signal update (one re-render of the message's open block) per animation
 /// frame, so a fast stream cannot flood the main thread.
@@ -282,9 +309,21 @@ fn start_stream(
         None => (chat.find(&conv_id).and_then(|c| c.with_untracked(|c| c.request_for(answer_id))), String::new()),
     };
     let Some(request) = request else { return };
-    let live =
-        Live { conv_id: conv_id.clone(), node_id: answer_id, text: ArcRwSignal::new(base), pending: Arc::default() };
+    let live = Live {
+        conv_id: conv_id.clone(),
+        node_id: answer_id,
+        text: ArcRwSignal::new(base),
+        pending: Arc::default(),
+        deltas: Arc::default(),
+        request: Arc::new(request.clone()),
+    };
     let shown = FrameText::new(&live);
+    let live_deltas = live.deltas.clone();
+    let count = move |d: Option<u64>| {
+        if let Ok(mut n) = live_deltas.lock() {
+            *n = d;
+        }
+    };
     chat.streams.update(|s| s.push(live));
     let controller = web_sys::AbortController::new().ok();
     if let Some(c) = &controller {
@@ -300,6 +339,7 @@ fn start_stream(
             let mut stream = client.chat(&request, &options).await?;
             // Accepted: from here the service bills, however the answer ends.
             deltas = Some(0);
+            count(deltas);
             save_partial(app, chat, &conv_id, answer_id, shown.full_text(), deltas);
             let mut last_save = now_ms();
             while let Some(chunk) = stream.next_chunk().await {
@@ -311,6 +351,7 @@ fn start_stream(
                     }
                     shown.push(delta);
                     deltas = deltas.map(|n| n + 1);
+                    count(deltas);
                 }
                 // Each save serialises the whole conversation: long answers are saved less often.
                 let every = SAVE_EVERY_MS.max(shown.len() / 500);
@@ -385,8 +426,12 @@ fn finish(
         }
     };
     // The list is ordered by what the user did last: an answer ending in the background
-    // does not move its conversation under the pointer.
-    chat.update_conv(app, conv_id, |c| c.finish_answer(answer_id, end, Some(request)));
+    // does not move its conversation under the pointer. An answer settled already (its
+    // conversation was deleted while it streamed) is not charged twice.
+    let streaming = |c: &Conversation| c.node(answer_id).is_some_and(|n| n.status == Some(AnswerStatus::Streaming));
+    if chat.find(conv_id).is_some_and(|c| c.with_untracked(streaming)) {
+        chat.update_conv(app, conv_id, |c| c.finish_answer(answer_id, end, Some(request)));
+    }
     chat.streams.update(|s| s.retain(|l| l.conv_id != conv_id));
     chat.aborts.update_value(|a| {
         a.remove(conv_id);

@@ -156,7 +156,7 @@ pub fn Sidebar() -> impl IntoView {
     // A deletion is saved at once; Undo saves the conversation back.
     let delete = Callback::new(move |id: String| {
         if chat.is_streaming(&id) {
-            super::send::stop(chat, &id);
+            super::send::stop_and_settle(app, chat, &id);
         }
         let removed = chat.delete(app, &id);
         if chat.active.get_untracked().as_deref() == Some(id.as_str()) {

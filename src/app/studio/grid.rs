@@ -53,7 +53,7 @@ pub fn Gallery() -> impl IntoView {
         <section class="gallery" aria-label="Gallery" data-testid="gallery">
             <div class="gallery-bar">
                 <span class="gallery-totals" data-testid="gallery-totals" title="Finished images, and what the service charged for every job, deleted ones included">
-                    {move || st.totals.get().summary()}
+                    {move || if st.loaded.get() { st.totals.get().summary() } else { "Loading the gallery…".into() }}
                 </span>
                 <select data-testid="gallery-filter" aria-label="Show"
                     on:change=move |ev| st.filter.set(StatusFilter::parse(&event_target_value(&ev)))>
@@ -81,7 +81,7 @@ pub fn Gallery() -> impl IntoView {
                 "Each image is its own job. Your images are kept in this browser, and jobs keep going after a reload. "
                 <span class="notice" role="status" aria-live="polite" data-testid="studio-notice">{move || st.notice.get()}</span>
             </p>
-            <Show when=move || st.jobs.with(Vec::is_empty)>
+            <Show when=move || st.loaded.get() && st.jobs.with(Vec::is_empty)>
                 <p class="empty-gallery" data-testid="empty-gallery">"No images yet. Describe one and press Generate."</p>
             </Show>
             <Show when=move || st.visible.with(Vec::is_empty) && !st.jobs.with(Vec::is_empty)>

@@ -89,6 +89,8 @@ pub struct Studio {
     pub local: StoredValue<Local, LocalStorage>,
     /// Whether the gallery was loaded and pending jobs resumed.
     started: StoredValue<bool>,
+    /// Whether the stored gallery has been read (until then it is neither empty nor totalled).
+    pub loaded: RwSignal<bool>,
 }
 
 /// The record (in the settings store) of what deleted jobs were charged.
@@ -139,6 +141,7 @@ impl Studio {
             deleted_spend,
             local: StoredValue::new_local(Local::default()),
             started: StoredValue::new(false),
+            loaded: RwSignal::new(false),
         }
     }
 
@@ -155,7 +158,10 @@ impl Studio {
             Duration::from_millis(500),
         );
         spawn_local(async move {
-            let Some(db) = app.db.get_value() else { return };
+            let Some(db) = app.db.get_value() else {
+                self.loaded.set(true);
+                return;
+            };
             if let Ok(Some(nano)) = db.get::<u64>(storage::SETTINGS, DELETED_SPEND_ID).await {
                 self.deleted_spend.update(|d| *d += nano);
             }
@@ -163,6 +169,7 @@ impl Studio {
                 Ok(stored) => stored,
                 Err(e) => {
                     app.storage_error.set(Some(format!("{e}. The image gallery could not be loaded.")));
+                    self.loaded.set(true);
                     return;
                 }
             };
@@ -179,6 +186,7 @@ impl Studio {
             }
             // Cards made before the load finished (a quick Generate) stay.
             self.jobs.update(|js| js.extend(entries.iter().cloned()));
+            self.loaded.set(true);
             for id in resume {
                 runner::run(app, self, id);
             }

@@ -114,12 +114,15 @@ async fn attempt(app: AppState, st: Studio, entry: &Entry, options: &CallOptions
         None => {
             let params = entry.job.with_untracked(|j| j.params.clone());
             wait_for_create_slot(st, options).await?;
-            // From here the service may accept (and charge) it, even if the page goes away
-            // before the answer arrives.
-            entry.job.update_untracked(|j| j.create_sent = true);
-            st.persist(app, &entry.id);
             st.local.update_value(|l| l.creating += 1);
-            let created = client.create_image(&params, options).await;
+            let created = client
+                .create_image_noting_send(&params, options, || {
+                    // From here the service may accept (and charge) it, even if the page goes
+                    // away before the answer arrives (until then, a reload creates it anew).
+                    entry.job.update_untracked(|j| j.create_sent = true);
+                    st.persist(app, &entry.id);
+                })
+                .await;
             let idle = st.local.try_update_value(|l| {
                 l.creating -= 1;
                 l.creating == 0
