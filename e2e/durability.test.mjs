@@ -18,15 +18,15 @@ after(async () => {
 });
 
 /** Keeps a read-write transaction on the app's stores busy for `ms`: the app's writes queue. */
-async function holdWrites(page, ms) {
+async function holdWrites(page, ms, stores = ["conversations", "jobs"]) {
   await page.evaluate(
-    (ms) =>
+    ([ms, stores]) =>
       new Promise((started) => {
         const open = indexedDB.open("minitoolai");
         open.onsuccess = () => {
           const db = open.result;
-          const tx = db.transaction(["conversations", "jobs"], "readwrite");
-          const store = tx.objectStore("conversations");
+          const tx = db.transaction(stores, "readwrite");
+          const store = tx.objectStore(stores[0]);
           const until = performance.now() + ms;
           const spin = () => {
             if (performance.now() < until) store.count().onsuccess = spin;
@@ -35,9 +35,11 @@ async function holdWrites(page, ms) {
           started();
         };
       }),
-    ms,
+    [ms, stores],
   );
 }
+
+const journalKeys = (page) => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("minitoolai.journal.")));
 
 const users = (page) => page.getByTestId("message-user");
 
@@ -95,5 +97,46 @@ test("a reload mid-answer keeps every character that was on screen", async () =>
   const before = words(shown);
   assert.ok(before.length > 20, shown);
   assert.deepEqual(words(kept).slice(0, before.length - 1), before.slice(0, -1), "the text kept starts with all that was shown");
+  await context.close();
+});
+
+test("a deleted image is gone after an immediate reload, its kept copy too, and the journal is emptied", async () => {
+  const { page, context } = await openApp(browser, sandbox.url);
+  await page.getByTestId("tab-studio").click();
+  await page.getByTestId("studio-prompt").fill("A lighthouse in fog");
+  await page.getByTestId("studio-width").fill("256");
+  await page.getByTestId("studio-height").fill("256");
+  await page.getByTestId("generate").click();
+  const card = page.getByTestId("job-card");
+  await card.and(page.locator('[data-status="done"]')).waitFor({ timeout: 20_000 });
+  // Its copy is kept in the browser.
+  const id = await card.getAttribute("data-id");
+  const kept = () =>
+    page.evaluate(
+      (id) =>
+        new Promise((done) => {
+          const open = indexedDB.open("minitoolai");
+          open.onsuccess = () => {
+            const get = open.result.transaction("images").objectStore("images").getAllKeys();
+            get.onsuccess = () => done(get.result.length);
+          };
+        }),
+      id,
+    );
+  await page.waitForFunction(() => document.querySelector('[data-testid="job-image"]')?.dataset.source !== undefined);
+  const deadline = Date.now() + 10_000;
+  while ((await kept()) === 0 && Date.now() < deadline) await page.waitForTimeout(100);
+  assert.equal(await kept(), 1, "the image's copy is kept");
+  await holdWrites(page, 4000, ["jobs", "images"]);
+  await card.getByTestId("job-select").check();
+  page.once("dialog", (d) => d.accept());
+  await page.getByTestId("delete-selected").click();
+  await page.getByTestId("empty-gallery").waitFor();
+  await page.reload();
+  await page.getByTestId("tab-studio").click();
+  await page.getByTestId("empty-gallery").waitFor();
+  assert.equal(await card.count(), 0, "the deleted image stays deleted");
+  assert.equal(await kept(), 0, "its kept copy is deleted too");
+  assert.deepEqual(await journalKeys(page), [], "the journal is emptied");
   await context.close();
 });

@@ -12,6 +12,17 @@
 /// Prefix of every journal key in the key–value store.
 pub const PREFIX: &str = "minitoolai.journal.";
 
+/// The largest record the journal takes, in bytes of JSON. A browser gives a site about
+/// 5 MB of `localStorage` in all, and writing it blocks the page: a bigger record (a
+/// conversation with large images) is saved to IndexedDB alone.
+pub const MAX_RECORD_BYTES: usize = 512 * 1024;
+
+/// Whether a change to a record of `json_len` bytes (a deletion when `None`) goes into the
+/// journal.
+pub fn takes(json_len: Option<usize>) -> bool {
+    json_len.is_none_or(|n| n <= MAX_RECORD_BYTES)
+}
+
 /// The key of the journal entry for record `id` of `store`.
 pub fn key(store: &str, id: &str) -> String {
     format!("{PREFIX}{store}/{id}")
@@ -114,5 +125,13 @@ mod tests {
         assert!(!is_settled_by(Some(&now), &first));
         assert!(is_settled_by(Some(&now), &second));
         assert!(!is_settled_by(None, &second));
+    }
+
+    #[test]
+    fn big_records_stay_out_of_the_journal() {
+        assert!(takes(None), "a deletion always goes in");
+        assert!(takes(Some(10)));
+        assert!(takes(Some(MAX_RECORD_BYTES)));
+        assert!(!takes(Some(MAX_RECORD_BYTES + 1)));
     }
 }

@@ -61,13 +61,17 @@ impl Db {
         let keys: Vec<String> = (0..local.length().unwrap_or(0)).filter_map(|i| local.key(i).ok().flatten()).collect();
         for key in keys {
             let Some((store, id)) = journal::parse_key(&key) else { continue };
-            let Some(store) = [CONVERSATIONS, JOBS, SETTINGS].into_iter().find(|s| *s == store) else { continue };
+            let Some(store) = [CONVERSATIONS, JOBS, SETTINGS, IMAGES].into_iter().find(|s| *s == store) else {
+                continue;
+            };
             let Some(value) = local.get_item(&key).ok().flatten() else { continue };
             let Some(entry) = journal::decode(&value) else {
                 let _ = local.remove_item(&key);
                 continue;
             };
             let done = match entry.json {
+                // Image bytes are never journalled (only their deletion is).
+                Some(_) if store == IMAGES => Ok(()),
                 Some(json) => self.put_raw(store, id, &JsValue::from_str(json)).await,
                 None => self.delete(store, id).await,
             };
@@ -155,6 +159,10 @@ thread_local! {
 /// it would undo this change.
 fn record_in_journal(key: &str, json: Option<&str>) -> Option<String> {
     let local = local_storage()?;
+    if !journal::takes(json.map(str::len)) {
+        let _ = local.remove_item(key);
+        return None;
+    }
     let stamp = STAMPS.with(|s| s.borrow_mut().next_stamp());
     match local.set_item(key, &journal::encode(&stamp, json)) {
         Ok(()) => Some(stamp),
