@@ -305,9 +305,18 @@ test("drafts are per conversation, survive reloads and settings; the credit foll
   assert.equal(await page.getByTestId("composer").inputValue(), "draft for two");
   await convItem(page, "Conversation one").locator(".conv-title").click();
   assert.equal(await page.getByTestId("composer").inputValue(), "draft for one");
-  // Another key: the credit chip shows that key's credit at once.
+  // Another key: the credit chip shows that key's credit at once, and keeps showing it when
+  // a slow answer about the key used before arrives after the change.
   await page.getByTestId("balance").waitFor();
   const key = await newKey(sandbox.url, { balance: 3 });
+  await page.route("**/sandbox/balance", async (route) => {
+    if (!(route.request().headers().authorization ?? "").includes(key)) await new Promise((r) => setTimeout(r, 2500));
+    await route.continue().catch(() => {});
+  });
+  await page.getByTestId("new-chat").click();
+  await send(page, "Spend with the first key");
+  await lastAnswerSettled(page);
+  await convItem(page, "Conversation one").locator(".conv-title").click();
   await page.getByTestId("open-settings").click();
   await page.getByTestId("api-key").fill(key);
   await page.getByTestId("save-settings").click();
@@ -316,6 +325,8 @@ test("drafts are per conversation, survive reloads and settings; the credit foll
   assert.equal(await page.getByTestId("balance").count(), 0, "nothing asked with the key before consent");
   await page.getByTestId("consent-accept").click();
   await page.getByTestId("balance").filter({ hasText: "credit $3.0000" }).waitFor();
+  await page.waitForTimeout(4000);
+  assert.match(await page.getByTestId("balance").innerText(), /credit \$3\.0000/, "a late answer for the old key does not replace it");
   assert.equal(await page.getByTestId("composer").inputValue(), "draft for one");
   await context.close();
 });

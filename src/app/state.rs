@@ -33,6 +33,11 @@ pub struct Toast {
     pub action: Option<(String, Action)>,
 }
 
+thread_local! {
+    /// How many times the credit was asked for (the latest answer wins).
+    static BALANCE_ASKED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
 /// How long a toast stays.
 const TOAST_FOR: std::time::Duration = std::time::Duration::from_secs(10);
 
@@ -128,6 +133,12 @@ impl AppState {
     /// Asks the sandbox or relay that served the page for the credit left (nothing
     /// elsewhere, and nothing before the user agreed to send their key there).
     pub fn refresh_balance(&self) {
+        // Only the latest question's answer is shown: an earlier one arriving late (for the
+        // key used before a change) never overwrites it.
+        let asked = BALANCE_ASKED.with(|n| {
+            n.set(n.get() + 1);
+            n.get()
+        });
         let host = self.host.get_untracked();
         let origin = self.origin.get_value();
         let endpoint = self.settings.with_untracked(|s| s.endpoint(&host, &origin));
@@ -138,7 +149,9 @@ impl AppState {
         let balance = self.balance;
         spawn_local(async move {
             let credit = super::net::credit(&origin, endpoint.kind == EndpointKind::Relay, &endpoint.api_key).await;
-            balance.set(credit);
+            if BALANCE_ASKED.with(std::cell::Cell::get) == asked {
+                balance.set(credit);
+            }
         });
     }
 }
