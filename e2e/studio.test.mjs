@@ -4,7 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { startSandbox, launchBrowser, newKey, openApp, sandboxCall, root, clipboardChange } from "./support.mjs";
+import { startSandbox, launchBrowser, newKey, openApp, sandboxCall, root, clipboardChange, tempDir } from "./support.mjs";
 
 let sandbox, browser;
 before(async () => {
@@ -541,4 +541,44 @@ test("screenshots of the studio and the gallery", { skip: !process.env.MINITOOLA
   await page.waitForFunction(() => document.querySelector('[data-testid="lightbox-image"]').complete);
   await page.screenshot({ path: join(dir, "lightbox.png") });
   await context.close();
+});
+
+test("Export all carries the gallery with its pictures; importing it elsewhere shows them without the service, and Undo takes them back", async () => {
+  const { page, context } = await openStudio();
+  await fill(page, { prompt: "A paper boat on a pond", width: "320", height: "256", count: "2" });
+  await page.getByTestId("generate").click();
+  await cardsWithStatus(page, "done", 2);
+  // Both pictures are kept in the browser before the export.
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="job-image"]')].filter((i) => i.dataset.source === "local").length === 2, null, { timeout: 15_000 });
+  await page.getByTestId("tab-chat").click();
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-all").click()]);
+  const path = join(tempDir(), "export-all.json");
+  await download.saveAs(path);
+  const exported = JSON.parse(readFileSync(path, "utf8"));
+  assert.equal(exported.gallery.length, 2);
+  for (const job of exported.gallery) assert.match(job.image_url, /^data:image\/png;base64,/, "the picture's bytes are in the file");
+  await context.close();
+
+  // Elsewhere, with the service's image links gone: the pictures still show.
+  const fresh = await openApp(browser, sandbox.url);
+  await fresh.page.route(/\/(images|files)\//, (route) => route.abort());
+  await fresh.page.getByTestId("import-file").setInputFiles(path);
+  const toast = fresh.page.getByTestId("toast").filter({ hasText: "2 images into the gallery" });
+  await toast.waitFor();
+  await fresh.page.getByTestId("tab-studio").click();
+  await cardsWithStatus(fresh.page, "done", 2);
+  await fresh.page.waitForFunction(() => [...document.querySelectorAll('[data-testid="job-image"]')].filter((i) => i.complete && i.naturalWidth === 320).length === 2);
+  assert.match(await fresh.page.getByTestId("gallery-totals").innerText(), /^2 images · \$0\.0030 spent/);
+  // Importing it again adds nothing.
+  await fresh.page.getByTestId("tab-chat").click();
+  await fresh.page.getByTestId("import-file").setInputFiles(path);
+  await fresh.page.getByTestId("toast").filter({ hasText: "2 images were already in the gallery" }).waitFor();
+  // Undo of the first import takes the images back out.
+  await toast.getByTestId("toast-action").click();
+  await fresh.page.getByTestId("tab-studio").click();
+  await fresh.page.getByTestId("empty-gallery").waitFor();
+  await fresh.page.reload();
+  await fresh.page.getByTestId("tab-studio").click();
+  await fresh.page.getByTestId("empty-gallery").waitFor();
+  await fresh.context.close();
 });

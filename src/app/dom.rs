@@ -175,6 +175,20 @@ pub fn download(file_name: &str, mime: &str, content: &str) {
     download_blob(file_name, &blob);
 }
 
+/// A blob's bytes as a `data:` URL (`None` if the browser cannot read it).
+pub async fn data_url(blob: &web_sys::Blob) -> Option<String> {
+    let reader = web_sys::FileReader::new().ok()?;
+    let done = js_sys::Promise::new(&mut |resolve, _reject| {
+        let ended = Closure::once_into_js(move || {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::UNDEFINED);
+        });
+        reader.set_onloadend(Some(ended.unchecked_ref()));
+    });
+    reader.read_as_data_url(blob).ok()?;
+    wasm_bindgen_futures::JsFuture::from(done).await.ok()?;
+    reader.result().ok()?.as_string()
+}
+
 /// Offers a blob as a file download.
 pub fn download_blob(file_name: &str, blob: &web_sys::Blob) {
     let Ok(url) = web_sys::Url::create_object_url_with_blob(blob) else { return };

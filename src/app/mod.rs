@@ -155,7 +155,7 @@ pub fn App() -> impl IntoView {
             <div class="banner warning" role="alert" data-testid="storage-error">
                 {move || app.storage_error.get()}
                 " "
-                <button on:click=move |_| chat.export_all()>"Export all data"</button>
+                <button on:click=move |_| chat.export_all(app)>"Export all data"</button>
             </div>
         </Show>
         <Show when=move || app.show_settings.get()>

@@ -78,6 +78,34 @@ impl ImportPlan {
         }
         format!("{}.", parts.join("; "))
     }
+
+    /// [`summary`](Self::summary), with the gallery's part: `images` imported, `images_here`
+    /// already in the gallery.
+    pub fn summary_with_images(&self, images: usize, images_here: usize) -> String {
+        let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let (added, updated, copies, kept) = self.counts();
+        let images_part = match (images, images_here) {
+            (0, 0) => return self.summary(),
+            (0, here) => format!("{} already in the gallery", plural(here, "image was", "images were")),
+            (n, 0) => format!("{} into the gallery", plural(n, "image", "images")),
+            (n, here) => format!("{} into the gallery ({} already there)", plural(n, "image", "images"), here),
+        };
+        if added + updated + copies + kept == 0 {
+            return match images {
+                0 => format!("Nothing to import: {images_part}."),
+                _ => format!("Imported {images_part}."),
+            };
+        }
+        let conversations = self.summary();
+        let conversations = conversations.trim_end_matches('.');
+        if images == 0 {
+            format!("{conversations}; {images_part}.")
+        } else if added + updated + copies == 0 {
+            format!("Imported {images_part}; {}.", conversations.trim_start_matches("Nothing to import: "))
+        } else {
+            format!("{conversations}; and {images_part}.")
+        }
+    }
 }
 
 /// Whether two messages say the same thing (status and costs aside).
@@ -187,5 +215,22 @@ mod tests {
         let plan = plan_import(&[conv("a", &["one"])], vec![theirs], ids());
         assert!(matches!(plan.steps[0], Step::Copy(_)));
         assert_eq!(plan_import(&[], vec![], ids()).summary(), "The file holds no conversations.");
+    }
+
+    #[test]
+    fn the_summary_names_the_images_too() {
+        let none = plan_import(&[], vec![], ids());
+        assert_eq!(none.summary_with_images(0, 0), "The file holds no conversations.");
+        assert_eq!(none.summary_with_images(3, 0), "Imported 3 images into the gallery.");
+        assert_eq!(none.summary_with_images(1, 2), "Imported 1 image into the gallery (2 already there).");
+        assert_eq!(none.summary_with_images(0, 2), "Nothing to import: 2 images were already in the gallery.");
+        let one = plan_import(&[], vec![conv("a", &["Hi"])], ids());
+        assert_eq!(one.summary_with_images(2, 0), "Imported 1 conversation; and 2 images into the gallery.");
+        assert_eq!(one.summary_with_images(0, 1), "Imported 1 conversation; 1 image was already in the gallery.");
+        let here = plan_import(&[conv("a", &["Hi"])], vec![conv("a", &["Hi"])], ids());
+        assert_eq!(
+            here.summary_with_images(2, 0),
+            "Imported 2 images into the gallery; 1 conversation is already here."
+        );
     }
 }

@@ -708,25 +708,35 @@ pub struct Export {
     pub exported_ms: u64,
     /// The conversations.
     pub conversations: Vec<Conversation>,
+    /// The image gallery's jobs (in "Export all"; older exports have none). A kept image's
+    /// bytes travel in its `image_url`, as a `data:` URL.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gallery: Vec<crate::gallery::Job>,
 }
 
 impl Export {
     /// The export of `conversations`.
     pub fn new(conversations: Vec<Conversation>, now_ms: u64) -> Self {
-        Self { format: "minitoolai-export".into(), version: 1, exported_ms: now_ms, conversations }
+        Self { format: "minitoolai-export".into(), version: 1, exported_ms: now_ms, conversations, gallery: Vec::new() }
     }
 
     /// Reads an export (or a single exported conversation) back.
     pub fn parse(json: &str) -> Result<Vec<Conversation>, String> {
+        Self::read(json).map(|e| e.conversations)
+    }
+
+    /// Reads an export, its gallery included (a single exported conversation reads as an
+    /// export of it alone).
+    pub fn read(json: &str) -> Result<Export, String> {
         const NOT_AN_EXPORT: &str =
             "this file is not a MiniToolAI export (use a file saved with Export all or Export JSON)";
         if let Ok(export) = serde_json::from_str::<Export>(json) {
             if export.format != "minitoolai-export" {
                 return Err(NOT_AN_EXPORT.into());
             }
-            return Ok(export.conversations);
+            return Ok(export);
         }
-        serde_json::from_str::<Conversation>(json).map(|c| vec![c]).map_err(|_| NOT_AN_EXPORT.into())
+        serde_json::from_str::<Conversation>(json).map(|c| Export::new(vec![c], 0)).map_err(|_| NOT_AN_EXPORT.into())
     }
 }
 

@@ -151,6 +151,24 @@ pub enum OnReload {
     Interrupted,
 }
 
+/// Of the jobs in an import, those to add to a gallery (where `here` says which ids it has):
+/// the new ones that are over. A job still pending where it was exported is left out: here it
+/// could be created, and charged, a second time. A kept image whose bytes did not come with
+/// the file is fetched again from its link.
+pub fn to_import(imported: Vec<Job>, here: impl Fn(&str) -> bool) -> Vec<Job> {
+    imported
+        .into_iter()
+        .filter(|j| !j.status.is_pending() && !here(&j.id))
+        .map(|mut j| {
+            if j.local_copy == LocalCopy::Kept && !j.image_url.as_deref().is_some_and(|u| u.starts_with("data:image/"))
+            {
+                j.local_copy = LocalCopy::NotYet;
+            }
+            j
+        })
+        .collect()
+}
+
 impl Job {
     /// A new card, before the create call.
     pub fn new(id: impl Into<String>, params: ImageRequest, wait_s: u32, now_ms: u64) -> Self {
@@ -468,5 +486,32 @@ mod tests {
         j.params.cfg_scale = Some(3.5);
         j.params.scheduler = Some("Euler a".into());
         assert_eq!(j.params_summary(), "dreamshaper · 512×1024 · 4 steps · cfg 3.5 · Euler a");
+    }
+
+    #[test]
+    fn an_import_adds_new_finished_jobs_only() {
+        let with = |id: &str, status: JobStatus, copy: LocalCopy, url: &str| {
+            let mut j = job();
+            j.id = id.into();
+            j.status = status;
+            j.local_copy = copy;
+            j.image_url = Some(url.into());
+            j
+        };
+        let imported = vec![
+            with("here", JobStatus::Done, LocalCopy::Kept, "https://x/a.png"),
+            with("pending", JobStatus::Running, LocalCopy::NotYet, ""),
+            with("queued", JobStatus::Queued, LocalCopy::NotYet, ""),
+            with("link", JobStatus::Done, LocalCopy::Kept, "https://x/b.png"),
+            with("bytes", JobStatus::Done, LocalCopy::Kept, "data:image/png;base64,AAAA"),
+            with("failed", JobStatus::Failed, LocalCopy::NotYet, ""),
+        ];
+        let added = to_import(imported, |id| id == "here");
+        let ids: Vec<&str> = added.iter().map(|j| j.id.as_str()).collect();
+        assert_eq!(ids, ["link", "bytes", "failed"]);
+        // A copy kept in the other browser is made again here from the link...
+        assert_eq!(added[0].local_copy, LocalCopy::NotYet);
+        // ...unless its bytes came in the file.
+        assert_eq!(added[1].local_copy, LocalCopy::Kept);
     }
 }

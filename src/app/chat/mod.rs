@@ -363,12 +363,17 @@ impl ChatState {
         self.convs.with_untracked(|cs| cs.iter().map(|c| c.get_untracked()).collect())
     }
 
-    /// Downloads every conversation as JSON (never the API key).
-    pub fn export_all(&self) {
-        let export = Export::new(self.snapshot(), dom::now_ms());
-        if let Ok(json) = serde_json::to_string_pretty(&export) {
-            dom::download("minitoolai-export.json", "application/json", &json);
-        }
+    /// Downloads every conversation and the image gallery (kept images included) as JSON,
+    /// never the API key.
+    pub fn export_all(&self, app: AppState) {
+        let mut export = Export::new(self.snapshot(), dom::now_ms());
+        leptos::task::spawn_local(async move {
+            export.gallery = crate::app::studio::transfer::for_export(app).await;
+            match serde_json::to_string_pretty(&export) {
+                Ok(json) => dom::download("minitoolai-export.json", "application/json", &json),
+                Err(e) => app.toast(format!("The export could not be made: {e}."), None),
+            }
+        });
     }
 
     /// Puts the cursor in the composer.

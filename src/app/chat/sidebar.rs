@@ -5,6 +5,7 @@ use wasm_bindgen::JsCast;
 
 use super::{ChatState, ConvSignal};
 use crate::app::state::{Action, AppState};
+use crate::app::studio::{transfer, Studio};
 use crate::app::{dom, storage};
 use crate::conversation::merge::{plan_import, ImportPlan, Step};
 use crate::conversation::Export;
@@ -142,6 +143,7 @@ fn ConvItem(conv: ConvSignal, delete: Callback<String>) -> impl IntoView {
 #[component]
 pub fn Sidebar() -> impl IntoView {
     let app = expect_context::<AppState>();
+    let studio = expect_context::<Studio>();
     let chat = expect_context::<ChatState>();
     let shown = Memo::new(move |_| {
         let q = chat.search.get();
@@ -183,15 +185,23 @@ pub fn Sidebar() -> impl IntoView {
         input.set_value("");
         leptos::task::spawn_local(async move {
             let Ok(text) = wasm_bindgen_futures::JsFuture::from(file.text()).await else { return };
-            match Export::parse(&text.as_string().unwrap_or_default()) {
+            match Export::read(&text.as_string().unwrap_or_default()) {
                 Ok(imported) => {
-                    let plan = plan_import(&chat.snapshot(), imported, || {
+                    let plan = plan_import(&chat.snapshot(), imported.conversations, || {
                         format!("c{}-{}", dom::now_ms(), (js_sys::Math::random() * 1e6) as u32)
                     });
                     let undo = apply_import(app, chat, &plan);
+                    let (images, images_here) = transfer::import(app, studio, imported.gallery).await;
                     let changed = plan.counts();
-                    let action = (changed.0 + changed.1 + changed.2 > 0).then(|| ("Undo".to_owned(), undo));
-                    app.toast(plan.summary(), action);
+                    let summary = plan.summary_with_images(images.len(), images_here);
+                    let action = (changed.0 + changed.1 + changed.2 + images.len() > 0).then(|| {
+                        let undo: Action = std::sync::Arc::new(move || {
+                            transfer::undo_import(app, studio, &images);
+                            undo();
+                        });
+                        ("Undo".to_owned(), undo)
+                    });
+                    app.toast(summary, action);
                 }
                 Err(e) => app.toast(format!("Nothing was imported: {e}"), None),
             }
@@ -257,7 +267,7 @@ pub fn Sidebar() -> impl IntoView {
                 </p>
             </Show>
             <div class="sidebar-footer">
-                <button data-testid="export-all" on:click=move |_| chat.export_all()>"Export all"</button>
+                <button data-testid="export-all" on:click=move |_| chat.export_all(app)>"Export all"</button>
                 <button data-testid="import" on:click=move |_| { if let Some(i) = import_input.get() { i.click(); } }>"Import"</button>
                 <input type="file" accept="application/json,.json" class="hidden" data-testid="import-file"
                     node_ref=import_input on:change=import />

@@ -12,6 +12,7 @@ mod grid;
 mod images;
 mod lightbox;
 mod runner;
+pub mod transfer;
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
