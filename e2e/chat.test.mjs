@@ -157,7 +157,9 @@ test("reload mid-stream keeps the partial answer as interrupted; reload after ke
 });
 
 test("a dropped stream keeps the partial answer with an error, and retry works", async () => {
-  const key = await newKey(sandbox.url, { fault: "drop-after=6" });
+  // The events come 100 ms apart: a connection that breaks takes with it what the browser
+  // received but the page had not read yet (Chromium drops it), and a busy page reads late.
+  const key = await newKey(sandbox.url, { fault: "stall-between-ms=100; drop-after=6" });
   const { page, context } = await openApp(browser, sandbox.url, { key });
   await send(page, "Explain something at length.");
   assert.equal(await lastAnswerSettled(page), "failed");

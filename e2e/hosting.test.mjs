@@ -91,9 +91,9 @@ const built = (re) => readdirSync(dist).find((f) => re.test(f)) ?? assert.fail(`
 /** Checks what a server of dist/ at `base` sends: encodings, types, caching, the bytes. */
 async function checkServed(base) {
   const files = [
-    [built(/^minitoolai-app-[0-9a-f]{16}_bg\.wasm$/), "application/wasm", IMMUTABLE],
-    [built(/^minitoolai-app-[0-9a-f]{16}\.js$/), "text/javascript", IMMUTABLE],
-    [built(/^app-[0-9a-f]{16}\.css$/), "text/css", IMMUTABLE],
+    [built(/^minitoolai-app-[0-9a-f]{12,16}_bg\.wasm$/), "application/wasm", IMMUTABLE],
+    [built(/^minitoolai-app-[0-9a-f]{12,16}\.js$/), "text/javascript", IMMUTABLE],
+    [built(/^app-[0-9a-f]{12,16}\.css$/), "text/css", IMMUTABLE],
     ["index.html", "text/html", "no-cache"],
   ];
   for (const [file, type, caching] of files) {

@@ -69,13 +69,16 @@ fn caching(path: &str, mut res: Response) -> Response {
     res
 }
 
-/// Whether the last segment of `path` is named `<name>-<at least 16 hex digits>[_bg].<ext>`.
+/// Whether the last segment of `path` is named `<name>-<12 to 16 hex digits>[_bg].<ext>`:
+/// Trunk writes its 64-bit content hash without leading zeros, so one name in sixteen has
+/// 15 digits, and one in 65 536 fewer than 13.
 fn hashed(path: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or_default();
     let Some((stem, _ext)) = file.split_once('.') else { return false };
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    stem.rsplit_once('-')
-        .is_some_and(|(name, hash)| !name.is_empty() && hash.len() >= 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+    stem.rsplit_once('-').is_some_and(|(name, hash)| {
+        !name.is_empty() && (12..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_hexdigit())
+    })
 }
 
 fn landing() -> Response {
@@ -90,9 +93,13 @@ mod tests {
 
     #[test]
     fn content_hashed_names() {
-        for p in
-            ["/app-8bee18722f9fc23e.css", "/minitoolai-app-46df9fd228ab1e3f_bg.wasm", "/a/boot-e52155fe55bfdfa1.js"]
-        {
+        for p in [
+            "/app-8bee18722f9fc23e.css",
+            "/minitoolai-app-46df9fd228ab1e3f_bg.wasm",
+            "/a/boot-e52155fe55bfdfa1.js",
+            // A hash with a leading zero, as Trunk names it.
+            "/minitoolai-app-9d0272d8e0f38cd_bg.wasm",
+        ] {
             assert!(hashed(p), "{p}");
         }
         for p in [
@@ -103,6 +110,7 @@ mod tests {
             "/app-8bee1872.css",
             "/-8bee18722f9fc23e.css",
             "/app-8bee18722f9fc23g.css",
+            "/app-8bee18722f9fc23e8.css",
         ] {
             assert!(!hashed(p), "{p}");
         }
