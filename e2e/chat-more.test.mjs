@@ -263,3 +263,26 @@ test("a conversation deleted while it answers still counts what the answer cost 
   assert.ok(shown >= billed * 0.85 && shown <= billed * 1.6, `after a reload: today ${shown} vs billed ${billed}`);
   await context.close();
 });
+
+test("two conversations deleted one after the other both come back with one Undo, also after a reload", async () => {
+  const { page, context } = await openApp(browser, sandbox.url);
+  for (const topic of ["Penguin facts", "Walrus facts", "Seal facts"]) {
+    await page.getByTestId("new-chat").click();
+    await send(page, topic);
+    assert.equal(await lastAnswerSettled(page), "done");
+  }
+  const item = (t) => page.getByTestId("conv-item").filter({ hasText: t });
+  await item("Penguin facts").getByTestId("delete-conv").click();
+  await item("Walrus facts").getByTestId("delete-conv").click();
+  assert.equal(await page.getByTestId("conv-item").count(), 1);
+  assert.equal(await page.getByTestId("undo-bar").innerText(), "2 conversations deleted. Undo");
+  await page.getByTestId("undo-delete").click();
+  assert.equal(await page.getByTestId("undo-bar").count(), 0);
+  assert.equal(await page.getByTestId("conv-item").count(), 3);
+  await page.reload();
+  for (const t of ["Penguin facts", "Walrus facts", "Seal facts"]) await item(t).waitFor();
+  await item("Walrus facts").locator(".conv-title").click();
+  assert.match(await page.getByTestId("message-user").last().innerText(), /Walrus facts/);
+  assert.equal(await page.getByTestId("message-assistant").last().getAttribute("data-status"), "done");
+  await context.close();
+});

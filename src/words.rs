@@ -108,8 +108,23 @@ pub fn turn_error_words(kind: &str, message: &str) -> String {
     [first.as_str(), hint].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(" ")
 }
 
+/// The undo bar's words after `n` conversations were deleted.
+pub fn conversations_deleted(n: usize) -> String {
+    if n == 1 {
+        "Conversation deleted. ".to_owned()
+    } else {
+        format!("{n} conversations deleted. ")
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_undo_bar_counts_what_it_brings_back() {
+        assert_eq!(super::conversations_deleted(1), "Conversation deleted. ");
+        assert_eq!(super::conversations_deleted(3), "3 conversations deleted. ");
+    }
+
     #[test]
     fn failures_say_each_thing_once() {
         let credit = turn_error_words(

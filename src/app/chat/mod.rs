@@ -56,8 +56,11 @@ pub struct ChatState {
     attachments: RwSignal<HashMap<String, Vec<Attachment>>>,
     /// The sidebar's search.
     pub search: RwSignal<String>,
-    /// The last deleted conversation, for undo.
-    pub undo: RwSignal<Option<Conversation>>,
+    /// The conversations deleted since the undo bar appeared, oldest first: one Undo brings
+    /// them all back (a second deletion never takes the first one's Undo away).
+    pub undo: RwSignal<Vec<Conversation>>,
+    /// Counts deletions, so that only the latest one's window closes the undo bar.
+    undo_generation: StoredValue<u64>,
     /// What deleted conversations were charged (the day's spending still counts them).
     deleted: RwSignal<DeletedCharges>,
     /// A problem with what is being composed (validation, budget), shown by the composer.
@@ -89,7 +92,8 @@ impl ChatState {
             drafts: RwSignal::new(HashMap::new()),
             attachments: RwSignal::new(HashMap::new()),
             search: RwSignal::new(String::new()),
-            undo: RwSignal::new(None),
+            undo: RwSignal::new(Vec::new()),
+            undo_generation: StoredValue::new(0),
             deleted: RwSignal::new(DeletedCharges::default()),
             composer_error: RwSignal::new(None),
             announcement: RwSignal::new(String::new()),

@@ -164,18 +164,21 @@ pub fn Sidebar() -> impl IntoView {
         if chat.active.get_untracked().as_deref() == Some(id.as_str()) {
             chat.open(chat.convs.with_untracked(|cs| cs.first().map(|c| c.with_untracked(|c| c.id.clone()))));
         }
-        chat.undo.set(removed);
+        let Some(removed) = removed else { return };
+        chat.undo.update(|u| u.push(removed));
+        // The window starts again with each deletion; the bar goes when the last one's ends.
+        chat.undo_generation.update_value(|g| *g += 1);
+        let generation = chat.undo_generation.get_value();
         leptos::task::spawn_local(async move {
             dom::sleep(UNDO_WINDOW).await;
-            if chat.undo.try_with_untracked(|u| u.as_ref().is_some_and(|c| c.id == id)) == Some(true) {
-                chat.undo.set(None);
+            if chat.undo_generation.try_get_value() == Some(generation) {
+                chat.undo.set(Vec::new());
             }
         });
     });
     let undo = move |_| {
-        if let Some(c) = chat.undo.get_untracked() {
+        for c in chat.undo.try_update(std::mem::take).unwrap_or_default() {
             chat.restore(app, c);
-            chat.undo.set(None);
         }
     };
     let import_input = NodeRef::<leptos::html::Input>::new();
@@ -250,9 +253,9 @@ pub fn Sidebar() -> impl IntoView {
             <input type="search" class="search" placeholder="Search conversations" aria-label="Search conversations"
                 data-testid="search" prop:value=move || chat.search.get()
                 on:input=move |ev| chat.search.set(event_target_value(&ev)) />
-            <Show when=move || chat.undo.get().is_some()>
+            <Show when=move || chat.undo.with(|u| !u.is_empty())>
                 <div class="undo" role="status" data-testid="undo-bar">
-                    "Conversation deleted. "
+                    {move || crate::words::conversations_deleted(chat.undo.with(Vec::len))}
                     <button data-testid="undo-delete" on:click=undo>"Undo"</button>
                 </div>
             </Show>
