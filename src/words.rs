@@ -117,8 +117,22 @@ pub fn conversations_deleted(n: usize) -> String {
     }
 }
 
+/// Why a send waits: a value typed under Options was refused (`why` says which and why).
+pub fn option_blocks_send(why: &str) -> String {
+    format!("Not sent: {} Correct it under Options, or empty the field to use the default.", sentence(why))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_refused_option_says_what_to_do() {
+        assert_eq!(
+            super::option_blocks_send("Temperature must be between 0 and 2 (you entered 3)."),
+            "Not sent: Temperature must be between 0 and 2 (you entered 3). Correct it under Options, or empty the \
+             field to use the default."
+        );
+    }
+
     #[test]
     fn the_undo_bar_counts_what_it_brings_back() {
         assert_eq!(super::conversations_deleted(1), "Conversation deleted. ");

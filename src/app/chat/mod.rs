@@ -65,6 +65,9 @@ pub struct ChatState {
     deleted: RwSignal<DeletedCharges>,
     /// A problem with what is being composed (validation, budget), shown by the composer.
     pub composer_error: RwSignal<Option<String>>,
+    /// A value typed under Options that was refused and is still in its field: nothing is
+    /// sent until it is corrected, so what the field shows is never replaced silently.
+    pub option_error: RwSignal<Option<String>>,
     /// What screen readers are told (politely): an answer finished, stopped or failed.
     /// Tokens are not announced one by one.
     pub announcement: RwSignal<String>,
@@ -96,6 +99,7 @@ impl ChatState {
             undo_generation: StoredValue::new(0),
             deleted: RwSignal::new(DeletedCharges::default()),
             composer_error: RwSignal::new(None),
+            option_error: RwSignal::new(None),
             announcement: RwSignal::new(String::new()),
             confirm: RwSignal::new(None),
             follow: RwSignal::new(0),

@@ -16,15 +16,6 @@ fn effort_from(s: &str) -> Option<ReasoningEffort> {
     serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
 }
 
-/// Shows why the typed value was refused and puts the field back to `kept` (`unset` says what
-/// an empty field means: "at the model's default", "empty: no budget").
-fn refuse(ev: &leptos::ev::Event, error: RwSignal<Option<String>>, why: String, kept: String, unset: &str) {
-    let input: web_sys::HtmlInputElement = event_target(ev);
-    let kept_words = if kept.is_empty() { unset.to_owned() } else { format!("at {kept}") };
-    error.set(Some(format!("{why} It stays {kept_words}.")));
-    input.set_value(&kept);
-}
-
 /// Escape closes the options popover and puts focus back on its button.
 fn close_on_escape(ev: leptos::ev::KeyboardEvent) {
     use wasm_bindgen::JsCast;
@@ -70,14 +61,20 @@ pub fn Options() -> impl IntoView {
             .unwrap_or((0, 0.0, false))
     });
     let effort = move || settings.with(|s| s.reasoning_effort.map(|e| e.as_str()).unwrap_or_default());
-    // A value the field refuses is said beside it, and the field goes back to the value the
-    // request will use: what is shown is what is sent.
+    // A value the field refuses is said beside it and stays in the field, and nothing is sent
+    // until it is corrected: what is shown is what is sent. Another conversation, or a
+    // change of the settings, shows the settings as they are (the fields follow them).
     let (temp_error, tokens_error, budget_error) = (RwSignal::new(None), RwSignal::new(None), RwSignal::new(None));
     Effect::new(move |_| {
         chat.active.track();
+        settings.track();
         for e in [temp_error, tokens_error, budget_error] {
             e.set(None);
         }
+    });
+    Effect::new(move |_| {
+        let first = [temp_error, tokens_error, budget_error].into_iter().find_map(|e| e.get());
+        chat.option_error.set(first);
     });
     view! {
         <div class="options">
@@ -114,7 +111,7 @@ pub fn Options() -> impl IntoView {
                             prop:value=move || settings.with(|s| s.temperature.map(|t| t.to_string()).unwrap_or_default())
                             on:change=move |ev| match parse_temperature(&event_target_value(&ev)) {
                                 Ok(t) => { temp_error.set(None); change(Box::new(move |s| s.temperature = t)); }
-                                Err(e) => refuse(&ev, temp_error, e, settings.with_untracked(|s| s.temperature.map(|t| t.to_string()).unwrap_or_default()), "at the model's default"),
+                                Err(e) => temp_error.set(Some(e)),
                             } />
                         <span class="field-error" role="alert" data-testid="temperature-error">{move || temp_error.get()}</span>
                     </label>
@@ -124,7 +121,7 @@ pub fn Options() -> impl IntoView {
                             prop:value=move || settings.with(|s| s.max_completion_tokens.map(|t| t.to_string()).unwrap_or_default())
                             on:change=move |ev| match parse_max_tokens(&event_target_value(&ev)) {
                                 Ok(t) => { tokens_error.set(None); change(Box::new(move |s| s.max_completion_tokens = t)); }
-                                Err(e) => refuse(&ev, tokens_error, e, settings.with_untracked(|s| s.max_completion_tokens.map(|t| t.to_string()).unwrap_or_default()), "at the model's default"),
+                                Err(e) => tokens_error.set(Some(e)),
                             } />
                         <span class="field-error" role="alert" data-testid="max-tokens-error">{move || tokens_error.get()}</span>
                     </label>
@@ -148,7 +145,7 @@ pub fn Options() -> impl IntoView {
                             prop:value=move || settings.with(|s| s.budget_usd.map(|t| t.to_string()).unwrap_or_default())
                             on:change=move |ev| match parse_budget(&event_target_value(&ev)) {
                                 Ok(b) => { budget_error.set(None); change(Box::new(move |s| s.budget_usd = b)); }
-                                Err(e) => refuse(&ev, budget_error, e, settings.with_untracked(|s| s.budget_usd.map(|t| t.to_string()).unwrap_or_default()), "empty: no budget"),
+                                Err(e) => budget_error.set(Some(e)),
                             } />
                         <span class="field-error" role="alert" data-testid="conv-budget-error">{move || budget_error.get()}</span>
                     </label>

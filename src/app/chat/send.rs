@@ -92,6 +92,10 @@ fn start_of_day() -> u64 {
 /// Checks `request` against the budgets; runs `go` at once, or after the user confirms in
 /// an in-app dialog. An invalid request is not sent; the composer says why.
 fn checked(app: AppState, chat: ChatState, conv_id: &str, request: &ChatRequest, go: Action) {
+    if let Some(why) = chat.option_error.get_untracked() {
+        chat.composer_error.set(Some(crate::words::option_blocks_send(&why)));
+        return;
+    }
     if let Err(e) = request.validate() {
         chat.composer_error.set(Some(crate::words::error_words(&e)));
         return;
