@@ -382,6 +382,8 @@ test("lightbox with keyboard, download, copy prompt, reuse parameters, filter, s
 
   // Delete one from the lightbox, then one by selection (confirmed).
   const spent = (await page.getByTestId("gallery-totals").innerText()).match(/\$[\d.]+ spent/)[0];
+  // All deleted: what they cost stays in the total, and is said to be theirs.
+  const gone = `0 images · ${spent} (${spent.replace(" spent", "")} on deleted images)`;
   await cards(page).first().getByTestId("job-open").click();
   await box.getByTestId("lightbox-delete").click();
   await box.waitFor({ state: "detached" });
@@ -391,7 +393,7 @@ test("lightbox with keyboard, download, copy prompt, reuse parameters, filter, s
   page.once("dialog", (d) => d.accept());
   await page.getByTestId("delete-selected").click();
   await page.getByTestId("empty-gallery").waitFor();
-  assert.equal(await page.getByTestId("gallery-totals").innerText(), `0 images · ${spent}`, "money spent stays spent");
+  assert.equal(await page.getByTestId("gallery-totals").innerText(), gone, "money spent stays spent");
   // Gone for good: not back after a reload; what they cost stays counted. Until the stored
   // gallery is read, it is said to be loading: never empty, never "$0 spent".
   await page.addInitScript(() => {
@@ -405,10 +407,10 @@ test("lightbox with keyboard, download, copy prompt, reuse parameters, filter, s
   await page.reload();
   await page.getByTestId("empty-gallery").waitFor();
   assert.equal(await cards(page).count(), 0);
-  assert.equal(await page.getByTestId("gallery-totals").innerText(), `0 images · ${spent}`);
+  assert.equal(await page.getByTestId("gallery-totals").innerText(), gone);
   const seen = await page.evaluate(() => window.__totalsSeen);
-  assert.deepEqual(seen.filter((t) => t !== "Loading the gallery…"), [`0 images · ${spent}`], `totals shown: ${seen}`);
-  assert.equal(await page.evaluate(() => window.__emptySeenWith), `0 images · ${spent}`, "'No images yet' only once the gallery is read");
+  assert.deepEqual(seen.filter((t) => t !== "Loading the gallery…"), [gone], `totals shown: ${seen}`);
+  assert.equal(await page.evaluate(() => window.__emptySeenWith), gone, "'No images yet' only once the gallery is read");
   await context.close();
 });
 

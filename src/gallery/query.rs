@@ -100,9 +100,16 @@ pub struct Totals {
     /// What the service charged, in nano-USD: USD 0.0015 per accepted job (the service
     /// charges when it accepts a job, so failed jobs that were accepted count too).
     pub spend_nano_usd: u64,
+    /// The part of `spend_nano_usd` charged for jobs deleted since (the money stays spent).
+    pub deleted_spend_nano_usd: u64,
 }
 
 impl Totals {
+    /// Totals that start with what deleted jobs were charged, in nano-USD.
+    pub fn with_deleted(deleted_nano_usd: u64) -> Self {
+        Self { spend_nano_usd: deleted_nano_usd, deleted_spend_nano_usd: deleted_nano_usd, ..Self::default() }
+    }
+
     /// Adds up `jobs`.
     pub fn of<'a>(jobs: impl IntoIterator<Item = &'a Job>) -> Self {
         let mut t = Self::default();
@@ -123,7 +130,7 @@ impl Totals {
         self.spend_nano_usd += u64::from(job.charges) * IMAGE_PRICE_NANO_USD;
     }
 
-    /// "3 images · $0.0060 spent · 1 in progress · 1 failed".
+    /// "3 images · $0.0060 spent ($0.0015 on deleted images) · 1 in progress · 1 failed".
     pub fn summary(&self) -> String {
         let mut s = format!(
             "{} image{} · {} spent",
@@ -131,6 +138,9 @@ impl Totals {
             if self.images == 1 { "" } else { "s" },
             format_usd(self.spend_nano_usd)
         );
+        if self.deleted_spend_nano_usd > 0 {
+            s.push_str(&format!(" ({} on deleted images)", format_usd(self.deleted_spend_nano_usd)));
+        }
         if self.pending > 0 {
             s.push_str(&format!(" · {} in progress", self.pending));
         }
@@ -281,9 +291,23 @@ mod tests {
             g.iter_mut().find(|j| j.id == id).expect("job").charges = charges;
         }
         let t = Totals::of(&g);
-        assert_eq!(t, Totals { jobs: 5, images: 1, pending: 2, failed: 2, spend_nano_usd: 5 * 1_500_000 });
+        assert_eq!(
+            t,
+            Totals {
+                jobs: 5,
+                images: 1,
+                pending: 2,
+                failed: 2,
+                spend_nano_usd: 5 * 1_500_000,
+                deleted_spend_nano_usd: 0
+            }
+        );
         assert_eq!(t.summary(), "1 image · $0.0075 spent · 2 in progress · 2 failed");
         assert_eq!(Totals::of(&[]).summary(), "0 images · $0.0000 spent");
+        // What deleted images cost stays in the total, and is said.
+        let mut kept = Totals::with_deleted(1_500_000);
+        g.iter().filter(|j| j.id == "a").for_each(|j| kept.add(j));
+        assert_eq!(kept.summary(), "1 image · $0.0030 spent ($0.0015 on deleted images)");
     }
 
     #[test]

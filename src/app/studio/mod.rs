@@ -123,7 +123,7 @@ impl Studio {
         });
         let deleted_spend = RwSignal::new(0);
         let totals = Memo::new(move |_| {
-            let mut t = Totals { spend_nano_usd: deleted_spend.get(), ..Totals::default() };
+            let mut t = Totals::with_deleted(deleted_spend.get());
             jobs.with(|js| js.iter().for_each(|e| e.job.with(|j| t.add(j))));
             t
         });
