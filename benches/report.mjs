@@ -137,7 +137,7 @@ export function report(r) {
   );
   L.push("");
   L.push(
-    "- **ours**: the app's own renderer, the code the `Markdown` component runs (`IncrementalMarkdown` in `src/app/chat/message.rs`: `BlockSplitter`, `render`, `append_nodes`), compiled with the `bench` feature into a separate wasm module (release profile, `wasm-opt -Oz`, as the app) that exports it as `BenchMarkdown`; `push(delta)` appends to a Rust string and updates the DOM, as the component does when its text signal grows.\n" +
+    "- **ours**: the app's own renderer module, the file the app fetches after its first paint (`Renderer` in `src/render.rs`: `BlockSplitter`, `render`, `render_tail`, the JSON wire and the glue), built as the app builds it (`scripts/build-render`: release profile, `wasm-opt -Oz`); `append(delta, true)` appends to its Rust string and updates the DOM, as the `Markdown` component does when its text signal grows.\n" +
       "- **naive**: `marked.parse(wholeTextSoFar)` and `element.innerHTML = html` on every flush.\n" +
       "- **streaming-markdown**: `parser_write(parser, delta)` with its `default_renderer` (append-only).",
   );
@@ -218,6 +218,7 @@ export function report(r) {
   L.push(sizeRow("npm core bundled like the anchor (wasm + esbuild-minified streamed chat call)", s.npmBundled));
   L.push(sizeRow("the whole app (release build: all wasm and JS files)", s.app));
   if (s.appInitial) L.push(sizeRow(`… of which the first load fetches (${s.appInitial.files.map((x) => `\`${x.split("/").pop().replace(/-[0-9a-f]{16}/, "-…")}\``).join(", ")})`, s.appInitial));
+  if (s.appRender) L.push(sizeRow("… fetched after the first paint: the markdown renderer module (`render-….js`, `render-…_bg.wasm`)", s.appRender));
   if (s.npmSse) L.push(sizeRow("npm `minitoolai/sse` (decoder only, wasm inside the JS) as shipped", s.npmSse));
   if (s.npmSseBundled) L.push(sizeRow("npm `minitoolai/sse` bundled like the anchor (own fetch + decoder), esbuild --minify", s.npmSseBundled));
   L.push(sizeRow(`openai@${e.anchors.openai} streamed chat call, esbuild --minify`, s.openai));

@@ -39,9 +39,10 @@ export function sizeBench(root, log) {
   // files its loader imports; parts loaded later (the code highlighter) are not in it.
   const named = (text) => [...text.matchAll(/(?:href|src)="\.\/([^"]+)"|['"]\.\/([^'"]+\.(?:js|wasm))['"]/g)].map((m) => m[1] ?? m[2]);
   const html = readFileSync(join(dist, "index.html"), "utf8");
-  // The highlighter is named in a <meta> for the app to fetch later, not loaded by the page.
-  const lazy = html.match(/name="minitoolai-highlighter" content="\.\/([^"]+)"/)?.[1];
-  const first = new Set(named(html).filter((f) => f !== lazy));
+  // The highlighter and the markdown renderer are named in <meta>s for the app to fetch
+  // later, not loaded by the page.
+  const lazy = [...html.matchAll(/name="minitoolai-(?:highlighter|render)" content="\.\/([^"]+)"/g)].map((m) => m[1]);
+  const first = new Set(named(html).filter((f) => !lazy.includes(f)));
   for (const f of [...first]) if (f.endsWith(".js")) named(readFileSync(join(dist, f), "utf8")).forEach((g) => first.add(g));
   // (The glue also names its wasm import module "./x_bg.js", which is no file.)
   const initial = [...first].filter((f) => /\.(wasm|js)$/.test(f)).map((f) => join(dist, f)).filter(existsSync);
@@ -52,6 +53,7 @@ export function sizeBench(root, log) {
     npmBundled: sizes([wasm, esbuild(root, join(root, "benches/anchors/minitoolai-chat.mjs"), join(out, "minitoolai-chat.min.js"))]),
     app: sizes(app),
     appInitial: sizes(initial),
+    appRender: sizes(readdirSync(dist).filter((f) => /^render-[0-9a-f]+(_bg\.wasm|\.js)$/.test(f)).map((f) => join(dist, f))),
     // minitoolai/sse: the files as shipped, and bundled like the anchors (all of it is JS).
     npmSse: sizes([join(pkg, "sse.js"), join(pkg, "minitoolai_sse.js"), join(pkg, "error.js"), snippet]),
     npmSseBundled: sizes([esbuild(root, join(root, "benches/anchors/minitoolai-sse.mjs"), join(out, "minitoolai-sse.min.js"))]),

@@ -40,8 +40,10 @@ pub mod conversation;
 pub mod gallery;
 #[cfg(feature = "app")]
 pub mod journal;
-#[cfg(feature = "app")]
+#[cfg(feature = "markdown")]
 pub mod markdown;
+#[cfg(all(feature = "render", target_arch = "wasm32"))]
+pub mod render;
 #[cfg(feature = "app")]
 pub mod settings;
 #[cfg(feature = "app")]

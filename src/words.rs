@@ -119,7 +119,9 @@ pub fn conversations_deleted(n: usize) -> String {
 
 /// Why a send waits: a value typed under Options was refused (`why` says which and why).
 pub fn option_blocks_send(why: &str) -> String {
-    format!("Not sent: {} Correct it under Options, or empty the field to use the default.", sentence(why))
+    // "Empty the field" and no more: an empty field means the default for most options, but
+    // no limit for the spending limit.
+    format!("Not sent: {} Correct it under Options, or empty the field.", sentence(why))
 }
 
 #[cfg(test)]
@@ -129,7 +131,7 @@ mod tests {
         assert_eq!(
             super::option_blocks_send("Temperature must be between 0 and 2 (you entered 3)."),
             "Not sent: Temperature must be between 0 and 2 (you entered 3). Correct it under Options, or empty the \
-             field to use the default."
+             field."
         );
     }
 

@@ -152,13 +152,6 @@ pub fn on_page_visibility(f: impl Fn(PageVisibility) + 'static) {
     );
 }
 
-/// Removes every child of `el`.
-pub fn clear(el: &Element) {
-    while let Some(child) = el.first_child() {
-        let _ = el.remove_child(&child);
-    }
-}
-
 /// Copies text to the clipboard.
 pub fn copy_text(text: &str) {
     if let Some(w) = web_sys::window() {

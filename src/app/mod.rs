@@ -3,8 +3,8 @@
 mod chat;
 mod dom;
 mod gesture;
-mod highlight;
 mod net;
+mod renderer;
 mod settings;
 mod settings_view;
 mod state;
@@ -26,6 +26,8 @@ pub fn mount() {
         boot.remove();
     }
     leptos::mount::mount_to_body(App);
+    // The markdown renderer is its own wasm file: fetched now, after the first paint.
+    renderer::preload();
 }
 
 /// The root component.

@@ -82,12 +82,24 @@ pub fn format_usd(usd: f64, decimals: usize) -> String {
 /// Money with as many decimals as it takes to show two significant digits (at least 4, at
 /// most 9), so that small budgets and costs never all read "$0.0000".
 pub fn format_usd_readable(usd: f64) -> String {
+    format_usd(usd, readable_decimals(usd))
+}
+
+/// The decimals [`format_usd_readable`] shows `usd` with.
+fn readable_decimals(usd: f64) -> usize {
     let usd = if usd.is_finite() && usd > 0.0 { usd } else { 0.0 };
     let mut decimals = 4;
     while decimals < 9 && usd > 0.0 && usd < 10f64.powi(1 - decimals as i32) {
         decimals += 1;
     }
-    format_usd(usd, decimals)
+    decimals
+}
+
+/// Amounts read side by side: all with the decimals the smallest of them needs, so that
+/// "$0.0000 of its $0.000010" does not read as two kinds of number.
+fn format_usd_alike<const N: usize>(amounts: [f64; N]) -> [String; N] {
+    let decimals = amounts.iter().map(|&a| readable_decimals(a)).max().unwrap_or(4);
+    amounts.map(|a| format_usd(a, decimals))
 }
 
 /// Why a request should be confirmed before it is sent.
@@ -105,28 +117,23 @@ pub fn budget_warning(
     daily_budget: Option<f64>,
     worst_usd: f64,
 ) -> Option<BudgetWarning> {
-    let money = format_usd_readable;
     if let Some(budget) = conversation.settings.budget_usd {
         let spent = conversation.total_cost_usd();
         if spent + worst_usd > budget {
+            let [spent, budget, worst] = format_usd_alike([spent, budget, worst_usd]);
             return Some(BudgetWarning {
                 message: format!(
-                    "This conversation has spent {} of its {} budget, and this request may cost up to {}.",
-                    money(spent),
-                    money(budget),
-                    money(worst_usd)
+                    "This conversation has spent {spent} of its {budget} budget, and this request may cost up to {worst}."
                 ),
             });
         }
     }
     if let Some(daily) = daily_budget {
         if spent_today + worst_usd > daily {
+            let [spent, daily, worst] = format_usd_alike([spent_today, daily, worst_usd]);
             return Some(BudgetWarning {
                 message: format!(
-                    "Today's spending is {} of the {} daily budget, and this request may cost up to {}.",
-                    money(spent_today),
-                    money(daily),
-                    money(worst_usd)
+                    "Today's spending is {spent} of the {daily} daily budget, and this request may cost up to {worst}."
                 ),
             });
         }
@@ -162,7 +169,13 @@ mod tests {
         let w = budget_warning(&c, 0.0, None, 0.000042).expect("over budget");
         assert_eq!(
             w.message,
-            "This conversation has spent $0.0000 of its $0.000010 budget, and this request may cost up to $0.000042."
+            "This conversation has spent $0.000000 of its $0.000010 budget, and this request may cost up to $0.000042."
+        );
+        // The daily budget's amounts read alike too.
+        let w = budget_warning(&conv(), 0.25, Some(0.25), 0.0000042).expect("over the daily budget");
+        assert_eq!(
+            w.message,
+            "Today's spending is $0.2500000 of the $0.2500000 daily budget, and this request may cost up to $0.0000042."
         );
     }
 

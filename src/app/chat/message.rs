@@ -9,148 +9,17 @@ use wasm_bindgen::JsCast;
 
 use super::{send, ChatState, ConvSignal};
 use crate::app::dom;
-use crate::app::highlight;
+use crate::app::renderer::{self, Renderer};
 use crate::app::state::AppState;
 use crate::catalog::CHAT_MODELS;
 use crate::conversation::spend::format_usd;
 use crate::conversation::{AnswerStatus, Node};
-use crate::markdown::{
-    code_growth, download_name, leave_tail, render, render_tail, speech_text, to_json, write_json, BlockSplitter,
-    Leave, Node as MdNode,
-};
+use crate::markdown::download_name;
 use crate::types::chat::Role;
 use crate::types::is_allowed_image_url;
 
 /// How long "Copied" shows before the button says "Copy" again.
 const COPIED_FOR: std::time::Duration = std::time::Duration::from_millis(1500);
-
-/// The incremental renderer behind [`Markdown`]: finished blocks are drawn once, the open
-/// tail is updated in place. (Also driven directly by the streaming-markdown benchmark.)
-///
-/// The tail keeps what it shows as top-level nodes: on each change only the nodes after the
-/// unchanged prefix are drawn again, a code block that grew gets only its new lines, and a
-/// block that finishes moves out of the tail as drawn (its code is never highlighted twice).
-/// Blocks are drawn from one JSON string per flush (see [`crate::markdown::to_json`]).
-pub(crate) struct IncrementalMarkdown {
-    splitter: BlockSplitter,
-    tail: Option<web_sys::Element>,
-    /// The tail's top-level nodes, as drawn: one element of the tail each.
-    shown: Vec<MdNode>,
-    /// Whether the tail was drawn with its unclosed markup completed (while streaming only:
-    /// a finished answer shows exactly what was written).
-    completed: bool,
-}
-
-impl Default for IncrementalMarkdown {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-/// Whether two byte strings of the same length are equal, eight bytes at a time (wasm's
-/// `memcmp` goes byte by byte, and the whole answer is compared on every update).
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let (wa, wb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let (ra, rb) = (wa.remainder(), wb.remainder());
-    wa.zip(wb).all(|(x, y)| {
-        u64::from_ne_bytes(x.try_into().unwrap_or_default()) == u64::from_ne_bytes(y.try_into().unwrap_or_default())
-    }) && ra == rb
-}
-
-/// Whether each node is an element (drawn as exactly one child of the tail).
-fn one_child_each(nodes: &[MdNode]) -> bool {
-    nodes.iter().all(|n| matches!(n, MdNode::Element { .. }))
-}
-
-impl IncrementalMarkdown {
-    pub(crate) fn new() -> Self {
-        // Formulas copy as their LaTeX (installed once per page).
-        dom::copy_math_as_latex();
-        Self { splitter: BlockSplitter::new(), tail: None, shown: Vec::new(), completed: false }
-    }
-
-    /// Shows `text` in `root`: appends what was added since the last call, or starts over
-    /// when the text is not a continuation. While `streaming`, the open tail's unclosed
-    /// markup is completed so nothing shows as raw syntax ([`render_tail`]); once the answer
-    /// is over it is drawn as written.
-    pub(crate) fn update(&mut self, root: &web_sys::Element, text: &str, streaming: bool) {
-        let seen = self.splitter.text().len();
-        if self.tail.is_some()
-            && text.len() == seen
-            && same_bytes(text.as_bytes(), self.splitter.text().as_bytes())
-            && self.completed == streaming
-        {
-            return;
-        }
-        let restart = text.len() < seen
-            || !same_bytes(&text.as_bytes()[..seen], self.splitter.text().as_bytes())
-            || self.tail.is_none();
-        if restart {
-            dom::clear(root);
-            self.splitter = BlockSplitter::new();
-            self.shown.clear();
-            let tail = dom::document().create_element("div").expect("a div");
-            tail.set_class_name("md-tail");
-            let _ = root.append_child(&tail);
-            self.tail = Some(tail);
-        }
-        let seen = self.splitter.text().len();
-        let finished = self.splitter.push(&text[seen..]);
-        let Some(tail) = self.tail.clone() else { return };
-        // New finished blocks, as a JSON array of blocks (each an array of nodes).
-        let mut blocks = String::new();
-        // While finished blocks match what the tail shows first, they move out of it.
-        let mut moving = true;
-        for range in finished {
-            let nodes = render(&self.splitter.text()[range]);
-            let k = nodes.len();
-            let leave = if moving { leave_tail(&self.shown, &nodes) } else { Leave::Redraw };
-            if leave != Leave::Redraw {
-                if !blocks.is_empty() {
-                    blocks.push(']');
-                    highlight::insert_blocks(&tail, &std::mem::take(&mut blocks));
-                }
-                // A code block whose last lines came with its closing fence gets only them.
-                if let Leave::GrowThenMove { rest } = leave {
-                    highlight::grow_code(&tail, k as u32 - 1, rest);
-                }
-                highlight::promote(&tail, k as u32);
-                self.shown.drain(..k);
-            } else {
-                moving = false;
-                blocks.push(if blocks.is_empty() { '[' } else { ',' });
-                write_json(&nodes, &mut blocks);
-            }
-        }
-        if !blocks.is_empty() {
-            blocks.push(']');
-            highlight::insert_blocks(&tail, &blocks);
-        }
-        let nodes = if streaming { render_tail(self.splitter.tail()) } else { render(self.splitter.tail()) };
-        self.completed = streaming;
-        self.show_tail(&tail, nodes);
-    }
-
-    /// Updates the tail from what it shows to `nodes`, drawing only what changed.
-    fn show_tail(&mut self, tail: &web_sys::Element, nodes: Vec<MdNode>) {
-        let exact = one_child_each(&self.shown) && one_child_each(&nodes);
-        let keep = if exact { self.shown.iter().zip(&nodes).take_while(|(a, b)| a == b).count() } else { 0 };
-        if exact && keep == nodes.len() && keep == self.shown.len() {
-            return;
-        }
-        let grown = (exact && keep + 1 == nodes.len() && keep + 1 == self.shown.len())
-            .then(|| code_growth(&self.shown[keep], &nodes[keep]))
-            .flatten();
-        match grown {
-            Some(rest) => highlight::grow_code(tail, keep as u32, rest),
-            None => highlight::replace_from(tail, keep as u32, &to_json(&nodes[keep..])),
-        }
-        self.shown = nodes;
-    }
-}
 
 /// Shows "Copied" on `button`, then its label again.
 fn copied_feedback(button: web_sys::Element) {
@@ -166,11 +35,38 @@ fn copied_feedback(button: web_sys::Element) {
 #[component]
 pub fn Markdown(#[prop(into)] text: Signal<String>, #[prop(optional, into)] streaming: Signal<bool>) -> impl IntoView {
     let root = NodeRef::<leptos::html::Div>::new();
-    let state = StoredValue::new_local(IncrementalMarkdown::new());
+    // Formulas copy as their LaTeX (installed once per page).
+    dom::copy_math_as_latex();
+    // The renderer, and the text it was given (only what is added to it crosses over).
+    let shown = StoredValue::new_local(None::<(Renderer, String)>);
     Effect::new(move |_| {
         let Some(root) = root.get() else { return };
         let streaming = streaming.get();
-        text.with(|text| state.update_value(|st| st.update(&root, text, streaming)));
+        if !renderer::ready() {
+            // The renderer module is still on its way: the text as it is, meanwhile.
+            let _ = root.class_list().add_1("md-plain");
+            text.with(|text| root.set_text_content(Some(text)));
+            return;
+        }
+        text.with(|text| {
+            shown.update_value(|shown| match shown {
+                Some((r, given)) if text.starts_with(given.as_str()) => {
+                    r.append(&text[given.len()..], streaming);
+                    given.push_str(&text[given.len()..]);
+                }
+                Some((r, given)) => {
+                    r.reset(text, streaming);
+                    text.clone_into(given);
+                }
+                None => {
+                    if let Some(r) = renderer::renderer(&root) {
+                        let _ = root.class_list().remove_1("md-plain");
+                        r.append(text, streaming);
+                        *shown = Some((r, text.clone()));
+                    }
+                }
+            })
+        });
     });
     let on_click = move |ev: leptos::ev::MouseEvent| {
         let Some(target) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
@@ -452,7 +348,7 @@ fn AnswerMessage(conv: ConvSignal, id: u32) -> impl IntoView {
                 chat.speaking.set(Some((conv_id.clone(), id)));
                 let speaking = chat.speaking;
                 let me = (conv_id.clone(), id);
-                dom::speak(&speech_text(&text.get_untracked()), move || {
+                dom::speak(&renderer::speech_text(&text.get_untracked()), move || {
                     if speaking.try_with_untracked(|s| s.as_ref() == Some(&me)) == Some(true) {
                         speaking.set(None);
                     }
@@ -509,39 +405,5 @@ fn AnswerMessage(conv: ConvSignal, id: u32) -> impl IntoView {
                 <span class="meta" data-testid="usage">{move || node.with(|n| n.as_ref().and_then(usage_line))}</span>
             </div>
         </article>
-    }
-}
-
-/// The benchmark hook (feature `bench`, never in the app or the npm package): the app's
-/// incremental renderer on a DOM element, driven flush by flush from JavaScript.
-#[cfg(feature = "bench")]
-#[wasm_bindgen::prelude::wasm_bindgen(js_name = BenchMarkdown)]
-pub struct BenchMarkdown {
-    root: web_sys::Element,
-    text: String,
-    renderer: IncrementalMarkdown,
-}
-
-#[cfg(feature = "bench")]
-#[wasm_bindgen::prelude::wasm_bindgen(js_class = BenchMarkdown)]
-impl BenchMarkdown {
-    /// A renderer that draws into `root`.
-    #[wasm_bindgen::prelude::wasm_bindgen(constructor)]
-    pub fn new(root: web_sys::Element) -> BenchMarkdown {
-        BenchMarkdown { root, text: String::new(), renderer: IncrementalMarkdown::new() }
-    }
-
-    /// Fetches the highlighter named by the page's `<meta name="minitoolai-highlighter">`;
-    /// resolves when code blocks will be highlighted.
-    #[wasm_bindgen::prelude::wasm_bindgen(js_name = loadHighlighter)]
-    pub fn load_highlighter() -> js_sys::Promise {
-        highlight::load_highlighter()
-    }
-
-    /// Appends `delta` to the answer and shows it, as the `Markdown` component does when its
-    /// text signal grows (the whole text stays in Rust, as the app's signal does).
-    pub fn push(&mut self, delta: &str) {
-        self.text.push_str(delta);
-        self.renderer.update(&self.root, &self.text, true);
     }
 }

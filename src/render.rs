@@ -1,0 +1,219 @@
+//! The renderer module: the app's incremental markdown renderer, exported to JavaScript and
+//! built as a wasm file of its own (feature `render`, `scripts/build-render`).
+//!
+//! The app fetches it after its first paint, so the first load carries neither the markdown
+//! parser nor math nor highlighting. The app hands a rendered message's text over in pieces:
+//! [`Renderer::append`] while an answer grows (only the new bytes cross from one module to
+//! the other), [`Renderer::reset`] when the text is replaced. Blocks are drawn through the
+//! small JavaScript glue in `src/highlight/glue.js`: one JSON string of the safe tree per
+//! flush (the glue builds the elements; nothing is parsed as HTML); code blocks are
+//! highlighted line by line by the highlighter (`src/highlight/highlight.js`), which the glue
+//! fetches as its own file when the first code block appears.
+
+use wasm_bindgen::prelude::*;
+use web_sys::Element;
+
+use crate::markdown::{
+    code_growth, leave_tail, render, render_tail, speech_text, to_json, write_json, BlockSplitter, Leave,
+    Node as MdNode,
+};
+
+mod glue {
+    use wasm_bindgen::prelude::*;
+    use web_sys::Element;
+
+    #[wasm_bindgen(module = "/src/highlight/glue.js")]
+    extern "C" {
+        /// Inserts finished blocks (a JSON array of blocks, each an array of nodes) before
+        /// the open tail.
+        #[wasm_bindgen(js_name = insertBlocks)]
+        pub fn insert_blocks(tail: &Element, blocks: &str);
+
+        /// Moves the tail's first `count` children, drawn already, into a finished block.
+        pub fn promote(tail: &Element, count: u32);
+
+        /// Replaces the tail's children from index `from` on with `nodes` (a JSON array).
+        #[wasm_bindgen(js_name = replaceFrom)]
+        pub fn replace_from(tail: &Element, from: u32, nodes: &str);
+
+        /// The code block at the tail's child `index` grew: `rest` is its code after the
+        /// last complete line drawn.
+        #[wasm_bindgen(js_name = growCode)]
+        pub fn grow_code(tail: &Element, index: u32, rest: &str);
+
+        /// Fetches the highlighter (once); resolves when it is ready or could not be had.
+        #[wasm_bindgen(js_name = loadHighlighter)]
+        pub fn load_highlighter() -> js_sys::Promise;
+    }
+}
+
+/// The incremental renderer: finished blocks are drawn once, the open
+/// tail is updated in place.
+///
+/// The tail keeps what it shows as top-level nodes: on each change only the nodes after the
+/// unchanged prefix are drawn again, a code block that grew gets only its new lines, and a
+/// block that finishes moves out of the tail as drawn (its code is never highlighted twice).
+/// Blocks are drawn from one JSON string per flush (see [`crate::markdown::to_json`]).
+struct IncrementalMarkdown {
+    splitter: BlockSplitter,
+    tail: Option<web_sys::Element>,
+    /// The tail's top-level nodes, as drawn: one element of the tail each.
+    shown: Vec<MdNode>,
+    /// Whether the tail was drawn with its unclosed markup completed (while streaming only:
+    /// a finished answer shows exactly what was written).
+    completed: bool,
+}
+
+impl Default for IncrementalMarkdown {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Whether two byte strings of the same length are equal, eight bytes at a time (wasm's
+/// `memcmp` goes byte by byte, and the whole answer is compared on every update).
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (wa, wb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (ra, rb) = (wa.remainder(), wb.remainder());
+    wa.zip(wb).all(|(x, y)| {
+        u64::from_ne_bytes(x.try_into().unwrap_or_default()) == u64::from_ne_bytes(y.try_into().unwrap_or_default())
+    }) && ra == rb
+}
+
+/// Whether each node is an element (drawn as exactly one child of the tail).
+fn one_child_each(nodes: &[MdNode]) -> bool {
+    nodes.iter().all(|n| matches!(n, MdNode::Element { .. }))
+}
+
+impl IncrementalMarkdown {
+    fn new() -> Self {
+        Self { splitter: BlockSplitter::new(), tail: None, shown: Vec::new(), completed: false }
+    }
+
+    /// Shows `text` in `root`: appends what was added since the last call, or starts over
+    /// when the text is not a continuation. While `streaming`, the open tail's unclosed
+    /// markup is completed so nothing shows as raw syntax ([`render_tail`]); once the answer
+    /// is over it is drawn as written.
+    fn update(&mut self, root: &web_sys::Element, text: &str, streaming: bool) {
+        let seen = self.splitter.text().len();
+        if self.tail.is_some()
+            && text.len() == seen
+            && same_bytes(text.as_bytes(), self.splitter.text().as_bytes())
+            && self.completed == streaming
+        {
+            return;
+        }
+        let restart = text.len() < seen
+            || !same_bytes(&text.as_bytes()[..seen], self.splitter.text().as_bytes())
+            || self.tail.is_none();
+        if restart {
+            root.set_text_content(None);
+            self.splitter = BlockSplitter::new();
+            self.shown.clear();
+            let Some(tail) = root.owner_document().and_then(|d| d.create_element("div").ok()) else { return };
+            tail.set_class_name("md-tail");
+            let _ = root.append_child(&tail);
+            self.tail = Some(tail);
+        }
+        let seen = self.splitter.text().len();
+        let finished = self.splitter.push(&text[seen..]);
+        let Some(tail) = self.tail.clone() else { return };
+        // New finished blocks, as a JSON array of blocks (each an array of nodes).
+        let mut blocks = String::new();
+        // While finished blocks match what the tail shows first, they move out of it.
+        let mut moving = true;
+        for range in finished {
+            let nodes = render(&self.splitter.text()[range]);
+            let k = nodes.len();
+            let leave = if moving { leave_tail(&self.shown, &nodes) } else { Leave::Redraw };
+            if leave != Leave::Redraw {
+                if !blocks.is_empty() {
+                    blocks.push(']');
+                    glue::insert_blocks(&tail, &std::mem::take(&mut blocks));
+                }
+                // A code block whose last lines came with its closing fence gets only them.
+                if let Leave::GrowThenMove { rest } = leave {
+                    glue::grow_code(&tail, k as u32 - 1, rest);
+                }
+                glue::promote(&tail, k as u32);
+                self.shown.drain(..k);
+            } else {
+                moving = false;
+                blocks.push(if blocks.is_empty() { '[' } else { ',' });
+                write_json(&nodes, &mut blocks);
+            }
+        }
+        if !blocks.is_empty() {
+            blocks.push(']');
+            glue::insert_blocks(&tail, &blocks);
+        }
+        let nodes = if streaming { render_tail(self.splitter.tail()) } else { render(self.splitter.tail()) };
+        self.completed = streaming;
+        self.show_tail(&tail, nodes);
+    }
+
+    /// Updates the tail from what it shows to `nodes`, drawing only what changed.
+    fn show_tail(&mut self, tail: &web_sys::Element, nodes: Vec<MdNode>) {
+        let exact = one_child_each(&self.shown) && one_child_each(&nodes);
+        let keep = if exact { self.shown.iter().zip(&nodes).take_while(|(a, b)| a == b).count() } else { 0 };
+        if exact && keep == nodes.len() && keep == self.shown.len() {
+            return;
+        }
+        let grown = (exact && keep + 1 == nodes.len() && keep + 1 == self.shown.len())
+            .then(|| code_growth(&self.shown[keep], &nodes[keep]))
+            .flatten();
+        match grown {
+            Some(rest) => glue::grow_code(tail, keep as u32, rest),
+            None => glue::replace_from(tail, keep as u32, &to_json(&nodes[keep..])),
+        }
+        self.shown = nodes;
+    }
+}
+
+/// A message's rendered markdown in a DOM element, as JavaScript sees it.
+#[wasm_bindgen]
+pub struct Renderer {
+    root: Element,
+    text: String,
+    inner: IncrementalMarkdown,
+}
+
+#[wasm_bindgen]
+impl Renderer {
+    /// A renderer that draws into `root` (it owns the element's children from now on).
+    #[wasm_bindgen(constructor)]
+    pub fn new(root: Element) -> Renderer {
+        Renderer { root, text: String::new(), inner: IncrementalMarkdown::new() }
+    }
+
+    /// Appends `delta` to the text and shows it: only what changed is drawn again. While
+    /// `streaming`, the open tail's unclosed markup is completed so nothing shows as raw
+    /// syntax; once the answer is over it is drawn as written.
+    pub fn append(&mut self, delta: &str, streaming: bool) {
+        self.text.push_str(delta);
+        self.inner.update(&self.root, &self.text, streaming);
+    }
+
+    /// Replaces the whole text and shows it.
+    pub fn reset(&mut self, text: &str, streaming: bool) {
+        text.clone_into(&mut self.text);
+        self.inner.update(&self.root, &self.text, streaming);
+    }
+
+    /// Fetches the highlighter named by the page's `<meta name="minitoolai-highlighter">`;
+    /// resolves when code blocks will be highlighted (the glue also fetches it by itself when
+    /// the first code block appears).
+    #[wasm_bindgen(js_name = loadHighlighter)]
+    pub fn load_highlighter() -> js_sys::Promise {
+        glue::load_highlighter()
+    }
+}
+
+/// The words of a markdown answer as they should be read aloud.
+#[wasm_bindgen(js_name = speechText)]
+pub fn speech(markdown: &str) -> String {
+    speech_text(markdown)
+}
