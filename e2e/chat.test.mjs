@@ -172,6 +172,34 @@ test("a dropped stream keeps the partial answer with an error, and retry works",
   await context.close();
 });
 
+test("an answer that ended early with some text goes on from where it stopped with Continue", async () => {
+  const key = await newKey(sandbox.url, { fault: "stall-between-ms=100; drop-after=6" });
+  const { page, context } = await openApp(browser, sandbox.url, { key });
+  const bodies = [];
+  page.on("request", (r) => r.method() === "POST" && r.url().includes("/chat-completions") && bodies.push(JSON.parse(r.postData())));
+  await send(page, "Explain something at length.");
+  assert.equal(await lastAnswerSettled(page), "failed");
+  const answer = page.getByTestId("message-assistant").last();
+  const partial = await answer.locator(".markdown").textContent();
+  assert.ok(partial.length > 0, "partial text kept");
+  await sandboxCall(sandbox.url, "POST", "/sandbox/faults", { body: { key, fault: "" } });
+  await answer.getByTestId("continue-partial").click();
+  assert.equal(await lastAnswerSettled(page), "done");
+  // The same answer grew: its text starts with what it had, there is no second version,
+  // and the request carried the text so far for the model to go on from.
+  assert.equal(await page.getByTestId("message-assistant").count(), 1);
+  assert.equal(await answer.getByTestId("versions").count(), 0);
+  const whole = await answer.locator(".markdown").textContent();
+  assert.ok(whole.startsWith(partial.trimEnd().slice(0, 20)) && whole.length > partial.length, `${partial} → ${whole}`);
+  const last = bodies.at(-1).messages;
+  assert.equal(last.at(-2).role, "assistant");
+  assert.ok(last.at(-2).content.length > 0);
+  assert.equal(last.at(-1).role, "user");
+  assert.match(last.at(-1).content, /Continue exactly where it stopped/);
+  assert.equal(await answer.getByTestId("continue-partial").count(), 0, "offered no more once it is done");
+  await context.close();
+});
+
 test("401 points to settings and 402 says the credit is exhausted; the text is kept", async () => {
   const { page, context } = await openApp(browser, sandbox.url, { key: "sk-unknown-key-0000" });
   await send(page, "Hello?");

@@ -117,6 +117,15 @@ pub fn conversations_deleted(n: usize) -> String {
     }
 }
 
+/// What the toast says after images were deleted from the gallery (with an Undo).
+pub fn images_deleted(n: usize) -> String {
+    if n == 1 {
+        "Image deleted.".to_owned()
+    } else {
+        format!("{n} images deleted.")
+    }
+}
+
 /// Why a send waits: a value typed under Options was refused (`why` says which and why).
 pub fn option_blocks_send(why: &str) -> String {
     // "Empty the field" and no more: an empty field means the default for most options, but
@@ -139,6 +148,8 @@ mod tests {
     fn the_undo_bar_counts_what_it_brings_back() {
         assert_eq!(super::conversations_deleted(1), "Conversation deleted. ");
         assert_eq!(super::conversations_deleted(3), "3 conversations deleted. ");
+        assert_eq!(super::images_deleted(1), "Image deleted.");
+        assert_eq!(super::images_deleted(2), "2 images deleted.");
     }
 
     #[test]

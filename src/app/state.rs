@@ -39,7 +39,7 @@ thread_local! {
 }
 
 /// How long a toast stays.
-const TOAST_FOR: std::time::Duration = std::time::Duration::from_secs(10);
+pub const TOAST_FOR: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// State every component may reach.
 #[derive(Clone, Copy)]

@@ -253,7 +253,7 @@ pub fn continuation_separator(before: &str, first: &str) -> &'static str {
 
 /// What a continuation asks after the answer so far.
 pub const CONTINUE_PROMPT: &str =
-    "Your answer was cut off at the token limit. Continue exactly where it stopped, without repeating anything.";
+    "Your answer was cut off. Continue exactly where it stopped, without repeating anything.";
 
 /// A conversation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

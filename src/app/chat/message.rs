@@ -290,6 +290,14 @@ fn AnswerMessage(conv: ConvSignal, id: u32) -> impl IntoView {
         node.with(|n| n.as_ref().and_then(|n| n.finish_reason.clone()))
     };
     let cut = move || finish().as_deref() == Some("length");
+    // An answer that ended early with some text (stopped, dropped, interrupted) can go on
+    // from where it stopped, as an answer cut off at the token limit can.
+    let resumable = move || {
+        !is_live()
+            && !cut()
+            && matches!(status(), Some(AnswerStatus::Stopped | AnswerStatus::Interrupted | AnswerStatus::Failed))
+            && node.with(|n| n.as_ref().is_some_and(|n| !n.content.trim().is_empty()))
+    };
     let filtered = move || finish().as_deref() == Some("content_filter");
     let limit = move || {
         conv.with(|c| c.settings.max_completion_tokens.unwrap_or(crate::types::chat::DEFAULT_MAX_COMPLETION_TOKENS))
@@ -304,6 +312,7 @@ fn AnswerMessage(conv: ConvSignal, id: u32) -> impl IntoView {
             }
         }
     };
+    let continue_partial = continue_with.clone();
     let error = move || {
         node.with(|n| n.as_ref().and_then(|n| n.error.clone())).filter(|_| !is_live()).map(|e| {
             let wait = e.retry_after_ms.map(|ms| format!(" Retry in {} s.", ms.div_ceil(1000))).unwrap_or_default();
@@ -369,6 +378,11 @@ fn AnswerMessage(conv: ConvSignal, id: u32) -> impl IntoView {
                     <button data-testid="raise-continue" disabled=busy on:click=continue_with(true)>
                         {move || format!("Raise the limit to {} and continue", limit().saturating_mul(2))}
                     </button>
+                </div>
+            </Show>
+            <Show when=resumable>
+                <div class="cut-note" role="note" data-testid="resume-note">
+                    <button class="primary" data-testid="continue-partial" disabled=busy on:click=continue_partial(false)>"Continue this answer"</button>
                 </div>
             </Show>
             <Show when=filtered>

@@ -25,7 +25,16 @@ pub fn displayable(src: &str) -> bool {
 /// Shows `blob` on the card through a `blob:` URL (revoking any earlier one).
 fn show_blob(st: Studio, entry: &Entry, blob: &Blob) {
     let Ok(url) = web_sys::Url::create_object_url_with_blob(blob) else { return };
-    if let Some(old) = st.local.try_update_value(|l| l.blob_urls.insert(entry.id.clone(), url.clone())).flatten() {
+    show_blob_url(st, entry, blob, url);
+}
+
+/// Shows `blob` on the card through `url`, its `blob:` URL (revoking any earlier one).
+fn show_blob_url(st: Studio, entry: &Entry, blob: &Blob, url: String) {
+    let old = st.local.try_update_value(|l| {
+        l.blobs.insert(entry.id.clone(), blob.clone());
+        l.blob_urls.insert(entry.id.clone(), url.clone())
+    });
+    if let Some(old) = old.flatten().filter(|old| *old != url) {
         let _ = web_sys::Url::revoke_object_url(&old);
     }
     entry.src.set(Some(url));
@@ -96,10 +105,60 @@ pub async fn restore(app: AppState, st: Studio, db: &Db, entries: Vec<Entry>) {
 
 /// Drops a card's local copy and its `blob:` URL.
 pub fn forget(app: AppState, st: Studio, id: &str) {
-    if let Some(url) = st.local.try_update_value(|l| l.blob_urls.remove(id)).flatten() {
+    if let Some(url) = st
+        .local
+        .try_update_value(|l| {
+            l.blobs.remove(id);
+            l.blob_urls.remove(id)
+        })
+        .flatten()
+    {
         let _ = web_sys::Url::revoke_object_url(&url);
     }
     app.delete(storage::IMAGES, id.to_owned());
+}
+
+/// Drops a deleted card's local copy from storage, but keeps its bytes and `blob:` URL in
+/// memory while the deletion can be undone ([`put_back`] or [`let_go`]).
+pub fn set_aside(app: AppState, st: Studio, id: &str) {
+    st.local.update_value(|l| {
+        if let (Some(blob), Some(url)) = (l.blobs.remove(id), l.blob_urls.remove(id)) {
+            l.deleted.insert(id.to_owned(), (blob, url));
+        }
+    });
+    app.delete(storage::IMAGES, id.to_owned());
+}
+
+/// Undoes [`set_aside`] for a card back in the gallery: its bytes are stored again and
+/// shown. Without them (a copy never made), a done image's copy is made again from its link.
+pub fn put_back(app: AppState, st: Studio, entry: Entry) {
+    let kept = st.local.try_update_value(|l| l.deleted.remove(&entry.id)).flatten();
+    match kept {
+        Some((blob, url)) => {
+            show_blob_url(st, &entry, &blob, url);
+            let Some(db) = app.db.get_value() else { return };
+            spawn_local(async move {
+                if let Err(e) = db.put_raw(storage::IMAGES, &entry.id, &blob).await {
+                    app.storage_error.set(Some(format!("{e}. Images are kept as links only.")));
+                    entry.job.update(|j| j.local_copy = LocalCopy::LinkOnly);
+                    st.persist(app, &entry.id);
+                }
+            });
+        }
+        None if entry.job.with_untracked(|j| j.local_copy == LocalCopy::Kept) => {
+            entry.job.update(|j| j.local_copy = LocalCopy::NotYet);
+            st.persist(app, &entry.id);
+            keep_copy(app, st, entry);
+        }
+        None => {}
+    }
+}
+
+/// Once a deletion can no longer be undone: frees the bytes [`set_aside`] kept.
+pub fn let_go(st: Studio, id: &str) {
+    if let Some((_, url)) = st.local.try_update_value(|l| l.deleted.remove(id)).flatten() {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    }
 }
 
 /// Downloads a card's image under a name made from its prompt: the local copy when there

@@ -55,6 +55,10 @@ pub struct Local {
     aborts: HashMap<String, AbortController>,
     /// `blob:` URLs made for local copies, revoked when their card goes.
     blob_urls: HashMap<String, String>,
+    /// The local copies' bytes behind those URLs.
+    blobs: HashMap<String, web_sys::Blob>,
+    /// Deleted cards' bytes and URLs, kept while their deletion can be undone.
+    deleted: HashMap<String, (web_sys::Blob, String)>,
     /// Create calls in flight (the balance is refreshed when they are all answered).
     creating: usize,
 }

@@ -209,11 +209,14 @@ pub fn delete(app: AppState, st: Studio, ids: &[String]) {
         st.deleted_spend.update(|d| *d += charged);
         app.save(storage::SETTINGS, super::DELETED_SPEND_ID.to_owned(), st.deleted_spend.get_untracked());
     }
+    // What an Undo puts back: the records as they are now (their bytes are set aside).
+    let removed: Vec<Job> =
+        st.jobs.with_untracked(|js| js.iter().filter(|e| ids.contains(&e.id)).map(|e| e.job.get_untracked()).collect());
     for id in ids {
         if let Some(controller) = st.local.try_update_value(|l| l.aborts.remove(id)).flatten() {
             controller.abort();
         }
-        images::forget(app, st, id);
+        images::set_aside(app, st, id);
         app.delete(storage::JOBS, id.clone());
     }
     st.jobs.update(|js| js.retain(|e| !ids.contains(&e.id)));
@@ -221,7 +224,58 @@ pub fn delete(app: AppState, st: Studio, ids: &[String]) {
     if st.lightbox.with_untracked(|open| open.as_ref().is_some_and(|id| ids.contains(id))) {
         st.lightbox.set(None);
     }
-    st.tell(format!("Deleted {} job{}", ids.len(), if ids.len() == 1 { "" } else { "s" }));
+    let words = crate::words::images_deleted(removed.len());
+    let undone = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let ids = removed.iter().map(|j| j.id.clone()).collect::<Vec<_>>();
+    {
+        let undone = undone.clone();
+        // The toast's Undo is gone after this: the bytes kept for it are freed.
+        set_timeout(
+            move || {
+                if !undone.load(std::sync::atomic::Ordering::Relaxed) {
+                    for id in &ids {
+                        images::let_go(st, id);
+                    }
+                }
+            },
+            crate::app::state::TOAST_FOR + Duration::from_secs(1),
+        );
+    }
+    let undo: crate::app::state::Action = std::sync::Arc::new(move || {
+        if undone.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
+        restore(app, st, removed.clone(), charged);
+    });
+    app.toast(words, Some(("Undo".to_owned(), undo)));
+}
+
+/// Puts deleted cards back, as they were: records, local copies, the money they cost back
+/// in the gallery's total (out of "on deleted images"), and polling for a job not over.
+fn restore(app: AppState, st: Studio, jobs: Vec<Job>, charged: u64) {
+    if charged > 0 {
+        st.deleted_spend.update(|d| *d = d.saturating_sub(charged));
+        app.save(storage::SETTINGS, super::DELETED_SPEND_ID.to_owned(), st.deleted_spend.get_untracked());
+    }
+    let mut resume = Vec::new();
+    for mut job in jobs {
+        if st.entry(&job.id).is_some() {
+            continue;
+        }
+        // As after a reload: a job still being made is polled again, never created twice.
+        match job.on_reload(now_ms()) {
+            crate::gallery::OnReload::Resume => resume.push(job.id.clone()),
+            crate::gallery::OnReload::Keep | crate::gallery::OnReload::Interrupted => {}
+        }
+        app.save(storage::JOBS, job.id.clone(), job.clone());
+        let src = job.image_url.clone().filter(|u| crate::types::is_allowed_image_url(u));
+        let entry = Entry { id: job.id.clone(), job: ArcRwSignal::new(job), src: ArcRwSignal::new(src) };
+        st.jobs.update(|js| js.push(entry.clone()));
+        images::put_back(app, st, entry);
+    }
+    for id in resume {
+        run(app, st, id);
+    }
 }
 
 /// Asks the user to confirm.
