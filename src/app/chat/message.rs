@@ -380,15 +380,15 @@ fn AnswerMessage(conv: ConvSignal, id: u32) -> impl IntoView {
                     </button>
                 </div>
             </Show>
+            <Show when=filtered>
+                <p class="cut-note" role="note" data-testid="filter-note">"The service's content filter stopped this answer."</p>
+            </Show>
+            {error}
             <Show when=resumable>
                 <div class="cut-note" role="note" data-testid="resume-note">
                     <button class="primary" data-testid="continue-partial" disabled=busy on:click=continue_partial(false)>"Continue this answer"</button>
                 </div>
             </Show>
-            <Show when=filtered>
-                <p class="cut-note" role="note" data-testid="filter-note">"The service's content filter stopped this answer."</p>
-            </Show>
-            {error}
             <div class="actions">
                 <Versions conv=conv id=id />
                 <Show when=move || !is_live()>

@@ -224,6 +224,8 @@ pub fn delete(app: AppState, st: Studio, ids: &[String]) {
     if st.lightbox.with_untracked(|open| open.as_ref().is_some_and(|id| ids.contains(id))) {
         st.lightbox.set(None);
     }
+    // The toast says it (with Undo); an older "Image ready" no longer applies.
+    st.notice.set(None);
     let words = crate::words::images_deleted(removed.len());
     let undone = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let ids = removed.iter().map(|j| j.id.clone()).collect::<Vec<_>>();
