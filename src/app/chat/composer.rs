@@ -152,7 +152,7 @@ pub fn Composer() -> impl IntoView {
                             add_files(input.files(), chat, detail.get_untracked());
                             input.set_value("");
                         } />
-                    <input type="url" class="url-input" placeholder="or image URL" aria-label="Image URL" data-testid="image-url"
+                    <input type="url" class="url-input" placeholder="Image URL" aria-label="Image URL" data-testid="image-url"
                         prop:value=move || url_draft.get() on:input=move |ev| url_draft.set(event_target_value(&ev)) />
                     <button type="button" data-testid="add-image-url" on:click=add_url>"Add"</button>
                     // The detail the model sees the attached images at: shown once there are
