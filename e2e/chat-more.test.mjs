@@ -286,3 +286,39 @@ test("two conversations deleted one after the other both come back with one Undo
   assert.equal(await page.getByTestId("message-assistant").last().getAttribute("data-status"), "done");
   await context.close();
 });
+
+test("delete all asks first, then every conversation goes; one Undo brings them all back, and without it they stay gone", async () => {
+  const { page, context } = await openApp(browser, sandbox.url);
+  const topics = ["Otter facts", "Beaver facts", "Heron facts"];
+  for (const topic of topics) {
+    await page.getByTestId("new-chat").click();
+    await send(page, topic);
+    assert.equal(await lastAnswerSettled(page), "done");
+  }
+  const item = (t) => page.getByTestId("conv-item").filter({ hasText: t });
+  // Cancelled: nothing goes.
+  await page.getByTestId("delete-all").click();
+  assert.match(await page.getByTestId("confirm-dialog").innerText(), /all 3 conversations/);
+  await page.getByTestId("confirm-cancel").click();
+  assert.equal(await page.getByTestId("conv-item").count(), 3);
+  // Confirmed: all go, and one Undo brings all three back, answers included.
+  await page.getByTestId("delete-all").click();
+  await page.getByTestId("confirm-ok").click();
+  assert.equal(await page.getByTestId("conv-item").count(), 0);
+  assert.equal(await page.getByTestId("undo-bar").innerText(), "3 conversations deleted. Undo");
+  await page.getByTestId("undo-delete").click();
+  assert.equal(await page.getByTestId("conv-item").count(), 3);
+  await page.reload();
+  for (const t of topics) await item(t).waitFor();
+  await item("Beaver facts").locator(".conv-title").click();
+  assert.equal(await page.getByTestId("message-assistant").last().getAttribute("data-status"), "done");
+  // Without Undo they stay gone, also after a reload.
+  await page.getByTestId("delete-all").click();
+  await page.getByTestId("confirm-ok").click();
+  assert.equal(await page.getByTestId("conv-item").count(), 0);
+  assert.equal(await page.getByTestId("delete-all").isDisabled(), true);
+  await page.reload();
+  await page.getByTestId("composer").waitFor();
+  assert.equal(await page.getByTestId("conv-item").count(), 0);
+  await context.close();
+});

@@ -117,6 +117,12 @@ pub fn conversations_deleted(n: usize) -> String {
     }
 }
 
+/// What the dialog asks before every conversation is deleted.
+pub fn delete_all_conversations(n: usize) -> String {
+    let what = if n == 1 { "your conversation".to_owned() } else { format!("all {n} conversations") };
+    format!("This deletes {what} from this browser. You can undo it for 10 seconds; export them first to keep a copy.")
+}
+
 /// What the toast says after images were deleted from the gallery (with an Undo).
 pub fn images_deleted(n: usize) -> String {
     if n == 1 {
@@ -148,6 +154,11 @@ mod tests {
     fn the_undo_bar_counts_what_it_brings_back() {
         assert_eq!(super::conversations_deleted(1), "Conversation deleted. ");
         assert_eq!(super::conversations_deleted(3), "3 conversations deleted. ");
+        assert_eq!(
+            super::delete_all_conversations(3),
+            "This deletes all 3 conversations from this browser. You can undo it for 10 seconds; export them first \
+             to keep a copy."
+        );
         assert_eq!(super::images_deleted(1), "Image deleted.");
         assert_eq!(super::images_deleted(2), "2 images deleted.");
     }

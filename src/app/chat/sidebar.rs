@@ -176,6 +176,26 @@ pub fn Sidebar() -> impl IntoView {
             }
         });
     });
+    // Every conversation at once, after a confirmation; one Undo brings them all back.
+    let delete_all = move |_| {
+        let n = chat.convs.with_untracked(Vec::len);
+        if n == 0 {
+            return;
+        }
+        let on_confirm: Action = std::sync::Arc::new(move || {
+            let ids: Vec<String> =
+                chat.convs.with_untracked(|cs| cs.iter().map(|c| c.with_untracked(|c| c.id.clone())).collect());
+            for id in ids {
+                delete.run(id);
+            }
+        });
+        chat.confirm.set(Some(super::dialog::Confirm {
+            title: "Delete all conversations".into(),
+            message: crate::words::delete_all_conversations(n),
+            confirm_label: "Delete all".into(),
+            on_confirm,
+        }));
+    };
     let undo = move |_| {
         for c in chat.undo.try_update(std::mem::take).unwrap_or_default() {
             chat.restore(app, c);
@@ -274,6 +294,8 @@ pub fn Sidebar() -> impl IntoView {
                 <button data-testid="import" on:click=move |_| { if let Some(i) = import_input.get() { i.click(); } }>"Import"</button>
                 <input type="file" accept="application/json,.json" class="hidden" data-testid="import-file"
                     node_ref=import_input on:change=import />
+                <button class="danger" data-testid="delete-all" disabled=move || chat.convs.with(Vec::is_empty)
+                    on:click=delete_all>"Delete all"</button>
             </div>
         </aside>
     }
