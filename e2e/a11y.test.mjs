@@ -11,7 +11,7 @@ import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
-import { startSandbox, launchBrowser, newKey, sandboxCall, root, openApp } from "./support.mjs";
+import { startSandbox, launchBrowser, newKey, sandboxCall, root, openApp, rendererSettled } from "./support.mjs";
 
 let sandbox, browser;
 before(async () => {
@@ -41,6 +41,7 @@ async function open(key, { viewport = { width: 1200, height: 800 }, colorScheme 
     await page.keyboard.press("Enter");
   }
   await page.getByTestId("composer").waitFor();
+  await rendererSettled(page);
   return { context, page };
 }
 

@@ -10,7 +10,7 @@ import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { startSandbox, launchBrowser, newKey, send, sandboxCall, tempDir, root, acceptConsent } from "./support.mjs";
+import { startSandbox, launchBrowser, newKey, send, sandboxCall, tempDir, root, acceptConsent, rendererSettled, settleOnReload } from "./support.mjs";
 
 let sandbox, browser;
 before(async () => {
@@ -58,9 +58,11 @@ async function open({ key, bypassCSP = false } = {}) {
   page.on("console", (m) => consoleLines.push(m.text()));
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
+  settleOnReload(page);
   await page.goto(sandbox.url);
   await page.getByTestId("composer").or(page.getByTestId("first-run")).or(page.getByTestId("consent")).first().waitFor();
   await acceptConsent(page);
+  await rendererSettled(page);
   const canary = async () => [...alarms, ...(await page.evaluate(() => window.__pwned.map((x) => `executed: ${x}`)))];
   return { context, page, alarms, canary, consoleLines, requests, errors };
 }

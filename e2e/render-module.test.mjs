@@ -47,11 +47,15 @@ test("the app is usable before the markdown renderer arrives, shows answers as w
   assert.equal(await body.textContent(), REPLY);
   assert.equal(await body.evaluate((el) => el.classList.contains("md-plain")), true);
   assert.equal(await body.locator("strong, a, math").count(), 0);
+  // Hidden for a moment (a quick renderer shows no raw flash), then shown as written.
+  await page.waitForFunction(() => getComputedStyle(document.querySelector('[data-testid="message-assistant"] .markdown')).visibility === "visible");
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.renderer), undefined);
   assert.deepEqual(order, ["app wasm loaded", "render requested"], "asked for after the app's own wasm, not with it");
 
   // Let it through: the same answer is rendered in place.
   release();
   await body.locator("strong", { hasText: "bold" }).waitFor();
+  await page.waitForFunction(() => document.documentElement.dataset.renderer === "ready");
   assert.equal(await body.locator("a[href='https://example.com/']").count(), 1);
   assert.equal(await body.locator("math").count(), 1);
   assert.equal(await body.evaluate((el) => el.classList.contains("md-plain")), false);

@@ -101,11 +101,30 @@ export async function openApp(browser, url, { key, viewport, colorScheme, hasTou
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
+  settleOnReload(page);
   await page.goto(url);
   await page.getByTestId("composer").or(page.getByTestId("first-run")).or(page.getByTestId("studio-prompt"))
     .or(page.getByTestId("consent")).first().waitFor();
   await acceptConsent(page);
+  await rendererSettled(page);
   return { context, page, errors };
+}
+
+/** Answers are drawn by the renderer module, which the app fetches after its first paint:
+ * makes `page.reload()` return once it is here again, so tests read rendered answers
+ * (e2e/render-module.test.mjs checks the app before it). */
+export function settleOnReload(page) {
+  const reload = page.reload.bind(page);
+  page.reload = async (...args) => {
+    const response = await reload(...args);
+    await rendererSettled(page);
+    return response;
+  };
+}
+
+/** Waits until the app says its markdown renderer module is loaded and messages redrawn. */
+export async function rendererSettled(page) {
+  await page.waitForFunction(() => document.documentElement.dataset.renderer, null, { timeout: 20_000 });
 }
 
 /** A key typed on a page the sandbox served goes to the sandbox only once the user agrees

@@ -37,9 +37,18 @@ thread_local! {
         let setter = ready.clone();
         leptos::task::spawn_local(async move {
             let loaded = wasm_bindgen_futures::JsFuture::from(load_renderer()).await;
-            if loaded.ok().and_then(|v| v.as_bool()) == Some(true) {
+            let ready = loaded.ok().and_then(|v| v.as_bool()) == Some(true);
+            if ready {
                 setter.set(true);
             }
+            // Said on the page once the messages have redrawn (their effects run before the
+            // next frame), for tests and tools that read rendered answers.
+            request_animation_frame(move || {
+                let state = if ready { "ready" } else { "failed" };
+                if let Some(html) = crate::app::dom::document().document_element() {
+                    let _ = html.set_attribute("data-renderer", state);
+                }
+            });
         });
         ready
     };
