@@ -372,12 +372,14 @@ fn a_client_leaving_before_the_upstream_answers_leaves_nothing_reserved() {
     let auth = format!("Bearer {token}");
     let conn =
         relay.open("POST", CHAT, &[("Content-Type", "application/json"), ("Authorization", &auth)], body().as_bytes());
-    // Wait until the reservation is made (the request is upstream), then hang up.
+    // Wait until the request has reached the upstream (a reservation alone is not enough:
+    // leaving before the relay sent it upstream rightly costs nothing), then hang up.
     let deadline = Instant::now() + Duration::from_secs(5);
-    while info(&relay, &token)["reserved_nano_usd"] == 0 {
-        assert!(Instant::now() < deadline, "never reserved");
+    while up.api_requests() == 0 {
+        assert!(Instant::now() < deadline, "never sent upstream");
         std::thread::sleep(Duration::from_millis(10));
     }
+    assert!(info(&relay, &token)["reserved_nano_usd"].as_u64() > Some(0), "reserved while upstream");
     drop(conn);
     let started = Instant::now();
     let i = settled(&relay, &token);
