@@ -10,6 +10,7 @@
 
 mod config;
 mod error;
+pub mod hosting;
 pub mod poll;
 pub mod response;
 pub mod retry;

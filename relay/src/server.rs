@@ -172,7 +172,7 @@ fn static_files(dir: &Path) -> axum::routing::MethodRouter<Shared> {
 /// and unhashed files are revalidated on each use.
 async fn caching(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
     use axum::http::{header, HeaderValue, StatusCode};
-    let hashed = hashed(req.uri().path());
+    let hashed = minitoolai::hosting::content_hashed(req.uri().path());
     let mut res = next.run(req).await;
     if res.status().is_success() || res.status() == StatusCode::NOT_MODIFIED {
         let html = res.headers().get(header::CONTENT_TYPE).is_some_and(|t| t.as_bytes().starts_with(b"text/html"));
@@ -182,18 +182,6 @@ async fn caching(req: axum::extract::Request, next: axum::middleware::Next) -> a
         h.append(header::VARY, HeaderValue::from_static("accept-encoding"));
     }
     res
-}
-
-/// Whether the last segment of `path` is named `<name>-<12 to 16 hex digits>[_bg].<ext>`:
-/// Trunk writes its 64-bit content hash without leading zeros, so one name in sixteen has
-/// 15 digits, and one in 65 536 fewer than 13.
-fn hashed(path: &str) -> bool {
-    let file = path.rsplit('/').next().unwrap_or_default();
-    let Some((stem, _ext)) = file.split_once('.') else { return false };
-    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    stem.rsplit_once('-').is_some_and(|(name, hash)| {
-        !name.is_empty() && (12..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_hexdigit())
-    })
 }
 
 /// One line per request, never a token or key.
@@ -215,19 +203,4 @@ async fn log(
         );
     }
     res
-}
-
-#[cfg(test)]
-mod tests {
-    use super::hashed;
-
-    #[test]
-    fn trunk_names_are_hashed_with_or_without_a_leading_zero() {
-        assert!(hashed("/minitoolai-app-46df9fd228ab1e3f_bg.wasm"));
-        assert!(hashed("/minitoolai-app-9d0272d8e0f38cd_bg.wasm"));
-        assert!(hashed("/math-aca705e421cfa1a.css"));
-        for p in ["/index.html", "/favicon.svg", "/app-8bee1872.css", "/app-8bee18722f9fc23e8.css"] {
-            assert!(!hashed(p), "{p}");
-        }
-    }
 }

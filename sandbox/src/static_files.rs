@@ -62,57 +62,16 @@ pub async fn fallback(State(st): State<Shared>, req: Request) -> Response {
 fn caching(path: &str, mut res: Response) -> Response {
     if res.status().is_success() || res.status() == StatusCode::NOT_MODIFIED {
         let h = res.headers_mut();
-        let policy = if hashed(path) { "public, max-age=31536000, immutable" } else { "no-cache" };
+        let policy =
+            if minitoolai::hosting::content_hashed(path) { "public, max-age=31536000, immutable" } else { "no-cache" };
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
         h.append(header::VARY, HeaderValue::from_static("accept-encoding"));
     }
     res
 }
 
-/// Whether the last segment of `path` is named `<name>-<12 to 16 hex digits>[_bg].<ext>`:
-/// Trunk writes its 64-bit content hash without leading zeros, so one name in sixteen has
-/// 15 digits, and one in 65 536 fewer than 13.
-fn hashed(path: &str) -> bool {
-    let file = path.rsplit('/').next().unwrap_or_default();
-    let Some((stem, _ext)) = file.split_once('.') else { return false };
-    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    stem.rsplit_once('-').is_some_and(|(name, hash)| {
-        !name.is_empty() && (12..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_hexdigit())
-    })
-}
-
 fn landing() -> Response {
     let mut res = Html(LANDING).into_response();
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     res
-}
-
-#[cfg(test)]
-mod tests {
-    use super::hashed;
-
-    #[test]
-    fn content_hashed_names() {
-        for p in [
-            "/app-8bee18722f9fc23e.css",
-            "/minitoolai-app-46df9fd228ab1e3f_bg.wasm",
-            "/a/boot-e52155fe55bfdfa1.js",
-            // A hash with a leading zero, as Trunk names it.
-            "/minitoolai-app-9d0272d8e0f38cd_bg.wasm",
-        ] {
-            assert!(hashed(p), "{p}");
-        }
-        for p in [
-            "/",
-            "/index.html",
-            "/chat/12",
-            "/favicon.svg",
-            "/app-8bee1872.css",
-            "/-8bee18722f9fc23e.css",
-            "/app-8bee18722f9fc23g.css",
-            "/app-8bee18722f9fc23e8.css",
-        ] {
-            assert!(!hashed(p), "{p}");
-        }
-    }
 }
