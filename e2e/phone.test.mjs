@@ -197,3 +197,27 @@ test("on a phone a toast does not cover the message box or Send", async () => {
   }
   await context.close();
 });
+
+test("the model picker shows the whole model name on a phone, with its prices where there is room, and follows the select", async () => {
+  for (const [width, height, prices] of [[390, 844, false], [1280, 800, true]]) {
+    const { page, context } = await openApp(browser, sandbox.url, { viewport: { width, height } });
+    const shown = page.getByTestId("model-shown");
+    for (const model of ["gpt-4o-mini", "gpt-5.1-codex-mini"]) {
+      await page.getByTestId("model").selectOption(model);
+      assert.equal(await shown.textContent(), model, `${width} px shows the model the select holds`);
+      const cut = await page.locator(".model-shown").evaluate((e) => e.scrollWidth - e.clientWidth);
+      assert.ok(cut <= 0, `${width} px: ${model} is cut by ${cut} px`);
+    }
+    const details = page.locator(".model-details");
+    assert.equal(await details.isVisible(), prices, `${width} px: prices ${prices ? "shown" : "left to the list"}`);
+    if (prices) assert.equal(await details.textContent(), " · $0.25/$2 per 1M · reasoning");
+    // The list, opened, still names every model with its prices.
+    assert.match(await page.locator('[data-testid="model"] option[value="gpt-4o-mini"]').textContent(), /^gpt-4o-mini · \$0\.15\/\$0\.60 per 1M/);
+    // A tap on the picker reaches the select (it covers the shown text).
+    const box = await page.locator(".model-picker").boundingBox();
+    const hit = await page.evaluate(([x, y]) => document.elementFromPoint(x, y)?.dataset.testid, [box.x + box.width / 2, box.y + box.height / 2]);
+    assert.equal(hit, "model");
+    assert.ok((await sideways(page)) <= 0, `${width} px scrolls sideways`);
+    await context.close();
+  }
+});

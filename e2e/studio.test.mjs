@@ -81,6 +81,10 @@ test("every documented parameter is there, with defaults, hints and presets", as
   assert.equal(await page.getByTestId("preset-9:16").getAttribute("aria-pressed"), "true");
   await page.getByTestId("studio-model").selectOption("juggernaut");
   assert.match(await page.getByTestId("model-description").innerText(), /\w/);
+  // Closed, the picker shows the whole model name (the description, below, was cut off
+  // inside the select at 1280 px).
+  assert.equal(await page.getByTestId("studio-model-shown").textContent(), "juggernaut");
+  assert.ok(await page.getByTestId("studio-model-shown").evaluate((e) => e.scrollWidth <= e.clientWidth), "the name is not cut");
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -358,6 +362,7 @@ test("lightbox with keyboard, download, copy prompt, reuse parameters, filter, s
   assert.equal(await page.getByTestId("studio-prompt").inputValue(), "A quiet red barn at dawn");
   assert.equal(await page.getByTestId("studio-negativePrompt").inputValue(), "people");
   assert.equal(await page.getByTestId("studio-model").inputValue(), "amigo");
+  assert.equal(await page.getByTestId("studio-model-shown").textContent(), "amigo", "the picker shows the reused model");
   assert.equal(await page.getByTestId("studio-scheduler").inputValue(), "Euler a");
   assert.equal(await page.getByTestId("studio-steps").inputValue(), "6");
   assert.equal(await page.getByTestId("studio-cfgScale").inputValue(), "3.5");

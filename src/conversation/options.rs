@@ -1,6 +1,7 @@
 //! The conversation options as typed: each field's text parsed, or refused in words that
 //! name the field as on screen and say what is allowed. Empty means "the default" (`None`).
 
+use crate::catalog::ChatModel;
 use crate::words::field_message;
 
 /// Temperature, 0 to 2.
@@ -45,6 +46,35 @@ pub fn parse_budget(text: &str) -> Result<Option<f64>, String> {
     }
 }
 
+/// A model's prices and abilities as the model picker shows them after its name:
+/// `$0.15/$0.60 per 1M · images`, `$1.25/$10 per 1M · images · reasoning`.
+pub fn model_details(m: &ChatModel) -> String {
+    let mut text = format!(
+        "{}/{} per 1M",
+        usd_per_million(m.input_nano_usd_per_token),
+        usd_per_million(m.output_nano_usd_per_token)
+    );
+    if m.vision {
+        text.push_str(" · images");
+    }
+    if m.reasoning.is_some() {
+        text.push_str(" · reasoning");
+    }
+    text
+}
+
+/// A price in nano-USD per token as USD per 1M tokens: whole dollars bare, cents always with
+/// two digits (`$10`, `$2.50`, `$0.15`, `$0.075`).
+fn usd_per_million(nano_per_token: u64) -> String {
+    let (whole, thousandths) = (nano_per_token / 1000, nano_per_token % 1000);
+    if thousandths == 0 {
+        return format!("${whole}");
+    }
+    let digits = format!("{thousandths:03}");
+    let digits = if digits.ends_with('0') { &digits[..2] } else { &digits[..] };
+    format!("${whole}.{digits}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -60,5 +90,15 @@ mod tests {
         assert_eq!(parse_max_tokens("1.5"), Err("Max completion tokens must be a whole number of at least 1.".into()));
         assert_eq!(parse_budget("0.25"), Ok(Some(0.25)));
         assert!(parse_budget("0").is_err() && parse_budget("-1").is_err() && parse_budget("inf").is_err());
+    }
+
+    #[test]
+    fn the_picker_shows_prices_per_million_tokens() {
+        let shown = |id: &str| model_details(crate::catalog::chat_model(id).expect("known model"));
+        assert_eq!(shown("gpt-4o-mini"), "$0.15/$0.60 per 1M · images");
+        assert_eq!(shown("gpt-5"), "$1.25/$10 per 1M · images · reasoning");
+        assert_eq!(shown("gpt-5.3-codex"), "$1.75/$14 per 1M · reasoning");
+        assert_eq!(usd_per_million(75), "$0.075");
+        assert_eq!(usd_per_million(50), "$0.05");
     }
 }

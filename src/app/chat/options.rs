@@ -7,6 +7,7 @@ use super::sidebar::export_conversation;
 use super::ChatState;
 use crate::app::state::AppState;
 use crate::catalog::{chat_model, CHAT_MODELS};
+use crate::conversation::options::model_details;
 use crate::conversation::options::{parse_budget, parse_max_tokens, parse_temperature};
 use crate::conversation::spend::format_usd;
 use crate::conversation::ChatSettings;
@@ -78,15 +79,20 @@ pub fn Options() -> impl IntoView {
     });
     view! {
         <div class="options">
+            // The closed picker shows the model's name, and its prices where there is room (a
+            // phone cut them to "$0.1…"); the list, opened, shows every model in full. The
+            // shown text and the select follow the same setting.
             <label class="model-picker">
                 <span class="sr-only">"Model"</span>
+                <span class="model-shown" aria-hidden="true">
+                    <span class="model-name" data-testid="model-shown">{model}</span>
+                    <span class="model-details">{move || chat_model(&model()).map(|m| format!(" · {}", model_details(m)))}</span>
+                </span>
                 <select data-testid="model" aria-label="Model" prop:value=model
                     on:change=move |ev| { let v = event_target_value(&ev); change(Box::new(move |s| s.model = v)); }>
                     {CHAT_MODELS.iter().map(|m| {
                         let id = m.id;
-                        let mut label = format!("{} · ${}/${} per 1M", m.id, m.input_usd_per_million(), m.output_usd_per_million());
-                        if m.vision { label.push_str(" · images"); }
-                        if m.reasoning.is_some() { label.push_str(" · reasoning"); }
+                        let label = format!("{} · {}", m.id, model_details(m));
                         view! { <option value=id prop:selected=move || model() == id>{label}</option> }
                     }).collect_view()}
                 </select>

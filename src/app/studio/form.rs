@@ -78,10 +78,16 @@ pub fn StudioForm() -> impl IntoView {
             <h2>"New images"</h2>
             <label class="field">
                 <span class="field-label">"Model"</span>
-                <select data-testid="studio-model"
-                    on:change=move |ev| { let v = event_target_value(&ev); st.form.update(|f| f.model = v); }>
-                    {model_options().map(|(id, label)| view! { <option value=id selected=move || model() == id>{label}</option> }).collect_view()}
-                </select>
+                // Closed, the picker shows the model's name (its description is below); the
+                // list shows each with its description. Bound by property, so it always
+                // shows the model the form will send.
+                <span class="model-picker">
+                    <span class="model-shown" aria-hidden="true" data-testid="studio-model-shown">{model}</span>
+                    <select data-testid="studio-model" aria-label="Model" prop:value=model
+                        on:change=move |ev| { let v = event_target_value(&ev); st.form.update(|f| f.model = v); }>
+                        {model_options().map(|(id, label)| view! { <option value=id prop:selected=move || model() == id>{label}</option> }).collect_view()}
+                    </select>
+                </span>
                 <span class="hint" data-testid="model-description">{move || st.form.with(|f| f.model_description())}</span>
                 <span class="field-error" role="alert" data-testid="error-model">{error_for("model")}</span>
             </label>
