@@ -153,6 +153,26 @@ test("the streamed answer's DOM is kept when the stream ends (nothing is parsed 
   await context.close();
 });
 
+test("an answer stopped inside its markup keeps it completed, as it was shown while streaming (no raw ** or | at its end)", async () => {
+  const reply = "Intro line.\n\n**these words are all important and they keep on coming slowly, one after another, until the end** done.\n";
+  const key = await newKey(sandbox.url, { fault: "stall-between-ms=150", reply });
+  const { page, context } = await openApp(browser, sandbox.url, { key });
+  await send(page, "Stop me inside the bold.");
+  const answer = page.getByTestId("message-assistant").last();
+  await page.waitForFunction(() => /important/.test(document.querySelector(".message.assistant.streaming .markdown strong")?.textContent ?? ""));
+  await page.getByTestId("stop").click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="message-assistant"]:last-of-type')?.dataset.status === "stopped");
+  const text = await answer.locator(".markdown").textContent();
+  assert.ok(!text.includes("**"), `raw markup after the stop: ${text}`);
+  assert.match(await answer.locator(".markdown strong").textContent(), /^these words are all important/);
+  assert.ok(!text.includes("until the end"), "stopped before the closer");
+  await page.reload();
+  const again = page.getByTestId("message-assistant").last();
+  assert.ok(!(await again.locator(".markdown").textContent()).includes("**"), "and after a reload");
+  assert.equal(await again.locator(".markdown strong").count(), 1);
+  await context.close();
+});
+
 test("copy a code block", async () => {
   const { page, context } = await openApp(browser, sandbox.url);
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: sandbox.url });
@@ -299,6 +319,13 @@ test("delete all asks first, then every conversation goes; one Undo brings them 
   // Cancelled: nothing goes.
   await page.getByTestId("delete-all").click();
   assert.match(await page.getByTestId("confirm-dialog").innerText(), /all 3 conversations/);
+  // Destructive: drawn in the danger colour, and focus is on Cancel, so an Enter deletes nothing.
+  assert.match(await page.getByTestId("confirm-ok").getAttribute("class"), /destructive/);
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "confirm-cancel");
+  await page.keyboard.press("Enter");
+  await page.getByTestId("confirm-dialog").waitFor({ state: "detached" });
+  assert.equal(await page.getByTestId("conv-item").count(), 3);
+  await page.getByTestId("delete-all").click();
   await page.getByTestId("confirm-cancel").click();
   assert.equal(await page.getByTestId("conv-item").count(), 3);
   // Confirmed: all go, and one Undo brings all three back, answers included.

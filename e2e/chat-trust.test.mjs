@@ -88,6 +88,37 @@ test("the model picked is the model sent, in every conversation-switching order 
   await context.close();
 });
 
+test("a new chat keeps the model picked and none of the last chat's hidden options; Options says how many are set", async () => {
+  const { page, context } = await openApp(browser, sandbox.url);
+  const bodies = recordChatBodies(page);
+  await page.getByTestId("model").selectOption("gpt-4.1");
+  await page.getByTestId("more-options").click();
+  await page.getByTestId("system-prompt").fill("You are terse.");
+  await page.getByTestId("system-prompt").press("Tab");
+  await page.getByTestId("temperature").fill("0.7");
+  await page.getByTestId("temperature").press("Tab");
+  await page.getByTestId("max-tokens").fill("200");
+  await page.getByTestId("max-tokens").press("Tab");
+  await page.getByTestId("more-options").click();
+  assert.equal(await page.getByTestId("options-set").textContent(), " · 3", "the closed Options button says 3 are set");
+  await send(page, "Shaped by hidden options");
+  await lastAnswerSettled(page);
+  assert.deepEqual([bodies.at(-1).temperature, bodies.at(-1).max_completion_tokens, bodies.at(-1).messages[0].role], [0.7, 200, "developer"]);
+  await page.getByTestId("new-chat").click();
+  assert.equal(await page.getByTestId("model").inputValue(), "gpt-4.1", "the model picked stays");
+  assert.equal(await page.getByTestId("options-set").count(), 0, "nothing set in the new chat");
+  await send(page, "A fresh start");
+  await lastAnswerSettled(page);
+  const fresh = bodies.at(-1);
+  assert.equal(fresh.model, "gpt-4.1");
+  assert.deepEqual([fresh.temperature, fresh.max_completion_tokens], [undefined, undefined]);
+  assert.deepEqual(fresh.messages.map((m) => m.role), ["user"], "no developer prompt carried over");
+  // The first chat keeps its own.
+  await convItem(page, "Shaped by hidden").locator(".conv-title").click();
+  assert.equal(await page.getByTestId("options-set").textContent(), " · 3");
+  await context.close();
+});
+
 test("importing an export never loses newer messages; diverged conversations come in as copies, with undo (item 2)", async () => {
   const { page, context } = await openApp(browser, sandbox.url);
   const popups = forbidPopups(page);

@@ -396,7 +396,14 @@ test("the spend guard warns before a request could exceed the conversation's bud
   const dialog = page.getByTestId("confirm-dialog");
   await dialog.waitFor();
   assert.match(await dialog.innerText(), /budget/);
-  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "confirm-ok", "focus moves in");
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "confirm-cancel", "focus moves in, on Cancel");
+  assert.match(await dialog.innerText(), /spent \$0\.0+ of its \$0\.00010* budget/);
+  // An Enter pressed again (the one that sent, repeated) cancels; it never spends.
+  await page.keyboard.press("Enter");
+  await dialog.waitFor({ state: "detached" });
+  assert.equal(await page.getByTestId("message-user").count(), 0, "Enter on the dialog sent nothing");
+  await page.getByTestId("composer").press("Enter");
+  await dialog.waitFor();
   await page.keyboard.press("Escape");
   await dialog.waitFor({ state: "detached" });
   assert.equal(await page.getByTestId("message-user").count(), 0, "nothing sent");

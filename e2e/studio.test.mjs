@@ -626,3 +626,31 @@ test("Export all carries the gallery with its pictures; importing it elsewhere s
   await fresh.page.getByTestId("empty-gallery").waitFor();
   await fresh.context.close();
 });
+
+test("the form as typed survives a reload, also after Generate", async () => {
+  const { page, context } = await openStudio();
+  const values = async () => ({
+    prompt: await page.getByTestId("studio-prompt").inputValue(),
+    model: await page.getByTestId("studio-model").inputValue(),
+    shown: await page.getByTestId("studio-model-shown").textContent(),
+    steps: await page.getByTestId("studio-steps").inputValue(),
+    width: await page.getByTestId("studio-width").inputValue(),
+  });
+  await page.getByTestId("studio-model").selectOption("juggernaut");
+  await fill(page, { prompt: "My carefully written long prompt about a dragon", steps: 7 });
+  await page.getByTestId("preset-16:9").click();
+  const typed = await values();
+  assert.deepEqual(typed, { prompt: "My carefully written long prompt about a dragon", model: "juggernaut", shown: "juggernaut", steps: "7", width: "1344" });
+  await page.reload();
+  await page.getByTestId("tab-studio").click();
+  await page.getByTestId("studio-prompt").waitFor();
+  assert.deepEqual(await values(), typed, "kept across a reload");
+  await page.getByTestId("generate").click();
+  await page.getByTestId("job-card").first().waitFor();
+  const after = await values();
+  await page.reload();
+  await page.getByTestId("tab-studio").click();
+  await page.getByTestId("studio-prompt").waitFor();
+  assert.deepEqual(await values(), after, "kept after Generate too");
+  await context.close();
+});

@@ -279,3 +279,15 @@ pub fn slug(text: &str, fallback: &str) -> String {
         out
     }
 }
+
+/// The text in localStorage's `slot`, if any and not empty.
+pub fn local_get(slot: &str) -> Option<String> {
+    let storage = web_sys::window()?.local_storage().ok()??;
+    storage.get_item(slot).ok()?.filter(|d| !d.is_empty())
+}
+
+/// Writes `text` to localStorage's `slot` (removes the slot when empty).
+pub fn local_set(slot: &str, text: &str) {
+    let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) else { return };
+    let _ = if text.is_empty() { storage.remove_item(slot) } else { storage.set_item(slot, text) };
+}

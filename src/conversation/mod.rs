@@ -48,6 +48,28 @@ impl Default for ChatSettings {
 }
 
 impl ChatSettings {
+    /// The settings a new chat starts with after this conversation: the same model and
+    /// reasoning effort (as ChatGPT keeps the model picked), every option hidden under Options
+    /// (developer prompt, temperature, token cap, budget) back to its default, so that no
+    /// answer is shaped by a setting the new chat does not show.
+    pub fn for_new_chat(&self) -> Self {
+        Self { model: self.model.clone(), reasoning_effort: self.reasoning_effort, ..Self::default() }
+    }
+
+    /// How many of the options under Options are set (the button shows the count).
+    pub fn options_set(&self) -> usize {
+        [
+            !self.system_prompt.trim().is_empty(),
+            self.temperature.is_some(),
+            self.max_completion_tokens.is_some(),
+            self.reasoning_effort.is_some(),
+            self.budget_usd.is_some(),
+        ]
+        .into_iter()
+        .filter(|set| *set)
+        .count()
+    }
+
     /// Drops settings the model cannot take (a reasoning effort for a model without it or
     /// with another family's values), so switching models never produces an invalid request.
     pub fn fit_to_model(&mut self) {
@@ -970,6 +992,27 @@ mod tests {
         assert_eq!(continuation_separator("text", "2025. A year"), "");
         assert_eq!(continuation_separator("", "# Title"), "");
         assert_eq!(continuation_separator("text", "\n# Title"), "");
+    }
+
+    #[test]
+    fn a_new_chat_keeps_the_model_and_nothing_hidden() {
+        let used = ChatSettings {
+            system_prompt: "You are terse.".into(),
+            model: "gpt-5".into(),
+            temperature: Some(0.7),
+            max_completion_tokens: Some(200),
+            reasoning_effort: Some(ReasoningEffort::Low),
+            budget_usd: Some(0.5),
+        };
+        assert_eq!(used.options_set(), 5);
+        let fresh = used.for_new_chat();
+        assert_eq!((fresh.model.as_str(), fresh.reasoning_effort), ("gpt-5", Some(ReasoningEffort::Low)));
+        assert_eq!(
+            ChatSettings { reasoning_effort: None, ..fresh.clone() },
+            ChatSettings { model: "gpt-5".into(), ..ChatSettings::default() }
+        );
+        assert_eq!(fresh.options_set(), 1);
+        assert_eq!(ChatSettings::default().options_set(), 0);
     }
 
     #[test]

@@ -97,8 +97,18 @@ fn readable_decimals(usd: f64) -> usize {
 
 /// Amounts read side by side: all with the decimals the smallest of them needs, so that
 /// "$0.0000 of its $0.000010" does not read as two kinds of number.
+/// Two amounts that differ never read the same ("spent $0.00050 of its $0.00050" for $0.000496
+/// of $0.0005): decimals are added until they read apart.
 fn format_usd_alike<const N: usize>(amounts: [f64; N]) -> [String; N] {
-    let decimals = amounts.iter().map(|&a| readable_decimals(a)).max().unwrap_or(4);
+    let mut decimals = amounts.iter().map(|&a| readable_decimals(a)).max().unwrap_or(4);
+    let blurred = |decimals: usize| {
+        amounts.iter().enumerate().any(|(i, &a)| {
+            amounts[i + 1..].iter().any(|&b| a != b && format_usd(a, decimals) == format_usd(b, decimals))
+        })
+    };
+    while decimals < 9 && blurred(decimals) {
+        decimals += 1;
+    }
     amounts.map(|a| format_usd(a, decimals))
 }
 
@@ -144,6 +154,29 @@ pub fn budget_warning(
 /// The worst case of `request` in USD, when its model is priced.
 pub fn worst_case_usd(request: &ChatRequest) -> Option<f64> {
     request.worst_case_cost_nano_usd().map(nano_to_usd)
+}
+
+/// The line under an answer: tokens and cost, "≈" when estimated, and why.
+pub fn usage_line(n: &super::Node) -> Option<String> {
+    let u = n.usage.as_ref()?;
+    let approx = if n.cost_estimated { "≈ " } else { "" };
+    let reasoning = u.reasoning_tokens();
+    let mut s = format!("{approx}{} prompt + {} completion tokens", u.prompt_tokens, u.completion_tokens);
+    if reasoning > 0 {
+        s.push_str(&format!(" ({reasoning} reasoning)"));
+    }
+    if let Some(cost) = n.cost_usd {
+        s.push_str(&format!(" · {approx}{}", format_usd(cost, 6)));
+    }
+    if n.cost_estimated {
+        // An answer continued to its end was estimated only for the part that ended early.
+        s.push_str(if n.status == Some(super::AnswerStatus::Done) {
+            " (estimated: part of this answer ended before the service reported its usage)"
+        } else {
+            " (estimated: the answer ended before the service reported its usage)"
+        });
+    }
+    Some(s)
 }
 
 #[cfg(test)]
@@ -309,5 +342,43 @@ mod tests {
         assert_eq!(budget_warning(&c, 0.2, Some(0.5), 0.2), None);
         let w = budget_warning(&c, 0.4, Some(0.5), 0.2).expect("over the daily budget");
         assert!(w.message.starts_with("Today's spending is $0.4000"), "{}", w.message);
+    }
+
+    #[test]
+    fn amounts_that_differ_never_read_the_same() {
+        assert_eq!(format_usd_alike([0.000496, 0.0005, 0.00002]), ["$0.000496", "$0.000500", "$0.000020"]);
+        assert_eq!(format_usd_alike([0.25, 0.25]), ["$0.2500", "$0.2500"]);
+    }
+
+    #[test]
+    fn the_usage_line_says_what_was_estimated() {
+        use crate::types::chat::Usage;
+        let mut c = conv();
+        let user = c.push_user("Hi", Vec::new(), 0);
+        let answer = c.start_answer(user, 0);
+        let n = c.node_mut(answer).expect("answer");
+        n.add_charge(
+            &Usage { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, ..Usage::default() },
+            Some(0.000004),
+            true,
+        );
+        n.status = Some(super::super::AnswerStatus::Stopped);
+        assert_eq!(
+            usage_line(n).as_deref(),
+            Some("≈ 10 prompt + 5 completion tokens · ≈ $0.000004 (estimated: the answer ended before the service reported its usage)")
+        );
+        // Continued to its end: only the part that ended early was estimated.
+        n.add_charge(
+            &Usage { prompt_tokens: 20, completion_tokens: 7, total_tokens: 27, ..Usage::default() },
+            Some(0.000006),
+            false,
+        );
+        n.status = Some(super::super::AnswerStatus::Done);
+        assert_eq!(
+            usage_line(n).as_deref(),
+            Some("≈ 30 prompt + 12 completion tokens · ≈ $0.000010 (estimated: part of this answer ended before the service reported its usage)")
+        );
+        n.cost_estimated = false;
+        assert_eq!(usage_line(n).as_deref(), Some("30 prompt + 12 completion tokens · $0.000010"));
     }
 }

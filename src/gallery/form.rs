@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{image_model, DEFAULT_SCHEDULER, IMAGE_MODELS, IMAGE_PRICE_NANO_USD};
+use crate::catalog::{image_model, DEFAULT_SCHEDULER, IMAGE_MODELS, IMAGE_PRICE_NANO_USD, SCHEDULERS};
 use crate::types::image::{ImageRequest, DEFAULT_CFG_SCALE, DEFAULT_SIZE, DEFAULT_STEPS};
 use crate::types::{CFG_SCALE_RANGE, SIZE_RANGE, STEPS_RANGE};
 use crate::words::field_message;
@@ -104,6 +104,28 @@ const FIELD_ORDER: &[&str] =
     &["model", "prompt", "negativePrompt", "scheduler", "steps", "cfgScale", "width", "height", "count", "wait"];
 
 impl ImageForm {
+    /// The form as saved between visits (JSON; empty when it is the default form).
+    pub fn to_saved(&self) -> String {
+        if *self == Self::default() {
+            return String::new();
+        }
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// A saved form; fields missing or unreadable take their defaults, a model or scheduler
+    /// the app no longer knows goes back to the default (nothing is sent without the live
+    /// checks anyway).
+    pub fn from_saved(saved: &str) -> Self {
+        let mut form: Self = serde_json::from_str(saved).unwrap_or_default();
+        if !IMAGE_MODELS.iter().any(|m| m.id == form.model) {
+            form.model = DEFAULT_MODEL.into();
+        }
+        if !SCHEDULERS.contains(&form.scheduler.as_str()) {
+            form.scheduler = DEFAULT_SCHEDULER.into();
+        }
+        form
+    }
+
     /// Checks every field; on success the batch to start, else every problem in form order.
     pub fn check(&self) -> Result<Batch, Vec<FieldError>> {
         let mut errors = Vec::new();
@@ -429,5 +451,21 @@ mod tests {
         assert_eq!((f.steps.as_str(), f.cfg_scale.as_str(), f.width.as_str()), ("4", "2", "1024"));
         assert_eq!(f.scheduler, "DPM++ SDE");
         assert_eq!(model_options().count(), 15);
+    }
+
+    #[test]
+    fn the_form_is_saved_and_restored_as_typed() {
+        assert_eq!(ImageForm::default().to_saved(), "", "nothing to keep");
+        let typed = ImageForm {
+            prompt: "A dragon".into(),
+            steps: "7".into(),
+            model: "juggernaut".into(),
+            ..ImageForm::default()
+        };
+        assert_eq!(ImageForm::from_saved(&typed.to_saved()), typed);
+        // Half a form (an older save) and unknown names fall back to the defaults.
+        let old = ImageForm::from_saved(r#"{"prompt":"A cat","model":"retired-model","scheduler":"nope"}"#);
+        assert_eq!(old, ImageForm { prompt: "A cat".into(), ..ImageForm::default() });
+        assert_eq!(ImageForm::from_saved("not json"), ImageForm::default());
     }
 }

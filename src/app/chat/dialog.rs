@@ -1,5 +1,6 @@
-//! An in-app confirmation dialog (never the browser's `confirm()`): focus moves into it and
-//! is trapped there, Escape or Cancel closes it, and focus goes back where it was.
+//! An in-app confirmation dialog (never the browser's `confirm()`): focus moves into it, on
+//! Cancel (an Enter pressed twice must not spend or delete), and is trapped there; Escape or
+//! Cancel closes it, and focus goes back where it was.
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -15,6 +16,8 @@ pub struct Confirm {
     pub message: String,
     /// The confirming button's label ("Send anyway").
     pub confirm_label: String,
+    /// Whether confirming destroys something (drawn in the danger colour).
+    pub destructive: bool,
     /// Runs when the user confirms.
     pub on_confirm: crate::app::state::Action,
 }
@@ -23,7 +26,7 @@ pub struct Confirm {
 #[component]
 pub fn ConfirmDialog() -> impl IntoView {
     let chat = expect_context::<ChatState>();
-    let confirm_button = NodeRef::<leptos::html::Button>::new();
+    let cancel_button = NodeRef::<leptos::html::Button>::new();
     let dialog = NodeRef::<leptos::html::Div>::new();
     // Where focus was when the dialog opened, to return it there.
     let opener = StoredValue::new_local(None::<web_sys::HtmlElement>);
@@ -32,7 +35,7 @@ pub fn ConfirmDialog() -> impl IntoView {
             let active =
                 super::dom::document().active_element().and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
             opener.set_value(active);
-            if let Some(b) = confirm_button.get() {
+            if let Some(b) = cancel_button.get() {
                 let _ = b.focus();
             }
         }
@@ -61,8 +64,10 @@ pub fn ConfirmDialog() -> impl IntoView {
                     <p id="confirm-message">{move || chat.confirm.with(|c| c.as_ref().map(|c| c.message.clone()))}</p>
                     <div class="dialog-actions">
                         <span class="spacer"></span>
-                        <button data-testid="confirm-cancel" on:click=move |_| close()>"Cancel"</button>
-                        <button class="primary" data-testid="confirm-ok" node_ref=confirm_button on:click=move |_| {
+                        <button data-testid="confirm-cancel" node_ref=cancel_button on:click=move |_| close()>"Cancel"</button>
+                        <button class="primary" data-testid="confirm-ok"
+                            class:destructive=move || chat.confirm.with(|c| c.as_ref().is_some_and(|c| c.destructive))
+                            on:click=move |_| {
                             let action = chat.confirm.get_untracked().map(|c| c.on_confirm);
                             chat.confirm.set(None);
                             if let Some(action) = action {

@@ -12,8 +12,8 @@ use crate::app::dom;
 use crate::app::renderer::{self, Renderer};
 use crate::app::state::AppState;
 use crate::catalog::CHAT_MODELS;
-use crate::conversation::spend::format_usd;
-use crate::conversation::{AnswerStatus, Node};
+use crate::conversation::spend::usage_line;
+use crate::conversation::AnswerStatus;
 use crate::markdown::download_name;
 use crate::types::chat::Role;
 use crate::types::is_allowed_image_url;
@@ -236,24 +236,6 @@ fn UserMessage(conv: ConvSignal, id: u32) -> impl IntoView {
     }
 }
 
-/// The line under an answer: tokens and cost, "≈" when estimated.
-fn usage_line(n: &Node) -> Option<String> {
-    let u = n.usage.as_ref()?;
-    let approx = if n.cost_estimated { "≈ " } else { "" };
-    let reasoning = u.reasoning_tokens();
-    let mut s = format!("{approx}{} prompt + {} completion tokens", u.prompt_tokens, u.completion_tokens);
-    if reasoning > 0 {
-        s.push_str(&format!(" ({reasoning} reasoning)"));
-    }
-    if let Some(cost) = n.cost_usd {
-        s.push_str(&format!(" · {approx}{}", format_usd(cost, 6)));
-    }
-    if n.cost_estimated {
-        s.push_str(" (estimated: the answer ended before the service reported its usage)");
-    }
-    Some(s)
-}
-
 #[component]
 fn AnswerMessage(conv: ConvSignal, id: u32) -> impl IntoView {
     let app = expect_context::<AppState>();
@@ -369,7 +351,9 @@ fn AnswerMessage(conv: ConvSignal, id: u32) -> impl IntoView {
     view! {
         <article class="message assistant" class:streaming=is_live data-testid="message-assistant" data-status=data_status
             data-model=model_label>
-            <Markdown text=text streaming=Signal::derive(is_live) />
+            // An answer that ended early (stopped, dropped, failed) keeps its cut-off markup
+            // completed, as it was shown while it streamed: never a raw `|` or `**` at its end.
+            <Markdown text=text streaming=Signal::derive(move || is_live() || matches!(status(), Some(AnswerStatus::Stopped | AnswerStatus::Interrupted | AnswerStatus::Failed))) />
             {move || status_note().map(|s| view! { <p class="status-note" data-testid="status-note">{s}</p> })}
             <Show when=cut>
                 <div class="cut-note" role="note" data-testid="cut-note">

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use leptos::prelude::*;
 use web_sys::AbortController;
 
-use super::dom;
+use super::dom::{self, local_get, local_set};
 use super::state::AppState;
 use super::storage::{self, Db};
 use crate::conversation::spend::DeletedCharges;
@@ -320,10 +320,10 @@ impl ChatState {
             return id;
         }
         let settings =
-            self.active_conv_untracked().map(|c| c.with_untracked(|c| c.settings.clone())).unwrap_or_default();
+            self.active_conv_untracked().map(|c| c.with_untracked(|c| c.settings.for_new_chat())).unwrap_or_default();
         let now = dom::now_ms();
         let id = format!("c{now}-{}", (js_sys::Math::random() * 1e6) as u32);
-        let conv = Conversation::new(id.clone(), now, ChatSettings { budget_usd: None, ..settings });
+        let conv = Conversation::new(id.clone(), now, settings);
         self.insert(app, vec![conv]);
         self.carry_new_chat_composed(&id);
         self.open(Some(id.clone()));
@@ -394,17 +394,6 @@ impl Default for ChatState {
     fn default() -> Self {
         Self::new()
     }
-}
-
-fn local_get(slot: &str) -> Option<String> {
-    let storage = web_sys::window()?.local_storage().ok()??;
-    storage.get_item(slot).ok()?.filter(|d| !d.is_empty())
-}
-
-/// Writes `text` to localStorage (removes the slot when empty).
-fn local_set(slot: &str, text: &str) {
-    let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) else { return };
-    let _ = if text.is_empty() { storage.remove_item(slot) } else { storage.set_item(slot, text) };
 }
 
 fn load_draft(key: &str) -> Option<String> {

@@ -105,7 +105,13 @@ pub fn Options() -> impl IntoView {
                 }}
             </span>
             <details class="more-options" on:keydown=close_on_escape>
-                <summary data-testid="more-options">"Options"</summary>
+                <summary data-testid="more-options">"Options"
+                    // Set options shape every answer: the button says how many are set.
+                    {move || match settings.with(ChatSettings::options_set) {
+                        0 => None,
+                        n => Some(view! { <span class="options-set" data-testid="options-set" title=format!("{n} set in this conversation")>{format!(" · {n}")}</span> }),
+                    }}
+                </summary>
                 <div class="options-grid">
                     <label class="wide">"Developer prompt"
                         <textarea rows="3" data-testid="system-prompt" prop:value=move || settings.with(|s| s.system_prompt.clone())

@@ -193,6 +193,7 @@ pub fn Sidebar() -> impl IntoView {
             title: "Delete all conversations".into(),
             message: crate::words::delete_all_conversations(n),
             confirm_label: "Delete all".into(),
+            destructive: true,
             on_confirm,
         }));
     };

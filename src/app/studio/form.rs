@@ -147,7 +147,7 @@ pub fn StudioForm() -> impl IntoView {
             <div class="field-row">
                 <Field field="count" label="Images" hint="1–50, one job each".into()
                     get=|f| &f.count set=|f, v| f.count = v />
-                <Field field="wait" label="Wait per job (s)" hint="10–3600, default 300".into()
+                <Field field="wait" label="Wait per job (s)" hint="How long to wait for each image before giving up: 10–3600, default 300".into()
                     get=|f| &f.wait_s set=|f, v| f.wait_s = v />
             </div>
             <button type="submit" class="primary generate" data-testid="generate" disabled=invalid>{label}</button>

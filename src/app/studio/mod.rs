@@ -21,11 +21,14 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_sys::AbortController;
 
-use super::dom::now_ms;
+use super::dom::{local_get, local_set, now_ms};
 use super::state::AppState;
 use super::storage;
 use crate::gallery::{matches, newest_first, ImageForm, Job, OnReload, StatusFilter, Totals};
 use crate::Client;
+
+/// The localStorage slot of the studio form as typed.
+const FORM_SLOT: &str = "minitoolai.studio.form";
 
 /// One card: its job and the address its image is shown from, each with its own signal so
 /// a status change re-renders one card, not the gallery.
@@ -132,7 +135,7 @@ impl Studio {
             t
         });
         Self {
-            form: RwSignal::new(ImageForm::default()),
+            form: RwSignal::new(local_get(FORM_SLOT).map(|saved| ImageForm::from_saved(&saved)).unwrap_or_default()),
             touched: RwSignal::new(false),
             jobs,
             filter,
@@ -152,6 +155,12 @@ impl Studio {
 
     /// Loads the gallery, resumes pending jobs, and starts the clock.
     fn start(self, app: AppState) {
+        // The form as typed survives a reload, as a chat draft does.
+        let form = self.form;
+        Effect::new(move |_| {
+            let saved = form.with(ImageForm::to_saved);
+            local_set(FORM_SLOT, &saved);
+        });
         let now = self.now;
         let jobs = self.jobs;
         set_interval(
