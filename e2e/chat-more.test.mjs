@@ -173,6 +173,21 @@ test("an answer stopped inside its markup keeps it completed, as it was shown wh
   await context.close();
 });
 
+test("a bare web address in an answer is a safe link; one in code stays code", async () => {
+  const reply = "Read https://example.com/docs?page=2. Not `https://example.com/code` though.\n";
+  const key = await newKey(sandbox.url, { reply });
+  const { page, context } = await openApp(browser, sandbox.url, { key });
+  await send(page, "Where are the docs?");
+  await lastAnswerSettled(page);
+  const links = page.getByTestId("message-assistant").last().locator(".markdown a");
+  assert.equal(await links.count(), 1);
+  assert.deepEqual(
+    await links.evaluate((a) => [a.getAttribute("href"), a.textContent, a.rel, a.target]),
+    ["https://example.com/docs?page=2", "https://example.com/docs?page=2", "noopener noreferrer nofollow", "_blank"],
+  );
+  await context.close();
+});
+
 test("copy a code block", async () => {
   const { page, context } = await openApp(browser, sandbox.url);
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: sandbox.url });

@@ -173,9 +173,72 @@ pub(crate) fn render_prepared(markdown: &str) -> Vec<Node> {
             if markdown.contains("[^") {
                 footnote_refs(&mut children, 0);
             }
+            if markdown.contains("://") {
+                autolink(&mut children, 0);
+            }
             children
         }
         _ => Vec::new(),
+    }
+}
+
+/// Bare web addresses in text become links, as GFM autolinks them (pulldown-cmark leaves them
+/// as text): `http` and `https` only, through the same safe [`link`] as written links. Code,
+/// links, math and spans (a removed link's words) are left alone.
+fn autolink(nodes: &mut Vec<Node>, depth: usize) {
+    if depth > 64 {
+        return;
+    }
+    let mut i = 0;
+    while i < nodes.len() {
+        let pieces = match &mut nodes[i] {
+            Node::Element { tag, children, .. } => {
+                if !matches!(*tag, "code" | "pre" | "a" | "math" | "span") {
+                    autolink(children, depth + 1);
+                }
+                i += 1;
+                continue;
+            }
+            Node::Text(text) => web_addresses(text),
+        };
+        if pieces.is_empty() {
+            i += 1;
+            continue;
+        }
+        let n = pieces.len();
+        nodes.splice(i..=i, pieces);
+        i += n;
+    }
+}
+
+/// `text` split into text and links, or nothing when it has no web address.
+fn web_addresses(text: &str) -> Vec<Node> {
+    if !text.contains("://") {
+        return Vec::new();
+    }
+    let mut finder = linkify::LinkFinder::new();
+    finder.kinds(&[linkify::LinkKind::Url]);
+    let web = |url: &str| {
+        let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+        lower.starts_with("http://") || lower.starts_with("https://")
+    };
+    let mut out = Vec::new();
+    let mut found = false;
+    for span in finder.spans(text) {
+        match span.kind() {
+            Some(linkify::LinkKind::Url) if web(span.as_str()) => {
+                found = true;
+                let mut a = link(span.as_str(), "", "md-link");
+                push(&mut a, Node::Text(span.as_str().to_owned()));
+                out.push(a);
+            }
+            _ => out.push(Node::Text(span.as_str().to_owned())),
+        }
+    }
+    if found {
+        out
+    } else {
+        Vec::new()
     }
 }
 
@@ -414,6 +477,24 @@ mod tests {
                 all_nodes(children, out);
             }
         }
+    }
+
+    #[test]
+    fn bare_web_addresses_become_safe_links() {
+        let a = |href: &str| {
+            format!("<a class=\"md-link\" href=\"{href}\" rel=\"noopener noreferrer nofollow\" target=\"_blank\" referrerpolicy=\"no-referrer\">{href}</a>")
+        };
+        assert_eq!(
+            dump(&render("See https://example.com/a?b=1. Or (http://x.org/p).")),
+            format!("<p>See {}. Or ({}).</p>", a("https://example.com/a?b=1"), a("http://x.org/p"))
+        );
+        // In a list and a table cell too; never in code, a written link, or another scheme.
+        assert_eq!(dump(&render("- https://a.io")), format!("<ul><li>{}</li></ul>", a("https://a.io")));
+        assert!(dump(&render("| u |\n|---|\n| https://a.io |")).contains(&a("https://a.io")));
+        assert_eq!(dump(&render("`https://a.io`")), "<p><code>https://a.io</code></p>");
+        assert_eq!(dump(&render("[site](https://a.io/x)")).matches("<a ").count(), 1);
+        assert_eq!(dump(&render("javascript://x ftp://a.io/f")), "<p>javascript://x ftp://a.io/f</p>");
+        assert_eq!(dump(&render("no address here")), "<p>no address here</p>");
     }
 
     #[test]
