@@ -420,7 +420,10 @@ test("settings: remembering the key, and forgetting it everywhere", async () => 
   const key = await newKey(sandbox.url);
   const { page, context } = await openApp(browser, sandbox.url);
   await page.getByTestId("open-settings").click();
+  // The field is empty, but a key is in use: the sandbox's demo key, and Settings says so.
+  assert.match(await page.getByTestId("demo-key-hint").innerText(), /demo key is used/);
   await page.getByTestId("api-key").fill(key);
+  assert.equal(await page.getByTestId("demo-key-hint").count(), 0, "no longer once a key is typed");
   await page.getByTestId("remember-key").check();
   await page.getByTestId("save-settings").click();
   assert.equal(await page.evaluate(() => localStorage.getItem("minitoolai.apiKey")), key);

@@ -85,6 +85,10 @@ pub fn SettingsDialog() -> impl IntoView {
         app.refresh_balance();
     };
     let relay = move || app.host.with(|h| *h == Host::Relay);
+    let demo_key_in_use = move || {
+        app.host.with(|h| matches!(h, Host::Sandbox(info) if info.demo_key.is_some()))
+            && app.settings.with(|s| s.base_url.trim().is_empty())
+    };
     let placeholder = move || match app.host.get() {
         Host::Sandbox(_) => format!("{}/api/ (the sandbox)", app.origin.get_value()),
         Host::Relay => format!("{}/api/ (this relay)", app.origin.get_value()),
@@ -107,6 +111,10 @@ pub fn SettingsDialog() -> impl IntoView {
                     <input type="password" autocomplete="off" data-testid="api-key" placeholder=move || if relay() { "mtr_…" } else { "sk-…" } node_ref=first_field
                         prop:value=move || key.get() on:input=move |ev| key.set(event_target_value(&ev)) />
                 </label>
+                // An empty field does not mean no key: on a sandbox, its demo key is in use.
+                <Show when=move || demo_key_in_use() && key.with(|k| k.trim().is_empty())>
+                    <p class="hint" data-testid="demo-key-hint">"Left empty, the sandbox's demo key is used (no real credit). A key you enter here is sent to this sandbox only after you agree."</p>
+                </Show>
                 <label class="check">
                     <input type="checkbox" data-testid="remember-key" prop:checked=move || remember.get()
                         on:change=move |ev| remember.set(event_target_checked(&ev)) />
