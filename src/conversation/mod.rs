@@ -110,6 +110,13 @@ pub enum AnswerStatus {
     Failed,
 }
 
+impl AnswerStatus {
+    /// Whether the answer ended before the service finished it (stopped, dropped, failed).
+    pub fn ended_early(self) -> bool {
+        matches!(self, Self::Stopped | Self::Interrupted | Self::Failed)
+    }
+}
+
 /// A failure, as stored with an answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredError {

@@ -277,7 +277,7 @@ fn AnswerMessage(conv: ConvSignal, id: u32) -> impl IntoView {
     let resumable = move || {
         !is_live()
             && !cut()
-            && matches!(status(), Some(AnswerStatus::Stopped | AnswerStatus::Interrupted | AnswerStatus::Failed))
+            && status().is_some_and(AnswerStatus::ended_early)
             && node.with(|n| n.as_ref().is_some_and(|n| !n.content.trim().is_empty()))
     };
     let filtered = move || finish().as_deref() == Some("content_filter");
@@ -353,7 +353,7 @@ fn AnswerMessage(conv: ConvSignal, id: u32) -> impl IntoView {
             data-model=model_label>
             // An answer that ended early (stopped, dropped, failed) keeps its cut-off markup
             // completed, as it was shown while it streamed: never a raw `|` or `**` at its end.
-            <Markdown text=text streaming=Signal::derive(move || is_live() || matches!(status(), Some(AnswerStatus::Stopped | AnswerStatus::Interrupted | AnswerStatus::Failed))) />
+            <Markdown text=text streaming=Signal::derive(move || is_live() || status().is_some_and(AnswerStatus::ended_early)) />
             {move || status_note().map(|s| view! { <p class="status-note" data-testid="status-note">{s}</p> })}
             <Show when=cut>
                 <div class="cut-note" role="note" data-testid="cut-note">
