@@ -6,7 +6,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startSandbox, launchBrowser, newKey, openApp, send, lastAnswerSettled, sandboxCall, tempDir } from "./support.mjs";
+import { startSandbox, launchBrowser, newKey, openApp, send, lastAnswerSettled, sandboxCall, tempDir, acceptConsent } from "./support.mjs";
 
 let sandbox, browser;
 before(async () => {
@@ -360,6 +360,30 @@ test("drafts are per conversation, survive reloads and settings; the credit foll
   await page.waitForTimeout(4000);
   assert.match(await page.getByTestId("balance").innerText(), /credit \$3\.0000/, "a late answer for the old key does not replace it");
   assert.equal(await page.getByTestId("composer").inputValue(), "draft for one");
+  await context.close();
+});
+
+test("a key the sandbox refuses is said at once, in the header and in Settings, and goes when the key is fixed", async () => {
+  const { page, context } = await openApp(browser, sandbox.url);
+  await page.getByTestId("balance").waitFor();
+  assert.equal(await page.getByTestId("key-refused").count(), 0, "the demo key is known");
+  await page.getByTestId("open-settings").click();
+  await page.getByTestId("api-key").fill("sk-mistyped-key");
+  await page.getByTestId("save-settings").click();
+  await acceptConsent(page);
+  // Said before any message is sent, not only at the first send.
+  await page.getByTestId("key-refused").waitFor();
+  assert.equal(await page.getByTestId("key-refused").innerText(), "Key refused");
+  assert.equal(await page.getByTestId("balance").count(), 0);
+  await page.getByTestId("key-refused").click();
+  assert.match(await page.getByTestId("key-refused-hint").innerText(), /refused the key in use/);
+  assert.equal(await page.getByTestId("key-refused-hint").getAttribute("role"), "alert");
+  const key = await newKey(sandbox.url, { balance: 2 });
+  await page.getByTestId("api-key").fill(key);
+  await page.getByTestId("save-settings").click();
+  await acceptConsent(page);
+  await page.getByTestId("balance").filter({ hasText: "credit $2.0000" }).waitFor();
+  assert.equal(await page.getByTestId("key-refused").count(), 0);
   await context.close();
 });
 

@@ -141,13 +141,20 @@ pub fn App() -> impl IntoView {
                     data-testid="tab-studio" on:click=move |_| set_page(Page::Studio)>"Images"</button>
             </nav>
             <span class="endpoint" data-testid="endpoint" title="The API endpoint in use">{endpoint_label}</span>
-            <Show when=move || app.balance.get().is_some()>
+            // A key the sandbox or relay refused is said at once, not at the first send.
+            <Show when=move || app.balance.get() == Some(net::Credit::Refused)>
+                <button class="balance refused" data-testid="key-refused" title="Open Settings to check the key"
+                    on:click=move |_| app.show_settings.set(true)>
+                    {move || if app.host.with(|h| *h == settings::Host::Relay) { "Token refused" } else { "Key refused" }}
+                </button>
+            </Show>
+            <Show when=move || app.balance.get().is_some_and(|c| c != net::Credit::Refused)>
                 <span class="balance" data-testid="balance">
                     {move || match app.balance.get() {
                         Some(net::Credit::Sandbox(usd)) => format!("credit ${usd:.4}"),
                         Some(net::Credit::Relay(Some(usd))) => format!("budget left ${:.4}", usd.max(0.0)),
                         Some(net::Credit::Relay(None)) => "no budget limit".to_owned(),
-                        None => String::new(),
+                        Some(net::Credit::Refused) | None => String::new(),
                     }}
                 </span>
             </Show>

@@ -14,11 +14,30 @@ pub enum Credit {
     Sandbox(f64),
     /// A relay token's remaining budget in USD (`None`: the token has no budget).
     Relay(Option<f64>),
+    /// The sandbox or relay refused the key or token (401/403): unknown, mistyped or revoked.
+    Refused,
+}
+
+/// Why [`get_json`] has no answer.
+enum Failed {
+    /// 401 or 403: the key or token sent was refused.
+    Refused,
+    /// Anything else (offline, another status, not JSON).
+    Other,
 }
 
 /// GETs JSON; `None` on any failure (these endpoints are optional extras). A key, when
 /// given, travels in the `Authorization` header only.
 async fn get_json(url: &str, bearer: &str) -> Option<serde_json::Value> {
+    fetch_json(url, bearer).await.ok()
+}
+
+/// [`get_json`], saying whether a failure was the key refused.
+async fn fetch_json(url: &str, bearer: &str) -> Result<serde_json::Value, Failed> {
+    fetch_json_inner(url, bearer).await.ok_or(Failed::Other)?
+}
+
+async fn fetch_json_inner(url: &str, bearer: &str) -> Option<Result<serde_json::Value, Failed>> {
     let init = web_sys::RequestInit::new();
     init.set_method("GET");
     init.set_redirect(web_sys::RequestRedirect::Error);
@@ -30,11 +49,14 @@ async fn get_json(url: &str, bearer: &str) -> Option<serde_json::Value> {
     let request = web_sys::Request::new_with_str_and_init(url, &init).ok()?;
     let window = web_sys::window()?;
     let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request)).await.ok()?.unchecked_into();
+    if matches!(response.status(), 401 | 403) && !bearer.is_empty() {
+        return Some(Err(Failed::Refused));
+    }
     if !response.ok() {
         return None;
     }
     let text = JsFuture::from(response.text().ok()?).await.ok()?.as_string()?;
-    serde_json::from_str(&text).ok()
+    serde_json::from_str(&text).ok().map(Ok)
 }
 
 /// What served the page at `origin`: the sandbox, a relay, or a static host.
@@ -50,14 +72,19 @@ pub async fn discover(origin: &str) -> Host {
     }
 }
 
-/// The credit left for `key` on the sandbox or relay at `origin`.
+/// The credit left for `key` on the sandbox or relay at `origin` ([`Credit::Refused`] if it
+/// refused the key; `None` if it could not say).
 pub async fn credit(origin: &str, relay: bool, key: &str) -> Option<Credit> {
+    let url = if relay { format!("{origin}/api/info") } else { format!("{origin}/sandbox/balance") };
+    let v = match fetch_json(&url, key).await {
+        Ok(v) => v,
+        Err(Failed::Refused) => return Some(Credit::Refused),
+        Err(Failed::Other) => return None,
+    };
     if relay {
-        let info = get_json(&format!("{origin}/api/info"), key).await?;
-        let token = info.get("token").filter(|t| t.is_object())?;
+        let token = v.get("token").filter(|t| t.is_object())?;
         return Some(Credit::Relay(token.get("remaining_usd").and_then(serde_json::Value::as_f64)));
     }
-    let v = get_json(&format!("{origin}/sandbox/balance"), key).await?;
     v.get("balance_usd").and_then(serde_json::Value::as_f64).map(Credit::Sandbox)
 }
 

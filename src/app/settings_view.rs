@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use super::net::Credit;
 use super::settings::{self, Host, Settings, Theme};
 use super::state::AppState;
 use super::storage;
@@ -111,6 +112,16 @@ pub fn SettingsDialog() -> impl IntoView {
                     <input type="password" autocomplete="off" data-testid="api-key" placeholder=move || if relay() { "mtr_…" } else { "sk-…" } node_ref=first_field
                         prop:value=move || key.get() on:input=move |ev| key.set(event_target_value(&ev)) />
                 </label>
+                // The key in use was refused by the sandbox or relay that served the page.
+                <Show when=move || app.balance.get() == Some(Credit::Refused)>
+                    <p class="field-error" role="alert" data-testid="key-refused-hint">
+                        {move || if relay() {
+                            "This relay refused the token in use: it is unknown, mistyped or revoked. Enter the token you were given."
+                        } else {
+                            "This sandbox refused the key in use: it is unknown or mistyped. Enter a key it knows, or empty the field to use its demo key."
+                        }}
+                    </p>
+                </Show>
                 // An empty field does not mean no key: on a sandbox, its demo key is in use.
                 <Show when=move || demo_key_in_use() && key.with(|k| k.trim().is_empty())>
                     <p class="hint" data-testid="demo-key-hint">"Left empty, the sandbox's demo key is used (no real credit). A key you enter here is sent to this sandbox only after you agree."</p>
