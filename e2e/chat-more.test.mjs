@@ -299,7 +299,7 @@ test("a conversation deleted while it answers still counts what the answer cost 
   await context.close();
 });
 
-test("two conversations deleted one after the other both come back with one Undo, also after a reload", async () => {
+test("two conversations deleted one after the other both come back with one Undo, also after a reload; one Undo on screen", async () => {
   const { page, context } = await openApp(browser, sandbox.url);
   for (const topic of ["Penguin facts", "Walrus facts", "Seal facts"]) {
     await page.getByTestId("new-chat").click();
@@ -307,7 +307,14 @@ test("two conversations deleted one after the other both come back with one Undo
     assert.equal(await lastAnswerSettled(page), "done");
   }
   const item = (t) => page.getByTestId("conv-item").filter({ hasText: t });
+  // One Undo on screen, the latest action's: a deleted message's Undo goes when a
+  // conversation is deleted (two Undo buttons side by side made the wrong one easy to press).
+  await send(page, "A message to delete");
+  await lastAnswerSettled(page);
+  await page.getByTestId("delete-turn").last().click();
+  await page.getByTestId("toast-action").waitFor();
   await item("Penguin facts").getByTestId("delete-conv").click();
+  assert.equal(await page.getByTestId("toast-action").count(), 0, "the message's Undo went");
   await item("Walrus facts").getByTestId("delete-conv").click();
   assert.equal(await page.getByTestId("conv-item").count(), 1);
   assert.equal(await page.getByTestId("undo-bar").innerText(), "2 conversations deleted. Undo");
@@ -362,5 +369,27 @@ test("delete all asks first, then every conversation goes; one Undo brings them 
   await page.reload();
   await page.getByTestId("composer").waitFor();
   assert.equal(await page.getByTestId("conv-item").count(), 0);
+  await context.close();
+});
+
+test("a long pasted message is shown folded, with Show more and Show less; a short one is not", async () => {
+  const { page, context } = await openApp(browser, sandbox.url, { viewport: { width: 390, height: 844 }, hasTouch: true });
+  const log = Array.from({ length: 60 }, (_, i) => `2026-12-03 12:00:${String(i).padStart(2, "0")} INFO worker ${i} done`).join("\n");
+  await page.getByTestId("composer").fill(log);
+  await page.getByTestId("send").click();
+  await lastAnswerSettled(page);
+  const message = page.getByTestId("message-user").last();
+  const text = message.locator(".user-text");
+  const folded = (await text.boundingBox()).height;
+  assert.ok(folded < 300, `folded to ${folded} px`);
+  assert.equal(await text.textContent(), log, "folded, not cut: the whole text is there (copy, search)");
+  await message.getByTestId("show-more").click();
+  assert.ok((await text.boundingBox()).height > 3 * folded, "unfolded");
+  assert.equal(await message.getByTestId("show-more").innerText(), "Show less");
+  await page.getByTestId("composer").fill("A short question");
+  await page.getByTestId("send").click();
+  await page.getByTestId("message-user").filter({ hasText: "A short question" }).waitFor();
+  await lastAnswerSettled(page);
+  assert.equal(await page.getByTestId("message-user").last().getByTestId("show-more").count(), 0);
   await context.close();
 });

@@ -413,7 +413,23 @@ test("no browser pop-ups; read aloud speaks words and stops; copy resets; delete
   assert.equal(await copy.innerText(), "Copied");
   await page.waitForFunction((el) => el.textContent === "Copy", await copy.elementHandle(), { timeout: 10_000 });
   // Retry with another model: a new version from that model.
-  await page.getByTestId("retry-model").last().selectOption("gpt-4.1");
+  // Moving through the menu with the keyboard spends nothing (a select sent a paid request
+  // on the first arrow key); a model runs only when chosen.
+  const sent = bodies.length;
+  await page.getByTestId("retry-model").last().focus();
+  await page.keyboard.press("ArrowDown");
+  await page.keyboard.press("ArrowDown");
+  await page.keyboard.press("Enter");
+  await page.keyboard.press("ArrowDown");
+  await page.waitForTimeout(800);
+  assert.equal(bodies.length, sent, "no request from arrow keys or from opening the menu");
+  assert.equal(await page.getByTestId("versions").count(), 0);
+  await page.keyboard.press("Escape");
+  assert.equal(await page.locator(".retry-menu[open]").count(), 0, "Escape closes the menu");
+  await page.getByTestId("retry-model").last().click();
+  assert.match(await page.locator('[data-testid="retry-with"][data-model="gpt-4.1"]').last().innerText(), /gpt-4\.1\s+\$2\/\$8 per 1M/);
+  await page.locator('[data-testid="retry-with"][data-model="gpt-4.1"]').last().click();
+  assert.equal(await page.locator(".retry-menu[open]").count(), 0, "choosing closes the menu");
   assert.equal(await lastAnswerSettled(page), "done");
   assert.equal(bodies.at(-1).model, "gpt-4.1");
   assert.equal(await page.getByTestId("message-assistant").last().getAttribute("data-model"), "gpt-4.1");

@@ -5,7 +5,7 @@
 // are lost.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startSandbox, launchBrowser, newKey, openApp, send, lastAnswerSettled } from "./support.mjs";
+import { startSandbox, launchBrowser, newKey, openApp, send, lastAnswerSettled, sandboxCall } from "./support.mjs";
 
 let sandbox, browser;
 before(async () => {
@@ -138,5 +138,74 @@ test("a deleted image is gone after an immediate reload, its kept copy too, and 
   assert.equal(await card.count(), 0, "the deleted image stays deleted");
   assert.equal(await kept(), 0, "its kept copy is deleted too");
   assert.deepEqual(await journalKeys(page), [], "the journal is emptied");
+  await context.close();
+});
+
+/** Every conversation as stored in IndexedDB (what a fresh tab would load). */
+const stored = (page) =>
+  page.evaluate(
+    () =>
+      new Promise((done, fail) => {
+        const open = indexedDB.open("minitoolai");
+        open.onerror = () => fail(open.error);
+        open.onsuccess = () => {
+          const all = open.result.transaction(["conversations"], "readonly").objectStore("conversations").getAll();
+          all.onsuccess = () => done(all.result.map((json) => JSON.parse(json)));
+        };
+      }),
+  );
+
+/** The user messages of a stored conversation, sorted. */
+const questions = (conv) => conv.nodes.filter((n) => n.role === "user").map((n) => n.content).sort();
+
+test("two tabs on one conversation: each sees the other's messages, and messages sent in both at once are all kept", async () => {
+  const key = await newKey(sandbox.url);
+  const { page: a, context } = await openApp(browser, sandbox.url, { key });
+  const b = await context.newPage();
+  await b.goto(sandbox.url);
+  await b.getByTestId("composer").waitFor();
+  await send(a, "Tell me about rust ownership");
+  await lastAnswerSettled(a);
+  // The conversation started in A shows up in B's list without a reload; B opens it.
+  const inB = b.getByTestId("conv-item").filter({ hasText: "Tell me about rust ownership" });
+  await inB.waitFor({ timeout: 5000 });
+  await inB.locator(".conv-title").click();
+  await b.getByTestId("message-user").filter({ hasText: "Tell me about rust ownership" }).waitFor();
+  // B asks a follow-up; A shows it, and its answer, without a reload.
+  await send(b, "Follow-up from tab B");
+  await lastAnswerSettled(b);
+  await a.getByTestId("message-user").filter({ hasText: "Follow-up from tab B" }).waitFor({ timeout: 5000 });
+  // Both ask at once, each before hearing of the other's question.
+  await Promise.all([send(a, "Question from tab A"), send(b, "Question from tab B")]);
+  await Promise.all([lastAnswerSettled(a), lastAnswerSettled(b)]);
+  await a.waitForTimeout(1500);
+  // Nothing was lost: the stored conversation has every question, each with its answer.
+  const convs = await stored(a);
+  assert.equal(convs.length, 1);
+  const [conv] = convs;
+  assert.deepEqual(questions(conv), [
+    "Follow-up from tab B", "Question from tab A", "Question from tab B", "Tell me about rust ownership",
+  ]);
+  const ids = conv.nodes.map((n) => n.id);
+  assert.equal(new Set(ids).size, ids.length, "every message has its own id");
+  for (const question of conv.nodes.filter((n) => n.role === "user")) {
+    assert.ok(conv.nodes.some((n) => n.role === "assistant" && n.parent === question.id && n.cost_usd > 0), `${question.content} keeps its paid answer`);
+  }
+  // The cost shown is what the sandbox billed for all four answers.
+  const billed = (await sandboxCall(sandbox.url, "GET", "/sandbox/balance", { key })).spent_nano_usd / 1e9;
+  const total = conv.nodes.reduce((sum, n) => sum + (n.cost_usd ?? 0), 0);
+  assert.ok(Math.abs(total - billed) < 1e-9, `stored costs ${total} = billed ${billed}`);
+  // A fresh tab shows both of the last questions: one after the other (when one tab heard
+  // of the other's question before sending), or as two versions of one message.
+  const fresh = await context.newPage();
+  await fresh.goto(sandbox.url);
+  await fresh.getByTestId("composer").waitFor();
+  await fresh.getByTestId("message-user").filter({ hasText: "Follow-up from tab B" }).waitFor();
+  const shown = await fresh.getByTestId("message-user").filter({ hasText: /Question from tab/ }).count();
+  if (shown === 1) assert.match(await fresh.getByTestId("version-label").last().innerText(), /^[12]\/2$/);
+  else assert.equal(shown, 2);
+  // A conversation deleted in one tab leaves the others.
+  await b.getByTestId("conv-item").first().getByTestId("delete-conv").click();
+  await a.getByTestId("conv-item").filter({ hasText: "Tell me about rust ownership" }).waitFor({ state: "detached", timeout: 5000 });
   await context.close();
 });

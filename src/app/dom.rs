@@ -291,3 +291,26 @@ pub fn local_set(slot: &str, text: &str) {
     let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) else { return };
     let _ = if text.is_empty() { storage.remove_item(slot) } else { storage.set_item(slot, text) };
 }
+
+/// Escape closes a `<details>` popover (the chat's options, the retry menu) and puts focus
+/// back on its button.
+pub fn close_popover_on_escape(ev: leptos::ev::KeyboardEvent) {
+    if ev.key() != "Escape" {
+        return;
+    }
+    let Some(details) = ev.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
+    if details.has_attribute("open") {
+        ev.prevent_default();
+        close_popover(&details);
+    }
+}
+
+/// Closes a `<details>` popover and focuses its button.
+pub fn close_popover(details: &web_sys::Element) {
+    let _ = details.remove_attribute("open");
+    if let Some(summary) =
+        details.query_selector("summary").ok().flatten().and_then(|s| s.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = summary.focus();
+    }
+}

@@ -10,6 +10,7 @@ mod settings_view;
 mod state;
 mod storage;
 mod studio;
+mod tabs;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -45,6 +46,7 @@ pub fn App() -> impl IntoView {
         show_settings: RwSignal::new(false),
         loaded: RwSignal::new(false),
         toasts: RwSignal::new(Vec::new()),
+        undo_epoch: RwSignal::new(0),
     };
     provide_context(app);
     let chat = chat::ChatState::new();
@@ -149,16 +151,20 @@ pub fn App() -> impl IntoView {
                 </button>
             </Show>
             <Show when=move || app.balance.get().is_some_and(|c| c != net::Credit::Refused)>
-                <span class="balance" data-testid="balance">
+                <span class="balance" data-testid="balance" title="Credit left">
                     {move || match app.balance.get() {
-                        Some(net::Credit::Sandbox(usd)) => format!("credit ${usd:.4}"),
-                        Some(net::Credit::Relay(Some(usd))) => format!("budget left ${:.4}", usd.max(0.0)),
-                        Some(net::Credit::Relay(None)) => "no budget limit".to_owned(),
-                        Some(net::Credit::Refused) | None => String::new(),
+                        Some(net::Credit::Sandbox(usd)) => view! { <span class="wide-label">"credit "</span>{format!("${usd:.4}")} }.into_any(),
+                        Some(net::Credit::Relay(Some(usd))) => view! { <span class="wide-label">"budget left "</span>{format!("${:.4}", usd.max(0.0))} }.into_any(),
+                        Some(net::Credit::Relay(None)) => "no budget limit".into_any(),
+                        Some(net::Credit::Refused) | None => ().into_any(),
                     }}
                 </span>
             </Show>
-            <button class="icon-button" data-testid="open-settings" on:click=move |_| app.show_settings.set(true)>"Settings"</button>
+            // On a narrow phone the gear alone, so the header keeps to one row.
+            <button class="icon-button" data-testid="open-settings" aria-label="Settings" title="Settings"
+                on:click=move |_| app.show_settings.set(true)>
+                <span class="narrow-only" aria-hidden="true">"⚙"</span><span class="wide-label">"Settings"</span>
+            </button>
         </header>
         <Show when=move || app.storage_error.get().is_some()>
             <div class="banner warning" role="alert" data-testid="storage-error">

@@ -64,6 +64,9 @@ pub struct AppState {
     pub loaded: RwSignal<bool>,
     /// Messages shown at the bottom of the page.
     pub toasts: RwSignal<Vec<Toast>>,
+    /// Counts the actions that can be undone: only the latest one's Undo is offered (two
+    /// Undo buttons side by side made it easy to undo the wrong thing).
+    pub undo_epoch: RwSignal<u64>,
 }
 
 impl AppState {
@@ -87,8 +90,20 @@ impl AppState {
         Client::new(config)
     }
 
-    /// Shows `text` for a few seconds, with an optional action.
+    /// A new action can be undone: the Undo of any earlier one goes. Returns the action's
+    /// number (see [`undo_epoch`](Self::undo_epoch)).
+    pub fn begin_undo(&self) -> u64 {
+        self.toasts.update(|t| t.retain(|x| x.action.is_none()));
+        self.undo_epoch.update(|e| *e += 1);
+        self.undo_epoch.get_untracked()
+    }
+
+    /// Shows `text` for a few seconds, with an optional action (an action's toast replaces
+    /// any earlier Undo: see [`begin_undo`](Self::begin_undo)).
     pub fn toast(&self, text: String, action: Option<(String, Action)>) {
+        if action.is_some() {
+            self.begin_undo();
+        }
         let id = (js_sys::Math::random() * 9e15) as u64;
         // The same words twice (an import repeated) show once.
         self.toasts.update(|t| {
@@ -101,15 +116,21 @@ impl AppState {
 
     /// Saves a record in the background; a failure is shown, never swallowed.
     pub fn save<T: Serialize>(&self, store: &'static str, id: String, value: T) {
+        match serde_json::to_string(&value) {
+            Ok(json) => self.save_json(store, id, json),
+            Err(e) => {
+                self.storage_error.set(Some(format!("could not encode {store}: {e}. Export your data to keep it.")));
+            }
+        }
+    }
+
+    /// [`save`](Self::save) for a record already in JSON.
+    pub fn save_json(&self, store: &'static str, id: String, json: String) {
         let Some(db) = self.db.get_value() else {
             self.storage_error.set(Some("the browser database is unavailable: changes are kept only until you close this tab. Export your data to keep it.".into()));
             return;
         };
         let errors = self.storage_error;
-        let json = match serde_json::to_string(&value) {
-            Ok(json) => json,
-            Err(e) => return errors.set(Some(format!("could not encode {store}: {e}. Export your data to keep it."))),
-        };
         let write = db.write(store, id, Some(json));
         spawn_local(async move {
             if let Err(e) = write.await {

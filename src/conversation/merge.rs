@@ -102,8 +102,10 @@ impl ImportPlan {
             format!("{conversations}; {images_part}.")
         } else if added + updated + copies == 0 {
             format!("Imported {images_part}; {}.", conversations.trim_start_matches("Nothing to import: "))
+        } else if updated + copies + kept == 0 {
+            format!("{conversations} and {images_part}.")
         } else {
-            format!("{conversations}; and {images_part}.")
+            format!("{conversations}. Also imported {images_part}.")
         }
     }
 }
@@ -125,16 +127,19 @@ pub fn plan_import(
     mut new_id: impl FnMut() -> String,
 ) -> ImportPlan {
     let mut steps = Vec::with_capacity(imported.len());
-    for c in imported {
+    for mut c in imported {
         let Some(here) = local.iter().find(|l| l.id == c.id) else {
+            c.mark_imported(None);
             steps.push(Step::Add(c));
             continue;
         };
         if holds(here, &c) {
             steps.push(Step::Keep);
         } else if holds(&c, here) {
+            c.mark_imported(Some(here));
             steps.push(Step::Update { new: Box::new(c), old: Box::new(here.clone()) });
         } else {
+            c.mark_imported(None);
             let mut copy = c;
             copy.id = new_id();
             copy.title = format!("{} (imported)", copy.title);
@@ -217,6 +222,60 @@ mod tests {
         assert_eq!(plan_import(&[], vec![], ids()).summary(), "The file holds no conversations.");
     }
 
+    fn charged(id: &str, messages: &[&str], at_ms: u64) -> Conversation {
+        let mut c = conv(id, messages);
+        for n in c.nodes.iter_mut().filter(|n| n.role == crate::conversation::Role::Assistant) {
+            n.created_ms = at_ms;
+            n.cost_usd = Some(0.25);
+        }
+        c
+    }
+
+    /// Regression: importing a backup counted its answers as today's spending, so the daily
+    /// budget asked to confirm sends that were well within it. Restoring is not spending.
+    #[test]
+    fn imported_answers_are_not_this_devices_spending() {
+        let today = 1_000;
+        // Added, and kept as a copy: none of it was spent here.
+        let plan = plan_import(
+            &[charged("a", &["x"], 5)],
+            vec![charged("a", &["y"], today), charged("b", &["z"], today)],
+            ids(),
+        );
+        for step in &plan.steps {
+            let (Step::Add(c) | Step::Copy(c)) = step else { panic!("expected an add or a copy") };
+            assert_eq!(c.cost_since(today), 0.0, "{}", c.id);
+            assert_eq!(c.total_cost_usd(), 0.25, "the conversation's own total still shows what it cost");
+            // Deleting the imported conversation does not make its cost today's spending either.
+            let mut deleted = crate::conversation::spend::DeletedCharges::default();
+            deleted.add(c, today);
+            assert_eq!(deleted.cost_since(today), 0.0);
+        }
+        // Updated with newer messages: the messages made here still count, the new ones not.
+        let mut here = charged("a", &["one"], today);
+        here.nodes[1].cost_usd = Some(0.5);
+        let mut newer = charged("a", &["one", "two"], today);
+        newer.nodes[1].cost_usd = Some(0.5);
+        let plan = plan_import(std::slice::from_ref(&here), vec![newer], ids());
+        let Step::Update { new, .. } = &plan.steps[0] else { panic!("expected an update") };
+        assert_eq!(new.cost_since(today), 0.5, "only the answer made on this device");
+        assert_eq!(new.total_cost_usd(), 0.75);
+        // A deleted turn's charge from the file is not this device's either.
+        let mut with_deleted = charged("c", &["one", "two"], today);
+        let first = with_deleted.nodes[0].id;
+        assert!(with_deleted.delete_turn(first));
+        let plan = plan_import(&[], vec![with_deleted], ids());
+        let Step::Add(c) = &plan.steps[0] else { panic!("expected an add") };
+        assert_eq!(c.removed_charges.len(), 1);
+        assert_eq!(c.cost_since(today), 0.0);
+        // What this device spends after the import counts as usual.
+        let mut after = c.clone();
+        let u = after.push_user("three", vec![], today + 1);
+        let a = after.start_answer(u, today + 1);
+        after.node_mut(a).expect("answer").cost_usd = Some(0.125);
+        assert_eq!(after.cost_since(today), 0.125);
+    }
+
     #[test]
     fn the_summary_names_the_images_too() {
         let none = plan_import(&[], vec![], ids());
@@ -225,7 +284,12 @@ mod tests {
         assert_eq!(none.summary_with_images(1, 2), "Imported 1 image into the gallery (2 already there).");
         assert_eq!(none.summary_with_images(0, 2), "Nothing to import: 2 images were already in the gallery.");
         let one = plan_import(&[], vec![conv("a", &["Hi"])], ids());
-        assert_eq!(one.summary_with_images(2, 0), "Imported 1 conversation; and 2 images into the gallery.");
+        assert_eq!(one.summary_with_images(2, 0), "Imported 1 conversation and 2 images into the gallery.");
+        let mixed = plan_import(&[conv("a", &["Hi"])], vec![conv("a", &["Hi"]), conv("b", &["x"])], ids());
+        assert_eq!(
+            mixed.summary_with_images(3, 0),
+            "Imported 1 conversation; 1 was already here. Also imported 3 images into the gallery."
+        );
         assert_eq!(one.summary_with_images(0, 1), "Imported 1 conversation; 1 image was already in the gallery.");
         let here = plan_import(&[conv("a", &["Hi"])], vec![conv("a", &["Hi"])], ids());
         assert_eq!(

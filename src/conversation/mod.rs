@@ -8,6 +8,7 @@
 pub mod merge;
 pub mod options;
 pub mod spend;
+pub mod tabs;
 
 use serde::{Deserialize, Serialize};
 
@@ -188,6 +189,14 @@ pub struct Node {
     /// Which child is shown (the last one added, unless the user switched).
     #[serde(default)]
     pub active_child: Option<u32>,
+    /// Whether the message came from an imported file: what it cost was spent elsewhere or
+    /// earlier, so it is not this device's spending today (the daily budget skips it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub imported: bool,
+    /// Where another tab wrote it under an id taken here: its identity across tabs (see
+    /// [`Node::key`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<tabs::NodeKey>,
 }
 
 impl Node {
@@ -198,6 +207,7 @@ impl Node {
             cost_usd,
             tokens: self.usage.as_ref().map_or(0, |u| u.total_tokens),
             estimated: self.cost_estimated,
+            imported: self.imported,
         })
     }
 
@@ -307,6 +317,15 @@ pub struct Conversation {
     /// What deleted turns cost: money spent stays spent in the totals and the daily budget.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub removed_charges: Vec<spend::Charge>,
+    /// The messages of deleted turns, so that another tab's copy does not bring them back.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deleted_nodes: Vec<tabs::NodeKey>,
+}
+
+/// Whether a message is long enough to be shown folded (with Show more): more lines or
+/// characters than a screen comfortably shows, like a pasted log.
+pub fn folds(text: &str) -> bool {
+    text.lines().count() > 14 || text.chars().count() > 1400
 }
 
 /// The title given to a conversation until its first message names it.
@@ -324,6 +343,7 @@ impl Conversation {
             nodes: Vec::new(),
             active_root: None,
             removed_charges: Vec::new(),
+            deleted_nodes: Vec::new(),
         }
     }
 
@@ -407,6 +427,8 @@ impl Conversation {
             error: None,
             created_ms: now_ms,
             active_child: None,
+            imported: false,
+            origin: None,
         });
         self.set_active(parent, id);
         self.updated_ms = now_ms;
@@ -600,6 +622,8 @@ impl Conversation {
         }
         let charged: Vec<_> = self.nodes.iter().filter(|n| doomed.contains(&n.id)).filter_map(Node::charge).collect();
         self.removed_charges.extend(charged);
+        let keys: Vec<_> = self.nodes.iter().filter(|n| doomed.contains(&n.id)).map(Node::key).collect();
+        self.deleted_nodes.extend(keys);
         self.nodes.retain(|n| !doomed.contains(&n.id));
         let sibling = self.nodes.iter().filter(|n| n.parent == parent).map(|n| n.id).next_back();
         if let Some(next) = next.and_then(|id| self.node_mut(id)) {
@@ -640,10 +664,24 @@ impl Conversation {
         self.nodes.iter().filter_map(Node::charge).chain(self.removed_charges.iter().cloned()).collect()
     }
 
-    /// Cost of answers created at or after `since_ms`.
+    /// What this device spent on answers created at or after `since_ms` (imported answers
+    /// were paid elsewhere or earlier: not counted).
     pub fn cost_since(&self, since_ms: u64) -> f64 {
-        self.nodes.iter().filter(|n| n.created_ms >= since_ms).filter_map(|n| n.cost_usd).sum::<f64>()
-            + self.removed_charges.iter().filter(|c| c.created_ms >= since_ms).map(|c| c.cost_usd).sum::<f64>()
+        self.charges().iter().filter(|c| c.created_ms >= since_ms && !c.imported).map(|c| c.cost_usd).sum()
+    }
+
+    /// Marks every message and deleted turn as imported (see [`Node::imported`]), except the
+    /// messages `here` already holds, which keep their own mark.
+    pub fn mark_imported(&mut self, here: Option<&Conversation>) {
+        for n in &mut self.nodes {
+            n.imported = here.and_then(|h| h.node(n.id)).is_none_or(|h| h.imported);
+        }
+        let kept = here.map_or(&[][..], |h| &h.removed_charges[..]);
+        for c in &mut self.removed_charges {
+            if !kept.contains(c) {
+                c.imported = true;
+            }
+        }
     }
 
     /// Whether the title or any message contains `query` (ignoring case).
@@ -745,7 +783,13 @@ pub struct Export {
 
 impl Export {
     /// The export of `conversations`.
-    pub fn new(conversations: Vec<Conversation>, now_ms: u64) -> Self {
+    pub fn new(mut conversations: Vec<Conversation>, now_ms: u64) -> Self {
+        // Which messages came from an import is this device's bookkeeping (its spending), not
+        // part of the conversation: an export and its re-export are the same file.
+        for c in &mut conversations {
+            c.nodes.iter_mut().for_each(|n| n.imported = false);
+            c.removed_charges.iter_mut().for_each(|c| c.imported = false);
+        }
         Self { format: "minitoolai-export".into(), version: 1, exported_ms: now_ms, conversations, gallery: Vec::new() }
     }
 
@@ -771,6 +815,14 @@ impl Export {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn long_messages_fold() {
+        assert!(!super::folds("a short question"));
+        assert!(!super::folds(&"a line\n".repeat(14)));
+        assert!(super::folds(&"log line\n".repeat(60)), "a pasted log");
+        assert!(super::folds(&"word ".repeat(300)), "one long paragraph");
+    }
+
     use super::*;
 
     fn conv() -> Conversation {
@@ -885,6 +937,14 @@ mod tests {
         assert_eq!(Export::parse(&single), Ok(vec![c]));
         assert!(Export::parse("{\"format\":\"other\",\"version\":1,\"exported_ms\":1,\"conversations\":[]}").is_err());
         assert!(Export::parse("garbage").is_err());
+        // An imported conversation exports as it was written: the mark is this device's.
+        let mut imported = conv();
+        let u = imported.push_user("hi", vec![], 1);
+        imported.start_answer(u, 2);
+        let plain = imported.clone();
+        imported.mark_imported(None);
+        assert!(imported.nodes.iter().all(|n| n.imported));
+        assert_eq!(Export::new(vec![imported], 5).conversations, vec![plain]);
     }
 
     #[test]

@@ -21,6 +21,9 @@ pub struct Charge {
     /// Whether the cost is an estimate (a stopped or interrupted answer).
     #[serde(default)]
     pub estimated: bool,
+    /// Whether it came from an imported file (not this device's spending).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub imported: bool,
 }
 
 /// What deleted conversations were charged, kept (for two days) so the day's spending and
@@ -49,7 +52,7 @@ impl DeletedCharges {
 
     /// What was charged at or after `since_ms`.
     pub fn cost_since(&self, since_ms: u64) -> f64 {
-        self.charges.iter().filter(|(_, c)| c.created_ms >= since_ms).map(|(_, c)| c.cost_usd).sum()
+        self.charges.iter().filter(|(_, c)| c.created_ms >= since_ms && !c.imported).map(|(_, c)| c.cost_usd).sum()
     }
 }
 

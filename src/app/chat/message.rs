@@ -12,6 +12,7 @@ use crate::app::dom;
 use crate::app::renderer::{self, Renderer};
 use crate::app::state::AppState;
 use crate::catalog::CHAT_MODELS;
+use crate::conversation::options::model_details;
 use crate::conversation::spend::usage_line;
 use crate::conversation::AnswerStatus;
 use crate::markdown::download_name;
@@ -146,6 +147,8 @@ fn UserMessage(conv: ConvSignal, id: u32) -> impl IntoView {
     let conv_id = conv.with_untracked(|c| c.id.clone());
     let node = Memo::new(move |_| conv.with(|c| c.node(id).cloned()));
     let content = Signal::derive(move || node.with(|n| n.as_ref().map(|n| n.content.clone()).unwrap_or_default()));
+    let long = Memo::new(move |_| content.with(|c| crate::conversation::folds(c)));
+    let expanded = RwSignal::new(false);
     let editing = RwSignal::new(false);
     let draft = RwSignal::new(String::new());
     let edit_box = NodeRef::<leptos::html::Textarea>::new();
@@ -202,7 +205,16 @@ fn UserMessage(conv: ConvSignal, id: u32) -> impl IntoView {
     };
     view! {
         <article class="message user" data-testid="message-user">
-            <Show when=move || editing.get() fallback=move || view! { <div class="user-text">{content}</div> }>
+            // A long message (a pasted log) is shown folded, with Show more.
+            <Show when=move || editing.get() fallback=move || view! {
+                <div class="user-text" class:collapsed=move || long.get() && !expanded.get()>{content}</div>
+                <Show when=move || long.get()>
+                    <button class="show-more" data-testid="show-more" aria-expanded=move || expanded.get().to_string()
+                        on:click=move |_| expanded.update(|e| *e = !*e)>
+                        {move || if expanded.get() { "Show less" } else { "Show more" }}
+                    </button>
+                </Show>
+            }>
                 <textarea class="edit-box" data-testid="edit-box" aria-label="Edit your message" node_ref=edit_box
                     prop:value=move || draft.get() on:input=move |ev| draft.set(event_target_value(&ev))
                     on:keydown={
@@ -380,20 +392,29 @@ fn AnswerMessage(conv: ConvSignal, id: u32) -> impl IntoView {
                         let r = regenerate.clone();
                         move |_| { r(None); chat.focus_composer(); }
                     }>{retry_label}</button>
-                    <select class="retry-model" data-testid="retry-model" aria-label="Retry with another model"
-                        disabled=busy prop:value=""
-                        on:change={
-                            let r = regenerate2.clone();
-                            move |ev| {
-                                let model = event_target_value(&ev);
-                                let select: web_sys::HtmlSelectElement = event_target(&ev);
-                                select.set_value("");
-                                if !model.is_empty() { r(Some(model)); }
-                            }
-                        }>
-                        <option value="">"Retry with…"</option>
-                        {CHAT_MODELS.iter().map(|m| view! { <option value=m.id>{m.id}</option> }).collect_view()}
-                    </select>
+                    // A menu, not a select: a select runs its change on an arrow key, and
+                    // each change here is a paid request. A model runs only when chosen.
+                    <details class="retry-menu" on:keydown=dom::close_popover_on_escape>
+                        <summary data-testid="retry-model" aria-label="Retry with another model">"Retry with…"</summary>
+                        <div class="retry-list" role="group" aria-label="Retry with">
+                            {CHAT_MODELS.iter().map(|m| {
+                                let (id, r) = (m.id, regenerate2.clone());
+                                view! {
+                                    <button data-testid="retry-with" data-model=id disabled=busy
+                                        on:click=move |ev| {
+                                            let target: Option<web_sys::Element> = ev.current_target().and_then(|t| t.dyn_into().ok());
+                                            if let Some(menu) = target.and_then(|t| t.closest("details").ok().flatten()) {
+                                                dom::close_popover(&menu);
+                                            }
+                                            r(Some(id.to_owned()));
+                                        }>
+                                        <span class="retry-name">{id}</span>
+                                        <span class="retry-price">{model_details(m)}</span>
+                                    </button>
+                                }
+                            }).collect_view()}
+                        </div>
+                    </details>
                     <CopyButton text=text />
                     <button data-testid="read-aloud" aria-pressed={ let s = speaking_me.clone(); move || s().to_string() } on:click=read_aloud.clone()>
                         {let s = speaking_me.clone(); move || if s() { "Stop reading" } else { "Read aloud" }}

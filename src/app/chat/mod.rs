@@ -22,11 +22,15 @@ use web_sys::AbortController;
 use super::dom::{self, local_get, local_set};
 use super::state::AppState;
 use super::storage::{self, Db};
+use super::tabs::{self, Heard};
 use crate::conversation::spend::DeletedCharges;
 use crate::conversation::{Attachment, ChatSettings, Conversation, Export};
 
 /// The record (in the settings store) of what deleted conversations were charged.
 const DELETED_CHARGES_ID: &str = "deleted-charges";
+/// The settings record of the images attached and not yet sent, per conversation (like the
+/// drafts' text, they survive a reload; too large for localStorage, so in IndexedDB).
+const PENDING_IMAGES_ID: &str = "pending-images";
 
 pub use dialog::{Confirm, ConfirmDialog};
 pub use send::{on_page_visibility, Live};
@@ -84,6 +88,19 @@ pub struct ChatState {
     owner: StoredValue<Owner>,
 }
 
+/// Saves a conversation and tells the app's other tabs (see [`tabs`]).
+fn persist(app: AppState, conv: &Conversation) {
+    match serde_json::to_string(conv) {
+        Ok(json) => {
+            tabs::tell_saved(&json);
+            app.save_json(storage::CONVERSATIONS, conv.id.clone(), json);
+        }
+        Err(e) => {
+            app.storage_error.set(Some(format!("could not encode a conversation: {e}. Export your data to keep it.")))
+        }
+    }
+}
+
 impl ChatState {
     /// Empty state.
     pub fn new() -> Self {
@@ -130,12 +147,73 @@ impl ChatState {
                     .filter_map(|id| load_draft(&id).map(|d| (id, d)))
                     .collect();
                 self.drafts.set(drafts);
+                let pending = db.get::<HashMap<String, Vec<Attachment>>>(storage::SETTINGS, PENDING_IMAGES_ID).await;
+                let mut pending = pending.ok().flatten().unwrap_or_default();
+                pending.retain(|id, images| !images.is_empty() && (id.is_empty() || convs.iter().any(|c| &c.id == id)));
+                self.attachments.set(pending);
                 let last_open = local_get(OPEN_SLOT).filter(|id| convs.iter().any(|c| &c.id == id));
                 self.active.set(last_open.or_else(|| convs.first().map(|c| c.id.clone())));
                 let signals = convs.into_iter().map(|c| self.signal(c)).collect();
                 self.convs.set(signals);
             }
             Err(e) => app.storage_error.set(Some(e)),
+        }
+        let chat = *self;
+        tabs::listen(move |heard| chat.hear(app, heard));
+        // From now on, every change to the attached images is saved (attach, remove, send).
+        self.owner.with_value(|owner| {
+            owner.with(|| {
+                Effect::new(move |saved: Option<()>| {
+                    chat.attachments.with(|a| {
+                        if saved.is_some() {
+                            app.save(storage::SETTINGS, PENDING_IMAGES_ID.to_owned(), a);
+                        }
+                    });
+                })
+            })
+        });
+    }
+
+    /// Takes in what another tab did: a conversation it saved is merged into this tab's
+    /// copy (this tab saves again if it held something the other lacked, so the stored
+    /// record ends with both); one it deleted leaves this tab too.
+    fn hear(&self, app: AppState, heard: Heard) {
+        match heard {
+            Heard::Saved(json) => {
+                let Ok(theirs) = serde_json::from_str::<Conversation>(&json) else { return };
+                if self.deleted.with_untracked(|d| d.charges.iter().any(|(id, _)| *id == theirs.id)) {
+                    // Brought back there (Undo): it counts its charges itself again.
+                    self.deleted.update(|d| d.remove(&theirs.id));
+                }
+                let Some(conv) = self.find(&theirs.id) else {
+                    let signal = self.signal(theirs);
+                    self.convs.update(|cs| cs.insert(0, signal));
+                    return;
+                };
+                let mine: Vec<u32> = self
+                    .streams
+                    .with_untracked(|s| s.iter().filter(|l| l.conv_id == theirs.id).map(|l| l.node_id).collect());
+                let mut ahead = false;
+                conv.update(|c| ahead = c.merge_from(&theirs, &mine));
+                if ahead {
+                    conv.with_untracked(|c| persist(app, c));
+                }
+            }
+            Heard::Deleted(json) => {
+                let Ok(gone) = serde_json::from_str::<Conversation>(&json) else { return };
+                send::stop(*self, &gone.id);
+                if self.take(&gone.id).is_none() {
+                    return;
+                }
+                // The other tab saved what it was charged; this tab keeps it counted too.
+                self.deleted.update(|d| {
+                    d.remove(&gone.id);
+                    d.add(&gone, dom::now_ms());
+                });
+                if self.active.get_untracked().as_deref() == Some(gone.id.as_str()) {
+                    self.open(self.convs.with_untracked(|cs| cs.first().map(|c| c.with_untracked(|c| c.id.clone()))));
+                }
+            }
         }
     }
 
@@ -250,7 +328,7 @@ impl ChatState {
     pub fn update_conv(&self, app: AppState, id: &str, change: impl FnOnce(&mut Conversation)) {
         let Some(conv) = self.find(id) else { return };
         conv.update(change);
-        conv.with_untracked(|c| app.save(storage::CONVERSATIONS, c.id.clone(), c.clone()));
+        conv.with_untracked(|c| persist(app, c));
     }
 
     /// Changes a conversation and saves it without re-rendering anything (a streaming
@@ -258,13 +336,13 @@ impl ChatState {
     fn update_conv_quietly(&self, app: AppState, id: &str, change: impl FnOnce(&mut Conversation)) {
         let Some(conv) = self.find(id) else { return };
         conv.update_untracked(change);
-        conv.with_untracked(|c| app.save(storage::CONVERSATIONS, c.id.clone(), c.clone()));
+        conv.with_untracked(|c| persist(app, c));
     }
 
     /// Adds conversations (first in the list) and saves them.
     fn insert(&self, app: AppState, convs: Vec<Conversation>) {
         for c in &convs {
-            app.save(storage::CONVERSATIONS, c.id.clone(), c.clone());
+            persist(app, c);
         }
         self.convs.update(|cs| {
             for c in convs.into_iter().rev() {
@@ -282,8 +360,7 @@ impl ChatState {
     /// after does not bring it back); what it was charged still counts for the day. Returns
     /// it, for an undo.
     fn delete(&self, app: AppState, id: &str) -> Option<Conversation> {
-        let conv = self.take(id)?;
-        app.delete(storage::CONVERSATIONS, conv.id.clone());
+        let conv = self.remove(app, id)?;
         self.deleted.update(|d| d.add(&conv, dom::now_ms()));
         self.deleted.with_untracked(|d| app.save(storage::SETTINGS, DELETED_CHARGES_ID.to_owned(), d));
         Some(conv)
@@ -294,10 +371,20 @@ impl ChatState {
         let id = conv.id.clone();
         self.deleted.update(|d| d.remove(&id));
         self.deleted.with_untracked(|d| app.save(storage::SETTINGS, DELETED_CHARGES_ID.to_owned(), d));
-        app.save(storage::CONVERSATIONS, id.clone(), &conv);
+        persist(app, &conv);
         let signal = self.signal(conv);
         self.convs.update(|cs| cs.insert(0, signal));
         self.open(Some(id));
+    }
+
+    /// Takes a conversation out of the list, the database and the other tabs.
+    fn remove(&self, app: AppState, id: &str) -> Option<Conversation> {
+        let conv = self.take(id)?;
+        app.delete(storage::CONVERSATIONS, conv.id.clone());
+        if let Ok(json) = serde_json::to_string(&conv) {
+            tabs::tell_deleted(&json);
+        }
+        Some(conv)
     }
 
     /// Takes a conversation out of the list (the caller decides when the database forgets it).

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use super::sidebar::export_conversation;
 use super::ChatState;
+use crate::app::dom;
 use crate::app::state::AppState;
 use crate::catalog::{chat_model, CHAT_MODELS};
 use crate::conversation::options::{model_details, parse_budget, parse_max_tokens, parse_temperature};
@@ -14,24 +15,6 @@ use crate::types::chat::ReasoningEffort;
 
 fn effort_from(s: &str) -> Option<ReasoningEffort> {
     serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
-}
-
-/// Escape closes the options popover and puts focus back on its button.
-fn close_on_escape(ev: leptos::ev::KeyboardEvent) {
-    use wasm_bindgen::JsCast;
-    if ev.key() != "Escape" {
-        return;
-    }
-    let Some(details) = ev.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
-    if details.has_attribute("open") {
-        ev.prevent_default();
-        let _ = details.remove_attribute("open");
-        if let Some(summary) =
-            details.query_selector("summary").ok().flatten().and_then(|s| s.dyn_into::<web_sys::HtmlElement>().ok())
-        {
-            let _ = summary.focus();
-        }
-    }
 }
 
 /// The options bar above the thread. Every control shows the conversation's own settings
@@ -103,7 +86,7 @@ pub fn Options() -> impl IntoView {
                     view! { <span class="total-tokens">{format!("{tokens} tokens · ")}</span>{format!("{approx}{}", format_usd(cost, 6))} }
                 }}
             </span>
-            <details class="more-options" on:keydown=close_on_escape>
+            <details class="more-options" on:keydown=dom::close_popover_on_escape>
                 <summary data-testid="more-options">"Options"
                     // Set options shape every answer: the button says how many are set.
                     {move || match settings.with(ChatSettings::options_set) {

@@ -4,9 +4,9 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::{ChatState, ConvSignal};
+use crate::app::dom;
 use crate::app::state::{Action, AppState};
 use crate::app::studio::{transfer, Studio};
-use crate::app::{dom, storage};
 use crate::conversation::merge::{plan_import, ImportPlan, Step};
 use crate::conversation::Export;
 
@@ -35,9 +35,7 @@ fn apply_import(app: AppState, chat: ChatState, plan: &ImportPlan) -> Action {
     }
     std::sync::Arc::new(move || {
         for id in &added {
-            if chat.take(id).is_some() {
-                app.delete(storage::CONVERSATIONS, id.clone());
-            }
+            chat.remove(app, id);
         }
         for old in &replaced {
             chat.update_conv(app, &old.id, |c| *c = old.clone());
@@ -155,6 +153,14 @@ pub fn Sidebar() -> impl IntoView {
         list.sort_by_key(|c| std::cmp::Reverse(c.0));
         list.into_iter().map(|(_, id, c)| (id, c)).collect::<Vec<_>>()
     });
+    // The action number of the deletions' Undo bar: a later action (an import, a deleted
+    // message) takes the bar away, so one Undo is on screen, the latest action's.
+    let undo_epoch = StoredValue::new(0u64);
+    Effect::new(move |_| {
+        if app.undo_epoch.get() != undo_epoch.get_value() && chat.undo.with_untracked(|u| !u.is_empty()) {
+            chat.undo.set(Vec::new());
+        }
+    });
     // A deletion is saved at once; Undo saves the conversation back.
     let delete = Callback::new(move |id: String| {
         if chat.is_streaming(&id) {
@@ -165,6 +171,8 @@ pub fn Sidebar() -> impl IntoView {
             chat.open(chat.convs.with_untracked(|cs| cs.first().map(|c| c.with_untracked(|c| c.id.clone()))));
         }
         let Some(removed) = removed else { return };
+        // Its Undo replaces any other on screen; another action's Undo replaces it.
+        undo_epoch.set_value(app.begin_undo());
         chat.undo.update(|u| u.push(removed));
         // The window starts again with each deletion; the bar goes when the last one's ends.
         chat.undo_generation.update_value(|g| *g += 1);

@@ -124,7 +124,7 @@ pub fn StudioForm() -> impl IntoView {
                     get=|f| &f.cfg_scale set=|f, v| f.cfg_scale = v />
             </div>
             <fieldset class="size">
-                <legend>"Size (256–1344 px, default 1024)"</legend>
+                <legend>"Size "<span class="hint">"256–1344 px, default 1024"</span></legend>
                 <div class="presets" role="group" aria-label="Aspect ratio">
                     {ASPECT_PRESETS.iter().map(|p| {
                         let label = p.label;

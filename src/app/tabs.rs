@@ -1,0 +1,62 @@
+//! The app's tabs in one browser hear each other's changes to conversations (a
+//! `BroadcastChannel`), so that a conversation open in two tabs ends with what both wrote:
+//! each tab takes the other's version in ([`Conversation::merge_from`]) instead of the last
+//! one to save replacing the other's messages.
+//!
+//! [`Conversation::merge_from`]: crate::conversation::Conversation::merge_from
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// The channel's name (one origin's tabs only: browsers keep channels per origin).
+const CHANNEL: &str = "minitoolai.conversations";
+
+/// What another tab did to a conversation (its record, as saved, in JSON).
+pub enum Heard {
+    /// It saved the conversation.
+    Saved(String),
+    /// It deleted the conversation.
+    Deleted(String),
+}
+
+thread_local! {
+    static TABS: Option<web_sys::BroadcastChannel> = web_sys::BroadcastChannel::new(CHANNEL).ok();
+}
+
+fn post(kind: &str, json: &str) {
+    TABS.with(|channel| {
+        if let Some(channel) = channel {
+            // A closed channel or a record too large to copy: the other tabs see it on reload.
+            let _ = channel.post_message(&js_sys::Array::of2(&kind.into(), &json.into()));
+        }
+    });
+}
+
+/// Tells the other tabs this conversation was saved (`json`: its record).
+pub fn tell_saved(json: &str) {
+    post("saved", json);
+}
+
+/// Tells the other tabs this conversation was deleted (`json`: its record).
+pub fn tell_deleted(json: &str) {
+    post("deleted", json);
+}
+
+/// Calls `on` with what other tabs do, from now on (a tab never hears itself).
+pub fn listen(on: impl Fn(Heard) + 'static) {
+    TABS.with(|channel| {
+        let Some(channel) = channel else { return };
+        let handler = Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+            let Ok(message) = event.data().dyn_into::<js_sys::Array>() else { return };
+            let (Some(kind), Some(json)) = (message.get(0).as_string(), message.get(1).as_string()) else { return };
+            match kind.as_str() {
+                "saved" => on(Heard::Saved(json)),
+                "deleted" => on(Heard::Deleted(json)),
+                _ => {}
+            }
+        });
+        channel.set_onmessage(Some(handler.as_ref().unchecked_ref()));
+        // Listens as long as the page lives.
+        handler.forget();
+    });
+}

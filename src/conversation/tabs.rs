@@ -1,0 +1,260 @@
+//! One conversation written in two tabs at once, without losing a word of either.
+//!
+//! Each tab keeps the conversations in memory and saves a whole conversation at a time, so
+//! the last tab to save used to replace what another had written (a paid question and its
+//! answer vanished). Now a tab that saves tells the others (the app's broadcast channel),
+//! and each takes the other's version in with [`Conversation::merge_from`]: messages are
+//! united, deleted turns stay deleted, and a tab that held something the other lacked saves
+//! again, so the stored record ends with everything.
+//!
+//! Message ids are given per tab (the next free number), so two tabs writing at once can
+//! give one id to two different messages. A message is known by its id *and* its creation
+//! time ([`NodeKey`]); a message of the other tab whose id is taken here gets a new id.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Conversation, Node};
+
+/// Who a message is across tabs: its id and when it was created (Unix milliseconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct NodeKey {
+    /// The id the tab that wrote it gave it.
+    pub id: u32,
+    /// When it was created.
+    pub created_ms: u64,
+}
+
+impl Node {
+    /// The message's identity across tabs: its first id (before another tab renumbered it)
+    /// and its creation time.
+    pub fn key(&self) -> NodeKey {
+        self.origin.unwrap_or(NodeKey { id: self.id, created_ms: self.created_ms })
+    }
+}
+
+impl Conversation {
+    /// Takes in the version of this conversation another tab saved (`theirs`).
+    ///
+    /// Messages either side lacks are added (under a new id where the id is taken here by
+    /// another message); turns deleted on either side stay deleted. For a message both
+    /// hold, the other tab's version is taken (it wrote last), except for the messages in
+    /// `mine`, which this tab is writing now (its streaming answers). Which version of a
+    /// message is shown stays this tab's choice, where it made one.
+    ///
+    /// Returns whether this tab holds something `theirs` lacks: then it must save, so the
+    /// stored record ends with both tabs' messages.
+    pub fn merge_from(&mut self, theirs: &Conversation, mine: &[u32]) -> bool {
+        let mut ahead = false;
+        // Deleted turns, on either side.
+        for key in &theirs.deleted_nodes {
+            if !self.deleted_nodes.contains(key) {
+                self.deleted_nodes.push(*key);
+            }
+        }
+        ahead |= self.deleted_nodes.iter().any(|k| !theirs.deleted_nodes.contains(k));
+        let deleted = self.deleted_nodes.clone();
+        let gone = |n: &Node| deleted.contains(&n.key());
+        let before = self.nodes.len();
+        self.nodes.retain(|n| !gone(n));
+        if self.nodes.len() != before {
+            // A shown message was deleted there: show what is left.
+            self.repair_active();
+        }
+
+        // Their ids, as this tab will know them.
+        let mut ids: HashMap<u32, u32> = HashMap::new();
+        let mut next = self.nodes.iter().chain(&theirs.nodes).map(|n| n.id + 1).max().unwrap_or(1);
+        for t in theirs.nodes.iter().filter(|t| !gone(t)) {
+            let id = match self.nodes.iter().find(|n| n.key() == t.key()) {
+                Some(here) => here.id,
+                None if self.node(t.id).is_some() => {
+                    next += 1;
+                    next - 1
+                }
+                None => t.id,
+            };
+            ids.insert(t.id, id);
+        }
+        let map = |id: u32| ids.get(&id).copied().unwrap_or(id);
+
+        for t in theirs.nodes.iter().filter(|t| !gone(t)) {
+            let mut t = t.clone();
+            // Known by the key it had where it was written, whatever its id here.
+            let key = t.key();
+            t.id = map(t.id);
+            t.origin = (key != NodeKey { id: t.id, created_ms: t.created_ms }).then_some(key);
+            t.parent = t.parent.map(map);
+            t.active_child = t.active_child.map(map);
+            match self.nodes.iter_mut().find(|n| n.key() == t.key()) {
+                Some(here) if mine.contains(&here.id) => ahead |= *here != t,
+                Some(here) => {
+                    // This tab's choice of the version shown stays, where it made one.
+                    if here.active_child.is_some() {
+                        t.active_child = here.active_child;
+                    }
+                    *here = t;
+                }
+                None => self.nodes.push(t),
+            }
+        }
+        // Messages only this tab has.
+        ahead |= self.nodes.iter().any(|n| !theirs.nodes.iter().any(|t| t.key() == n.key()));
+        if self.active_root.is_none() {
+            self.active_root = theirs.active_root.map(map);
+        }
+        // A message added under one already here: shown where this tab showed nothing yet.
+        for i in 0..self.nodes.len() {
+            if self.nodes[i].active_child.is_none() {
+                let id = self.nodes[i].id;
+                self.nodes[i].active_child =
+                    self.nodes.iter().filter(|n| n.parent == Some(id)).map(|n| n.id).next_back();
+            }
+        }
+
+        for c in &theirs.removed_charges {
+            if !self.removed_charges.contains(c) {
+                self.removed_charges.push(c.clone());
+            }
+        }
+        ahead |= self.removed_charges.iter().any(|c| !theirs.removed_charges.contains(c));
+        if theirs.updated_ms > self.updated_ms {
+            self.title.clone_from(&theirs.title);
+            self.settings = theirs.settings.clone();
+            self.updated_ms = theirs.updated_ms;
+        } else {
+            ahead |=
+                self.title != theirs.title || self.settings != theirs.settings || self.updated_ms > theirs.updated_ms;
+        }
+        ahead
+    }
+
+    /// After messages were taken out: the shown path goes through messages that exist.
+    fn repair_active(&mut self) {
+        let exists = |c: &Conversation, id: Option<u32>| id.is_some_and(|id| c.node(id).is_some());
+        if !exists(self, self.active_root) {
+            self.active_root = self.nodes.iter().filter(|n| n.parent.is_none()).map(|n| n.id).next_back();
+        }
+        for i in 0..self.nodes.len() {
+            if !exists(self, self.nodes[i].active_child) {
+                let id = self.nodes[i].id;
+                self.nodes[i].active_child =
+                    self.nodes.iter().filter(|n| n.parent == Some(id)).map(|n| n.id).next_back();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conversation::{ChatSettings, Role};
+
+    fn conv(messages: &[&str]) -> Conversation {
+        let mut c = Conversation::new("c", 1, ChatSettings::default());
+        for (i, m) in messages.iter().enumerate() {
+            ask(&mut c, m, 10 + i as u64);
+        }
+        c
+    }
+
+    /// Asks `text` after the shown path, with its answer; returns the answer's id.
+    fn ask(c: &mut Conversation, text: &str, at_ms: u64) -> u32 {
+        let u = c.push_user(text, vec![], at_ms);
+        let a = c.start_answer(u, at_ms);
+        c.node_mut(a).expect("answer").content = format!("answer to {text}");
+        a
+    }
+
+    fn shown(c: &Conversation) -> Vec<String> {
+        c.active_path().iter().filter(|n| n.role == Role::User).map(|n| n.content.clone()).collect()
+    }
+
+    fn users(c: &Conversation) -> Vec<String> {
+        let mut all: Vec<String> = c.nodes.iter().filter(|n| n.role == Role::User).map(|n| n.content.clone()).collect();
+        all.sort();
+        all
+    }
+
+    /// Regression (review): two tabs on one conversation each sent a message; the tab that
+    /// saved last replaced the other's paid question and answer.
+    #[test]
+    fn two_tabs_asking_at_once_keep_both_questions() {
+        let start = conv(&["rust ownership"]);
+        let (mut a, mut b) = (start.clone(), start);
+        ask(&mut b, "from tab B", 100);
+        ask(&mut a, "from tab A", 200);
+        assert_eq!(a.nodes[2].id, b.nodes[2].id, "the same id for different messages");
+        // A hears of B's save: it holds a message B lacks, so it saves again.
+        assert!(a.merge_from(&b, &[]));
+        assert_eq!(users(&a), ["from tab A", "from tab B", "rust ownership"]);
+        assert_eq!(shown(&a), ["rust ownership", "from tab A"], "A still shows its own question");
+        // B hears of A's save: now it lacks nothing, and saves nothing more.
+        assert!(!b.merge_from(&a, &[]));
+        assert_eq!(users(&b), users(&a));
+        assert_eq!(shown(&b), ["rust ownership", "from tab B"]);
+        // Every answer keeps its question, and ids are unique.
+        let mut ids: Vec<u32> = a.nodes.iter().map(|n| n.id).collect();
+        ids.dedup();
+        assert_eq!(ids.len(), 6);
+        for n in a.nodes.iter().filter(|n| n.role == Role::Assistant) {
+            let q = a.node(n.parent.expect("an answer has a question")).expect("its question");
+            assert_eq!(n.content, format!("answer to {}", q.content));
+        }
+        // Both ends agree: a merge either way changes nothing more.
+        let before = a.clone();
+        assert!(!a.merge_from(&b, &[]));
+        assert_eq!(a, before);
+    }
+
+    #[test]
+    fn a_message_sent_in_another_tab_shows_up_here() {
+        let mut here = conv(&["one"]);
+        let mut there = here.clone();
+        ask(&mut there, "two, from the other tab", 50);
+        assert!(!here.merge_from(&there, &[]), "nothing here the other tab lacks");
+        assert_eq!(shown(&here), ["one", "two, from the other tab"]);
+        assert_eq!(here, there);
+    }
+
+    #[test]
+    fn the_answer_this_tab_streams_keeps_its_text() {
+        let mut here = conv(&["one"]);
+        let answer = ask(&mut here, "two", 50);
+        let mut there = here.clone();
+        // The other tab saved an older state of the answer streaming here.
+        there.node_mut(answer).expect("answer").content = "ans".into();
+        assert!(here.merge_from(&there, &[answer]), "this tab's text is newer: saved again");
+        assert_eq!(here.node(answer).expect("answer").content, "answer to two");
+        // Once the stream is over, the other tab's save of it is taken as it is.
+        there.node_mut(answer).expect("answer").content = "answer to two, finished".into();
+        here.merge_from(&there, &[]);
+        assert_eq!(here.node(answer).expect("answer").content, "answer to two, finished");
+    }
+
+    #[test]
+    fn a_turn_deleted_in_one_tab_stays_deleted() {
+        let mut here = conv(&["one", "two", "three"]);
+        let mut there = here.clone();
+        let two = there.nodes.iter().find(|n| n.content == "two").expect("two").id;
+        assert!(there.delete_turn(two));
+        assert!(!here.merge_from(&there, &[]));
+        assert_eq!(shown(&here), ["one", "three"]);
+        assert_eq!(here.removed_charges, there.removed_charges);
+        // And the tab that deleted it does not get it back from a tab that still had it.
+        let stale = conv(&["one", "two", "three"]);
+        there.merge_from(&stale, &[]);
+        assert_eq!(users(&there), ["one", "three"]);
+    }
+
+    #[test]
+    fn a_new_title_from_the_other_tab_is_taken() {
+        let mut here = conv(&["one"]);
+        let mut there = here.clone();
+        there.title = "Renamed there".into();
+        there.updated_ms += 10;
+        assert!(!here.merge_from(&there, &[]));
+        assert_eq!(here.title, "Renamed there");
+    }
+}
