@@ -372,12 +372,20 @@ test("delete all asks first, then every conversation goes; one Undo brings them 
   await context.close();
 });
 
-test("a long pasted message is shown folded, with Show more and Show less; a short one is not", async () => {
+test("a long pasted message is shown folded, with Show more and Show less; a short one is not; the message box previews the cost", async () => {
   const { page, context } = await openApp(browser, sandbox.url, { viewport: { width: 390, height: 844 }, hasTouch: true });
   const log = Array.from({ length: 60 }, (_, i) => `2026-12-03 12:00:${String(i).padStart(2, "0")} INFO worker ${i} done`).join("\n");
   await page.getByTestId("composer").fill(log);
+  // Before sending, the message box says what sending costs at most.
+  const tokens = async () => {
+    const line = await page.getByTestId("cost-preview").innerText();
+    assert.match(line, /^≈ [\d,]+ tokens in · at most \$0\.\d+$/);
+    return Number(line.match(/[\d,]+/)[0].replace(/,/g, ""));
+  };
+  const alone = await tokens();
   await page.getByTestId("send").click();
   await lastAnswerSettled(page);
+  assert.equal(await page.getByTestId("cost-preview").count(), 0, "nothing to send, no preview");
   const message = page.getByTestId("message-user").last();
   const text = message.locator(".user-text");
   const folded = (await text.boundingBox()).height;
@@ -387,6 +395,7 @@ test("a long pasted message is shown folded, with Show more and Show less; a sho
   assert.ok((await text.boundingBox()).height > 3 * folded, "unfolded");
   assert.equal(await message.getByTestId("show-more").innerText(), "Show less");
   await page.getByTestId("composer").fill("A short question");
+  assert.ok((await tokens()) > alone, "the whole conversation is sent again, and counted");
   await page.getByTestId("send").click();
   await page.getByTestId("message-user").filter({ hasText: "A short question" }).waitFor();
   await lastAnswerSettled(page);

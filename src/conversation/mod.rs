@@ -516,6 +516,43 @@ impl Conversation {
         })
     }
 
+    /// The shape of the request that sending `text` (with `images`) after the messages shown
+    /// would make, for the message box's cost preview (nothing is added). Images are there
+    /// without their data (a preview counts an image by its detail, and is worked out on
+    /// every keystroke).
+    pub fn preview_request(&self, text: &str, images: &[Attachment]) -> ChatRequest {
+        let shape = |role: Role, text: &str, images: &[Attachment]| {
+            let mut m = message_of(role, text, &[]);
+            if !images.is_empty() {
+                let mut parts = vec![ContentPart::Text { text: text.to_owned() }];
+                parts.extend(images.iter().map(|a| ContentPart::ImageUrl {
+                    image_url: ImageUrl { url: String::new(), detail: Some(a.detail) },
+                }));
+                m.content = Content::Parts(parts);
+            }
+            m
+        };
+        let mut messages = Vec::new();
+        if !self.settings.system_prompt.trim().is_empty() {
+            messages.push(Message::developer(self.settings.system_prompt.clone()));
+        }
+        for node in self.active_path() {
+            if node.role == Role::Assistant && node.content.is_empty() {
+                continue;
+            }
+            messages.push(shape(node.role, &node.content, &node.attachments));
+        }
+        messages.push(shape(Role::User, text, images));
+        let s = &self.settings;
+        ChatRequest {
+            model: s.model.clone(),
+            messages,
+            temperature: s.temperature,
+            max_completion_tokens: s.max_completion_tokens,
+            reasoning_effort: s.reasoning_effort,
+        }
+    }
+
     /// The request that continues the answer `answer_id` where it was cut off: its history,
     /// the answer so far, and a request to go on without repeating it. The continuation is
     /// joined to the same answer ([`Conversation::continue_answer`]).
@@ -739,16 +776,20 @@ impl Conversation {
 }
 
 fn to_message(node: &Node) -> Message {
-    if node.attachments.is_empty() {
-        return Message { role: node.role, content: Content::Text(node.content.clone()) };
+    message_of(node.role, &node.content, &node.attachments)
+}
+
+fn message_of(role: Role, text: &str, images: &[Attachment]) -> Message {
+    if images.is_empty() {
+        return Message { role, content: Content::Text(text.to_owned()) };
     }
-    let mut parts = vec![ContentPart::Text { text: node.content.clone() }];
+    let mut parts = vec![ContentPart::Text { text: text.to_owned() }];
     parts.extend(
-        node.attachments
+        images
             .iter()
             .map(|a| ContentPart::ImageUrl { image_url: ImageUrl { url: a.url.clone(), detail: Some(a.detail) } }),
     );
-    Message { role: node.role, content: Content::Parts(parts) }
+    Message { role, content: Content::Parts(parts) }
 }
 
 /// A short title from the first words of a message.

@@ -159,6 +159,30 @@ pub fn worst_case_usd(request: &ChatRequest) -> Option<f64> {
     request.worst_case_cost_nano_usd().map(nano_to_usd)
 }
 
+/// What the message box says before sending: about how many tokens the request sends (the
+/// whole conversation shown, as every request does) and at most what it can cost (those
+/// tokens and the answer's token cap at the model's prices).
+pub fn preview_line(request: &ChatRequest) -> String {
+    let tokens = request.estimate_prompt_tokens();
+    match worst_case_usd(request) {
+        Some(usd) => format!("≈ {} tokens in · at most {}", group_digits(tokens), format_usd_readable(usd)),
+        None => format!("≈ {} tokens in", group_digits(tokens)),
+    }
+}
+
+/// `12345` as "12,345".
+fn group_digits(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The line under an answer: tokens and cost, "≈" when estimated, and why.
 pub fn usage_line(n: &super::Node) -> Option<String> {
     let u = n.usage.as_ref()?;
@@ -184,6 +208,29 @@ pub fn usage_line(n: &super::Node) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_preview_counts_the_whole_conversation_and_the_answer_cap() {
+        use crate::conversation::{ChatSettings, Conversation};
+        let mut c = Conversation::new("c", 1, ChatSettings::default());
+        let short = c.preview_request("Hi", &[]);
+        assert_eq!(short.messages.len(), 1);
+        let u = c.push_user(&"earlier words ".repeat(300), vec![], 2);
+        let a = c.start_answer(u, 2);
+        c.node_mut(a).expect("answer").content = "an answer".into();
+        let next = c.preview_request("Hi", &[]);
+        assert_eq!(next.messages.len(), 3, "the history is sent again");
+        assert!(next.estimate_prompt_tokens() > 1000);
+        // gpt-4o-mini: the tokens in, plus the service's default cap of 1000 tokens out.
+        let line = super::preview_line(&next);
+        assert!(line.starts_with("≈ 1,"), "{line}");
+        assert!(line.contains(" tokens in · at most $0.000"), "{line}");
+        assert_eq!(super::group_digits(999), "999");
+        assert_eq!(super::group_digits(1_234_567), "1,234,567");
+        let mut unknown = next.clone();
+        unknown.model = "a-model-not-in-the-price-list".into();
+        assert!(!super::preview_line(&unknown).contains("at most"));
+    }
+
     use super::*;
     use crate::conversation::{AnswerEnd, AnswerStatus, ChatSettings};
     use crate::types::chat::Message;

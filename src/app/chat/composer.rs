@@ -7,7 +7,8 @@ use wasm_bindgen::JsCast;
 use super::{send, ChatState};
 use crate::app::state::AppState;
 use crate::catalog::chat_model;
-use crate::conversation::Attachment;
+use crate::conversation::spend::preview_line;
+use crate::conversation::{Attachment, Conversation};
 use crate::types::chat::ImageDetail;
 use crate::types::is_allowed_image_url;
 
@@ -61,6 +62,19 @@ pub fn Composer() -> impl IntoView {
     let touch = crate::app::dom::coarse_pointer();
     let vision = move || chat_model(&chat.active_settings().model).is_some_and(|m| m.vision);
     let streaming = move || chat.active_streaming();
+    // What sending would cost, before sending: the tokens the request carries (the whole
+    // conversation shown) and at most what it can cost with the answer's token cap.
+    let preview = Memo::new(move |_| {
+        let (text, images) = (chat.draft(), chat.pending_images());
+        if text.trim().is_empty() && images.is_empty() {
+            return None;
+        }
+        let request = match chat.active_conv() {
+            Some(conv) => conv.with(|c| c.preview_request(&text, &images)),
+            None => Conversation::new("", 0, chat.active_settings()).preview_request(&text, &images),
+        };
+        Some(preview_line(&request))
+    });
     let submit = move || {
         let t = chat.draft_untracked();
         let images = chat.pending_images_untracked();
@@ -143,6 +157,9 @@ pub fn Composer() -> impl IntoView {
                 placeholder=placeholder enterkeyhint=if touch { "enter" } else { "send" }
                 prop:value=move || chat.draft() on:input=move |ev| chat.set_draft(event_target_value(&ev))
                 on:keydown=on_keydown on:paste=on_paste></textarea>
+            <Show when=move || preview.with(Option::is_some)>
+                <p class="cost-preview" data-testid="cost-preview" title="The whole conversation shown is sent with each message">{move || preview.get()}</p>
+            </Show>
             <div class="composer-bar">
                 <Show when=vision>
                     <button type="button" data-testid="attach" on:click=move |_| { if let Some(i) = file_input.get() { i.click(); } }>"Attach"<span class="wide-only">" image"</span></button>
