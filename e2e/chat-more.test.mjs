@@ -402,3 +402,22 @@ test("a long pasted message is shown folded, with Show more and Show less; a sho
   assert.equal(await page.getByTestId("message-user").last().getByTestId("show-more").count(), 0);
   await context.close();
 });
+
+test("the conversation's total grows while an answer streams (estimated), then shows what was billed", async () => {
+  const key = await newKey(sandbox.url, { fault: "stall-between-ms=60" });
+  const { page, context } = await openApp(browser, sandbox.url, { key });
+  await send(page, "Tell me a long tale.");
+  const total = page.getByTestId("conv-total");
+  await page.locator('[data-testid="message-assistant"][data-status="streaming"] .markdown').filter({ hasText: /\w+ \w+ \w+ \w+/ }).waitFor();
+  const during = await total.innerText();
+  assert.match(during, /^[1-9][\d,]* tokens · ≈ \$0\.\d+$/, during);
+  await page.waitForTimeout(600);
+  const later = await total.innerText();
+  assert.ok(parseInt(later, 10) > parseInt(during, 10), `${during} → ${later}`);
+  assert.equal(await lastAnswerSettled(page, 60_000), "done");
+  const after = await total.innerText();
+  assert.doesNotMatch(after, /≈/, "billed, not estimated");
+  const billed = (await sandboxCall(sandbox.url, "GET", "/sandbox/balance", { key })).spent_nano_usd / 1e9;
+  assert.match(after, new RegExp(`\\$${billed.toFixed(6).replace(".", "\\.")}$`));
+  await context.close();
+});

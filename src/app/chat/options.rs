@@ -38,10 +38,17 @@ pub fn Options() -> impl IntoView {
     };
     let model = move || settings.with(|s| s.model.clone());
     let family = move || chat_model(&model()).and_then(|m| m.reasoning);
+    // With the answer streaming now, estimated as it grows (what it costs is spent already).
     let totals = Memo::new(move |_| {
-        chat.active_conv()
+        let (tokens, cost, estimated) = chat
+            .active_conv()
             .map(|c| c.with(|c| (c.total_tokens(), c.total_cost_usd(), c.total_is_estimated())))
-            .unwrap_or((0, 0.0, false))
+            .unwrap_or((0, 0.0, false));
+        let live = chat.active.get().and_then(|id| chat.live(&id)).and_then(|l| l.running_cost());
+        match live {
+            Some((more_tokens, more_cost)) => (tokens + more_tokens, cost + more_cost, true),
+            None => (tokens, cost, estimated),
+        }
     });
     let effort = move || settings.with(|s| s.reasoning_effort.map(|e| e.as_str()).unwrap_or_default());
     // A value the field refuses is said beside it and stays in the field, and nothing is sent

@@ -13,7 +13,7 @@ use wasm_bindgen::JsCast;
 use super::{ChatState, Confirm};
 use crate::app::dom::{now_ms, PageVisibility};
 use crate::app::state::{Action, AppState};
-use crate::conversation::spend::{budget_warning, worst_case_usd};
+use crate::conversation::spend::{budget_warning, estimated_usage, usage_cost_usd, worst_case_usd};
 use crate::conversation::{AnswerEnd, AnswerStatus, Attachment, Conversation, StoredError};
 use crate::types::chat::{ChatRequest, Completion};
 use crate::{CallOptions, Error, ErrorKind};
@@ -46,6 +46,16 @@ impl PartialEq for Live {
 }
 
 impl Live {
+    /// What this answer has cost so far, estimated, in tokens and USD (tracked: it follows
+    /// the text shown): the request's prompt estimate and one token per content delta, from
+    /// the moment the service accepted the request (`None` before: nothing is billed yet).
+    pub fn running_cost(&self) -> Option<(u64, f64)> {
+        self.text.track();
+        let deltas = self.deltas.lock().ok().and_then(|d| *d)?;
+        let usage = estimated_usage(&self.request, deltas);
+        Some((usage.total_tokens, usage_cost_usd(&self.request.model, &usage).unwrap_or(0.0)))
+    }
+
     /// Everything that arrived so far, shown or not.
     fn arrived(&self) -> String {
         let mut text = self.text.get_untracked();
