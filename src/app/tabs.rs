@@ -19,8 +19,14 @@ pub enum Heard {
     Deleted(String),
 }
 
+/// How long a streaming answer's saves wait before the other tabs hear of them: a save every
+/// half second would copy the whole conversation to every tab each time.
+const SOON: std::time::Duration = std::time::Duration::from_secs(1);
+
 thread_local! {
     static TABS: Option<web_sys::BroadcastChannel> = web_sys::BroadcastChannel::new(CHANNEL).ok();
+    /// The latest save of each conversation waiting to be told (see [`tell_saved_soon`]).
+    static WAITING: std::cell::RefCell<std::collections::HashMap<String, String>> = Default::default();
 }
 
 fn post(kind: &str, json: &str) {
@@ -32,13 +38,34 @@ fn post(kind: &str, json: &str) {
     });
 }
 
-/// Tells the other tabs this conversation was saved (`json`: its record).
-pub fn tell_saved(json: &str) {
+/// Tells the other tabs conversation `id` was saved (`json`: its record).
+pub fn tell_saved(id: &str, json: &str) {
+    // This save is newer than any waiting one.
+    WAITING.with(|w| w.borrow_mut().remove(id));
     post("saved", json);
 }
 
-/// Tells the other tabs this conversation was deleted (`json`: its record).
-pub fn tell_deleted(json: &str) {
+/// [`tell_saved`], within a second, with the latest save of `id` by then (a streaming
+/// answer's text, saved every half second).
+pub fn tell_saved_soon(id: &str, json: String) {
+    let first = WAITING.with(|w| w.borrow_mut().insert(id.to_owned(), json).is_none());
+    if first {
+        let id = id.to_owned();
+        leptos::prelude::set_timeout(
+            move || {
+                if let Some(json) = WAITING.with(|w| w.borrow_mut().remove(&id)) {
+                    post("saved", &json);
+                }
+            },
+            SOON,
+        );
+    }
+}
+
+/// Tells the other tabs conversation `id` was deleted (`json`: its record).
+pub fn tell_deleted(id: &str, json: &str) {
+    // A save told later would bring it back there.
+    WAITING.with(|w| w.borrow_mut().remove(id));
     post("deleted", json);
 }
 

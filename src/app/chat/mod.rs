@@ -90,9 +90,19 @@ pub struct ChatState {
 
 /// Saves a conversation and tells the app's other tabs (see [`tabs`]).
 fn persist(app: AppState, conv: &Conversation) {
+    persist_telling(app, conv, false);
+}
+
+/// [`persist`]; the other tabs hear of it within a second when `soon` (a streaming answer's
+/// periodic save), at once otherwise.
+fn persist_telling(app: AppState, conv: &Conversation, soon: bool) {
     match serde_json::to_string(conv) {
         Ok(json) => {
-            tabs::tell_saved(&json);
+            if soon {
+                tabs::tell_saved_soon(&conv.id, json.clone());
+            } else {
+                tabs::tell_saved(&conv.id, &json);
+            }
             app.save_json(storage::CONVERSATIONS, conv.id.clone(), json);
         }
         Err(e) => {
@@ -336,7 +346,7 @@ impl ChatState {
     fn update_conv_quietly(&self, app: AppState, id: &str, change: impl FnOnce(&mut Conversation)) {
         let Some(conv) = self.find(id) else { return };
         conv.update_untracked(change);
-        conv.with_untracked(|c| persist(app, c));
+        conv.with_untracked(|c| persist_telling(app, c, true));
     }
 
     /// Adds conversations (first in the list) and saves them.
@@ -382,7 +392,7 @@ impl ChatState {
         let conv = self.take(id)?;
         app.delete(storage::CONVERSATIONS, conv.id.clone());
         if let Ok(json) = serde_json::to_string(&conv) {
-            tabs::tell_deleted(&json);
+            tabs::tell_deleted(&conv.id, &json);
         }
         Some(conv)
     }
