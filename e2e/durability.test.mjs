@@ -209,3 +209,24 @@ test("two tabs on one conversation: each sees the other's messages, and messages
   await a.getByTestId("conv-item").filter({ hasText: "Tell me about rust ownership" }).waitFor({ state: "detached", timeout: 5000 });
   await context.close();
 });
+
+test("with two tabs open, a deleted message's Undo brings it back in both, and it stays", async () => {
+  const { page: a, context } = await openApp(browser, sandbox.url);
+  await send(a, "First question");
+  await lastAnswerSettled(a);
+  await send(a, "Second question");
+  await lastAnswerSettled(a);
+  const b = await context.newPage();
+  await b.goto(sandbox.url);
+  await b.getByTestId("message-user").filter({ hasText: "Second question" }).waitFor();
+  await a.getByTestId("delete-turn").last().click();
+  await b.getByTestId("message-user").filter({ hasText: "Second question" }).waitFor({ state: "detached", timeout: 5000 });
+  await a.getByTestId("toast-action").click();
+  await b.getByTestId("message-user").filter({ hasText: "Second question" }).waitFor({ timeout: 5000 });
+  // Neither tab's copy takes it away again.
+  await a.waitForTimeout(1500);
+  for (const page of [a, b]) assert.equal(await page.getByTestId("message-user").count(), 2);
+  const [conv] = await stored(a);
+  assert.deepEqual(questions(conv), ["First question", "Second question"]);
+  await context.close();
+});

@@ -9,6 +9,7 @@ use rexie::{ObjectStore, Rexie, TransactionMode};
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsValue;
 
+use crate::conversation::Conversation;
 use crate::journal;
 
 const DB_NAME: &str = "minitoolai";
@@ -72,12 +73,29 @@ impl Db {
             let done = match entry.json {
                 // Image bytes are never journalled (only their deletion is).
                 Some(_) if store == IMAGES => Ok(()),
+                // Another tab may have written this conversation since: both are kept.
+                Some(json) if store == CONVERSATIONS => {
+                    let json = self.reconciled(id, json).await;
+                    self.put_raw(store, id, &JsValue::from_str(&json)).await
+                }
                 Some(json) => self.put_raw(store, id, &JsValue::from_str(json)).await,
                 None => self.delete(store, id).await,
             };
             if done.is_ok() && journal::is_settled_by(local.get_item(&key).ok().flatten().as_deref(), entry.stamp) {
                 let _ = local.remove_item(&key);
             }
+        }
+    }
+
+    /// A journalled conversation record (`json`) with what the database holds of it.
+    async fn reconciled(&self, id: &str, json: &str) -> String {
+        let journaled = serde_json::from_str::<Conversation>(json);
+        let stored = self.get::<Conversation>(CONVERSATIONS, id).await.ok().flatten();
+        match (stored, journaled) {
+            (Some(stored), Ok(journaled)) => {
+                serde_json::to_string(&Conversation::reconcile(stored, journaled)).unwrap_or_else(|_| json.to_owned())
+            }
+            _ => json.to_owned(),
         }
     }
 

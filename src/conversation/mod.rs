@@ -193,8 +193,8 @@ pub struct Node {
     /// earlier, so it is not this device's spending today (the daily budget skips it).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub imported: bool,
-    /// Where another tab wrote it under an id taken here: its identity across tabs (see
-    /// [`Node::key`]).
+    /// Its identity across tabs where it is not its id and creation time: written in another
+    /// tab under an id taken here, or brought back by an Undo (see [`Node::key`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<tabs::NodeKey>,
 }

@@ -130,6 +130,39 @@ impl Conversation {
         ahead
     }
 
+    /// Undoes changes: the conversation goes back to `before` (an Undo). Merging alone
+    /// cannot undo (other tabs hold what was deleted or added, and would bring it back), so
+    /// the messages added since are marked deleted, and the messages deleted since come back
+    /// under a new identity, which the deletions other tabs took in do not name.
+    pub fn revert_to(&mut self, before: Conversation, now_ms: u64) {
+        let added: Vec<NodeKey> =
+            self.nodes.iter().map(Node::key).filter(|k| !before.nodes.iter().any(|n| n.key() == *k)).collect();
+        let brought_back: Vec<NodeKey> =
+            self.deleted_nodes.iter().filter(|k| !before.deleted_nodes.contains(k)).copied().collect();
+        let mut deleted = std::mem::take(&mut self.deleted_nodes);
+        deleted.extend(added);
+        *self = before;
+        for k in deleted {
+            if !self.deleted_nodes.contains(&k) {
+                self.deleted_nodes.push(k);
+            }
+        }
+        for n in self.nodes.iter_mut().filter(|n| brought_back.contains(&n.key())) {
+            n.origin = Some(NodeKey { id: n.id, created_ms: now_ms });
+        }
+        self.updated_ms = self.updated_ms.max(now_ms);
+    }
+
+    /// A conversation's record as the database holds it (`stored`) and as a tab's journal
+    /// holds it (its last save, which the tab closed before the database had): one record
+    /// with both. The newer side's version of a message both hold is kept.
+    pub fn reconcile(stored: Conversation, journaled: Conversation) -> Conversation {
+        let (mut base, newer) =
+            if journaled.updated_ms >= stored.updated_ms { (stored, journaled) } else { (journaled, stored) };
+        base.merge_from(&newer, &[]);
+        base
+    }
+
     /// After messages were taken out: the shown path goes through messages that exist.
     fn repair_active(&mut self) {
         let exists = |c: &Conversation, id: Option<u32>| id.is_some_and(|id| c.node(id).is_some());
@@ -246,6 +279,59 @@ mod tests {
         let stale = conv(&["one", "two", "three"]);
         there.merge_from(&stale, &[]);
         assert_eq!(users(&there), ["one", "three"]);
+    }
+
+    /// Regression: an Undo in one tab was undone again by the other tab's copy (which had
+    /// taken the deletion in, or still held what the Undo took away).
+    #[test]
+    fn an_undo_in_one_tab_holds_in_the_other() {
+        let mut here = conv(&["one", "two"]);
+        let mut there = here.clone();
+        let before = here.clone();
+        let two = here.nodes.iter().find(|n| n.content == "two").expect("two").id;
+        assert!(here.delete_turn(two));
+        there.merge_from(&here, &[]);
+        assert_eq!(users(&there), ["one"]);
+        here.revert_to(before, 500);
+        assert_eq!(users(&here), ["one", "two"]);
+        // The other tab takes the Undo in, and gives nothing back that would undo it.
+        there.merge_from(&here, &[]);
+        assert_eq!(users(&there), ["one", "two"]);
+        assert_eq!(shown(&there), ["one", "two"]);
+        here.merge_from(&there, &[]);
+        assert_eq!(users(&here), ["one", "two"]);
+        // Undoing an addition (an import's): the other tab drops it too.
+        let before = here.clone();
+        ask(&mut here, "imported", 600);
+        there.merge_from(&here, &[]);
+        assert_eq!(users(&there), ["imported", "one", "two"]);
+        here.revert_to(before, 700);
+        there.merge_from(&here, &[]);
+        assert_eq!(users(&there), ["one", "two"]);
+        here.merge_from(&there, &[]);
+        assert_eq!(users(&here), ["one", "two"]);
+        assert_eq!(shown(&here), ["one", "two"]);
+    }
+
+    /// A tab's journal replayed after another tab wrote more keeps both.
+    #[test]
+    fn a_journal_replayed_later_keeps_what_another_tab_wrote_since() {
+        let mut journaled = conv(&["one"]);
+        let answer = journaled.nodes[1].id;
+        journaled.node_mut(answer).expect("answer").content = "answer to one, to its end".into();
+        journaled.updated_ms = 40;
+        let mut stored = conv(&["one"]);
+        ask(&mut stored, "two, from another tab", 50);
+        stored.updated_ms = 50;
+        let both = Conversation::reconcile(stored.clone(), journaled.clone());
+        assert_eq!(users(&both), ["one", "two, from another tab"]);
+        // Each side's version of a message it holds: the newer record's.
+        assert_eq!(both.node(answer).expect("answer").content, "answer to one");
+        let mut later = journaled;
+        later.updated_ms = 60;
+        let both = Conversation::reconcile(stored, later);
+        assert_eq!(both.node(answer).expect("answer").content, "answer to one, to its end");
+        assert_eq!(users(&both), ["one", "two, from another tab"]);
     }
 
     #[test]

@@ -187,7 +187,7 @@ fn UserMessage(conv: ConvSignal, id: u32) -> impl IntoView {
             let conv_id = conv_id.clone();
             let undo: crate::app::state::Action = std::sync::Arc::new(move || {
                 let before = before.clone();
-                chat.update_conv(app, &conv_id, move |c| *c = before);
+                chat.update_conv(app, &conv_id, move |c| c.revert_to(before, dom::now_ms()));
             });
             app.toast("Message deleted.".into(), Some(("Undo".into(), undo)));
             chat.focus_composer();

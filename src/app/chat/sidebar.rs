@@ -38,7 +38,7 @@ fn apply_import(app: AppState, chat: ChatState, plan: &ImportPlan) -> Action {
             chat.remove(app, id);
         }
         for old in &replaced {
-            chat.update_conv(app, &old.id, |c| *c = old.clone());
+            chat.update_conv(app, &old.id, |c| c.revert_to(old.clone(), dom::now_ms()));
         }
         if chat.active.with_untracked(|a| a.as_ref().is_some_and(|a| added.contains(a))) {
             chat.open(chat.convs.with_untracked(|cs| cs.first().map(|c| c.with_untracked(|c| c.id.clone()))));
