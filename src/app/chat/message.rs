@@ -330,7 +330,8 @@ fn AnswerMessage(conv: ConvSignal, id: u32) -> impl IntoView {
             }
         }
     };
-    let regenerate2 = regenerate.clone();
+    let retry = StoredValue::new_local(regenerate.clone());
+    let menu_open = RwSignal::new(false);
     let busy = {
         let conv_id = conv_id.clone();
         Memo::new(move |_| chat.is_streaming(&conv_id))
@@ -394,26 +395,34 @@ fn AnswerMessage(conv: ConvSignal, id: u32) -> impl IntoView {
                     }>{retry_label}</button>
                     // A menu, not a select: a select runs its change on an arrow key, and
                     // each change here is a paid request. A model runs only when chosen.
-                    <details class="retry-menu" on:keydown=dom::close_popover_on_escape>
+                    <details class="retry-menu" on:keydown=dom::close_popover_on_escape
+                        on:toggle=move |ev| {
+                            let menu: Option<web_sys::Element> = ev.target().and_then(|t| t.dyn_into().ok());
+                            menu_open.set(menu.is_some_and(|m| m.has_attribute("open")));
+                        }>
                         <summary data-testid="retry-model" aria-label="Retry with another model">"Retry with…"</summary>
-                        <div class="retry-list" role="group" aria-label="Retry with">
-                            {CHAT_MODELS.iter().map(|m| {
-                                let (id, r) = (m.id, regenerate2.clone());
-                                view! {
-                                    <button data-testid="retry-with" data-model=id disabled=busy
-                                        on:click=move |ev| {
-                                            let target: Option<web_sys::Element> = ev.current_target().and_then(|t| t.dyn_into().ok());
-                                            if let Some(menu) = target.and_then(|t| t.closest("details").ok().flatten()) {
-                                                dom::close_popover(&menu);
-                                            }
-                                            r(Some(id.to_owned()));
-                                        }>
-                                        <span class="retry-name">{id}</span>
-                                        <span class="retry-price">{model_details(m)}</span>
-                                    </button>
-                                }
-                            }).collect_view()}
-                        </div>
+                        // Drawn when opened: a long thread would carry every model's button
+                        // under every answer.
+                        <Show when=move || menu_open.get()>
+                            <div class="retry-list" role="group" aria-label="Retry with">
+                                {CHAT_MODELS.iter().map(|m| {
+                                    let id = m.id;
+                                    view! {
+                                        <button data-testid="retry-with" data-model=id disabled=busy
+                                            on:click=move |ev| {
+                                                let target: Option<web_sys::Element> = ev.current_target().and_then(|t| t.dyn_into().ok());
+                                                if let Some(menu) = target.and_then(|t| t.closest("details").ok().flatten()) {
+                                                    dom::close_popover(&menu);
+                                                }
+                                                retry.with_value(|r| r(Some(id.to_owned())));
+                                            }>
+                                            <span class="retry-name">{id}</span>
+                                            <span class="retry-price">{model_details(m)}</span>
+                                        </button>
+                                    }
+                                }).collect_view()}
+                            </div>
+                        </Show>
                     </details>
                     <CopyButton text=text />
                     <button data-testid="read-aloud" aria-pressed={ let s = speaking_me.clone(); move || s().to_string() } on:click=read_aloud.clone()>
