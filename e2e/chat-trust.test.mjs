@@ -441,7 +441,7 @@ test("no browser pop-ups; read aloud speaks words and stops; copy resets; delete
   assert.equal(await page.getByTestId("message-user").count(), 2);
   await page.getByTestId("delete-turn").last().click();
   assert.equal(await page.getByTestId("message-user").count(), 1);
-  await page.getByTestId("toast").filter({ hasText: "Message deleted" }).getByTestId("toast-action").click();
+  await page.getByTestId("toast").filter({ hasText: "Question and its answer deleted" }).getByTestId("toast-action").click();
   assert.equal(await page.getByTestId("message-user").count(), 2, "undone");
   await page.getByTestId("delete-turn").last().click();
   assert.equal(await page.getByTestId("message-user").count(), 1);

@@ -230,3 +230,22 @@ test("with two tabs open, a deleted message's Undo brings it back in both, and i
   assert.deepEqual(questions(conv), ["First question", "Second question"]);
   await context.close();
 });
+
+test("a tab closed mid-answer: the other tab shows the answer interrupted, with its estimated cost, at once", async () => {
+  const key = await newKey(sandbox.url, { fault: "stall-between-ms=80" });
+  const { page: a, context } = await openApp(browser, sandbox.url, { key });
+  const b = await context.newPage();
+  await b.goto(sandbox.url);
+  await b.getByTestId("composer").waitFor();
+  await send(a, "Tell me a long tale.");
+  const item = b.getByTestId("conv-item").filter({ hasText: "Tell me a long tale." });
+  await item.waitFor({ timeout: 5000 });
+  await item.locator(".conv-title").click();
+  await b.locator('[data-testid="message-assistant"] .markdown').filter({ hasText: /\w+ \w+ \w+ \w+ \w+/ }).waitFor({ timeout: 10_000 });
+  await a.close({ runBeforeUnload: true });
+  const answer = b.getByTestId("message-assistant").last();
+  await b.waitForFunction(() => document.querySelector('[data-testid="message-assistant"]')?.dataset.status === "interrupted", null, { timeout: 5000 });
+  assert.match(await answer.getByTestId("usage").innerText(), /≈ .*\$0\.\d+/);
+  assert.match(await b.getByTestId("conv-total").innerText(), /≈ \$0\.\d*[1-9]/);
+  await context.close();
+});

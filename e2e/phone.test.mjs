@@ -187,7 +187,7 @@ test("on a phone a toast does not cover the message box or Send", async () => {
   await page.getByTestId("send").click();
   await lastAnswerSettled(page);
   await page.getByTestId("delete-turn").last().click();
-  const toast = page.getByTestId("toast").filter({ hasText: "Message deleted" });
+  const toast = page.getByTestId("toast").filter({ hasText: "Question and its answer deleted" });
   await toast.waitFor();
   const overlap = (a, b) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
   const t = await toast.boundingBox();

@@ -79,6 +79,7 @@ impl Conversation {
         }
         let map = |id: u32| ids.get(&id).copied().unwrap_or(id);
 
+        let mut shown: Vec<(u32, Option<u32>, Option<u32>)> = Vec::new();
         for t in theirs.nodes.iter().filter(|t| !gone(t)) {
             let mut t = t.clone();
             // Known by the key it had where it was written, whatever its id here.
@@ -90,13 +91,26 @@ impl Conversation {
             match self.nodes.iter_mut().find(|n| n.key() == t.key()) {
                 Some(here) if mine.contains(&here.id) => ahead |= *here != t,
                 Some(here) => {
-                    // This tab's choice of the version shown stays, where it made one.
+                    // The version shown: the newer of the two tabs' choices (a version made
+                    // there, by Regenerate or an edit, shows here too), except that this tab
+                    // keeps showing an answer it is streaming.
                     if here.active_child.is_some() {
-                        t.active_child = here.active_child;
+                        shown.push((here.id, here.active_child, t.active_child));
                     }
                     *here = t;
                 }
                 None => self.nodes.push(t),
+            }
+        }
+        for (id, ours, theirs_choice) in shown {
+            let created = |c: Option<u32>| c.and_then(|c| self.node(c)).map(|n| n.created_ms);
+            let keep = theirs_choice.is_none()
+                || created(theirs_choice) < created(ours)
+                || ours.is_some_and(|o| mine.iter().any(|&m| self.descends_from(m, o)));
+            if keep {
+                if let Some(n) = self.node_mut(id) {
+                    n.active_child = ours;
+                }
             }
         }
         // Messages only this tab has.
@@ -163,6 +177,19 @@ impl Conversation {
         base
     }
 
+    /// Whether message `id` is `ancestor` or under it.
+    fn descends_from(&self, id: u32, ancestor: u32) -> bool {
+        let mut next = Some(id);
+        for _ in 0..=self.nodes.len() {
+            match next {
+                Some(n) if n == ancestor => return true,
+                Some(n) => next = self.node(n).and_then(|n| n.parent),
+                None => return false,
+            }
+        }
+        false
+    }
+
     /// After messages were taken out: the shown path goes through messages that exist.
     fn repair_active(&mut self) {
         let exists = |c: &Conversation, id: Option<u32>| id.is_some_and(|id| c.node(id).is_some());
@@ -219,12 +246,14 @@ mod tests {
         ask(&mut b, "from tab B", 100);
         ask(&mut a, "from tab A", 200);
         assert_eq!(a.nodes[2].id, b.nodes[2].id, "the same id for different messages");
+        let b_answer = b.nodes[3].id;
         // A hears of B's save: it holds a message B lacks, so it saves again.
         assert!(a.merge_from(&b, &[]));
         assert_eq!(users(&a), ["from tab A", "from tab B", "rust ownership"]);
-        assert_eq!(shown(&a), ["rust ownership", "from tab A"], "A still shows its own question");
-        // B hears of A's save: now it lacks nothing, and saves nothing more.
-        assert!(!b.merge_from(&a, &[]));
+        assert_eq!(shown(&a), ["rust ownership", "from tab A"], "A shows the newer question, its own");
+        // B hears of A's save: now it lacks nothing, and saves nothing more. It keeps showing
+        // the answer it is streaming, though A's question is newer.
+        assert!(!b.merge_from(&a, &[b_answer]));
         assert_eq!(users(&b), users(&a));
         assert_eq!(shown(&b), ["rust ownership", "from tab B"]);
         // Every answer keeps its question, and ids are unique.
@@ -239,6 +268,26 @@ mod tests {
         let before = a.clone();
         assert!(!a.merge_from(&b, &[]));
         assert_eq!(a, before);
+    }
+
+    /// Regression (second review): after Regenerate in one tab, the other kept showing the
+    /// old version, and a follow-up sent there was not seen where the new version was.
+    #[test]
+    fn a_version_made_in_another_tab_is_shown_here() {
+        let mut here = conv(&["one"]);
+        let mut there = here.clone();
+        let question = there.nodes[0].id;
+        let regenerated = there.start_answer(question, 90);
+        there.node_mut(regenerated).expect("answer").content = "a second answer".into();
+        assert!(!here.merge_from(&there, &[]));
+        let answers: Vec<String> =
+            here.active_path().iter().filter(|n| n.role == Role::Assistant).map(|n| n.content.clone()).collect();
+        assert_eq!(answers, ["a second answer"]);
+        // A follow-up sent here then goes under the new version, and the other tab shows it.
+        ask(&mut here, "follow-up", 100);
+        there.merge_from(&here, &[]);
+        assert_eq!(shown(&there), ["one", "follow-up"]);
+        assert_eq!(there.active_path()[1].content, "a second answer");
     }
 
     #[test]

@@ -189,7 +189,7 @@ fn UserMessage(conv: ConvSignal, id: u32) -> impl IntoView {
                 let before = before.clone();
                 chat.update_conv(app, &conv_id, move |c| c.revert_to(before, dom::now_ms()));
             });
-            app.toast("Message deleted.".into(), Some(("Undo".into(), undo)));
+            app.toast("Question and its answer deleted.".into(), Some(("Undo".into(), undo)));
             chat.focus_composer();
         }
     };
@@ -407,8 +407,10 @@ fn AnswerMessage(conv: ConvSignal, id: u32) -> impl IntoView {
                             <div class="retry-list" role="group" aria-label="Retry with">
                                 {CHAT_MODELS.iter().map(|m| {
                                     let id = m.id;
+                                    let current = model_label() == id;
                                     view! {
                                         <button data-testid="retry-with" data-model=id disabled=busy
+                                            aria-current=current.then_some("true") class:current=current
                                             on:click=move |ev| {
                                                 let target: Option<web_sys::Element> = ev.current_target().and_then(|t| t.dyn_into().ok());
                                                 if let Some(menu) = target.and_then(|t| t.closest("details").ok().flatten()) {
@@ -416,7 +418,7 @@ fn AnswerMessage(conv: ConvSignal, id: u32) -> impl IntoView {
                                                 }
                                                 retry.with_value(|r| r(Some(id.to_owned())));
                                             }>
-                                            <span class="retry-name">{id}</span>
+                                            <span class="retry-name">{id}{current.then_some(" ✓")}</span>
                                             <span class="retry-price">{model_details(m)}</span>
                                         </button>
                                     }

@@ -24,7 +24,7 @@ use super::state::AppState;
 use super::storage::{self, Db};
 use super::tabs::{self, Heard};
 use crate::conversation::spend::DeletedCharges;
-use crate::conversation::{Attachment, ChatSettings, Conversation, Export};
+use crate::conversation::{AnswerStatus, Attachment, ChatSettings, Conversation, Export};
 
 /// The record (in the settings store) of what deleted conversations were charged.
 const DELETED_CHARGES_ID: &str = "deleted-charges";
@@ -184,6 +184,13 @@ impl ChatState {
         });
     }
 
+    /// Tells the other tabs `conv` as it is, without saving it here.
+    fn tell_other_tabs(&self, conv: &Conversation) {
+        if let Ok(json) = serde_json::to_string(conv) {
+            tabs::tell_saved(&conv.id, &json);
+        }
+    }
+
     /// Takes in what another tab did: a conversation it saved is merged into this tab's
     /// copy (this tab saves again if it held something the other lacked, so the stored
     /// record ends with both); one it deleted leaves this tab too.
@@ -203,6 +210,10 @@ impl ChatState {
                 let mine: Vec<u32> = self
                     .streams
                     .with_untracked(|s| s.iter().filter(|l| l.conv_id == theirs.id).map(|l| l.node_id).collect());
+                // An answer ended there: the credit changed.
+                if !theirs.nodes.iter().any(|n| n.status == Some(AnswerStatus::Streaming)) {
+                    app.refresh_balance();
+                }
                 let mut ahead = false;
                 conv.update(|c| ahead = c.merge_from(&theirs, &mine));
                 if ahead {
@@ -416,8 +427,12 @@ impl ChatState {
             self.open(Some(id.clone()));
             return id;
         }
-        let settings =
-            self.active_conv_untracked().map(|c| c.with_untracked(|c| c.settings.for_new_chat())).unwrap_or_default();
+        // The model picked in the conversation shown, unless all of it came from an import
+        // (a backup's last conversation must not pick the new chat's model).
+        let settings = self
+            .active_conv_untracked()
+            .and_then(|c| c.with_untracked(|c| c.nodes.iter().any(|n| !n.imported).then(|| c.settings.for_new_chat())))
+            .unwrap_or_default();
         let now = dom::now_ms();
         let id = format!("c{now}-{}", (js_sys::Math::random() * 1e6) as u32);
         let conv = Conversation::new(id.clone(), now, settings);

@@ -83,6 +83,15 @@ pub fn on_page_visibility(app: AppState, chat: ChatState, change: PageVisibility
                 }
             }
         });
+        if change == PageVisibility::Leaving {
+            // The answer ends with this tab: the other tabs show it interrupted, with what it
+            // cost, at once (this tab's own record is marked when the app starts again).
+            if let Some(conv) = chat.find(&live.conv_id) {
+                let mut ended = conv.get_untracked();
+                ended.mark_interrupted();
+                chat.tell_other_tabs(&ended);
+            }
+        }
     }
 }
 
