@@ -420,12 +420,24 @@ test("no browser pop-ups; read aloud speaks words and stops; copy resets; delete
   await page.keyboard.press("ArrowDown");
   await page.keyboard.press("ArrowDown");
   await page.keyboard.press("Enter");
+  await page.getByTestId("retry-with").first().waitFor();
   await page.keyboard.press("ArrowDown");
+  await page.keyboard.press("ArrowDown");
+  // Arrow keys move through the models (a menu, not a select), and choose nothing.
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.model), "gpt-4o");
+  await page.keyboard.press("End");
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.model), "gpt-5.1-codex-mini");
   await page.waitForTimeout(800);
   assert.equal(bodies.length, sent, "no request from arrow keys or from opening the menu");
   assert.equal(await page.getByTestId("versions").count(), 0);
   await page.keyboard.press("Escape");
   assert.equal(await page.locator(".retry-menu[open]").count(), 0, "Escape closes the menu");
+  // A click elsewhere closes it too (it covers the answer above while open).
+  await page.getByTestId("retry-model").last().click();
+  await page.locator(".retry-menu[open]").waitFor();
+  await page.getByTestId("message-user").last().click();
+  await page.locator(".retry-menu[open]").waitFor({ state: "detached", timeout: 2000 });
+  assert.equal(bodies.length, sent);
   await page.getByTestId("retry-model").last().click();
   assert.match(await page.locator('[data-testid="retry-with"][data-model="gpt-4.1"]').last().innerText(), /gpt-4\.1\s+\$2\/\$8 per 1M/);
   await page.locator('[data-testid="retry-with"][data-model="gpt-4.1"]').last().click();

@@ -314,3 +314,51 @@ pub fn close_popover(details: &web_sys::Element) {
         let _ = summary.focus();
     }
 }
+
+/// Arrow keys in a `<details>` menu of buttons (the retry menu): Down and Up move between
+/// its buttons (from its button, Down enters the list), Home and End go to the ends.
+pub fn popover_menu_keys(ev: &leptos::ev::KeyboardEvent) {
+    let key = ev.key();
+    if !matches!(key.as_str(), "ArrowDown" | "ArrowUp" | "Home" | "End") {
+        return;
+    }
+    let Some(menu) = ev.current_target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
+    let Ok(list) = menu.query_selector_all("button:not(:disabled)") else { return };
+    let buttons: Vec<web_sys::HtmlElement> =
+        (0..list.length()).filter_map(|i| list.get(i)).filter_map(|n| n.dyn_into().ok()).collect();
+    if buttons.is_empty() {
+        return;
+    }
+    let active = document().active_element();
+    let at = buttons.iter().position(|b| active.as_ref().is_some_and(|a| a == b.unchecked_ref::<Element>()));
+    let next = match (key.as_str(), at) {
+        ("Home", _) | ("ArrowDown", None) => 0,
+        ("End", _) | ("ArrowUp", None) => buttons.len() - 1,
+        ("ArrowDown", Some(i)) => (i + 1) % buttons.len(),
+        (_, Some(i)) => (i + buttons.len() - 1) % buttons.len(),
+        (_, None) => 0,
+    };
+    ev.prevent_default();
+    let _ = buttons[next].focus();
+}
+
+/// Closes a `<details>` popover when focus leaves it (a click or Tab elsewhere), so it does
+/// not stay open over what the user turned to.
+pub fn close_popover_on_focus_out(ev: leptos::ev::FocusEvent) {
+    let Some(menu) = ev.current_target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
+    let to = ev.related_target().and_then(|t| t.dyn_into::<web_sys::Node>().ok());
+    if to.as_ref().is_some_and(|to| menu.contains(Some(to))) {
+        return;
+    }
+    // A moment later, and only if focus is still elsewhere: a browser that does not focus a
+    // clicked button (Safari) reports the click on a model of the menu as focus leaving it.
+    leptos::prelude::set_timeout(
+        move || {
+            let inside = document().active_element().is_some_and(|a| menu.contains(Some(&a)));
+            if !inside {
+                let _ = menu.remove_attribute("open");
+            }
+        },
+        std::time::Duration::from_millis(250),
+    );
+}

@@ -395,7 +395,8 @@ fn AnswerMessage(conv: ConvSignal, id: u32) -> impl IntoView {
                     }>{retry_label}</button>
                     // A menu, not a select: a select runs its change on an arrow key, and
                     // each change here is a paid request. A model runs only when chosen.
-                    <details class="retry-menu" on:keydown=dom::close_popover_on_escape
+                    <details class="retry-menu" on:focusout=dom::close_popover_on_focus_out
+                        on:keydown=|ev| { dom::popover_menu_keys(&ev); dom::close_popover_on_escape(ev); }
                         on:toggle=move |ev| {
                             let menu: Option<web_sys::Element> = ev.target().and_then(|t| t.dyn_into().ok());
                             menu_open.set(menu.is_some_and(|m| m.has_attribute("open")));
