@@ -521,17 +521,7 @@ impl Conversation {
     /// without their data (a preview counts an image by its detail, and is worked out on
     /// every keystroke).
     pub fn preview_request(&self, text: &str, images: &[Attachment]) -> ChatRequest {
-        let shape = |role: Role, text: &str, images: &[Attachment]| {
-            let mut m = message_of(role, text, &[]);
-            if !images.is_empty() {
-                let mut parts = vec![ContentPart::Text { text: text.to_owned() }];
-                parts.extend(images.iter().map(|a| ContentPart::ImageUrl {
-                    image_url: ImageUrl { url: String::new(), detail: Some(a.detail) },
-                }));
-                m.content = Content::Parts(parts);
-            }
-            m
-        };
+        let shape = |role: Role, text: &str, images: &[Attachment]| message_of(role, text, images, false);
         let mut messages = Vec::new();
         if !self.settings.system_prompt.trim().is_empty() {
             messages.push(Message::developer(self.settings.system_prompt.clone()));
@@ -776,19 +766,19 @@ impl Conversation {
 }
 
 fn to_message(node: &Node) -> Message {
-    message_of(node.role, &node.content, &node.attachments)
+    message_of(node.role, &node.content, &node.attachments, true)
 }
 
-fn message_of(role: Role, text: &str, images: &[Attachment]) -> Message {
+/// A message of `text` and `images`; without the images' data unless `with_data` (a preview
+/// counts an image by its detail).
+fn message_of(role: Role, text: &str, images: &[Attachment], with_data: bool) -> Message {
     if images.is_empty() {
         return Message { role, content: Content::Text(text.to_owned()) };
     }
     let mut parts = vec![ContentPart::Text { text: text.to_owned() }];
-    parts.extend(
-        images
-            .iter()
-            .map(|a| ContentPart::ImageUrl { image_url: ImageUrl { url: a.url.clone(), detail: Some(a.detail) } }),
-    );
+    parts.extend(images.iter().map(|a| ContentPart::ImageUrl {
+        image_url: ImageUrl { url: if with_data { a.url.clone() } else { String::new() }, detail: Some(a.detail) },
+    }));
     Message { role, content: Content::Parts(parts) }
 }
 
