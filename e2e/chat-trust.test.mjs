@@ -387,6 +387,49 @@ test("a key the sandbox refuses is said at once, in the header and in Settings, 
   await context.close();
 });
 
+test("a credit short of what a message or a batch of images can cost is said before sending", async () => {
+  // gpt-4o-mini: a short message and the default cap of 1000 tokens out cost at most about $0.0006.
+  const key = await newKey(sandbox.url, { balance: 0.0002 });
+  const { page, context } = await openApp(browser, sandbox.url, { key });
+  await page.getByTestId("balance").filter({ hasText: "$0.0002" }).waitFor();
+  assert.equal(await page.getByTestId("credit-warning").count(), 0, "nothing typed, nothing said");
+  await page.getByTestId("composer").fill("Hello there");
+  const warning = page.getByTestId("credit-warning");
+  await warning.waitFor();
+  assert.match(await warning.innerText(), /^Your credit \(\$0\.00020\) is less than this message can cost \(at most \$0\.000[0-9]+\), so the service may refuse it\./);
+  assert.match(await warning.innerText(), /Max completion tokens/);
+  // A warning, not a block (the credit shown may be older than a top-up): the service refuses
+  // and charges nothing, and says so under the message.
+  await page.getByTestId("send").click();
+  await page.locator('[data-testid="turn-error"][data-kind="insufficient_credit"]').waitFor();
+  const balance = await sandboxCall(sandbox.url, "GET", "/sandbox/balance", { key });
+  assert.equal(balance.balance_nano_usd, 200_000, "nothing was charged");
+  // With enough credit the warning goes.
+  const rich = await newKey(sandbox.url, { balance: 2 });
+  await page.getByTestId("open-settings").click();
+  await page.getByTestId("api-key").fill(rich);
+  await page.getByTestId("save-settings").click();
+  await acceptConsent(page);
+  await page.getByTestId("balance").filter({ hasText: "$2.0000" }).waitFor();
+  await page.getByTestId("composer").fill("Hello again");
+  await page.getByTestId("cost-preview").waitFor();
+  assert.equal(await warning.count(), 0);
+  // The studio: $0.0031 pays for two images at $0.0015, not three.
+  const poor = await newKey(sandbox.url, { balance: 0.0031 });
+  await page.getByTestId("open-settings").click();
+  await page.getByTestId("api-key").fill(poor);
+  await page.getByTestId("save-settings").click();
+  await acceptConsent(page);
+  await page.getByTestId("balance").filter({ hasText: "$0.0031" }).waitFor();
+  await page.getByTestId("tab-studio").click();
+  await page.getByTestId("studio-prompt").fill("a lighthouse");
+  await page.getByTestId("studio-count").fill("3");
+  await warning.filter({ hasText: "Your credit ($0.0031) pays for 2 of these 3 images ($0.0015 each): the service will refuse the rest." }).waitFor();
+  await page.getByTestId("studio-count").fill("2");
+  await warning.waitFor({ state: "detached" });
+  await context.close();
+});
+
 test("no browser pop-ups; read aloud speaks words and stops; copy resets; delete a turn; retry with another model; new chat (item 8)", async () => {
   const { page, context } = await openApp(browser, sandbox.url);
   const popups = forbidPopups(page);

@@ -210,6 +210,34 @@ test("two tabs on one conversation: each sees the other's messages, and messages
   await context.close();
 });
 
+test("two tabs on one conversation keep their own drafts across a reload; a new tab takes the latest", async () => {
+  const { page: a, context } = await openApp(browser, sandbox.url);
+  await send(a, "One conversation, two tabs");
+  await lastAnswerSettled(a);
+  const b = await context.newPage();
+  await b.goto(sandbox.url);
+  const open = async (page) => {
+    await page.getByTestId("conv-item").filter({ hasText: "One conversation, two tabs" }).locator(".conv-title").click();
+    await page.getByTestId("message-user").filter({ hasText: "One conversation, two tabs" }).waitFor();
+  };
+  await open(b);
+  await a.getByTestId("composer").fill("half a thought typed in A");
+  await b.getByTestId("composer").fill("another one typed in B");
+  // Each tab's reload brings back what was typed there, not what the other tab typed last.
+  await a.reload();
+  await open(a);
+  assert.equal(await a.getByTestId("composer").inputValue(), "half a thought typed in A");
+  await b.reload();
+  await open(b);
+  assert.equal(await b.getByTestId("composer").inputValue(), "another one typed in B");
+  // A new tab has no draft of its own: it takes the one typed last.
+  const c = await context.newPage();
+  await c.goto(sandbox.url);
+  await open(c);
+  assert.equal(await c.getByTestId("composer").inputValue(), "another one typed in B");
+  await context.close();
+});
+
 test("with two tabs open, a deleted message's Undo brings it back in both, and it stays", async () => {
   const { page: a, context } = await openApp(browser, sandbox.url);
   await send(a, "First question");

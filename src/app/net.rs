@@ -18,6 +18,18 @@ pub enum Credit {
     Refused,
 }
 
+impl Credit {
+    /// The credit known, in USD, with its name in a sentence ("Your credit"); `None` when
+    /// there is no limit or it is unknown.
+    pub fn usd_left(&self) -> Option<(&'static str, f64)> {
+        match *self {
+            Credit::Sandbox(usd) => Some(("Your credit", usd)),
+            Credit::Relay(Some(usd)) => Some(("Your token's budget", usd)),
+            Credit::Relay(None) | Credit::Refused => None,
+        }
+    }
+}
+
 /// Why [`get_json`] has no answer.
 enum Failed {
     /// 401 or 403: the key or token sent was refused.

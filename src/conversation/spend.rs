@@ -154,6 +154,22 @@ pub fn budget_warning(
     None
 }
 
+/// What the message box warns of when the credit known (`credit_usd`, the sandbox key's
+/// balance or the relay token's budget, named by `whose`: "Your credit") is less than the most
+/// the message can cost (`worst_usd`): the service holds that much before it answers, and
+/// refuses (charging nothing) what the credit does not cover. A warning, not a block: the
+/// credit shown may be older than a top-up.
+pub fn credit_warning(whose: &str, credit_usd: f64, worst_usd: f64) -> Option<String> {
+    if !(credit_usd.is_finite() && worst_usd.is_finite()) || credit_usd >= worst_usd {
+        return None;
+    }
+    let [credit, worst] = format_usd_alike([credit_usd.max(0.0), worst_usd]);
+    Some(format!(
+        "{whose} ({credit}) is less than this message can cost (at most {worst}), so the service may refuse it. \
+         Add credit, or lower Max completion tokens in the chat's options."
+    ))
+}
+
 /// The worst case of `request` in USD, when its model is priced.
 pub fn worst_case_usd(request: &ChatRequest) -> Option<f64> {
     request.worst_case_cost_nano_usd().map(nano_to_usd)
@@ -208,6 +224,19 @@ pub fn usage_line(n: &super::Node) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_credit_short_of_the_worst_case_is_warned_of_with_both_amounts() {
+        assert_eq!(super::credit_warning("Your credit", 0.01, 0.0031), None);
+        assert_eq!(super::credit_warning("Your credit", 0.0031, 0.0031), None, "exactly enough");
+        let w = super::credit_warning("Your credit", 0.0002, 0.0031).expect("short");
+        assert!(w.starts_with("Your credit ($0.00020) is less than this message can cost (at most $0.00310)"), "{w}");
+        assert!(w.contains("Max completion tokens"), "names the field as shown: {w}");
+        // A negative budget left reads as none left.
+        let w = super::credit_warning("Your token's budget", -0.5, 0.001).expect("short");
+        assert!(w.starts_with("Your token's budget ($0.0000"), "{w}");
+        assert_eq!(super::credit_warning("Your credit", f64::NAN, 0.001), None);
+    }
+
     #[test]
     fn the_preview_counts_the_whole_conversation_and_the_answer_cap() {
         use crate::conversation::{ChatSettings, Conversation};

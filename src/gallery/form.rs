@@ -92,6 +92,24 @@ impl Batch {
         u64::from(self.count) * IMAGE_PRICE_NANO_USD
     }
 
+    /// What the studio warns of when the credit known (`credit_usd`, named by `whose`) pays
+    /// for fewer images than the batch asks for: the service refuses the jobs it cannot charge.
+    pub fn credit_warning(&self, whose: &str, credit_usd: f64) -> Option<String> {
+        if !credit_usd.is_finite() || credit_usd * 1e9 >= self.cost_nano_usd() as f64 {
+            return None;
+        }
+        let credit = format!("${:.4}", credit_usd.max(0.0));
+        let each = super::format_usd(IMAGE_PRICE_NANO_USD);
+        let affordable = (credit_usd.max(0.0) * 1e9 / IMAGE_PRICE_NANO_USD as f64).floor() as u64;
+        Some(match affordable {
+            0 => format!("{whose} ({credit}) is less than one image costs ({each}): the service will refuse the job."),
+            n => format!(
+                "{whose} ({credit}) pays for {n} of these {} images ({each} each): the service will refuse the rest.",
+                self.count
+            ),
+        })
+    }
+
     /// The Generate button's words: "Generate 3 images · $0.0045".
     pub fn label(&self) -> String {
         let noun = if self.count == 1 { "image" } else { "images" };
@@ -287,6 +305,20 @@ mod tests {
 
     fn form() -> ImageForm {
         ImageForm { prompt: "a lighthouse at dusk".into(), ..ImageForm::default() }
+    }
+
+    #[test]
+    fn a_credit_that_pays_for_fewer_images_than_asked_is_warned_of() {
+        let batch = |count: &str| ImageForm { count: count.into(), ..form() }.check().expect("valid");
+        assert_eq!(batch("3").credit_warning("Your credit", 0.0045), None, "exactly enough");
+        assert_eq!(batch("1").credit_warning("Your credit", 5.0), None);
+        let w = batch("3").credit_warning("Your credit", 0.0031).expect("short");
+        assert_eq!(
+            w,
+            "Your credit ($0.0031) pays for 2 of these 3 images ($0.0015 each): the service will refuse the rest."
+        );
+        let w = batch("1").credit_warning("Your credit", 0.0002).expect("short");
+        assert_eq!(w, "Your credit ($0.0002) is less than one image costs ($0.0015): the service will refuse the job.");
     }
 
     /// Checks `form` and returns the messages, in order.

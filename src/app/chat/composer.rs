@@ -5,9 +5,10 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
 use super::{send, ChatState};
+use crate::app::net;
 use crate::app::state::AppState;
 use crate::catalog::chat_model;
-use crate::conversation::spend::preview_line;
+use crate::conversation::spend::{credit_warning, preview_line, worst_case_usd};
 use crate::conversation::{Attachment, Conversation};
 use crate::types::chat::ImageDetail;
 use crate::types::is_allowed_image_url;
@@ -62,18 +63,25 @@ pub fn Composer() -> impl IntoView {
     let touch = crate::app::dom::coarse_pointer();
     let vision = move || chat_model(&chat.active_settings().model).is_some_and(|m| m.vision);
     let streaming = move || chat.active_streaming();
-    // What sending would cost, before sending: the tokens the request carries (the whole
-    // conversation shown) and at most what it can cost with the answer's token cap.
-    let preview = Memo::new(move |_| {
+    // What sending would send: the whole conversation shown and the message box.
+    let request = Memo::new(move |_| {
         let (text, images) = (chat.draft(), chat.pending_images());
         if text.trim().is_empty() && images.is_empty() {
             return None;
         }
-        let request = match chat.active_conv() {
+        Some(match chat.active_conv() {
             Some(conv) => conv.with(|c| c.preview_request(&text, &images)),
             None => Conversation::new("", 0, chat.active_settings()).preview_request(&text, &images),
-        };
-        Some(preview_line(&request))
+        })
+    });
+    // What sending would cost, before sending: the tokens the request carries and at most
+    // what it can cost with the answer's token cap.
+    let preview = move || request.with(|r| r.as_ref().map(preview_line));
+    // The credit known is less than the most the message can cost: the service would refuse it.
+    let credit_short = Memo::new(move |_| {
+        let (whose, credit) = app.balance.with(|b| b.as_ref().and_then(net::Credit::usd_left))?;
+        let worst = request.with(|r| r.as_ref().and_then(worst_case_usd))?;
+        credit_warning(whose, credit, worst)
     });
     let submit = move || {
         let t = chat.draft_untracked();
@@ -157,8 +165,11 @@ pub fn Composer() -> impl IntoView {
                 placeholder=placeholder enterkeyhint=if touch { "enter" } else { "send" }
                 prop:value=move || chat.draft() on:input=move |ev| chat.set_draft(event_target_value(&ev))
                 on:keydown=on_keydown on:paste=on_paste></textarea>
-            <Show when=move || preview.with(Option::is_some)>
-                <p class="cost-preview" data-testid="cost-preview" title="The whole conversation shown is sent with each message">{move || preview.get()}</p>
+            <Show when=move || request.with(Option::is_some)>
+                <p class="cost-preview" data-testid="cost-preview" title="The whole conversation shown is sent with each message">{preview}</p>
+            </Show>
+            <Show when=move || credit_short.with(Option::is_some)>
+                <p class="credit-warning" role="status" data-testid="credit-warning">{move || credit_short.get()}</p>
             </Show>
             <div class="composer-bar">
                 <Show when=vision>

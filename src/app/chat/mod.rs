@@ -508,12 +508,29 @@ impl Default for ChatState {
     }
 }
 
+/// A conversation's draft: this tab's own (sessionStorage: it survives a reload of this tab,
+/// and another tab on the same conversation does not overwrite it), else the one typed last
+/// in any tab (localStorage), for a new tab.
 fn load_draft(key: &str) -> Option<String> {
-    local_get(&format!("{DRAFT_SLOT}{key}"))
+    let slot = format!("{DRAFT_SLOT}{key}");
+    match session_storage().and_then(|s| s.get_item(&slot).ok().flatten()) {
+        // An empty draft of this tab is this tab's too: the other tabs' does not come back.
+        Some(own) => Some(own).filter(|d| !d.is_empty()),
+        None => local_get(&slot),
+    }
 }
 
+/// Keeps a draft for this tab and as the latest for new tabs.
 fn save_draft(key: &str, text: &str) {
-    local_set(&format!("{DRAFT_SLOT}{key}"), text);
+    let slot = format!("{DRAFT_SLOT}{key}");
+    if let Some(s) = session_storage() {
+        let _ = s.set_item(&slot, text);
+    }
+    local_set(&slot, text);
+}
+
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok()?
 }
 
 /// The chat page.

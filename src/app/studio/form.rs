@@ -59,6 +59,11 @@ pub fn StudioForm() -> impl IntoView {
         Err(_) => "Generate".to_owned(),
     };
     let invalid = move || check.with(Result::is_err);
+    // The credit known pays for fewer images than asked: the service refuses the rest.
+    let credit_short = move || {
+        let (whose, credit) = app.balance.with(|b| b.as_ref().and_then(crate::app::net::Credit::usd_left))?;
+        check.with(|c| c.as_ref().ok().and_then(|batch| batch.credit_warning(whose, credit)))
+    };
     let go = move || {
         runner::generate(app, st);
     };
@@ -150,7 +155,11 @@ pub fn StudioForm() -> impl IntoView {
                 <Field field="wait" label="Wait per job (s)" hint="How long to wait for each image before giving up: 10–3600, default 300".into()
                     get=|f| &f.wait_s set=|f, v| f.wait_s = v />
             </div>
-            <button type="submit" class="primary generate" data-testid="generate" disabled=invalid>{label}</button>
+            // Generate, and what the credit does not cover, stay in reach however far the form is scrolled.
+            <div class="generate-bar">
+                {move || credit_short().map(|w| view! { <p class="credit-warning" role="status" data-testid="credit-warning">{w}</p> })}
+                <button type="submit" class="primary generate" data-testid="generate" disabled=invalid>{label}</button>
+            </div>
             <p class="hint">
                 {(!crate::app::dom::coarse_pointer()).then_some("Ctrl+Enter (⌘+Enter) generates. ")}
                 "USD 0.0015 per image, charged when the service accepts the job."
