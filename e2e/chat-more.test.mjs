@@ -43,17 +43,41 @@ test("images by paste and by URL, removable before sending", async () => {
     el.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
   }, png);
   await page.getByTestId("attachments").locator("img").first().waitFor();
-  await page.getByTestId("image-url").fill("https://example.com/cat.png");
-  await page.getByTestId("add-image-url").click();
+  // The link field shows when asked for, takes focus, and Enter in it adds the image (it
+  // does not send the message); then it closes and focus is back in the message box.
+  assert.equal(await page.getByTestId("image-url").count(), 0);
+  await page.getByTestId("image-link").click();
+  assert.equal(await page.getByTestId("image-link").getAttribute("aria-expanded"), "true");
+  await page.waitForFunction(() => document.activeElement?.dataset.testid === "image-url");
+  await page.keyboard.type("https://example.com/cat.png");
+  await page.keyboard.press("Enter");
   assert.equal(await page.getByTestId("attachments").locator("li").count(), 2);
+  assert.equal(await page.getByTestId("message-user").count(), 0, "Enter in the link field sent nothing");
+  await page.getByTestId("image-url").waitFor({ state: "detached" });
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "composer");
   await page.getByTestId("remove-attachment").last().click();
   assert.equal(await page.getByTestId("attachments").locator("li").count(), 1);
+  await page.getByTestId("image-link").click();
   await page.getByTestId("image-url").fill("javascript:alert(1)");
   await page.getByTestId("add-image-url").click();
   assert.match(await page.getByTestId("composer-error").innerText(), /The image URL must start with http/);
+  // Escape closes the field (and stops nothing).
+  await page.getByTestId("image-url").press("Escape");
+  await page.getByTestId("image-url").waitFor({ state: "detached" });
   await send(page, "What is this?");
   assert.equal(await lastAnswerSettled(page), "done");
   assert.match(await page.getByTestId("message-assistant").last().textContent(), /I see 1 image/);
+  // A text-only model afterwards: the earlier image is left out of what is sent (the message
+  // box says so), and the conversation goes on instead of being refused.
+  await page.getByTestId("model").selectOption("gpt-5.3-codex");
+  await page.getByTestId("images-left-out").filter({ hasText: "gpt-5.3-codex does not take images: the image earlier in this conversation is left out of what is sent." }).waitFor();
+  const bodies = [];
+  page.on("request", (r) => { if (r.method() === "POST" && r.url().includes("/chat")) bodies.push(r.postData() ?? ""); });
+  await send(page, "And in one word?");
+  assert.equal(await lastAnswerSettled(page), "done");
+  assert.equal(bodies.length, 1);
+  assert.doesNotMatch(bodies[0], /image_url/);
+  assert.match(bodies[0], /What is this\?/);
   await context.close();
 });
 
@@ -284,7 +308,7 @@ test("a conversation deleted while it answers still counts what the answer cost 
     await page.getByTestId("confirm-dialog").waitFor();
     const said = await page.getByTestId("confirm-dialog").innerText();
     await page.getByTestId("confirm-cancel").click();
-    return Number(said.match(/Today's spending is \$([\d.]+)/)[1]);
+    return Number(said.match(/Today's spending \(chat and images\) is \$([\d.]+)/)[1]);
   };
   await page.getByTestId("open-settings").click();
   await page.getByTestId("daily-budget").fill("0.0000001");

@@ -387,6 +387,23 @@ test("a key the sandbox refuses is said at once, in the header and in Settings, 
   await context.close();
 });
 
+test("a double click on Send sends once, and its second click does not stop the answer", async () => {
+  const key = await newKey(sandbox.url, { fault: "stall-between-ms=4" });
+  const { page, context } = await openApp(browser, sandbox.url, { key });
+  await page.getByTestId("composer").fill("Double click on send");
+  await page.getByTestId("send").dblclick();
+  assert.equal(await lastAnswerSettled(page), "done");
+  assert.equal(await page.getByTestId("message-user").count(), 1);
+  // Stop still stops, a moment later.
+  await page.getByTestId("composer").fill("And now stop it");
+  await page.getByTestId("send").click();
+  await page.getByTestId("stop").waitFor();
+  await page.waitForTimeout(700);
+  await page.getByTestId("stop").click();
+  assert.equal(await lastAnswerSettled(page), "stopped");
+  await context.close();
+});
+
 test("a credit short of what a message or a batch of images can cost is said before sending", async () => {
   // gpt-4o-mini: a short message and the default cap of 1000 tokens out cost at most about $0.0006.
   const key = await newKey(sandbox.url, { balance: 0.0002 });
@@ -425,8 +442,14 @@ test("a credit short of what a message or a batch of images can cost is said bef
   await page.getByTestId("studio-prompt").fill("a lighthouse");
   await page.getByTestId("studio-count").fill("3");
   await warning.filter({ hasText: "Your credit ($0.0031) pays for 2 of these 3 images ($0.0015 each): the service will refuse the rest." }).waitFor();
-  await page.getByTestId("studio-count").fill("2");
-  await warning.waitFor({ state: "detached" });
+  // Generated anyway: the service makes two and refuses the third, which says so in the
+  // words a refused chat message uses (not the library's "insufficient credit (http 402)").
+  await page.getByTestId("generate").click();
+  const refused = page.locator('[data-testid="job-card"][data-status="failed"] [data-testid="job-message"]');
+  await refused.first().waitFor({ timeout: 20_000 });
+  assert.match(await refused.first().innerText(), /^Not enough credit[:.( ].*Top up your credit, then retry\.$/);
+  assert.equal(await refused.count(), 1);
+  await page.getByTestId("studio-count").fill("1");
   await context.close();
 });
 

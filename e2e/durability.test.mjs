@@ -129,8 +129,8 @@ test("a deleted image is gone after an immediate reload, its kept copy too, and 
   assert.equal(await kept(), 1, "the image's copy is kept");
   await holdWrites(page, 4000, ["jobs", "images"]);
   await card.getByTestId("job-select").check();
-  page.once("dialog", (d) => d.accept());
   await page.getByTestId("delete-selected").click();
+  await page.getByTestId("confirm-ok").click();
   await page.getByTestId("empty-gallery").waitFor();
   await page.reload();
   await page.getByTestId("tab-studio").click();
@@ -235,6 +235,34 @@ test("two tabs on one conversation keep their own drafts across a reload; a new 
   await c.goto(sandbox.url);
   await open(c);
   assert.equal(await c.getByTestId("composer").inputValue(), "another one typed in B");
+  await context.close();
+});
+
+test("a rename in one tab stays, though the other tab sends a message after it", async () => {
+  const { page: a, context } = await openApp(browser, sandbox.url);
+  await send(a, "Python sorting");
+  await lastAnswerSettled(a);
+  const b = await context.newPage();
+  await b.goto(sandbox.url);
+  await b.getByTestId("conv-item").filter({ hasText: "Python sorting" }).locator(".conv-title").click();
+  await b.getByTestId("message-user").filter({ hasText: "Python sorting" }).waitFor();
+  // Rename in B.
+  await b.getByTestId("conv-item").first().getByTestId("rename-conv").click();
+  await b.getByTestId("rename-input").fill("My important title");
+  await b.getByTestId("rename-input").press("Enter");
+  await b.getByTestId("conv-item").filter({ hasText: "My important title" }).waitFor();
+  // A hears of it, then sends; both keep the new name, and so does the stored record.
+  await a.getByTestId("conv-item").filter({ hasText: "My important title" }).waitFor({ timeout: 5000 });
+  await send(a, "A later question from A");
+  await lastAnswerSettled(a);
+  await b.getByTestId("message-user").filter({ hasText: "A later question from A" }).waitFor({ timeout: 5000 });
+  await a.waitForTimeout(1500);
+  for (const page of [a, b]) {
+    assert.equal(await page.getByTestId("conv-item").filter({ hasText: "My important title" }).count(), 1);
+    assert.equal(await page.getByTestId("conv-item").filter({ hasText: "Python sorting" }).count(), 0);
+  }
+  const [conv] = await stored(a);
+  assert.equal(conv.title, "My important title");
   await context.close();
 });
 

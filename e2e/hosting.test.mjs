@@ -54,7 +54,7 @@ test("served under a sub-path with no key: first-run screen, then the user's end
   page.on("pageerror", (e) => errors.push(String(e)));
   await page.goto(hostUrl);
   await page.getByTestId("first-run").waitFor();
-  assert.match(await page.getByTestId("endpoint").innerText(), /No endpoint set/);
+  assert.match(await page.getByTestId("endpoint").innerText(), /No API key/);
   // Point the app at the sandbox as a user would at a proxy, then give the key.
   await page.getByTestId("open-settings").click();
   await page.getByTestId("base-url").fill(`${sandbox.url}/api/`);
@@ -67,6 +67,19 @@ test("served under a sub-path with no key: first-run screen, then the user's end
   // The key is kept for this session only, by default.
   assert.equal(await page.evaluate(() => sessionStorage.getItem("minitoolai.apiKey")), key);
   assert.equal(await page.evaluate(() => localStorage.getItem("minitoolai.apiKey")), null);
+  // The key removed: the conversations stay readable (not the welcome screen), the header
+  // says what is missing, and a message is not sent but kept.
+  await page.getByTestId("open-settings").click();
+  await page.getByTestId("api-key").fill("");
+  await page.getByTestId("save-settings").click();
+  await page.getByTestId("endpoint").filter({ hasText: "No API key" }).waitFor();
+  assert.equal(await page.getByTestId("first-run").count(), 0);
+  await page.getByTestId("message-user").filter({ hasText: "Hello from a sub-path" }).waitFor();
+  await page.getByTestId("composer").fill("Sent without a key?");
+  await page.getByTestId("send").click();
+  assert.match(await page.getByTestId("composer-error").innerText(), /there is no API key\. Add yours in Settings/);
+  assert.equal(await page.getByTestId("composer").inputValue(), "Sent without a key?");
+  assert.equal(await page.getByTestId("message-user").count(), 1);
   assert.deepEqual(errors, []);
   await context.close();
 });

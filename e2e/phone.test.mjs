@@ -78,6 +78,25 @@ const smallTargets = (page) => page.evaluate(() =>
     })
     .map((e) => `${e.tagName.toLowerCase()}[data-testid=${e.dataset.testid ?? ""}] "${(e.getAttribute("aria-label") ?? e.textContent).trim().slice(0, 24)}" ${Math.round(e.getBoundingClientRect().width)}×${Math.round(e.getBoundingClientRect().height)}`));
 
+test("on a phone, Delete all asks in a dialog above the drawer, which Cancel closes", async () => {
+  const { page, context } = await openApp(browser, sandbox.url, { viewport: { width: 390, height: 844 } });
+  await send(page, "Something to keep");
+  await lastAnswerSettled(page);
+  await page.getByTestId("open-sidebar").click();
+  await page.locator("#sidebar").waitFor({ state: "visible" });
+  await page.getByTestId("delete-all").click();
+  const cancel = page.getByTestId("confirm-cancel");
+  await cancel.waitFor();
+  // What a finger on Cancel touches is Cancel, not the drawer under it.
+  const box = await cancel.boundingBox();
+  const hit = await page.evaluate(([x, y]) => document.elementFromPoint(x, y)?.dataset.testid, [box.x + box.width / 2, box.y + box.height / 2]);
+  assert.equal(hit, "confirm-cancel");
+  await cancel.click();
+  await cancel.waitFor({ state: "detached" });
+  assert.equal(await page.getByTestId("conv-item").count(), 1, "nothing deleted");
+  await context.close();
+});
+
 test("every target is at least 24 px, on a phone and a desktop (chat with versions and an image, options, studio, settings)", async () => {
   for (const viewport of [{ width: 390, height: 844 }, { width: 1280, height: 800 }]) {
     const { page, context } = await openApp(browser, sandbox.url, { viewport });

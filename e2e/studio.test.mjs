@@ -234,6 +234,56 @@ test("reload while creates are in flight: jobs never sent are created after it, 
   await context.close();
 });
 
+test("a double click on Generate starts (and pays for) the batch once", async () => {
+  const key = await newKey(sandbox.url);
+  const { page, context } = await openStudio({ key });
+  await fill(page, { prompt: "One click, one image", width: "256", height: "256" });
+  await page.getByTestId("generate").dblclick();
+  await page.keyboard.press("Control+Enter");
+  await cardsWithStatus(page, "done", 1);
+  await page.waitForTimeout(1200);
+  assert.equal(await cards(page).count(), 1);
+  const balance = await sandboxCall(sandbox.url, "GET", "/sandbox/balance", { key });
+  assert.equal(balance.spent_nano_usd, 1_500_000, "one image charged");
+  // A moment later Generate works again.
+  await page.getByTestId("generate").click();
+  await cardsWithStatus(page, "done", 2);
+  await context.close();
+});
+
+test("the daily budget counts images with the chat, and Generate asks first when over it", async () => {
+  const key = await newKey(sandbox.url);
+  const { page, context } = await openStudio({ key });
+  await page.getByTestId("open-settings").click();
+  await page.getByTestId("daily-budget").fill("0.002");
+  await page.getByTestId("save-settings").click();
+  await fill(page, { prompt: "Within the budget", width: "256", height: "256" });
+  // $0.0015 of $0.002: no question.
+  await page.getByTestId("generate").click();
+  await cardsWithStatus(page, "done", 1);
+  assert.equal(await page.getByTestId("confirm-dialog").count(), 0);
+  // A second image would make $0.0030: asked, in the page; Cancel starts nothing.
+  await page.waitForTimeout(1100);
+  await page.getByTestId("generate").click();
+  const dialog = page.getByTestId("confirm-dialog");
+  await dialog.waitFor();
+  assert.match(await dialog.innerText(), /Today's spending \(chat and images\) is \$0\.0015 of the \$0\.0020 daily budget, and this image costs \$0\.0015\. Generate anyway\?/);
+  await page.getByTestId("confirm-cancel").click();
+  await page.waitForTimeout(500);
+  assert.equal(await cards(page).count(), 1);
+  await page.getByTestId("generate").click();
+  await page.getByTestId("confirm-ok").click();
+  await cardsWithStatus(page, "done", 2);
+  // The chat counts the images too: its next message is over the budget already.
+  await page.getByTestId("tab-chat").click();
+  await page.getByTestId("composer").fill("And a question");
+  await page.getByTestId("send").click();
+  await dialog.waitFor();
+  assert.match(await dialog.innerText(), /Today's spending \(chat and images\) is \$0\.0030+ of the \$0\.0020+ daily budget/);
+  await page.getByTestId("confirm-cancel").click();
+  await context.close();
+});
+
 test("pending jobs resume after a reload even while the chat page is shown", async () => {
   const key = await newKey(sandbox.url);
   const { page, context } = await openStudio({ key });
@@ -395,8 +445,8 @@ test("lightbox with keyboard, download, copy prompt, reuse parameters, filter, s
   assert.equal(await cards(page).count(), 1);
   await cards(page).first().getByTestId("job-select").check();
   assert.equal(await page.getByTestId("delete-selected").innerText(), "Delete selected (1)");
-  page.once("dialog", (d) => d.accept());
   await page.getByTestId("delete-selected").click();
+  await page.getByTestId("confirm-ok").click();
   await page.getByTestId("empty-gallery").waitFor();
   assert.equal(await page.getByTestId("gallery-totals").innerText(), gone, "money spent stays spent");
   // Gone for good: not back after a reload; what they cost stays counted. Until the stored
@@ -466,8 +516,8 @@ test("delete all failed jobs at once", async () => {
   await fill(page, { prompt: "Fine", count: "1" });
   await page.getByTestId("generate").click();
   await cardsWithStatus(page, "done", 1);
-  page.once("dialog", (d) => d.accept());
   await page.getByTestId("delete-failed").click();
+  await page.getByTestId("confirm-ok").click();
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="job-card"]').length === 1);
   assert.equal(await cards(page).first().getAttribute("data-status"), "done");
   await context.close();
@@ -531,8 +581,8 @@ test("24 pending jobs keep every image request under 4 per second (counted at th
   assert.ok(running >= 10, `${running} of 24 seen running`);
   // Deleting them all stops their polling.
   await page.getByTestId("select-shown").check();
-  page.once("dialog", (d) => d.accept());
   await page.getByTestId("delete-selected").click();
+  await page.getByTestId("confirm-ok").click();
   await page.getByTestId("empty-gallery").waitFor();
   await page.waitForTimeout(600);
   const settled = (await sandboxCall(sandbox.url, "GET", "/sandbox/stats")).endpoints["texttoimage/jobs"].requests;

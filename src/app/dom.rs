@@ -17,6 +17,16 @@ pub fn now_ms() -> u64 {
     js_sys::Date::now() as u64
 }
 
+/// Start of the local day, in Unix ms.
+pub fn start_of_day() -> u64 {
+    let d = js_sys::Date::new_0();
+    d.set_hours(0);
+    d.set_minutes(0);
+    d.set_seconds(0);
+    d.set_milliseconds(0);
+    d.get_time() as u64
+}
+
 /// Once a page shows math: a selection copy that holds formulas copies each as its LaTeX, in
 /// line where it sits. (Chromium would copy the typeset symbols, or with them hidden, still
 /// break the line before each `<math>`.) The selection is laid out off-screen without its

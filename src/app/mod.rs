@@ -1,6 +1,7 @@
 //! The web app (Leptos, client-side rendered): chat and image studio over the core library.
 
 mod chat;
+mod dialog;
 mod dom;
 mod gesture;
 mod net;
@@ -47,6 +48,8 @@ pub fn App() -> impl IntoView {
         loaded: RwSignal::new(false),
         toasts: RwSignal::new(Vec::new()),
         undo_epoch: RwSignal::new(0),
+        spenders: StoredValue::new_local(Vec::new()),
+        confirm: RwSignal::new(None),
     };
     provide_context(app);
     let chat = chat::ChatState::new();
@@ -54,7 +57,12 @@ pub fn App() -> impl IntoView {
     // Leaving the page (reload, closed tab, a phone switching apps): what is streaming is
     // saved now, not at the next periodic save.
     dom::on_page_visibility(move |change| chat::on_page_visibility(app, chat, change));
-    provide_context(studio::Studio::new());
+    let studio = studio::Studio::new();
+    provide_context(studio);
+    app.spenders.update_value(|all| {
+        all.push(std::rc::Rc::new(move |since| chat.spent_since(since)));
+        all.push(std::rc::Rc::new(move |since| studio.spent_since(since)));
+    });
 
     spawn_local(async move {
         // Served by the sandbox (with its demo key) or a relay? Then its API is the default
@@ -103,12 +111,16 @@ pub fn App() -> impl IntoView {
     let endpoint_label = move || match endpoint.get() {
         Some(e) => e.label(),
         None if app.host.with(|h| *h == settings::Host::Relay) => "Relay — real credit".to_owned(),
-        None => "No endpoint set".to_owned(),
+        // Where requests would go is known (the real service, or a URL typed in Settings):
+        // what is missing is the key.
+        None => "No API key".to_owned(),
     };
     let screen = Memo::new(move |_| {
         if !app.loaded.get() {
             Screen::Loading
-        } else if !endpoint.with(Option::is_some) {
+        } else if !endpoint.with(Option::is_some) && !chat.has_conversations() {
+            // The welcome, for a first visit; with conversations kept, they stay readable
+            // (sending says what is missing).
             Screen::FirstRun
         } else if endpoint.with(|e| e.as_ref().is_some_and(|e| e.needs_consent)) {
             Screen::Consent
@@ -187,6 +199,7 @@ pub fn App() -> impl IntoView {
                 Screen::Chat => view! { <chat::ChatPage /> }.into_any(),
             }}
         </main>
+        <dialog::ConfirmDialog />
         <Toasts />
     }
 }

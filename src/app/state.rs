@@ -22,6 +22,21 @@ pub enum Page {
 /// owned by the component that made it: that component may be gone when it runs.
 pub type Action = std::sync::Arc<dyn Fn() + Send + Sync>;
 
+/// A question for the user.
+#[derive(Clone)]
+pub struct Confirm {
+    /// The dialog's title.
+    pub title: String,
+    /// What is at stake, in a sentence or two.
+    pub message: String,
+    /// The confirming button's label ("Send anyway").
+    pub confirm_label: String,
+    /// Whether confirming destroys something (drawn in the danger colour).
+    pub destructive: bool,
+    /// Runs when the user confirms.
+    pub on_confirm: Action,
+}
+
 /// A short message at the bottom of the page, with an optional action ("Undo").
 #[derive(Clone)]
 pub struct Toast {
@@ -67,13 +82,33 @@ pub struct AppState {
     /// Counts the actions that can be undone: only the latest one's Undo is offered (two
     /// Undo buttons side by side made it easy to undo the wrong thing).
     pub undo_epoch: RwSignal<u64>,
+    /// What each part of the app (the chat, the image studio) spent since a time (Unix ms),
+    /// in USD: the daily budget counts them all.
+    pub spenders: StoredValue<Vec<SpentSince>, LocalStorage>,
+    /// The question the in-app confirmation dialog asks, if one is open.
+    pub confirm: RwSignal<Option<Confirm>>,
 }
 
+/// See [`AppState::spenders`].
+pub type SpentSince = std::rc::Rc<dyn Fn(u64) -> f64>;
+
 impl AppState {
+    /// Today's spending (since local midnight) across conversations and image jobs.
+    pub fn spent_today(&self) -> f64 {
+        let since = crate::app::dom::start_of_day();
+        self.spenders.with_value(|all| all.iter().map(|f| f(since)).sum())
+    }
+
     /// The endpoint in use (tracked).
     pub fn endpoint(&self) -> Option<Endpoint> {
         let host = self.host.get();
         self.settings.with(|s| s.endpoint(&host, &self.origin.get_value()))
+    }
+
+    /// Whether requests can be sent: a key is set, or the sandbox serving the page lends one.
+    pub fn has_endpoint(&self) -> bool {
+        let host = self.host.get_untracked();
+        self.settings.with_untracked(|s| s.endpoint(&host, &self.origin.get_value())).is_some()
     }
 
     /// A client for the endpoint in use.

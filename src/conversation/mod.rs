@@ -320,6 +320,17 @@ pub struct Conversation {
     /// The messages of deleted turns, so that another tab's copy does not bring them back.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub deleted_nodes: Vec<tabs::NodeKey>,
+    /// When the title was last given (by the first message or a rename), Unix milliseconds:
+    /// of two tabs' titles the later given is kept, whatever else either tab did since.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub title_ms: u64,
+    /// When the settings were last changed, Unix milliseconds (the same for settings).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub settings_ms: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Whether a message is long enough to be shown folded (with Show more): more lines or
@@ -344,7 +355,21 @@ impl Conversation {
             active_root: None,
             removed_charges: Vec::new(),
             deleted_nodes: Vec::new(),
+            title_ms: 0,
+            settings_ms: 0,
         }
+    }
+
+    /// Renames it at `now_ms`.
+    pub fn rename(&mut self, title: impl Into<String>, now_ms: u64) {
+        self.title = title.into();
+        self.title_ms = now_ms;
+    }
+
+    /// Changes its settings at `now_ms`.
+    pub fn change_settings(&mut self, now_ms: u64, change: impl FnOnce(&mut ChatSettings)) {
+        change(&mut self.settings);
+        self.settings_ms = now_ms;
     }
 
     /// Whether nothing was ever written in it (a "New chat" that can be reused).
@@ -443,7 +468,7 @@ impl Conversation {
             n.attachments = attachments;
         }
         if self.title == UNTITLED {
-            self.title = title_from(text);
+            self.rename(title_from(text), now_ms);
         }
         id
     }
@@ -494,19 +519,24 @@ impl Conversation {
             }
         }
         chain.reverse();
+        let s = &self.settings;
+        let model = if answer.model.is_empty() { s.model.clone() } else { answer.model.clone() };
+        // The question answered keeps its images (a model that cannot see them is refused);
+        // earlier images are left out for such a model, as the message box says.
+        let question = chain.iter().rposition(|n| n.role == Role::User);
+        let sees = sees_images(&model);
         let mut messages = Vec::new();
         if !self.settings.system_prompt.trim().is_empty() {
             messages.push(Message::developer(self.settings.system_prompt.clone()));
         }
-        for node in chain {
+        for (i, node) in chain.into_iter().enumerate() {
             // Failed answers with no text say nothing; leave them out of the history.
             if node.role == Role::Assistant && node.content.is_empty() {
                 continue;
             }
-            messages.push(to_message(node));
+            let images: &[Attachment] = if sees || Some(i) == question { &node.attachments } else { &[] };
+            messages.push(message_of(node.role, &node.content, images, true));
         }
-        let s = &self.settings;
-        let model = if answer.model.is_empty() { s.model.clone() } else { answer.model.clone() };
         Some(ChatRequest {
             model,
             messages,
@@ -526,11 +556,12 @@ impl Conversation {
         if !self.settings.system_prompt.trim().is_empty() {
             messages.push(Message::developer(self.settings.system_prompt.clone()));
         }
+        let sees = sees_images(&self.settings.model);
         for node in self.active_path() {
             if node.role == Role::Assistant && node.content.is_empty() {
                 continue;
             }
-            messages.push(shape(node.role, &node.content, &node.attachments));
+            messages.push(shape(node.role, &node.content, if sees { &node.attachments } else { &[] }));
         }
         messages.push(shape(Role::User, text, images));
         let s = &self.settings;
@@ -541,6 +572,15 @@ impl Conversation {
             max_completion_tokens: s.max_completion_tokens,
             reasoning_effort: s.reasoning_effort,
         }
+    }
+
+    /// How many images in the messages shown are left out of what is sent, because `model`
+    /// does not take images (the message box says so).
+    pub fn images_left_out(&self, model: &str) -> usize {
+        if sees_images(model) {
+            return 0;
+        }
+        self.active_path().iter().map(|n| n.attachments.len()).sum()
     }
 
     /// The request that continues the answer `answer_id` where it was cut off: its history,
@@ -765,8 +805,10 @@ impl Conversation {
     }
 }
 
-fn to_message(node: &Node) -> Message {
-    message_of(node.role, &node.content, &node.attachments, true)
+/// Whether `model` takes images (a model not in the price list is given them: the service
+/// decides).
+fn sees_images(model: &str) -> bool {
+    crate::catalog::chat_model(model).is_none_or(|m| m.vision)
 }
 
 /// A message of `text` and `images`; without the images' data unless `with_data` (a preview
@@ -920,6 +962,33 @@ mod tests {
         let req = c.request_for(a).expect("request");
         assert_eq!(req.messages[1].content.image_count(), 1);
         assert!(c.to_markdown().contains("(embedded image)"), "data URLs are not dumped into Markdown");
+    }
+
+    #[test]
+    fn a_text_only_model_is_sent_the_text_of_earlier_image_messages_and_told_so() {
+        let mut c = conv();
+        let att =
+            Attachment { url: "data:image/png;base64,AAAA".into(), detail: ImageDetail::Low, name: "a.png".into() };
+        let u = c.push_user("what is this?", vec![att.clone()], 1);
+        let a = c.start_answer(u, 2);
+        c.node_mut(a).expect("answer").content = "a cat".into();
+        assert_eq!(c.images_left_out("gpt-4o-mini"), 0);
+        c.settings.model = "gpt-5.3-codex".into();
+        assert_eq!(c.images_left_out("gpt-5.3-codex"), 1);
+        // The next question, by text: the earlier image is left out, its words kept, and the
+        // request is valid for the model; the preview counts the same.
+        let q = c.push_user("and in one word?", vec![], 3);
+        let next = c.start_answer(q, 4);
+        let req = c.request_for(next).expect("request");
+        assert_eq!(req.messages.iter().map(|m| m.content.image_count()).sum::<usize>(), 0);
+        assert_eq!(req.messages[1].content.text(), "what is this?");
+        assert!(req.validate().is_ok(), "{:?}", req.validate());
+        let preview = c.preview_request("another", &[]);
+        assert_eq!(preview.messages.iter().map(|m| m.content.image_count()).sum::<usize>(), 0);
+        // A question that carries an image itself keeps it: the model is refused, not fooled.
+        let q = c.push_user("and this one?", vec![att], 5);
+        let last = c.start_answer(q, 6);
+        assert!(c.request_for(last).expect("request").validate().is_err());
     }
 
     #[test]

@@ -141,17 +141,20 @@ pub fn budget_warning(
             });
         }
     }
-    if let Some(daily) = daily_budget {
-        if spent_today + worst_usd > daily {
-            let [spent, daily, worst] = format_usd_alike([spent_today, daily, worst_usd]);
-            return Some(BudgetWarning {
-                message: format!(
-                    "Today's spending is {spent} of the {daily} daily budget, and this request may cost up to {worst}."
-                ),
-            });
-        }
+    daily_budget
+        .and_then(|daily| over_daily_budget(spent_today, daily, worst_usd, "this request may cost up to"))
+        .map(|message| BudgetWarning { message })
+}
+
+/// Whether spending `cost_usd` more today goes over the daily budget (`daily`), with
+/// `spent_today` spent across chat and images: then what to say, `cost_words` naming the
+/// cost ("this request may cost up to", "these images cost").
+pub fn over_daily_budget(spent_today: f64, daily: f64, cost_usd: f64, cost_words: &str) -> Option<String> {
+    if spent_today + cost_usd <= daily {
+        return None;
     }
-    None
+    let [spent, daily, cost] = format_usd_alike([spent_today, daily, cost_usd]);
+    Some(format!("Today's spending (chat and images) is {spent} of the {daily} daily budget, and {cost_words} {cost}."))
 }
 
 /// What the message box warns of when the credit known (`credit_usd`, the sandbox key's
@@ -225,6 +228,16 @@ pub fn usage_line(n: &super::Node) -> Option<String> {
 #[cfg(test)]
 mod tests {
     #[test]
+    fn the_daily_budget_counts_what_was_spent_and_what_comes() {
+        assert_eq!(super::over_daily_budget(0.0005, 0.001, 0.0005, "these images cost"), None, "exactly the budget");
+        let w = super::over_daily_budget(0.0148, 0.001, 0.0045, "these images cost").expect("over");
+        assert_eq!(
+            w,
+            "Today's spending (chat and images) is $0.0148 of the $0.0010 daily budget, and these images cost $0.0045."
+        );
+    }
+
+    #[test]
     fn a_credit_short_of_the_worst_case_is_warned_of_with_both_amounts() {
         assert_eq!(super::credit_warning("Your credit", 0.01, 0.0031), None);
         assert_eq!(super::credit_warning("Your credit", 0.0031, 0.0031), None, "exactly enough");
@@ -287,7 +300,7 @@ mod tests {
         let w = budget_warning(&conv(), 0.25, Some(0.25), 0.0000042).expect("over the daily budget");
         assert_eq!(
             w.message,
-            "Today's spending is $0.2500000 of the $0.2500000 daily budget, and this request may cost up to $0.0000042."
+            "Today's spending (chat and images) is $0.2500000 of the $0.2500000 daily budget, and this request may cost up to $0.0000042."
         );
     }
 
@@ -420,7 +433,7 @@ mod tests {
         c.settings.budget_usd = None;
         assert_eq!(budget_warning(&c, 0.2, Some(0.5), 0.2), None);
         let w = budget_warning(&c, 0.4, Some(0.5), 0.2).expect("over the daily budget");
-        assert!(w.message.starts_with("Today's spending is $0.4000"), "{}", w.message);
+        assert!(w.message.starts_with("Today's spending (chat and images) is $0.4000"), "{}", w.message);
     }
 
     #[test]

@@ -133,14 +133,23 @@ impl Conversation {
             }
         }
         ahead |= self.removed_charges.iter().any(|c| !theirs.removed_charges.contains(c));
-        if theirs.updated_ms > self.updated_ms {
+        // The title and the settings each go by when they were last given: a rename in one
+        // tab is kept though the other tab wrote messages since. (Records from before these
+        // times were kept have none: the later change to the conversation decides.)
+        if (theirs.title_ms, theirs.updated_ms) > (self.title_ms, self.updated_ms) {
             self.title.clone_from(&theirs.title);
-            self.settings = theirs.settings.clone();
-            self.updated_ms = theirs.updated_ms;
+            self.title_ms = theirs.title_ms;
         } else {
-            ahead |=
-                self.title != theirs.title || self.settings != theirs.settings || self.updated_ms > theirs.updated_ms;
+            ahead |= self.title != theirs.title || self.title_ms > theirs.title_ms;
         }
+        if (theirs.settings_ms, theirs.updated_ms) > (self.settings_ms, self.updated_ms) {
+            self.settings = theirs.settings.clone();
+            self.settings_ms = theirs.settings_ms;
+        } else {
+            ahead |= self.settings != theirs.settings || self.settings_ms > theirs.settings_ms;
+        }
+        ahead |= self.updated_ms > theirs.updated_ms;
+        self.updated_ms = self.updated_ms.max(theirs.updated_ms);
         ahead
     }
 
@@ -381,6 +390,37 @@ mod tests {
         let both = Conversation::reconcile(stored, later);
         assert_eq!(both.node(answer).expect("answer").content, "answer to one, to its end");
         assert_eq!(users(&both), ["one", "two, from another tab"]);
+    }
+
+    #[test]
+    fn a_rename_in_one_tab_survives_messages_sent_later_in_the_other() {
+        let mut one = conv(&["one"]);
+        let mut two = one.clone();
+        // Tab two renames; tab one, not having heard of it yet, sends a message later.
+        two.rename("My important title", 50);
+        two.updated_ms = 50;
+        let q = one.push_user("a later question", vec![], 60);
+        one.start_answer(q, 60);
+        one.updated_ms = 60;
+        // Either way round, both end with the rename and the message.
+        let mut a = one.clone();
+        a.merge_from(&two, &[]);
+        let mut b = two.clone();
+        b.merge_from(&one, &[]);
+        for c in [&a, &b] {
+            assert_eq!(c.title, "My important title");
+            assert!(users(c).contains(&"a later question".to_owned()));
+            assert_eq!(c.updated_ms, 60);
+        }
+        // The same for settings changed in one tab.
+        let mut three = one.clone();
+        three.change_settings(70, |s| s.model = "gpt-4o".into());
+        let mut four = one.clone();
+        four.updated_ms = 80;
+        four.merge_from(&three, &[]);
+        assert_eq!(four.settings.model, "gpt-4o");
+        three.merge_from(&four, &[]);
+        assert_eq!(three.settings.model, "gpt-4o");
     }
 
     #[test]

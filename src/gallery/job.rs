@@ -244,9 +244,16 @@ impl Job {
                 self.status = JobStatus::TimedOut;
                 self.message = Some(format!("{}; it may still finish: resume to keep waiting", e.message()));
             }
-            Err(e) => {
+            // The service failed the job: its words are the message.
+            Err(e) if e.kind() == ErrorKind::JobFailed => {
                 self.status = JobStatus::Failed;
                 self.message = Some(e.message().to_owned());
+            }
+            // The create or a status call failed: in the same words as a failed chat answer
+            // ("Not enough credit: … Top up your credit, then retry."), not the library's.
+            Err(e) => {
+                self.status = JobStatus::Failed;
+                self.message = Some(crate::words::turn_error_words(e.kind().as_str(), e.message()));
             }
         }
         self.finished_ms = Some(now_ms);
@@ -399,7 +406,11 @@ mod tests {
         let mut j = job();
         assert!(j.settle(Err(err(402, "insufficient credit")), 2_000));
         assert_eq!(j.status, JobStatus::Failed);
-        assert!(j.message.as_deref().is_some_and(|m| m.contains("insufficient credit")), "{:?}", j.message);
+        assert_eq!(
+            j.message.as_deref(),
+            Some("Not enough credit (HTTP 402). Top up your credit, then retry."),
+            "as chat words it"
+        );
         assert_eq!(j.charges, 0);
         // A timeout before the job was accepted is a failure to retry, not a job to resume.
         let mut j = job();

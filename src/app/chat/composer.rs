@@ -59,6 +59,10 @@ pub fn Composer() -> impl IntoView {
     let chat = expect_context::<ChatState>();
     let detail = RwSignal::new(ImageDetail::Auto);
     let url_draft = RwSignal::new(String::new());
+    // The image-link field is shown when asked for ("Image link"), not always: on a phone it
+    // took the bar's room.
+    let linking = RwSignal::new(false);
+    let url_input = NodeRef::<leptos::html::Input>::new();
     let file_input = NodeRef::<leptos::html::Input>::new();
     let touch = crate::app::dom::coarse_pointer();
     let vision = move || chat_model(&chat.active_settings().model).is_some_and(|m| m.vision);
@@ -77,6 +81,15 @@ pub fn Composer() -> impl IntoView {
     // What sending would cost, before sending: the tokens the request carries and at most
     // what it can cost with the answer's token cap.
     let preview = move || request.with(|r| r.as_ref().map(preview_line));
+    // A model that does not take images is sent the words of earlier image messages only.
+    let images_left_out = Memo::new(move |_| {
+        let model = chat.active_settings().model;
+        let n = chat.active_conv()?.with(|c| c.images_left_out(&model));
+        (n > 0).then(|| {
+            let (images, verb) = if n == 1 { ("image".to_owned(), "is") } else { (format!("{n} images"), "are") };
+            format!("{model} does not take images: the {images} earlier in this conversation {verb} left out of what is sent.")
+        })
+    });
     // The credit known is less than the most the message can cost: the service would refuse it.
     let credit_short = Memo::new(move |_| {
         let (whose, credit) = app.balance.with(|b| b.as_ref().and_then(net::Credit::usd_left))?;
@@ -127,11 +140,13 @@ pub fn Composer() -> impl IntoView {
                 .set(Some("This model does not take images: pick a model that does to attach one.".into()));
         }
     };
-    let add_url = move |_| {
+    let add_url = move |()| {
         let url = url_draft.get_untracked().trim().to_owned();
         if url.starts_with("http://") || url.starts_with("https://") {
             chat.update_images(|a| a.push(Attachment { url: url.clone(), detail: detail.get_untracked(), name: url }));
             url_draft.set(String::new());
+            linking.set(false);
+            chat.focus_composer();
         } else {
             chat.composer_error.set(Some("The image URL must start with http:// or https://.".into()));
         }
@@ -168,8 +183,25 @@ pub fn Composer() -> impl IntoView {
             <Show when=move || request.with(Option::is_some)>
                 <p class="cost-preview" data-testid="cost-preview" title="The whole conversation shown is sent with each message">{preview}</p>
             </Show>
+            <Show when=move || images_left_out.with(Option::is_some)>
+                <p class="cost-preview" data-testid="images-left-out">{move || images_left_out.get()}</p>
+            </Show>
             <Show when=move || credit_short.with(Option::is_some)>
                 <p class="credit-warning" role="status" data-testid="credit-warning">{move || credit_short.get()}</p>
+            </Show>
+            <Show when=move || linking.get() && vision()>
+                <div class="link-row">
+                    <input type="url" class="url-input" placeholder="https://… image address" aria-label="Image URL" data-testid="image-url"
+                        node_ref=url_input prop:value=move || url_draft.get() on:input=move |ev| url_draft.set(event_target_value(&ev))
+                        on:keydown=move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
+                            // Enter adds the image (it would send the message otherwise).
+                            "Enter" => { ev.prevent_default(); add_url(()); }
+                            "Escape" => { ev.prevent_default(); ev.stop_propagation(); linking.set(false); chat.focus_composer(); }
+                            _ => {}
+                        } />
+                    <button type="button" data-testid="add-image-url" on:click=move |_| add_url(())>"Add"</button>
+                    <button type="button" data-testid="cancel-image-url" on:click=move |_| { linking.set(false); url_draft.set(String::new()); chat.focus_composer(); }>"Cancel"</button>
+                </div>
             </Show>
             <div class="composer-bar">
                 <Show when=vision>
@@ -180,9 +212,14 @@ pub fn Composer() -> impl IntoView {
                             add_files(input.files(), chat, detail.get_untracked());
                             input.set_value("");
                         } />
-                    <input type="url" class="url-input" placeholder="Image URL" aria-label="Image URL" data-testid="image-url"
-                        prop:value=move || url_draft.get() on:input=move |ev| url_draft.set(event_target_value(&ev)) />
-                    <button type="button" data-testid="add-image-url" on:click=add_url>"Add"</button>
+                    <button type="button" data-testid="image-link" aria-expanded=move || linking.get().to_string()
+                        on:click=move |_| {
+                            linking.update(|open| *open = !*open);
+                            if linking.get_untracked() {
+                                // Drawn on this click: focus it once it is in the page.
+                                request_animation_frame(move || { if let Some(i) = url_input.get_untracked() { let _ = i.focus(); } });
+                            }
+                        }>"Link"<span class="wide-only">" an image"</span></button>
                     // The detail the model sees the attached images at: shown once there are
                     // some, and a change applies to every image waiting to be sent.
                     <Show when=move || !chat.pending_images().is_empty()>
@@ -200,8 +237,13 @@ pub fn Composer() -> impl IntoView {
                 </Show>
                 <span class="spacer"></span>
                 <Show when=streaming fallback=move || view! { <button type="submit" class="primary" data-testid="send">"Send"</button> }>
+                    // Stop takes Send's place: the second click of a double click on Send (its
+                    // click count is 2) must not stop, and waste, the answer it just asked for.
                     <button type="button" class="danger" data-testid="stop"
-                        on:click=move |_| { if let Some(id) = chat.active.get_untracked() { send::stop(chat, &id); } }>"Stop"</button>
+                        on:click=move |ev| {
+                            if ev.detail() > 1 { return; }
+                            if let Some(id) = chat.active.get_untracked() { send::stop(chat, &id); }
+                        }>"Stop"</button>
                 </Show>
             </div>
         </form>

@@ -7,7 +7,6 @@
 //! [`ChatState`]'s methods; every change goes through its write methods, which also save.
 
 mod composer;
-mod dialog;
 mod message;
 mod options;
 mod send;
@@ -32,7 +31,7 @@ const DELETED_CHARGES_ID: &str = "deleted-charges";
 /// drafts' text, they survive a reload; too large for localStorage, so in IndexedDB).
 const PENDING_IMAGES_ID: &str = "pending-images";
 
-pub use dialog::{Confirm, ConfirmDialog};
+pub use crate::app::state::Confirm;
 pub use send::{on_page_visibility, Live};
 
 /// One conversation's signal (a handle: `Copy`).
@@ -75,8 +74,6 @@ pub struct ChatState {
     /// What screen readers are told (politely): an answer finished, stopped or failed.
     /// Tokens are not announced one by one.
     pub announcement: RwSignal<String>,
-    /// A question the user must answer before something happens (an in-app dialog).
-    pub confirm: RwSignal<Option<Confirm>>,
     /// Bumped when the thread must go to its end (a message was sent).
     pub follow: RwSignal<u64>,
     /// The answer being read aloud: (conversation, node).
@@ -128,7 +125,6 @@ impl ChatState {
             composer_error: RwSignal::new(None),
             option_error: RwSignal::new(None),
             announcement: RwSignal::new(String::new()),
-            confirm: RwSignal::new(None),
             follow: RwSignal::new(0),
             speaking: RwSignal::new(None),
             sidebar_open: RwSignal::new(false),
@@ -478,6 +474,11 @@ impl ChatState {
             + self.deleted.with_untracked(|d| d.cost_since(since_ms))
     }
 
+    /// Whether any conversation is kept (tracked).
+    pub fn has_conversations(&self) -> bool {
+        self.convs.with(|cs| !cs.is_empty())
+    }
+
     /// Every conversation as it is now (untracked; for exports and imports).
     pub fn snapshot(&self) -> Vec<Conversation> {
         self.convs.with_untracked(|cs| cs.iter().map(|c| c.get_untracked()).collect())
@@ -537,10 +538,11 @@ fn session_storage() -> Option<web_sys::Storage> {
 #[component]
 pub fn ChatPage() -> impl IntoView {
     let chat = expect_context::<ChatState>();
+    let app = expect_context::<AppState>();
     // Escape stops the answer of the conversation shown wherever focus is on the page (a
     // dialog or the drawer, when open, takes Escape for itself).
     let on_escape = window_event_listener(leptos::ev::keydown, move |ev| {
-        if ev.key() != "Escape" || ev.default_prevented() || chat.confirm.with_untracked(Option::is_some) {
+        if ev.key() != "Escape" || ev.default_prevented() || app.confirm.with_untracked(Option::is_some) {
             return;
         }
         if chat.sidebar_open.get_untracked() {
@@ -569,7 +571,6 @@ pub fn ChatPage() -> impl IntoView {
                     {move || chat.announcement.get()}
                 </div>
             </section>
-            <ConfirmDialog />
         </div>
     }
 }

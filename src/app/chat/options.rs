@@ -32,8 +32,10 @@ pub fn Options() -> impl IntoView {
             _ => chat.new_conversation(app),
         };
         chat.update_conv(app, &id, |c| {
-            f(&mut c.settings);
-            c.settings.fit_to_model();
+            c.change_settings(crate::app::dom::now_ms(), |s| {
+                f(s);
+                s.fit_to_model();
+            });
         });
     };
     let model = move || settings.with(|s| s.model.clone());

@@ -98,19 +98,13 @@ pub fn on_page_visibility(app: AppState, chat: ChatState, change: PageVisibility
 /// How often a streaming answer is written to IndexedDB, so a reload keeps it.
 const SAVE_EVERY_MS: u64 = 500;
 
-/// Start of the local day, in Unix ms.
-fn start_of_day() -> u64 {
-    let d = js_sys::Date::new_0();
-    d.set_hours(0);
-    d.set_minutes(0);
-    d.set_seconds(0);
-    d.set_milliseconds(0);
-    d.get_time() as u64
-}
-
 /// Checks `request` against the budgets; runs `go` at once, or after the user confirms in
 /// an in-app dialog. An invalid request is not sent; the composer says why.
 fn checked(app: AppState, chat: ChatState, conv_id: &str, request: &ChatRequest, go: Action) {
+    if !app.has_endpoint() {
+        chat.composer_error.set(Some("Not sent: there is no API key. Add yours in Settings.".into()));
+        return;
+    }
     if let Some(why) = chat.option_error.get_untracked() {
         chat.composer_error.set(Some(crate::words::option_blocks_send(&why)));
         return;
@@ -122,11 +116,11 @@ fn checked(app: AppState, chat: ChatState, conv_id: &str, request: &ChatRequest,
     chat.composer_error.set(None);
     let warning = worst_case_usd(request).and_then(|worst| {
         let conv = chat.find(conv_id)?.get_untracked();
-        let today = chat.spent_since(start_of_day());
+        let today = app.spent_today();
         budget_warning(&conv, today, app.settings.with_untracked(|s| s.daily_budget_usd), worst)
     });
     match warning {
-        Some(w) => chat.confirm.set(Some(Confirm {
+        Some(w) => app.confirm.set(Some(Confirm {
             title: "Over budget".into(),
             message: format!("{} Send anyway?", w.message),
             confirm_label: "Send anyway".into(),
@@ -216,8 +210,10 @@ pub fn continue_answer(app: AppState, chat: ChatState, conv_id: String, answer_i
     }
     if raise {
         chat.update_conv(app, &conv_id, |c| {
-            let now = c.settings.max_completion_tokens.unwrap_or(crate::types::chat::DEFAULT_MAX_COMPLETION_TOKENS);
-            c.settings.max_completion_tokens = Some(now.saturating_mul(2));
+            c.change_settings(now_ms(), |s| {
+                let cap = s.max_completion_tokens.unwrap_or(crate::types::chat::DEFAULT_MAX_COMPLETION_TOKENS);
+                s.max_completion_tokens = Some(cap.saturating_mul(2));
+            });
         });
     }
     let Some(request) = chat.find(&conv_id).and_then(|c| c.with_untracked(|c| c.continuation_request(answer_id)))

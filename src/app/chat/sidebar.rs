@@ -74,7 +74,7 @@ fn ConvItem(conv: ConvSignal, delete: Callback<String>) -> impl IntoView {
             renaming.set(false);
             let new = draft.get_untracked().trim().to_owned();
             if !new.is_empty() && new != title.get_untracked() {
-                chat.update_conv(app, &id, |c| c.title = new);
+                chat.update_conv(app, &id, |c| c.rename(new, dom::now_ms()));
             }
             dom::focus(&format!("[data-conv=\"{id}\"] .conv-title"));
         }
@@ -197,7 +197,7 @@ pub fn Sidebar() -> impl IntoView {
                 delete.run(id);
             }
         });
-        chat.confirm.set(Some(super::dialog::Confirm {
+        app.confirm.set(Some(crate::app::state::Confirm {
             title: "Delete all conversations".into(),
             message: crate::words::delete_all_conversations(n),
             confirm_label: "Delete all".into(),

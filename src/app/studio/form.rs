@@ -4,8 +4,10 @@
 use leptos::prelude::*;
 
 use super::{runner, Studio};
-use crate::app::state::AppState;
+use crate::app::state::{AppState, Confirm};
+use crate::catalog::nano_to_usd;
 use crate::catalog::{DEFAULT_SCHEDULER, SCHEDULERS};
+use crate::conversation::spend::over_daily_budget;
 use crate::gallery::form::model_options;
 use crate::gallery::{ImageForm, ASPECT_PRESETS};
 
@@ -64,8 +66,31 @@ pub fn StudioForm() -> impl IntoView {
         let (whose, credit) = app.balance.with(|b| b.as_ref().and_then(crate::app::net::Credit::usd_left))?;
         check.with(|c| c.as_ref().ok().and_then(|batch| batch.credit_warning(whose, credit)))
     };
+    // Over the daily budget (chat and images together): asked first, as the chat does.
     let go = move || {
-        runner::generate(app, st);
+        if !app.has_endpoint() {
+            st.tell("Not started: there is no API key. Add yours in Settings.");
+            return;
+        }
+        let over = st.form.with_untracked(ImageForm::check).ok().and_then(|batch| {
+            let daily = app.settings.with_untracked(|s| s.daily_budget_usd)?;
+            let words = if batch.count == 1 { "this image costs" } else { "these images cost" };
+            over_daily_budget(app.spent_today(), daily, nano_to_usd(batch.cost_nano_usd()), words)
+        });
+        match over {
+            Some(message) => app.confirm.set(Some(Confirm {
+                title: "Over budget".into(),
+                message: format!("{message} Generate anyway?"),
+                confirm_label: "Generate anyway".into(),
+                destructive: false,
+                on_confirm: std::sync::Arc::new(move || {
+                    runner::generate(app, st);
+                }),
+            })),
+            None => {
+                runner::generate(app, st);
+            }
+        }
     };
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) && !ev.is_composing() {
@@ -158,7 +183,7 @@ pub fn StudioForm() -> impl IntoView {
             // Generate, and what the credit does not cover, stay in reach however far the form is scrolled.
             <div class="generate-bar">
                 {move || credit_short().map(|w| view! { <p class="credit-warning" role="status" data-testid="credit-warning">{w}</p> })}
-                <button type="submit" class="primary generate" data-testid="generate" disabled=invalid>{label}</button>
+                <button type="submit" class="primary generate" data-testid="generate" disabled=move || invalid() || st.starting.get()>{label}</button>
             </div>
             <p class="hint">
                 {(!crate::app::dom::coarse_pointer()).then_some("Ctrl+Enter (⌘+Enter) generates. ")}

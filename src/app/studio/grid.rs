@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use super::card::JobCard;
 use super::{runner, Studio};
-use crate::app::state::AppState;
+use crate::app::state::{AppState, Confirm};
 use crate::gallery::{JobStatus, StatusFilter};
 
 /// The gallery.
@@ -31,21 +31,23 @@ pub fn Gallery() -> impl IntoView {
             st.selected.update(|s| s.extend(shown));
         }
     };
-    let delete_selected = move |_| {
-        let ids: Vec<String> = st.selected.get_untracked().into_iter().collect();
+    // Asked in the page (never the browser's confirm()), like the chat's deletions.
+    let ask_delete = move |ids: Vec<String>, one: &str, many: &str| {
         let n = ids.len();
-        if n > 0 && runner::confirm(&format!("Delete {n} selected job{}?", if n == 1 { "" } else { "s" })) {
-            runner::delete(app, st, &ids);
+        if n == 0 {
+            return;
         }
+        app.confirm.set(Some(Confirm {
+            title: format!("Delete {n} {}", if n == 1 { one } else { many }),
+            message: "Their local copies go too. You can undo it for 10 seconds.".into(),
+            confirm_label: "Delete".into(),
+            destructive: true,
+            on_confirm: std::sync::Arc::new(move || runner::delete(app, st, &ids)),
+        }));
     };
-    let delete_failed = move |_| {
-        let ids = failed_ids();
-        if !ids.is_empty()
-            && runner::confirm(&format!("Delete {} failed job{}?", ids.len(), if ids.len() == 1 { "" } else { "s" }))
-        {
-            runner::delete(app, st, &ids);
-        }
-    };
+    let delete_selected =
+        move |_| ask_delete(st.selected.get_untracked().into_iter().collect(), "selected image", "selected images");
+    let delete_failed = move |_| ask_delete(failed_ids(), "failed job", "failed jobs");
     let count_of =
         move |f: StatusFilter| st.jobs.with(|js| js.iter().filter(|e| e.job.with(|j| f.admits(j.status))).count());
 

@@ -99,6 +99,9 @@ pub struct Studio {
     started: StoredValue<bool>,
     /// Whether the stored gallery has been read (until then it is neither empty nor totalled).
     pub loaded: RwSignal<bool>,
+    /// True for a moment after Generate: a double click (or a second Ctrl+Enter) does not
+    /// start, and pay for, the batch twice.
+    pub starting: RwSignal<bool>,
 }
 
 /// The record (in the settings store) of what deleted jobs were charged.
@@ -113,6 +116,14 @@ impl Studio {
             studio.start(app);
         }
         studio
+    }
+
+    /// What the jobs begun since `since_ms` were charged, in USD (for the daily budget).
+    pub fn spent_since(&self, since_ms: u64) -> f64 {
+        self.jobs.with_untracked(|js| {
+            let jobs: Vec<Job> = js.iter().map(|e| e.job.get_untracked()).collect();
+            Totals::spent_since(&jobs, since_ms)
+        })
     }
 
     /// Empty state; the app makes one and provides it.
@@ -137,6 +148,7 @@ impl Studio {
         Self {
             form: RwSignal::new(local_get(FORM_SLOT).map(|saved| ImageForm::from_saved(&saved)).unwrap_or_default()),
             touched: RwSignal::new(false),
+            starting: RwSignal::new(false),
             jobs,
             filter,
             search,

@@ -27,10 +27,20 @@ impl Studio {
     }
 }
 
-/// Starts the jobs the form describes. Returns false (changing nothing) when it is invalid.
+/// How long Generate rests after starting a batch (longer than a double click).
+const GENERATE_PAUSE: Duration = Duration::from_millis(1000);
+
+/// Starts the jobs the form describes. Returns false (changing nothing) when it is invalid,
+/// or when a batch was started a moment ago (a double click).
 pub fn generate(app: AppState, st: Studio) -> bool {
     st.touched.set(true);
+    if st.starting.get_untracked() {
+        return false;
+    }
     let Ok(batch) = st.form.with_untracked(|f| f.check()) else { return false };
+    // Every job is paid for: the second click of a double click must not start the batch again.
+    st.starting.set(true);
+    set_timeout(move || st.starting.set(false), GENERATE_PAUSE);
     let now = now_ms();
     let salt = (js_sys::Math::random() * 1e6) as u32;
     // Ids sort like the batch: the gallery shows newest first, then by id descending.
@@ -278,9 +288,4 @@ fn restore(app: AppState, st: Studio, jobs: Vec<Job>, charged: u64) {
     for id in resume {
         run(app, st, id);
     }
-}
-
-/// Asks the user to confirm.
-pub fn confirm(message: &str) -> bool {
-    web_sys::window().and_then(|w| w.confirm_with_message(message).ok()).unwrap_or(false)
 }

@@ -5,33 +5,18 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::ChatState;
+use super::state::AppState;
 
-/// A question for the user.
-#[derive(Clone)]
-pub struct Confirm {
-    /// The dialog's title.
-    pub title: String,
-    /// What is at stake, in a sentence or two.
-    pub message: String,
-    /// The confirming button's label ("Send anyway").
-    pub confirm_label: String,
-    /// Whether confirming destroys something (drawn in the danger colour).
-    pub destructive: bool,
-    /// Runs when the user confirms.
-    pub on_confirm: crate::app::state::Action,
-}
-
-/// The dialog for [`ChatState::confirm`].
+/// The dialog for [`AppState::confirm`], drawn over whichever page is shown.
 #[component]
 pub fn ConfirmDialog() -> impl IntoView {
-    let chat = expect_context::<ChatState>();
+    let app = expect_context::<AppState>();
     let cancel_button = NodeRef::<leptos::html::Button>::new();
     let dialog = NodeRef::<leptos::html::Div>::new();
     // Where focus was when the dialog opened, to return it there.
     let opener = StoredValue::new_local(None::<web_sys::HtmlElement>);
     Effect::new(move |_| {
-        if chat.confirm.with(Option::is_some) {
+        if app.confirm.with(Option::is_some) {
             let active =
                 super::dom::document().active_element().and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
             opener.set_value(active);
@@ -41,7 +26,7 @@ pub fn ConfirmDialog() -> impl IntoView {
         }
     });
     let close = move || {
-        chat.confirm.set(None);
+        app.confirm.set(None);
         if let Some(el) = opener.get_value() {
             let _ = el.focus();
         }
@@ -55,25 +40,25 @@ pub fn ConfirmDialog() -> impl IntoView {
         }
     };
     view! {
-        <Show when=move || chat.confirm.with(Option::is_some)>
+        <Show when=move || app.confirm.with(Option::is_some)>
             <div class="dialog-backdrop" on:click=move |_| close()>
                 <div class="dialog" role="alertdialog" aria-modal="true" aria-labelledby="confirm-title"
                     aria-describedby="confirm-message" data-testid="confirm-dialog" node_ref=dialog
                     on:click=|ev| ev.stop_propagation() on:keydown=on_keydown>
-                    <h2 id="confirm-title">{move || chat.confirm.with(|c| c.as_ref().map(|c| c.title.clone()))}</h2>
-                    <p id="confirm-message">{move || chat.confirm.with(|c| c.as_ref().map(|c| c.message.clone()))}</p>
+                    <h2 id="confirm-title">{move || app.confirm.with(|c| c.as_ref().map(|c| c.title.clone()))}</h2>
+                    <p id="confirm-message">{move || app.confirm.with(|c| c.as_ref().map(|c| c.message.clone()))}</p>
                     <div class="dialog-actions">
                         <span class="spacer"></span>
                         <button data-testid="confirm-cancel" node_ref=cancel_button on:click=move |_| close()>"Cancel"</button>
                         <button class="primary" data-testid="confirm-ok"
-                            class:destructive=move || chat.confirm.with(|c| c.as_ref().is_some_and(|c| c.destructive))
+                            class:destructive=move || app.confirm.with(|c| c.as_ref().is_some_and(|c| c.destructive))
                             on:click=move |_| {
-                            let action = chat.confirm.get_untracked().map(|c| c.on_confirm);
-                            chat.confirm.set(None);
+                            let action = app.confirm.get_untracked().map(|c| c.on_confirm);
+                            app.confirm.set(None);
                             if let Some(action) = action {
                                 action();
                             }
-                        }>{move || chat.confirm.with(|c| c.as_ref().map(|c| c.confirm_label.clone()))}</button>
+                        }>{move || app.confirm.with(|c| c.as_ref().map(|c| c.confirm_label.clone()))}</button>
                     </div>
                 </div>
             </div>
