@@ -124,6 +124,17 @@ test("429 says when to retry", async () => {
   const err = page.getByTestId("turn-error").last();
   assert.equal(await err.getAttribute("data-kind"), "rate_limited");
   assert.match(await err.innerText(), /Retry in 30 s/);
+  // Retried once the service takes it again: the answer that said nothing and cost nothing
+  // is replaced, not kept as "1/2" beside the real one.
+  await sandboxCall(sandbox.url, "POST", "/sandbox/faults", { body: { key, fault: "" } });
+  await page.getByTestId("message-assistant").last().getByTestId("regenerate").click();
+  assert.equal(await lastAnswerSettled(page), "done");
+  assert.equal(await page.getByTestId("message-assistant").count(), 1);
+  assert.equal(await page.getByTestId("versions").count(), 0, "no version arrows for a replaced failure");
+  assert.equal(await page.getByTestId("turn-error").count(), 0);
+  await page.reload();
+  await page.getByTestId("message-assistant").first().waitFor();
+  assert.equal(await page.getByTestId("versions").count(), 0, "still one answer after a reload");
   await context.close();
 });
 

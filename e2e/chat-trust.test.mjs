@@ -356,9 +356,9 @@ test("drafts are per conversation, survive reloads and settings; the credit foll
   await page.getByTestId("consent").waitFor();
   assert.equal(await page.getByTestId("balance").count(), 0, "nothing asked with the key before consent");
   await page.getByTestId("consent-accept").click();
-  await page.getByTestId("balance").filter({ hasText: "credit $3.0000" }).waitFor();
+  await page.getByTestId("balance").filter({ hasText: "credit $3.00" }).waitFor();
   await page.waitForTimeout(4000);
-  assert.match(await page.getByTestId("balance").innerText(), /credit \$3\.0000/, "a late answer for the old key does not replace it");
+  assert.match(await page.getByTestId("balance").innerText(), /credit \$3\.00/, "a late answer for the old key does not replace it");
   assert.equal(await page.getByTestId("composer").inputValue(), "draft for one");
   await context.close();
 });
@@ -382,7 +382,7 @@ test("a key the sandbox refuses is said at once, in the header and in Settings, 
   await page.getByTestId("api-key").fill(key);
   await page.getByTestId("save-settings").click();
   await acceptConsent(page);
-  await page.getByTestId("balance").filter({ hasText: "credit $2.0000" }).waitFor();
+  await page.getByTestId("balance").filter({ hasText: "credit $2.00" }).waitFor();
   assert.equal(await page.getByTestId("key-refused").count(), 0);
   await context.close();
 });
@@ -427,7 +427,7 @@ test("a credit short of what a message or a batch of images can cost is said bef
   await page.getByTestId("api-key").fill(rich);
   await page.getByTestId("save-settings").click();
   await acceptConsent(page);
-  await page.getByTestId("balance").filter({ hasText: "$2.0000" }).waitFor();
+  await page.getByTestId("balance").filter({ hasText: "$2.00" }).waitFor();
   await page.getByTestId("composer").fill("Hello again");
   await page.getByTestId("cost-preview").waitFor();
   assert.equal(await warning.count(), 0);

@@ -183,6 +183,8 @@ test("a dropped stream keeps the partial answer with an error, and retry works",
   await sandboxCall(sandbox.url, "POST", "/sandbox/faults", { body: { key, fault: "" } });
   await failed.getByTestId("regenerate").click();
   assert.equal(await lastAnswerSettled(page), "done");
+  // The failed answer said something (and was billed): it stays, as the first version.
+  assert.match(await page.getByTestId("versions").last().innerText(), /2\s*\/\s*2/);
   await context.close();
 });
 

@@ -184,6 +184,32 @@ test("a job the sandbox fails shows the server's message; retry makes a new job"
   await context.close();
 });
 
+test("the lightbox steps over a failed card: it goes through the images only", async () => {
+  const key = await newKey(sandbox.url);
+  const { page, context } = await openStudio({ key });
+  await fill(page, { prompt: "First image", width: "256", height: "256" });
+  await page.getByTestId("generate").click();
+  await cardsWithStatus(page, "done", 1);
+  await sandboxCall(sandbox.url, "POST", "/sandbox/faults", { body: { key, fault: "job=fail:content policy violation (sandbox)" } });
+  await fill(page, { prompt: "Refused one" });
+  await page.getByTestId("generate").click();
+  await cardsWithStatus(page, "failed", 1);
+  await sandboxCall(sandbox.url, "POST", "/sandbox/faults", { body: { key, fault: "" } });
+  await fill(page, { prompt: "Third image" });
+  await page.getByTestId("generate").click();
+  await cardsWithStatus(page, "done", 2);
+  // Newest first: Third, Refused (failed), First.
+  await cards(page).first().getByTestId("job-open").click();
+  const box = page.getByTestId("lightbox");
+  await box.waitFor();
+  assert.equal(await box.getByTestId("lightbox-position").innerText(), "1 of 2");
+  await page.keyboard.press("ArrowRight");
+  assert.equal(await box.getByTestId("lightbox-position").innerText(), "2 of 2");
+  assert.equal(await box.getByTestId("lightbox-params").locator('dd[data-param="Prompt"]').innerText(), "First image");
+  await box.getByTestId("lightbox-image").waitFor();
+  await context.close();
+});
+
 test("reload while jobs are pending: they resume polling (not re-created) and finish", async () => {
   const key = await newKey(sandbox.url);
   const { page, context } = await openStudio({ key });

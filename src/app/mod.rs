@@ -16,6 +16,7 @@ mod tabs;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::conversation::spend::format_credit;
 use settings::Settings;
 use state::{AppState, Page};
 use storage::Db;
@@ -165,8 +166,8 @@ pub fn App() -> impl IntoView {
             <Show when=move || app.balance.get().is_some_and(|c| c != net::Credit::Refused)>
                 <span class="balance" data-testid="balance" title="Credit left">
                     {move || match app.balance.get() {
-                        Some(net::Credit::Sandbox(usd)) => view! { <span class="wide-label">"credit "</span>{format!("${usd:.4}")} }.into_any(),
-                        Some(net::Credit::Relay(Some(usd))) => view! { <span class="wide-label">"budget left "</span>{format!("${:.4}", usd.max(0.0))} }.into_any(),
+                        Some(net::Credit::Sandbox(usd)) => view! { <span class="wide-label">"credit "</span>{format_credit(usd)} }.into_any(),
+                        Some(net::Credit::Relay(Some(usd))) => view! { <span class="wide-label">"budget left "</span>{format_credit(usd)} }.into_any(),
                         Some(net::Credit::Relay(None)) => "no budget limit".into_any(),
                         Some(net::Credit::Refused) | None => ().into_any(),
                     }}

@@ -387,8 +387,11 @@ impl Conversation {
         self.nodes.iter_mut().find(|n| n.id == id)
     }
 
+    /// A new message's id: never one a message had before (a deleted message's id is not
+    /// given again, so nothing keyed by id mistakes the new message for it).
     fn next_id(&self) -> u32 {
-        self.nodes.iter().map(|n| n.id + 1).max().unwrap_or(1)
+        let deleted = self.deleted_nodes.iter().map(|k| k.id);
+        self.nodes.iter().map(|n| n.id).chain(deleted).map(|id| id + 1).max().unwrap_or(1)
     }
 
     /// The messages shown: from the active first message, following each active child.
@@ -494,8 +497,23 @@ impl Conversation {
         self.start_answer_with(user_id, &model, now_ms)
     }
 
-    /// Starts an answer to `user_id` from `model` (a retry with another model).
+    /// Starts an answer to `user_id` from `model` (a retry with another model). An earlier
+    /// answer that failed before it said or cost anything is replaced, not kept as a version:
+    /// a retry after an error shows one answer, as in other chat apps.
     pub fn start_answer_with(&mut self, user_id: u32, model: &str, now_ms: u64) -> u32 {
+        let empty_failures: Vec<u32> = self
+            .nodes
+            .iter()
+            .filter(|n| n.parent == Some(user_id) && n.status == Some(AnswerStatus::Failed))
+            .filter(|n| n.content.is_empty() && n.cost_usd.is_none() && n.streamed_tokens.is_none())
+            .filter(|n| !self.nodes.iter().any(|c| c.parent == Some(n.id)))
+            .map(|n| n.id)
+            .collect();
+        if !empty_failures.is_empty() {
+            let keys = self.nodes.iter().filter(|n| empty_failures.contains(&n.id)).map(Node::key);
+            self.deleted_nodes.extend(keys.collect::<Vec<_>>());
+            self.nodes.retain(|n| !empty_failures.contains(&n.id));
+        }
         let id = self.add(Some(user_id), Role::Assistant, String::new(), now_ms);
         if let Some(n) = self.node_mut(id) {
             n.status = Some(AnswerStatus::Streaming);
@@ -989,6 +1007,25 @@ mod tests {
         let q = c.push_user("and this one?", vec![att], 5);
         let last = c.start_answer(q, 6);
         assert!(c.request_for(last).expect("request").validate().is_err());
+    }
+
+    #[test]
+    fn a_retry_replaces_an_answer_that_failed_before_saying_or_costing_anything() {
+        let mut c = conv();
+        let u = c.push_user("hi", vec![], 1);
+        let failed = c.start_answer(u, 2);
+        c.finish_answer(failed, AnswerEnd { status: AnswerStatus::Failed, ..AnswerEnd::default() }, None);
+        let retry = c.start_answer(u, 3);
+        assert_eq!(c.versions(retry), (0, 1), "the empty failure is not a version");
+        assert!(c.node(failed).is_none() && retry != failed);
+        assert!(c.deleted_nodes.contains(&tabs::NodeKey { id: failed, created_ms: 2 }), "other tabs drop it too");
+        // A failure that was billed (the service accepted it) or said something stays.
+        let req = c.request_for(retry).expect("request");
+        let billed = AnswerEnd { status: AnswerStatus::Failed, streamed_tokens: Some(3), ..AnswerEnd::default() };
+        c.finish_answer(retry, billed, Some(&req));
+        assert!(c.node(retry).expect("retry").cost_usd.is_some());
+        let again = c.start_answer(u, 4);
+        assert_eq!(c.versions(again), (1, 2));
     }
 
     #[test]

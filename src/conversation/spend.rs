@@ -88,6 +88,16 @@ pub fn format_usd_readable(usd: f64) -> String {
     format_usd(usd, readable_decimals(usd))
 }
 
+/// A credit or budget left, as a wallet shows it: cents from a dollar up (rounded down: what
+/// is shown is there), and as many decimals as small amounts need below that.
+pub fn format_credit(usd: f64) -> String {
+    if usd.is_finite() && usd >= 1.0 {
+        format_usd((usd * 100.0).floor() / 100.0, 2)
+    } else {
+        format_usd_readable(usd)
+    }
+}
+
 /// The decimals [`format_usd_readable`] shows `usd` with.
 fn readable_decimals(usd: f64) -> usize {
     let usd = if usd.is_finite() && usd > 0.0 { usd } else { 0.0 };
@@ -274,6 +284,16 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn credit_reads_in_cents_from_a_dollar_up_and_never_more_than_is_there() {
+        assert_eq!(format_credit(3.0), "$3.00");
+        assert_eq!(format_credit(2.999), "$2.99");
+        assert_eq!(format_credit(12.345_6), "$12.34");
+        assert_eq!(format_credit(0.0031), "$0.0031");
+        assert_eq!(format_credit(0.000_02), "$0.000020");
+        assert_eq!(format_credit(-1.0), "$0.0000");
+    }
     use crate::conversation::{AnswerEnd, AnswerStatus, ChatSettings};
     use crate::types::chat::Message;
 

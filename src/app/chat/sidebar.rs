@@ -130,8 +130,9 @@ fn ConvItem(conv: ConvSignal, delete: Callback<String>) -> impl IntoView {
             <Show when=streaming.clone()>
                 <span class="streaming-dot" data-testid="conv-streaming" title="Answering" aria-label="Answering"></span>
             </Show>
-            <button class="icon" title="Rename" aria-label="Rename" data-testid="rename-conv" on:click=start_rename>"✎"</button>
-            <button class="icon" title="Delete" aria-label="Delete" data-testid="delete-conv"
+            <button class="icon" title="Rename" aria-label=move || format!("Rename “{}”", title.get())
+                data-testid="rename-conv" on:click=start_rename>"✎"</button>
+            <button class="icon" title="Delete" aria-label=move || format!("Delete “{}”", title.get()) data-testid="delete-conv"
                 on:click=move |_| delete.run(delete_id.clone())>"✕"</button>
         </li>
     }

@@ -13,10 +13,21 @@ use crate::catalog::DEFAULT_SCHEDULER;
 use crate::gallery::{format_elapsed, Job, JobStatus};
 use crate::types::image::{DEFAULT_CFG_SCALE, DEFAULT_STEPS};
 
-/// Moves the lightbox by `step` through the cards shown.
+/// The cards shown that have an image to show (a failed or pending card has none): what the
+/// lightbox steps through.
+fn with_images(st: Studio) -> Vec<String> {
+    let has_image = |id: &String| {
+        st.entry(id).is_some_and(|e| {
+            e.job.with(|j| j.status == JobStatus::Done) && e.src.with(|s| s.as_deref().is_some_and(displayable))
+        })
+    };
+    st.visible.get().into_iter().filter(has_image).collect()
+}
+
+/// Moves the lightbox by `step` through the cards shown that have an image.
 fn step(st: Studio, step: isize) {
     let Some(current) = st.lightbox.get_untracked() else { return };
-    let shown = st.visible.get_untracked();
+    let shown = untrack(|| with_images(st));
     let Some(at) = shown.iter().position(|id| *id == current) else { return };
     let next = at as isize + step;
     if (0..shown.len() as isize).contains(&next) {
@@ -59,7 +70,8 @@ pub fn Lightbox() -> impl IntoView {
     let id = move || entry.with(|e| e.as_ref().map(|e| e.id.clone())).unwrap_or_default();
     let position = move || {
         let id = id();
-        st.visible.with(|v| v.iter().position(|x| *x == id).map(|i| format!("{} of {}", i + 1, v.len())))
+        let v = with_images(st);
+        v.iter().position(|x| *x == id).map(|i| format!("{} of {}", i + 1, v.len()))
     };
     let copy = move |_| {
         if let Some(j) = job() {
