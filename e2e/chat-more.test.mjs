@@ -456,3 +456,23 @@ test("the conversation's total grows while an answer streams (estimated), then s
   assert.match(after, new RegExp(`\\$${billed.toFixed(6).replace(".", "\\.")}$`));
   await context.close();
 });
+
+test("a model picked on the start screen does not leave an empty chat in the list; New chat gives it back", async () => {
+  const { page, context } = await openApp(browser, sandbox.url);
+  await send(page, "A first conversation");
+  await lastAnswerSettled(page);
+  await page.getByTestId("new-chat").click();
+  await page.getByTestId("model").selectOption("gpt-4.1");
+  // Open, it is listed (as the chat being written)…
+  assert.equal(await page.getByTestId("conv-item").count(), 2);
+  // …but once another is opened, an empty chat does not stay behind (user review).
+  await page.getByTestId("conv-item").filter({ hasText: "A first conversation" }).locator(".conv-title").click();
+  assert.equal(await page.getByTestId("conv-item").count(), 1);
+  await page.reload();
+  await page.getByTestId("composer").waitFor();
+  assert.equal(await page.getByTestId("conv-item").count(), 1, "nor after a reload");
+  // New chat opens it again, with the model picked.
+  await page.getByTestId("new-chat").click();
+  assert.equal(await page.getByTestId("model").inputValue(), "gpt-4.1");
+  await context.close();
+});

@@ -359,6 +359,8 @@ test("drafts are per conversation, survive reloads and settings; the credit foll
   await page.getByTestId("balance").filter({ hasText: "credit $3.00" }).waitFor();
   await page.waitForTimeout(4000);
   assert.match(await page.getByTestId("balance").innerText(), /credit \$3\.00/, "a late answer for the old key does not replace it");
+  // The exact amount on hover (the pill rounds to cents).
+  assert.equal(await page.getByTestId("balance").getAttribute("title"), "Credit left: $3.000000");
   assert.equal(await page.getByTestId("composer").inputValue(), "draft for one");
   await context.close();
 });

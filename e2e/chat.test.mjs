@@ -234,9 +234,14 @@ test("401 points to settings and 402 says the credit is exhausted; the text is k
   const err2 = second.page.getByTestId("turn-error").last();
   assert.equal(await err2.getAttribute("data-kind"), "insufficient_credit");
   const words = await err2.innerText();
-  assert.match(words, /^Not enough credit: .*Top up your credit, then retry\.$/);
+  assert.match(words, /^Not enough credit: .*Top up your credit, or lower Max completion tokens in the chat's options, then retry\.$/);
   assert.equal(words.match(/insufficient credit/gi), null, `said once, in plain words: ${words}`);
   assert.doesNotMatch(words, /http 402/);
+  // An answer that said nothing has nothing to copy or read out (user review).
+  const failed = second.page.getByTestId("message-assistant").last();
+  assert.equal(await failed.getByTestId("copy-message").isVisible(), false);
+  assert.equal(await failed.getByTestId("read-aloud").isVisible(), false);
+  assert.equal(await failed.getByTestId("regenerate").isVisible(), true, "retry stays");
   await second.context.close();
 });
 
@@ -352,8 +357,12 @@ test("a refused option is said beside its field, stays there, and nothing is sen
   // Typed, then Send clicked straight away (the field's change comes with the click): the
   // message waits, with the question kept, instead of going at another temperature.
   await page.getByTestId("composer").fill("Hello");
+  // Going to the message box closed the options; opened again.
+  await page.getByTestId("more-options").click();
   await page.getByTestId("temperature").fill("3");
   await page.getByTestId("send").click();
+  // The refused value keeps them open, in sight.
+  assert.equal(await page.getByTestId("temperature").isVisible(), true);
   assert.equal(await page.getByTestId("temperature-error").innerText(), "Temperature must be between 0 and 2 (you entered 3).");
   assert.equal(await page.getByTestId("temperature").inputValue(), "3");
   assert.match(await page.getByTestId("composer-error").innerText(), /^Not sent: Temperature must be between 0 and 2 \(you entered 3\)\. Correct it/);
@@ -412,6 +421,9 @@ test("the spend guard warns before a request could exceed the conversation's bud
   const dialog = page.getByTestId("confirm-dialog");
   await dialog.waitFor();
   assert.match(await dialog.innerText(), /budget/);
+  // Nothing is spent yet: the title says it may go over (user review: "Over budget" before
+  // anything was spent).
+  assert.equal(await dialog.locator("h2").innerText(), "This message may go over your budget");
   assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "confirm-cancel", "focus moves in, on Cancel");
   assert.match(await dialog.innerText(), /spent \$0\.0+ of its \$0\.00010* budget/);
   // An Enter pressed again (the one that sent, repeated) cancels; it never spends.

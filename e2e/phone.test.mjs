@@ -35,7 +35,7 @@ test("no page scrolls sideways at 320, 390 and 768 px", async () => {
   }
 });
 
-test("the conversations drawer opens, closes (Escape, backdrop, choosing one) and gives focus back", async () => {
+test("the conversations drawer opens, closes (Escape, backdrop, its close button, choosing one) and gives focus back", async () => {
   const { page, context } = await openApp(browser, sandbox.url, { viewport: { width: 390, height: 844 } });
   await send(page, "First");
   await lastAnswerSettled(page);
@@ -54,6 +54,11 @@ test("the conversations drawer opens, closes (Escape, backdrop, choosing one) an
   await opener.click();
   await page.getByTestId("drawer-backdrop").click({ position: { x: 370, y: 400 } });
   await sidebar.waitFor({ state: "hidden" });
+  // Its own close button (user review: there was none), which gives focus back too.
+  await opener.click();
+  await page.getByTestId("close-sidebar").click();
+  await sidebar.waitFor({ state: "hidden" });
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "open-sidebar", "focus returns");
   await opener.click();
   await page.getByTestId("new-chat").click();
   await sidebar.waitFor({ state: "hidden" });
@@ -82,15 +87,25 @@ test("on a phone, Delete all asks in a dialog above the drawer, which Cancel clo
   const { page, context } = await openApp(browser, sandbox.url, { viewport: { width: 390, height: 844 } });
   await send(page, "Something to keep");
   await lastAnswerSettled(page);
+  // A toast on screen too (a deleted turn's Undo).
+  await send(page, "Something to delete");
+  await lastAnswerSettled(page);
+  await page.getByTestId("delete-turn").last().click();
+  const toast = page.getByTestId("toast");
+  await toast.waitFor();
   await page.getByTestId("open-sidebar").click();
   await page.locator("#sidebar").waitFor({ state: "visible" });
   await page.getByTestId("delete-all").click();
   const cancel = page.getByTestId("confirm-cancel");
   await cancel.waitFor();
   // What a finger on Cancel touches is Cancel, not the drawer under it.
-  const box = await cancel.boundingBox();
-  const hit = await page.evaluate(([x, y]) => document.elementFromPoint(x, y)?.dataset.testid, [box.x + box.width / 2, box.y + box.height / 2]);
-  assert.equal(hit, "confirm-cancel");
+  const at = (b) => page.evaluate(([x, y]) => {
+    const e = document.elementFromPoint(x, y);
+    return e?.closest("[data-testid]")?.dataset.testid;
+  }, [b.x + b.width / 2, b.y + b.height / 2]);
+  assert.equal(await at(await cancel.boundingBox()), "confirm-cancel");
+  // The dialog is above the toasts too (user review: a toast partly covered Cancel).
+  if (await toast.count()) assert.notEqual(await at(await toast.first().boundingBox()), "toast");
   await cancel.click();
   await cancel.waitFor({ state: "detached" });
   assert.equal(await page.getByTestId("conv-item").count(), 1, "nothing deleted");
@@ -120,7 +135,7 @@ test("every target is at least 24 px, on a phone and a desktop (chat with versio
   }
 });
 
-test("the options open over the thread without moving it, and Escape closes them", async () => {
+test("the options open over the thread without moving it, and Escape, a click elsewhere or the message box closes them", async () => {
   for (const viewport of [{ width: 390, height: 844 }, { width: 1280, height: 800 }]) {
     const { page, context } = await openApp(browser, sandbox.url, { viewport });
     await send(page, "Hello");
@@ -135,6 +150,20 @@ test("the options open over the thread without moving it, and Escape closes them
     await page.keyboard.press("Escape");
     await page.getByTestId("temperature").waitFor({ state: "hidden" });
     assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "more-options", "focus goes back to the button");
+    // A click on the page closes them too, and so does going to the message box: they do
+    // not stay open over the answer (they covered its buttons after a send).
+    await page.getByTestId("more-options").click();
+    await page.getByTestId("temperature").click();
+    await page.getByTestId("temperature").waitFor();
+    assert.equal(await page.getByTestId("temperature").isVisible(), true, "a click inside keeps them open");
+    // Below the panel, on the thread.
+    const thread = await page.getByTestId("thread").boundingBox();
+    await page.mouse.click(thread.x + 12, thread.y + thread.height - 12);
+    await page.getByTestId("temperature").waitFor({ state: "hidden" });
+    await page.getByTestId("more-options").click();
+    await page.getByTestId("temperature").waitFor();
+    await page.getByTestId("composer").focus();
+    await page.getByTestId("temperature").waitFor({ state: "hidden" });
     await context.close();
   }
 });

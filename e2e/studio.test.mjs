@@ -112,6 +112,8 @@ test("invalid values are blocked as the user types, naming the field and the ran
     assert.equal(await page.getByTestId(`error-${field}`).innerText(), message, `${field}=${value}`);
     assert.equal(await generate.isDisabled(), true, `${field}=${value} disables Generate`);
     assert.equal(await generate.innerText(), "Generate");
+    // Under it, why (user review: disabled with no reason given).
+    assert.equal(await page.getByTestId("generate-why").innerText(), `Correct the field marked in red first. ${message}`);
     // Ctrl+Enter does nothing either.
     await page.getByTestId(`studio-${field}`).press("Control+Enter");
     await fill(page, { [field]: good[field] });
@@ -120,8 +122,10 @@ test("invalid values are blocked as the user types, naming the field and the ran
   await fill(page, { prompt: "   " });
   assert.equal(await page.getByTestId("error-prompt").innerText(), "Prompt must not be empty.");
   assert.equal(await generate.isDisabled(), true);
+  assert.equal(await page.getByTestId("generate-why").innerText(), "Describe the image to generate it.");
   await fill(page, { prompt: "A lighthouse", count: "3" });
   assert.equal(await generate.innerText(), "Generate 3 images · $0.0045");
+  assert.equal(await page.getByTestId("generate-why").isVisible(), false, "ready: nothing to explain");
   assert.equal(await cards(page).count(), 0, "nothing was started while invalid");
   const afterStats = (await sandboxCall(sandbox.url, "GET", "/sandbox/stats")).endpoints?.texttoimage?.requests ?? 0;
   assert.equal(afterStats, before, "no request reached the service");
@@ -174,13 +178,21 @@ test("a job the sandbox fails shows the server's message; retry makes a new job"
   assert.equal(await card.getByTestId("job-status").innerText(), "failed");
   // The sandbox charges at creation, failed or not.
   assert.equal(await page.getByTestId("gallery-totals").innerText(), "0 images · $0.0015 spent · 1 failed");
+  // What the card cost, and what a retry costs, are on it (user review: Retry charged again
+  // with no price shown).
+  assert.equal(await card.getByTestId("job-charged").innerText(), "Charged $0.0015");
+  assert.equal(await card.getByTestId("job-retry").innerText(), "Retry · $0.0015");
   await sandboxCall(sandbox.url, "POST", "/sandbox/faults", { body: { key, fault: "" } });
   await card.getByTestId("job-retry").click();
+  // While the retry runs, the card still says why the last attempt failed.
+  assert.equal(await card.getByTestId("job-earlier").innerText(), "The last attempt failed: content policy violation (sandbox)");
   await cardsWithStatus(page, "done", 1);
   assert.equal(await cards(page).count(), 1, "retried in place");
   assert.equal(await card.getByTestId("job-message").count(), 0);
+  assert.equal(await card.getByTestId("job-earlier").count(), 0, "done: the old failure no longer shows");
   await card.getByTestId("job-image").waitFor();
   assert.equal(await page.getByTestId("gallery-totals").innerText(), "1 image · $0.0030 spent");
+  assert.equal(await card.getByTestId("job-charged").innerText(), "Charged $0.0030 over 2 attempts");
   await context.close();
 });
 
@@ -294,6 +306,8 @@ test("the daily budget counts images with the chat, and Generate asks first when
   const dialog = page.getByTestId("confirm-dialog");
   await dialog.waitFor();
   assert.match(await dialog.innerText(), /Today's spending \(chat and images\) is \$0\.0015 of the \$0\.0020 daily budget, and this image costs \$0\.0015\. Generate anyway\?/);
+  // Titled for what it is: a question before spending, not "Over budget" (user review).
+  assert.equal(await dialog.locator("h2").innerText(), "This goes over your daily budget");
   await page.getByTestId("confirm-cancel").click();
   await page.waitForTimeout(500);
   assert.equal(await cards(page).count(), 1);
@@ -558,6 +572,11 @@ test("a job that never finishes times out at its wait and can be resumed", async
   const card = cards(page).first();
   assert.match(await card.getByTestId("job-message").innerText(), /did not finish within 10 s.*resume/);
   assert.equal(await card.getByTestId("job-retry").count(), 0);
+  // It may still finish: counted apart from failures, and said as a note, not an error
+  // (user review: counted as failed while "Delete failed" left it).
+  assert.equal(await page.getByTestId("gallery-totals").innerText(), "0 images · $0.0015 spent · 1 timed out");
+  assert.ok(await card.getByTestId("job-message").evaluate((e) => e.classList.contains("timed-out")));
+  assert.equal(await page.getByTestId("delete-failed").isDisabled(), true);
   await card.getByTestId("job-resume").click();
   await cardsWithStatus(page, "running", 1);
   assert.equal(await card.getByTestId("job-message").count(), 0);

@@ -108,6 +108,18 @@ pub fn turn_error_words(kind: &str, message: &str) -> String {
     [first.as_str(), hint].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(" ")
 }
 
+/// [`turn_error_words`] for a chat answer: short of credit, a lower token cap also helps,
+/// since the service holds the most a message can cost before it answers.
+pub fn answer_error_words(kind: &str, message: &str) -> String {
+    let words = turn_error_words(kind, message);
+    match (kind, words.strip_suffix("Top up your credit, then retry.")) {
+        ("insufficient_credit", Some(start)) => {
+            format!("{start}Top up your credit, or lower Max completion tokens in the chat's options, then retry.")
+        }
+        _ => words,
+    }
+}
+
 /// The undo bar's words after `n` conversations were deleted.
 pub fn conversations_deleted(n: usize) -> String {
     if n == 1 {
@@ -170,6 +182,11 @@ mod tests {
             "insufficient credit (http 402): insufficient credit: this request may cost up to $0.0012 and the key has $0.0000 available",
         );
         assert_eq!(credit, "Not enough credit: this request may cost up to $0.0012 and the key has $0.0000 available. Top up your credit, then retry.");
+        // In the chat, what else lowers the hold (user review: the advice left it out).
+        assert_eq!(
+            super::answer_error_words("insufficient_credit", "insufficient credit (http 402)"),
+            "Not enough credit (HTTP 402). Top up your credit, or lower Max completion tokens in the chat's options, then retry."
+        );
         assert_eq!(turn_error_words("rate_limited", "rate limited (http 429)"), "The service is busy (HTTP 429).");
         assert_eq!(
             turn_error_words("authentication", "the API key was refused (http 401): invalid key"),

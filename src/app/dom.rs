@@ -352,6 +352,35 @@ pub fn popover_menu_keys(ev: &leptos::ev::KeyboardEvent) {
     let _ = buttons[next].focus();
 }
 
+/// Closes the `<details>` panel `panel` when the pointer goes down, or focus moves, anywhere
+/// outside it: a panel over the page closes when the user turns to the page, unless
+/// `keep_open` says it must stay. The listeners go with the calling component.
+pub fn close_when_outside(
+    panel: leptos::prelude::NodeRef<leptos::html::Details>,
+    keep_open: impl Fn() -> bool + Clone + 'static,
+) {
+    use leptos::prelude::{on_cleanup, window_event_listener, GetUntracked};
+    let close_unless_inside = move |target: Option<web_sys::EventTarget>| {
+        let Some(details) = panel.get_untracked() else { return };
+        if !details.open() || keep_open() {
+            return;
+        }
+        let target = target.and_then(|t| t.dyn_into::<web_sys::Node>().ok());
+        if !target.is_some_and(|t| details.contains(Some(&t))) {
+            details.set_open(false);
+        }
+    };
+    let down = {
+        let close = close_unless_inside.clone();
+        window_event_listener(leptos::ev::pointerdown, move |ev| close(ev.target()))
+    };
+    let focus = window_event_listener(leptos::ev::focusin, move |ev| close_unless_inside(ev.target()));
+    on_cleanup(move || {
+        down.remove();
+        focus.remove();
+    });
+}
+
 /// Closes a `<details>` popover when focus leaves it (a click or Tab elsewhere), so it does
 /// not stay open over what the user turned to.
 pub fn close_popover_on_focus_out(ev: leptos::ev::FocusEvent) {

@@ -164,7 +164,14 @@ pub fn App() -> impl IntoView {
                 </button>
             </Show>
             <Show when=move || app.balance.get().is_some_and(|c| c != net::Credit::Refused)>
-                <span class="balance" data-testid="balance" title="Credit left">
+                <span class="balance" data-testid="balance"
+                    // The pill rounds to cents; the exact amount is a hover away.
+                    title=move || match app.balance.get() {
+                        Some(net::Credit::Sandbox(usd) | net::Credit::Relay(Some(usd))) => {
+                            format!("Credit left: {}", crate::conversation::spend::format_usd(usd, 6))
+                        }
+                        _ => "Credit left".to_owned(),
+                    }>
                     {move || match app.balance.get() {
                         Some(net::Credit::Sandbox(usd)) => view! { <span class="wide-label">"credit "</span>{format_credit(usd)} }.into_any(),
                         Some(net::Credit::Relay(Some(usd))) => view! { <span class="wide-label">"budget left "</span>{format_credit(usd)} }.into_any(),

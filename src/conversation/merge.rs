@@ -49,12 +49,14 @@ impl ImportPlan {
         n
     }
 
-    /// What the import did, in a sentence: "Imported 3 conversations; 1 kept as a copy
-    /// because yours has newer messages."
+    /// What the import did, in a sentence whose numbers add up to the file's conversations:
+    /// "Imported 2 conversations (1 new, 1 as a copy because yours has messages the file
+    /// lacks); 1 other was already here."
     pub fn summary(&self) -> String {
         let (added, updated, copies, kept) = self.counts();
         let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-        if added + updated + copies == 0 {
+        let imported = added + updated + copies;
+        if imported == 0 {
             return match kept {
                 0 => "The file holds no conversations.".into(),
                 _ => {
@@ -62,21 +64,29 @@ impl ImportPlan {
                 }
             };
         }
-        let mut parts = vec![format!("Imported {}", plural(added + updated + copies, "conversation", "conversations"))];
-        if updated > 0 {
-            parts.push(format!("{} with newer messages", plural(updated, "update", "updates")));
-        }
-        if copies > 0 {
-            parts.push(format!(
-                "{} as a copy because yours {} messages the file lacks",
-                plural(copies, "kept", "kept"),
-                if copies == 1 { "has" } else { "have" }
-            ));
+        let copy_words = if copies == 1 {
+            "as a copy because yours has messages the file lacks"
+        } else {
+            "as copies because yours have messages the file lacks"
+        };
+        let kinds = [(added, "new"), (updated, "updated with newer messages"), (copies, copy_words)];
+        let present: Vec<_> = kinds.iter().filter(|(n, _)| *n > 0).collect();
+        let mut s = format!("Imported {}", plural(imported, "conversation", "conversations"));
+        match present.as_slice() {
+            // All new: nothing to explain.
+            [(_, "new")] => {}
+            // One kind: its words, without repeating the number.
+            [(_, words)] => s.push_str(&format!(" ({words})")),
+            many => {
+                let parts: Vec<String> = many.iter().map(|(n, words)| format!("{n} {words}")).collect();
+                s.push_str(&format!(" ({})", parts.join(", ")));
+            }
         }
         if kept > 0 {
-            parts.push(format!("{} already here", plural(kept, "was", "were")));
+            s.push_str(&format!("; {} already here", plural(kept, "other was", "others were")));
         }
-        format!("{}.", parts.join("; "))
+        s.push('.');
+        s
     }
 
     /// [`summary`](Self::summary), with the gallery's part: `images` imported, `images_here`
@@ -189,7 +199,7 @@ mod tests {
         let plan = plan_import(&local, vec![conv("a", &["one", "two"]), conv("b", &["x"])], ids());
         assert!(matches!(&plan.steps[0], Step::Update { new, old } if new.nodes.len() == 4 && old.nodes.len() == 2));
         assert!(matches!(&plan.steps[1], Step::Add(c) if c.id == "b"));
-        assert_eq!(plan.summary(), "Imported 2 conversations; 1 update with newer messages.");
+        assert_eq!(plan.summary(), "Imported 2 conversations (1 new, 1 updated with newer messages).");
     }
 
     #[test]
@@ -209,7 +219,7 @@ mod tests {
         assert_eq!(plan.counts(), (1, 0, 1, 1));
         assert_eq!(
             plan.summary(),
-            "Imported 2 conversations; 1 kept as a copy because yours has messages the file lacks; 1 was already here."
+            "Imported 2 conversations (1 new, 1 as a copy because yours has messages the file lacks); 1 other was already here."
         );
     }
 
@@ -276,6 +286,20 @@ mod tests {
         assert_eq!(after.cost_since(today), 0.125);
     }
 
+    /// Regression (user review): a two-conversation file was summed up as "Imported 1
+    /// conversation; 1 update with newer messages; 1 was already here", which reads as three.
+    #[test]
+    fn the_summary_counts_each_conversation_of_the_file_once() {
+        let local = vec![conv("a", &["one"]), conv("b", &["same"])];
+        let plan = plan_import(&local, vec![conv("a", &["one", "two"]), conv("b", &["same"])], ids());
+        assert_eq!(plan.summary(), "Imported 1 conversation (updated with newer messages); 1 other was already here.");
+        let plan = plan_import(&local, vec![conv("c", &["x"]), conv("d", &["y"]), conv("b", &["same"])], ids());
+        assert_eq!(plan.summary(), "Imported 2 conversations; 1 other was already here.");
+        let local = vec![conv("a", &["one", "mine"]), conv("b", &["one", "mine"])];
+        let plan = plan_import(&local, vec![conv("a", &["one", "theirs"]), conv("b", &["one", "theirs"])], ids());
+        assert_eq!(plan.summary(), "Imported 2 conversations (as copies because yours have messages the file lacks).");
+    }
+
     #[test]
     fn the_summary_names_the_images_too() {
         let none = plan_import(&[], vec![], ids());
@@ -288,7 +312,7 @@ mod tests {
         let mixed = plan_import(&[conv("a", &["Hi"])], vec![conv("a", &["Hi"]), conv("b", &["x"])], ids());
         assert_eq!(
             mixed.summary_with_images(3, 0),
-            "Imported 1 conversation; 1 was already here. Also imported 3 images into the gallery."
+            "Imported 1 conversation; 1 other was already here. Also imported 3 images into the gallery."
         );
         assert_eq!(one.summary_with_images(0, 1), "Imported 1 conversation; 1 image was already in the gallery.");
         let here = plan_import(&[conv("a", &["Hi"])], vec![conv("a", &["Hi"])], ids());

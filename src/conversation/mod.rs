@@ -377,6 +377,13 @@ impl Conversation {
         self.nodes.is_empty() && self.removed_charges.is_empty()
     }
 
+    /// Whether the sidebar lists it while `active` is open: a chat with nothing in it (a
+    /// model picked on the start screen) only while it is the one open, so it does not stay
+    /// behind as an empty "New chat".
+    pub fn is_listed(&self, active: Option<&str>) -> bool {
+        !self.is_empty() || active == Some(self.id.as_str())
+    }
+
     /// A node by id.
     pub fn node(&self, id: u32) -> Option<&Node> {
         self.nodes.iter().find(|n| n.id == id)
@@ -801,7 +808,7 @@ impl Conversation {
     pub fn to_markdown(&self) -> String {
         let mut out = format!("# {}\n\n", self.title);
         if !self.settings.system_prompt.trim().is_empty() {
-            out.push_str(&format!("> **Developer prompt:** {}\n\n", self.settings.system_prompt.trim()));
+            out.push_str(&format!("> **System prompt:** {}\n\n", self.settings.system_prompt.trim()));
         }
         for node in self.active_path() {
             match node.role {
@@ -922,6 +929,17 @@ mod tests {
 
     fn texts(c: &Conversation) -> Vec<String> {
         c.active_path().iter().map(|n| n.content.clone()).collect()
+    }
+
+    /// Regression (user review): a model picked on the start screen made an empty "New chat"
+    /// that stayed in the sidebar.
+    #[test]
+    fn an_empty_chat_is_listed_only_while_open() {
+        let mut c = conv();
+        assert!(c.is_listed(Some("c1")));
+        assert!(!c.is_listed(Some("c2")) && !c.is_listed(None));
+        c.push_user("Hi", vec![], 1001);
+        assert!(c.is_listed(Some("c2")) && c.is_listed(None));
     }
 
     #[test]

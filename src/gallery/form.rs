@@ -144,6 +144,15 @@ impl ImageForm {
         form
     }
 
+    /// Why Generate is disabled, for under it: the prompt wanted first, else the first field
+    /// to correct (its own sentence).
+    pub fn why_not_ready(errors: &[FieldError]) -> String {
+        match errors.iter().find(|e| e.field != "prompt") {
+            None => "Describe the image to generate it.".to_owned(),
+            Some(e) => format!("Correct the field marked in red first. {}", e.message),
+        }
+    }
+
     /// Checks every field; on success the batch to start, else every problem in form order.
     pub fn check(&self) -> Result<Batch, Vec<FieldError>> {
         let mut errors = Vec::new();
@@ -341,6 +350,18 @@ mod tests {
 
     #[test]
     fn field_errors_name_the_field_and_the_range() {
+        // Generate's reason when disabled (user review: disabled with no reason given).
+        let mut f = form();
+        f.prompt.clear();
+        let errors = f.check().expect_err("no prompt");
+        assert_eq!(ImageForm::why_not_ready(&errors), "Describe the image to generate it.");
+        f.steps = "9".into();
+        let errors = f.check().expect_err("two problems");
+        assert_eq!(
+            ImageForm::why_not_ready(&errors),
+            "Correct the field marked in red first. Steps must be between 1 and 8 (you entered 9)."
+        );
+
         type Case = (&'static str, fn(&mut ImageForm), &'static str);
         let cases: &[Case] = &[
             ("abc steps", |f| f.steps = "abc".into(), "Steps must be a whole number between 1 and 8"),

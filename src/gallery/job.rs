@@ -24,6 +24,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::IMAGE_PRICE_NANO_USD;
 use crate::types::image::{ImageRequest, JobTicket};
 use crate::types::is_allowed_image_url;
 use crate::{Error, ErrorKind};
@@ -134,6 +135,9 @@ pub struct Job {
     /// How long to poll before saying it timed out, in seconds.
     #[serde(default = "default_wait_s")]
     pub wait_s: u32,
+    /// Why the attempt before a retry failed, shown while the new one runs.
+    #[serde(default)]
+    pub earlier_failure: Option<String>,
 }
 
 fn default_wait_s() -> u32 {
@@ -188,6 +192,7 @@ impl Job {
             charges: 0,
             create_sent: false,
             wait_s,
+            earlier_failure: None,
         }
     }
 
@@ -277,10 +282,27 @@ impl Job {
         }
         *self = Self {
             charges: self.charges,
+            earlier_failure: self.message.take().or(self.earlier_failure.take()),
             ..Self::new(self.id.clone(), self.params.clone(), self.wait_s, self.created_ms)
         };
         self.started_ms = now_ms;
         true
+    }
+
+    /// What the card has cost so far, for the card: "Charged $0.0015", or "Charged $0.0030
+    /// over 2 attempts" after a retry; `None` before the service accepted any attempt.
+    pub fn charged_words(&self) -> Option<String> {
+        let total = super::format_usd(u64::from(self.charges) * IMAGE_PRICE_NANO_USD);
+        match self.charges {
+            0 => None,
+            1 => Some(format!("Charged {total}")),
+            n => Some(format!("Charged {total} over {n} attempts")),
+        }
+    }
+
+    /// The retry button's words: a retry is a new job, charged again ("Retry · $0.0015").
+    pub fn retry_label() -> String {
+        format!("Retry · {}", super::format_usd(IMAGE_PRICE_NANO_USD))
     }
 
     /// Polls the same job again after a timeout. Returns false when resume does not apply.
@@ -399,6 +421,27 @@ mod tests {
         j.accepted(ticket());
         assert_eq!(j.charges, 2);
         assert!(!j.retry(11_000), "nothing to retry while it runs");
+    }
+
+    /// Regression (user review): Retry charged again with no price shown, and the failed
+    /// attempt's reason vanished from the card.
+    #[test]
+    fn a_retry_says_its_price_and_the_card_what_it_has_cost() {
+        assert_eq!(Job::retry_label(), "Retry · $0.0015");
+        let mut j = job();
+        assert_eq!(j.charged_words(), None, "nothing accepted, nothing charged");
+        j.accepted(ticket());
+        assert_eq!(j.charged_words().as_deref(), Some("Charged $0.0015"));
+        j.settle(Err(Error::new(ErrorKind::JobFailed, "content policy violation")), 3_000);
+        assert!(j.retry(4_000));
+        assert_eq!(j.earlier_failure.as_deref(), Some("content policy violation"), "the reason stays on the card");
+        assert_eq!(j.charged_words().as_deref(), Some("Charged $0.0015"), "the retry is not accepted yet");
+        j.accepted(ticket());
+        assert_eq!(j.charged_words().as_deref(), Some("Charged $0.0030 over 2 attempts"));
+        // A second failure and retry: the latest reason is the one kept.
+        j.settle(Err(Error::new(ErrorKind::JobFailed, "nsfw")), 5_000);
+        assert!(j.retry(6_000));
+        assert_eq!(j.earlier_failure.as_deref(), Some("nsfw"));
     }
 
     #[test]

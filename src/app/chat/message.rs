@@ -315,7 +315,7 @@ fn AnswerMessage(conv: ConvSignal, id: u32) -> impl IntoView {
             });
             view! {
                 <div class="turn-error" role="alert" data-testid="turn-error" data-kind=e.kind.clone()>
-                    {format!("{}{wait}", crate::words::turn_error_words(&e.kind, &e.message))}
+                    {format!("{}{wait}", crate::words::answer_error_words(&e.kind, &e.message))}
                     {open_settings}
                 </div>
             }
@@ -427,10 +427,13 @@ fn AnswerMessage(conv: ConvSignal, id: u32) -> impl IntoView {
                             </div>
                         </Show>
                     </details>
-                    <CopyButton text=text />
-                    <button data-testid="read-aloud" aria-pressed={ let s = speaking_me.clone(); move || s().to_string() } on:click=read_aloud.clone()>
-                        {let s = speaking_me.clone(); move || if s() { "Stop reading" } else { "Read aloud" }}
-                    </button>
+                    // Nothing to copy or read out on an answer that failed before saying anything.
+                    <span class="text-actions" hidden=move || text.with(|t| t.trim().is_empty())>
+                        <CopyButton text=text />
+                        <button data-testid="read-aloud" aria-pressed={ let s = speaking_me.clone(); move || s().to_string() } on:click=read_aloud.clone()>
+                            {let s = speaking_me.clone(); move || if s() { "Stop reading" } else { "Read aloud" }}
+                        </button>
+                    </span>
                 </Show>
                 <span class="model-tag" data-testid="answer-model" title="The model that wrote this answer">{model_label}</span>
                 <span class="meta" data-testid="usage">{move || node.with(|n| n.as_ref().and_then(usage_line))}</span>

@@ -1,4 +1,4 @@
-//! Per-conversation settings: developer prompt, model, temperature, token cap, reasoning
+//! Per-conversation settings: system prompt (sent as the developer message), model, temperature, token cap, reasoning
 //! effort, budget; and the conversation's exports.
 
 use leptos::prelude::*;
@@ -68,6 +68,19 @@ pub fn Options() -> impl IntoView {
         let first = [temp_error, tokens_error, budget_error].into_iter().find_map(|e| e.get());
         chat.option_error.set(first);
     });
+    // The panel lies over the thread: a click or focus anywhere else closes it (it stayed
+    // open over the answer after a send, covering its buttons).
+    // A value the field refused keeps them open, and opens them, so that what blocks Send
+    // is in sight beside its field.
+    let panel = NodeRef::<leptos::html::Details>::new();
+    dom::close_when_outside(panel, move || chat.option_error.with_untracked(Option::is_some));
+    Effect::new(move |_| {
+        if chat.option_error.with(Option::is_some) {
+            if let Some(details) = panel.get_untracked() {
+                details.set_open(true);
+            }
+        }
+    });
     view! {
         <div class="options">
             // The closed picker shows the model's name, and its prices where there is room (a
@@ -95,7 +108,7 @@ pub fn Options() -> impl IntoView {
                     view! { <span class="total-tokens">{format!("{tokens} tokens · ")}</span>{format!("{approx}{}", format_usd(cost, 6))} }
                 }}
             </span>
-            <details class="more-options" on:keydown=dom::close_popover_on_escape>
+            <details class="more-options" node_ref=panel on:keydown=dom::close_popover_on_escape>
                 <summary data-testid="more-options">"Options"
                     // Set options shape every answer: the button says how many are set.
                     {move || match settings.with(ChatSettings::options_set) {
@@ -104,7 +117,7 @@ pub fn Options() -> impl IntoView {
                     }}
                 </summary>
                 <div class="options-grid">
-                    <label class="wide">"Developer prompt"
+                    <label class="wide">"System prompt"<span class="hint">" (instructions the model follows in this conversation)"</span>
                         <textarea rows="3" data-testid="system-prompt" prop:value=move || settings.with(|s| s.system_prompt.clone())
                             on:change=move |ev| { let v = event_target_value(&ev); change(Box::new(move |s| s.system_prompt = v)); }></textarea>
                     </label>

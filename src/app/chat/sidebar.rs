@@ -146,10 +146,16 @@ pub fn Sidebar() -> impl IntoView {
     let chat = expect_context::<ChatState>();
     let shown = Memo::new(move |_| {
         let q = chat.search.get();
+        let active = chat.active.get();
         let mut list: Vec<(u64, String, ConvSignal)> = chat
             .list()
             .into_iter()
-            .filter_map(|c| c.with(|conv| conv.matches(&q).then(|| (conv.updated_ms, conv.id.clone(), c))))
+            .filter_map(|c| {
+                c.with(|conv| {
+                    (conv.is_listed(active.as_deref()) && conv.matches(&q))
+                        .then(|| (conv.updated_ms, conv.id.clone(), c))
+                })
+            })
             .collect();
         list.sort_by_key(|c| std::cmp::Reverse(c.0));
         list.into_iter().map(|(_, id, c)| (id, c)).collect::<Vec<_>>()
@@ -279,7 +285,12 @@ pub fn Sidebar() -> impl IntoView {
                 }
             }
             on:touchstart=on_touch_start on:touchend=on_touch_end>
-            <button class="primary new-chat" data-testid="new-chat" on:click=new_chat>"+ New chat"</button>
+            <div class="sidebar-head">
+                <button class="primary new-chat" data-testid="new-chat" on:click=new_chat>"+ New chat"</button>
+                // Shown only as a drawer (narrow screens), where the list covers the chat.
+                <button class="icon close-drawer" data-testid="close-sidebar" aria-label="Close the conversation list"
+                    on:click=move |_| close_drawer()>"×"</button>
+            </div>
             <input type="search" class="search" placeholder="Search conversations" aria-label="Search conversations"
                 data-testid="search" prop:value=move || chat.search.get()
                 on:input=move |ev| chat.search.set(event_target_value(&ev)) />

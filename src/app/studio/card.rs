@@ -71,6 +71,19 @@ pub fn JobCard(id: String) -> impl IntoView {
         }
     };
     let message = move || job.with(|j| j.message.clone());
+    // While a retry runs, why the attempt before it failed; and what the card has cost.
+    let earlier = move || job.with(|j| j.earlier_failure.clone().filter(|_| j.status.is_pending()));
+    let charged = move || job.with(Job::charged_words);
+    let retry = move |_| {
+        let go: crate::app::state::Action = std::sync::Arc::new(move || runner::retry(app, st, &id.get_value()));
+        super::form::within_budget_or_ask(
+            app,
+            crate::catalog::IMAGE_PRICE_NANO_USD,
+            "retrying costs",
+            "Retry anyway",
+            go,
+        );
+    };
     let link_only = move || job.with(|j| j.status == JobStatus::Done && j.local_copy == LocalCopy::LinkOnly);
     let can_retry = move || job.with(Job::can_retry);
     let can_resume = move || job.with(Job::can_resume);
@@ -89,7 +102,14 @@ pub fn JobCard(id: String) -> impl IntoView {
                 <p class="job-prompt" title=prompt.clone()>{prompt.clone()}</p>
                 <p class="job-params" data-testid="job-params">{summary}</p>
                 <Show when=move || message().is_some()>
-                    <p class="job-message" role="alert" data-testid="job-message">{message}</p>
+                    <p class="job-message" class:timed-out=move || status.get() == JobStatus::TimedOut
+                        role="alert" data-testid="job-message">{message}</p>
+                </Show>
+                <Show when=move || earlier().is_some()>
+                    <p class="job-note" data-testid="job-earlier">{move || earlier().map(|m| format!("The last attempt failed: {m}"))}</p>
+                </Show>
+                <Show when=move || charged().is_some()>
+                    <p class="job-note" data-testid="job-charged">{charged}</p>
                 </Show>
                 <Show when=link_only>
                     <p class="job-note" data-testid="job-link-only"
@@ -99,8 +119,8 @@ pub fn JobCard(id: String) -> impl IntoView {
                 </Show>
                 <div class="job-actions">
                     <Show when=can_retry>
-                        <button data-testid="job-retry" on:click=move |_| runner::retry(app, st, &id.get_value())
-                            title="Create a new job with the same parameters (charged again)">"Retry"</button>
+                        <button data-testid="job-retry" on:click=retry
+                            title="Create a new job with the same parameters; it is charged like a new image">{Job::retry_label()}</button>
                     </Show>
                     <Show when=can_resume>
                         <button data-testid="job-resume" on:click=move |_| runner::resume(app, st, &id.get_value())

@@ -11,6 +11,32 @@ use crate::conversation::spend::over_daily_budget;
 use crate::gallery::form::model_options;
 use crate::gallery::{ImageForm, ASPECT_PRESETS};
 
+/// Runs `go` at once when `cost_nano_usd` keeps today's spending (chat and images) within
+/// the daily budget; otherwise asks first, in the app's dialog, as the chat does.
+/// `cost_words` completes "…, and {cost_words} $0.0015."; `confirm_label` is the button.
+pub(super) fn within_budget_or_ask(
+    app: AppState,
+    cost_nano_usd: u64,
+    cost_words: &str,
+    confirm_label: &str,
+    go: crate::app::state::Action,
+) {
+    let over = app
+        .settings
+        .with_untracked(|s| s.daily_budget_usd)
+        .and_then(|daily| over_daily_budget(app.spent_today(), daily, nano_to_usd(cost_nano_usd), cost_words));
+    match over {
+        Some(message) => app.confirm.set(Some(Confirm {
+            title: "This goes over your daily budget".into(),
+            message: format!("{message} {confirm_label}?"),
+            confirm_label: confirm_label.into(),
+            destructive: false,
+            on_confirm: go,
+        })),
+        None => go(),
+    }
+}
+
 /// A text field of the form: label, input, hint, and its error (from the live check).
 #[component]
 fn Field(
@@ -61,6 +87,8 @@ pub fn StudioForm() -> impl IntoView {
         Err(_) => "Generate".to_owned(),
     };
     let invalid = move || check.with(Result::is_err);
+    // Why Generate is disabled, said under it (user review: disabled with no reason given).
+    let why_disabled = move || check.with(|c| c.as_ref().err().map(|e| ImageForm::why_not_ready(e)));
     // The credit known pays for fewer images than asked: the service refuses the rest.
     let credit_short = move || {
         let (whose, credit) = app.balance.with(|b| b.as_ref().and_then(crate::app::net::Credit::usd_left))?;
@@ -72,25 +100,20 @@ pub fn StudioForm() -> impl IntoView {
             st.tell("Not started: there is no API key. Add yours in Settings.");
             return;
         }
-        let over = st.form.with_untracked(ImageForm::check).ok().and_then(|batch| {
-            let daily = app.settings.with_untracked(|s| s.daily_budget_usd)?;
-            let words = if batch.count == 1 { "this image costs" } else { "these images cost" };
-            over_daily_budget(app.spent_today(), daily, nano_to_usd(batch.cost_nano_usd()), words)
-        });
-        match over {
-            Some(message) => app.confirm.set(Some(Confirm {
-                title: "Over budget".into(),
-                message: format!("{message} Generate anyway?"),
-                confirm_label: "Generate anyway".into(),
-                destructive: false,
-                on_confirm: std::sync::Arc::new(move || {
-                    runner::generate(app, st);
-                }),
-            })),
-            None => {
+        let Ok(batch) = st.form.with_untracked(ImageForm::check) else {
+            runner::generate(app, st);
+            return;
+        };
+        let words = if batch.count == 1 { "this image costs" } else { "these images cost" };
+        within_budget_or_ask(
+            app,
+            batch.cost_nano_usd(),
+            words,
+            "Generate anyway",
+            std::sync::Arc::new(move || {
                 runner::generate(app, st);
-            }
-        }
+            }),
+        );
     };
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) && !ev.is_composing() {
@@ -123,7 +146,7 @@ pub fn StudioForm() -> impl IntoView {
             </label>
             <label class="field">
                 <span class="field-label">"Prompt"</span>
-                <textarea rows="3" data-testid="studio-prompt" placeholder="A lighthouse on a cliff at dusk, oil painting"
+                <textarea rows="3" data-testid="studio-prompt" placeholder="Describe the image, e.g. a lighthouse on a cliff at dusk, oil painting"
                     prop:value=move || st.form.with(|f| f.prompt.clone())
                     on:input=move |ev| { let v = event_target_value(&ev); st.touched.set(true); st.form.update(|f| f.prompt = v); }></textarea>
                 <span class="field-error" role="alert" data-testid="error-prompt">{prompt_error}</span>
@@ -183,7 +206,9 @@ pub fn StudioForm() -> impl IntoView {
             // Generate, and what the credit does not cover, stay in reach however far the form is scrolled.
             <div class="generate-bar">
                 {move || credit_short().map(|w| view! { <p class="credit-warning" role="status" data-testid="credit-warning">{w}</p> })}
-                <button type="submit" class="primary generate" data-testid="generate" disabled=move || invalid() || st.starting.get()>{label}</button>
+                <button type="submit" class="primary generate" data-testid="generate" aria-describedby="generate-why"
+                    disabled=move || invalid() || st.starting.get()>{label}</button>
+                <p class="hint generate-why" id="generate-why" data-testid="generate-why">{why_disabled}</p>
             </div>
             <p class="hint">
                 {(!crate::app::dom::coarse_pointer()).then_some("Ctrl+Enter (⌘+Enter) generates. ")}
