@@ -138,6 +138,20 @@ test("429 says when to retry", async () => {
   await context.close();
 });
 
+test("while the client waits to retry (a 429 with a short Retry-After), the answer says so, then answers", async () => {
+  const key = await newKey(sandbox.url, { fault: "status=429; retry-after=3; fail-times=1" });
+  const { page, context } = await openApp(browser, sandbox.url, { key });
+  await send(page, "Busy for a moment?");
+  // Not an empty answer: what happened, and when it tries again (user review).
+  const note = page.getByTestId("retry-note");
+  await note.waitFor({ timeout: 5_000 });
+  assert.match(await note.innerText(), /^The service is busy: .*429.*\. Trying again in 3 s…$/);
+  assert.equal(await lastAnswerSettled(page, 30_000), "done");
+  assert.equal(await note.count(), 0, "gone once it answers");
+  assert.equal(await page.getByTestId("turn-error").count(), 0);
+  await context.close();
+});
+
 test("auto-scroll follows the stream until the reader scrolls up, and resumes at the bottom", async () => {
   const key = await newKey(sandbox.url, { fault: "stall-between-ms=40" });
   const { page, context } = await openApp(browser, sandbox.url, { key, viewport: { width: 900, height: 500 } });
@@ -474,5 +488,22 @@ test("a model picked on the start screen does not leave an empty chat in the lis
   // New chat opens it again, with the model picked.
   await page.getByTestId("new-chat").click();
   assert.equal(await page.getByTestId("model").inputValue(), "gpt-4.1");
+  await context.close();
+});
+
+test("regenerating an earlier answer says where the later questions went", async () => {
+  const { page, context } = await openApp(browser, sandbox.url);
+  await send(page, "What is the capital of France?");
+  await lastAnswerSettled(page);
+  await send(page, "And what about Germany?");
+  await lastAnswerSettled(page);
+  await page.getByTestId("message-assistant").first().getByTestId("regenerate").click();
+  // A new branch from the first answer: the Germany question stays with version 1, and a
+  // toast says so (user review: it looked lost).
+  await page.getByTestId("toast").filter({ hasText: "A new version of this answer. Your later question stays with version 1 of 2: use ‹ › on the answer to go back." }).waitFor();
+  await lastAnswerSettled(page);
+  assert.equal(await page.getByTestId("message-user").count(), 1);
+  await page.getByTestId("message-assistant").first().getByTestId("prev-version").click();
+  assert.match(await page.getByTestId("message-user").last().innerText(), /Germany/);
   await context.close();
 });

@@ -237,6 +237,9 @@ test("401 points to settings and 402 says the credit is exhausted; the text is k
   assert.match(words, /^Not enough credit: .*Top up your credit, or lower Max completion tokens in the chat's options, then retry\.$/);
   assert.equal(words.match(/insufficient credit/gi), null, `said once, in plain words: ${words}`);
   assert.doesNotMatch(words, /http 402/);
+  // A screen reader hears the same words, not the library's "(http 402)".
+  assert.match(await second.page.getByTestId("announcer").textContent(), /^The answer failed\. Not enough credit: /);
+  assert.doesNotMatch(await second.page.getByTestId("announcer").textContent(), /http 402/i);
   // An answer that said nothing has nothing to copy or read out (user review).
   const failed = second.page.getByTestId("message-assistant").last();
   assert.equal(await failed.getByTestId("copy-message").isVisible(), false);

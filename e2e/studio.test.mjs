@@ -571,6 +571,11 @@ test("a job that never finishes times out at its wait and can be resumed", async
   await cardsWithStatus(page, "timed_out", 1, 20_000);
   const card = cards(page).first();
   assert.match(await card.getByTestId("job-message").innerText(), /did not finish within 10 s.*resume/);
+  // Seen running at its wait's end, not given up before it (user review: "timed out 9.2 s"
+  // beside "did not finish within 10 s").
+  const elapsed = parseFloat(await card.getByTestId("job-elapsed").innerText());
+  assert.ok(elapsed >= 10, `timed out after ${elapsed} s`);
+  assert.match(await page.getByTestId("studio-notice").innerText(), /Image timed out/);
   assert.equal(await card.getByTestId("job-retry").count(), 0);
   // It may still finish: counted apart from failures, and said as a note, not an error
   // (user review: counted as failed while "Delete failed" left it).
@@ -579,6 +584,7 @@ test("a job that never finishes times out at its wait and can be resumed", async
   assert.equal(await page.getByTestId("delete-failed").isDisabled(), true);
   await card.getByTestId("job-resume").click();
   await cardsWithStatus(page, "running", 1);
+  assert.equal(await page.getByTestId("studio-notice").innerText(), "", "the timeout notice goes with the timeout");
   assert.equal(await card.getByTestId("job-message").count(), 0);
   const balance = await sandboxCall(sandbox.url, "GET", "/sandbox/balance", { key });
   assert.equal(balance.spent_nano_usd, 1_500_000, "resuming creates nothing new");

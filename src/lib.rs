@@ -30,7 +30,7 @@ pub use client::{ChatStream, Client, ExtraBody, GeneratedImage};
 pub use config::{paths, ClientConfig, DEFAULT_BASE_URL};
 pub use error::{Error, ErrorKind, Redactor};
 #[cfg(target_arch = "wasm32")]
-pub use transport::CallOptions;
+pub use transport::{CallOptions, RetryHook};
 pub use types::catalog;
 
 #[cfg(all(feature = "app", target_arch = "wasm32"))]

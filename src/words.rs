@@ -108,6 +108,14 @@ pub fn turn_error_words(kind: &str, message: &str) -> String {
     [first.as_str(), hint].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(" ")
 }
 
+/// What an answer says while the client waits `wait` to try again after a failure
+/// (`kind`, `message` as for [`turn_error_words`]): "The service is busy (HTTP 429). Trying
+/// again in 5 s…".
+pub fn retrying_words(kind: &str, message: &str, wait: std::time::Duration) -> String {
+    let secs = wait.as_millis().div_ceil(1000).max(1);
+    format!("{} Trying again in {secs} s…", turn_error_words(kind, message))
+}
+
 /// [`turn_error_words`] for a chat answer: short of credit, a lower token cap also helps,
 /// since the service holds the most a message can cost before it answers.
 pub fn answer_error_words(kind: &str, message: &str) -> String {
@@ -118,6 +126,16 @@ pub fn answer_error_words(kind: &str, message: &str) -> String {
         }
         _ => words,
     }
+}
+
+/// What a toast says when a new version of an earlier `what` ("answer", "question") leaves
+/// the `later` questions asked after it with the old version, now `version` of `of`.
+pub fn later_questions_kept(what: &str, later: usize, version: usize, of: usize) -> String {
+    let questions =
+        if later == 1 { "Your later question stays".to_owned() } else { format!("Your {later} later questions stay") };
+    format!(
+        "A new version of this {what}. {questions} with version {version} of {of}: use ‹ › on the {what} to go back."
+    )
 }
 
 /// The undo bar's words after `n` conversations were deleted.
@@ -171,6 +189,14 @@ mod tests {
             "This deletes all 3 conversations from this browser. You can undo it for 10 seconds; export them first \
              to keep a copy."
         );
+        assert_eq!(
+            super::later_questions_kept("answer", 1, 1, 2),
+            "A new version of this answer. Your later question stays with version 1 of 2: use ‹ › on the answer to go back."
+        );
+        assert_eq!(
+            super::later_questions_kept("question", 3, 2, 3),
+            "A new version of this question. Your 3 later questions stay with version 2 of 3: use ‹ › on the question to go back."
+        );
         assert_eq!(super::images_deleted(1), "Image deleted.");
         assert_eq!(super::images_deleted(2), "2 images deleted.");
     }
@@ -182,6 +208,19 @@ mod tests {
             "insufficient credit (http 402): insufficient credit: this request may cost up to $0.0012 and the key has $0.0000 available",
         );
         assert_eq!(credit, "Not enough credit: this request may cost up to $0.0012 and the key has $0.0000 available. Top up your credit, then retry.");
+        // While the client waits to retry (user review: a 429 showed an empty answer).
+        assert_eq!(
+            super::retrying_words("rate_limited", "rate limited (http 429)", std::time::Duration::from_millis(4_200)),
+            "The service is busy (HTTP 429). Trying again in 5 s…"
+        );
+        assert_eq!(
+            super::retrying_words(
+                "server",
+                "server error (http 503): overloaded",
+                std::time::Duration::from_millis(300)
+            ),
+            "The server failed: overloaded. Trying again in 1 s…"
+        );
         // In the chat, what else lowers the hold (user review: the advice left it out).
         assert_eq!(
             super::answer_error_words("insufficient_credit", "insufficient credit (http 402)"),

@@ -111,7 +111,7 @@ async fn abort_mid_stream_cancels_on_the_server() {
     let key = new_key("abort", 1.0, "stall-between-ms=200").await;
     let before = sandbox_call("GET", "/sandbox/stats", None, None).await;
     let controller = web_sys::AbortController::new().expect("controller");
-    let options = CallOptions { signal: Some(controller.signal()) };
+    let options = CallOptions { signal: Some(controller.signal()), ..CallOptions::default() };
     let mut stream = client(&key).chat(&hello("gpt-4o-mini"), &options).await.expect("starts");
     let first = next(&mut stream).await.expect("a chunk").expect("ok");
     assert_eq!(first.choices[0].delta.role.as_deref(), Some("assistant"));
@@ -140,7 +140,7 @@ async fn abort_mid_stream_cancels_on_the_server() {
 async fn abort_before_the_answer_arrives() {
     let key = new_key("abort-early", 1.0, "stall-before-ms=3000").await;
     let controller = web_sys::AbortController::new().expect("controller");
-    let options = CallOptions { signal: Some(controller.signal()) };
+    let options = CallOptions { signal: Some(controller.signal()), ..CallOptions::default() };
     let c = client(&key);
     let request = hello("gpt-4o-mini");
     let pending = c.chat(&request, &options);
@@ -184,9 +184,17 @@ async fn empty_balance_is_insufficient_credit() {
 async fn rate_limited_once_then_success_after_retry_after() {
     let key = new_key("429", 1.0, "status=429; retry-after=1; fail-times=1").await;
     let started = js_sys::Date::now();
-    let done = client(&key).complete(&hello("gpt-4o-mini"), &CallOptions::default()).await.expect("retried");
+    // The caller is told before the wait: what failed and how long until the next try.
+    let told = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let on_retry: minitoolai::RetryHook = {
+        let told = told.clone();
+        std::rc::Rc::new(move |err: &minitoolai::Error, wait: Duration| told.borrow_mut().push((err.kind(), wait)))
+    };
+    let options = CallOptions { on_retry: Some(on_retry), ..CallOptions::default() };
+    let done = client(&key).complete(&hello("gpt-4o-mini"), &options).await.expect("retried");
     assert!(!done.content.is_empty());
     assert!(js_sys::Date::now() - started >= 1000.0, "waited for Retry-After");
+    assert_eq!(*told.borrow(), [(ErrorKind::RateLimited, Duration::from_secs(1))]);
     let balance = sandbox_call("GET", "/sandbox/balance", Some(&key), None).await;
     let key_id = balance["key_id"].as_str().expect("key id").to_owned();
     let stats = sandbox_call("GET", "/sandbox/stats", None, None).await;

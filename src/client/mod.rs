@@ -139,7 +139,7 @@ impl Client {
         let body = with_extra(body, extra);
         let url = self.inner.config.endpoint(paths::CHAT);
         let abort = Abort::new(options.signal.as_ref());
-        let response = self.send(&url, &body, "text/event-stream", &abort).await?;
+        let response = self.send(&url, &body, "text/event-stream", &abort, options).await?;
         let config = &self.inner.config;
         if response.content_type.contains("json") {
             // A JSON 200 is a whole answer, or an error in disguise; never an empty success.
@@ -337,14 +337,21 @@ impl Client {
     async fn post_json(&self, path: &str, body: &str, options: &CallOptions) -> Result<String, Error> {
         let url = self.inner.config.endpoint(path);
         let abort = Abort::new(options.signal.as_ref());
-        let response = self.send(&url, body, "application/json", &abort).await?;
+        let response = self.send(&url, body, "application/json", &abort, options).await?;
         let text = response.text(&abort, self.inner.config.idle_timeout, &url).await?;
         Ok(self.inner.redactor.scrub(&text).into_owned())
     }
 
     /// Sends with retries: network errors, 408, 409, 429 and 5xx are tried again (after
     /// `Retry-After` or a jittered backoff) as long as no body byte was handed out.
-    async fn send(&self, url: &str, body: &str, accept: &str, abort: &Abort) -> Result<HttpResponse, Error> {
+    async fn send(
+        &self,
+        url: &str,
+        body: &str,
+        accept: &str,
+        abort: &Abort,
+        options: &CallOptions,
+    ) -> Result<HttpResponse, Error> {
         let config = &self.inner.config;
         let mut attempt = 0;
         loop {
@@ -372,6 +379,9 @@ impl Client {
                 return Err(err);
             };
             attempt += 1;
+            if let Some(hook) = &options.on_retry {
+                hook(&err, delay);
+            }
             if let Either::Right(()) = race(sleep(delay), abort.aborted()).await {
                 return Err(Error::aborted());
             }

@@ -423,6 +423,18 @@ impl Conversation {
         (siblings.iter().position(|&s| s == id).unwrap_or(0), siblings.len())
     }
 
+    /// What a new version of the node `id` (a regenerated answer, an edited question) leaves
+    /// behind, for a toast: the questions asked after it on the path shown stay with the
+    /// version shown now, which becomes `(its number, of how many)` once the new one is made.
+    /// `None` when nothing was asked after it.
+    pub fn later_questions(&self, id: u32) -> Option<(usize, usize, usize)> {
+        let path = self.active_path();
+        let at = path.iter().position(|n| n.id == id)?;
+        let later = path[at + 1..].iter().filter(|n| n.role == Role::User).count();
+        let (index, count) = self.versions(id);
+        (later > 0).then_some((later, index + 1, count + 1))
+    }
+
     /// Shows another version of the node `id` (`delta` −1 or +1), with its own continuation.
     pub fn switch_version(&mut self, id: u32, delta: i32) -> Option<u32> {
         let parent = self.node(id)?.parent;
@@ -929,6 +941,26 @@ mod tests {
 
     fn texts(c: &Conversation) -> Vec<String> {
         c.active_path().iter().map(|n| n.content.clone()).collect()
+    }
+
+    /// Regression (user review): regenerating an earlier answer hid the questions asked after
+    /// it (they stay with the old version), and nothing said where they went.
+    #[test]
+    fn a_new_version_of_an_earlier_turn_says_where_the_later_questions_stay() {
+        let mut c = conv();
+        let u1 = c.push_user("France?", vec![], 1001);
+        let a1 = c.start_answer(u1, 1002);
+        let u2 = c.push_user("Germany?", vec![], 1003);
+        let a2 = c.start_answer(u2, 1004);
+        assert_eq!(c.later_questions(a2), None, "the last answer: nothing after it");
+        assert_eq!(c.later_questions(u2), None);
+        assert_eq!(c.later_questions(a1), Some((1, 1, 2)), "Germany stays with version 1 of 2");
+        assert_eq!(c.later_questions(u1), Some((1, 1, 2)));
+        // A second regeneration of the first answer, from its version 2.
+        let a1b = c.start_answer(u1, 1005);
+        assert_eq!(c.later_questions(a1b), None, "the new version has nothing after it yet");
+        assert_eq!(c.switch_version(a1b, -1), Some(a1));
+        assert_eq!(c.later_questions(a1), Some((1, 1, 3)));
     }
 
     /// Regression (user review): a model picked on the start screen made an empty "New chat"

@@ -124,7 +124,13 @@ impl JobLoop {
             }
         });
         self.attempt = self.attempt.saturating_add(1);
-        let due = now_ms.saturating_add(millis(delay));
+        let mut due = now_ms.saturating_add(millis(delay));
+        // A backoff that would go past the deadline asks once more at the deadline itself: a
+        // job "did not finish within 10 s" only once it was seen running at 10 s (it timed
+        // out at 9.2 s before). A server's Retry-After past the deadline is honoured: no call.
+        if due > self.deadline_ms && server_wait.is_none() && now_ms < self.deadline_ms {
+            due = self.deadline_ms;
+        }
         if now_ms >= self.deadline_ms || due > self.deadline_ms {
             let secs = self.deadline.as_secs();
             return Some(Err(Error::new(ErrorKind::Timeout, format!("the image job did not finish within {secs} s"))));
@@ -219,8 +225,11 @@ mod tests {
         let (end, asked, _) = drive(&policy(), Duration::ZERO, &[], |_| answer(RUNNING));
         assert_eq!(end.expect_err("times out").kind(), ErrorKind::Timeout);
         assert!(asked.iter().all(|&t| t <= 60_000), "never asks past the deadline");
-        // 1 + 2 + 4×14 = 59 s of waiting: 17 calls, not thousands.
-        assert_eq!(asked.len(), 17);
+        // 1 + 2 + 4×14 = 59 s of waiting, then a last call at the deadline itself: 18 calls,
+        // not thousands.
+        assert_eq!(asked.len(), 18);
+        // Regression (user review): it gave up at 59 s, saying it did not finish within 60 s.
+        assert_eq!(asked.last(), Some(&60_000), "seen running at the deadline before it times out");
     }
 
     #[test]

@@ -9,12 +9,27 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal};
 
+/// Told before each retry: the error that made the attempt fail, and how long the client
+/// waits before the next one (a person waiting can be shown "retrying in 5 s").
+pub type RetryHook = Rc<dyn Fn(&crate::Error, std::time::Duration)>;
+
 /// Per-call options.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct CallOptions {
     /// Aborting this signal cancels the call: before the request is sent, while waiting for
     /// the answer, between retries, or mid-stream.
     pub signal: Option<AbortSignal>,
+    /// Called before each retry (see [`RetryHook`]).
+    pub on_retry: Option<RetryHook>,
+}
+
+impl std::fmt::Debug for CallOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallOptions")
+            .field("signal", &self.signal)
+            .field("on_retry", &self.on_retry.as_ref().map(|_| "Fn"))
+            .finish()
+    }
 }
 
 /// Why a call was aborted.

@@ -7,7 +7,7 @@ mod abort;
 mod fetch;
 mod time;
 
-pub use abort::CallOptions;
 pub(crate) use abort::{Abort, AbortReason};
+pub use abort::{CallOptions, RetryHook};
 pub(crate) use fetch::{failure, fetch, origin as origin_of, BodyReader, HttpResponse};
 pub(crate) use time::{now_ms, race, random, sleep, Either};

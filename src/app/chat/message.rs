@@ -259,6 +259,11 @@ fn AnswerMessage(conv: ConvSignal, id: u32) -> impl IntoView {
         Memo::new(move |_| chat.live(&conv_id).filter(|l| l.node_id == id).map(|l| l.text))
     };
     let is_live = move || live.with(Option::is_some);
+    // While the client waits to try again: why, and when.
+    let retry_note = {
+        let conv_id = conv_id.clone();
+        Memo::new(move |_| chat.live(&conv_id).filter(|l| l.node_id == id).and_then(|l| l.retry_note.get()))
+    };
     let text = Signal::derive(move || match live.get() {
         Some(t) => t.get(),
         None => node.with(|n| n.as_ref().map(|n| n.content.clone()).unwrap_or_default()),
@@ -368,6 +373,7 @@ fn AnswerMessage(conv: ConvSignal, id: u32) -> impl IntoView {
             // completed, as it was shown while it streamed: never a raw `|` or `**` at its end.
             <Markdown text=text streaming=Signal::derive(move || is_live() || status().is_some_and(AnswerStatus::ended_early)) />
             {move || status_note().map(|s| view! { <p class="status-note" data-testid="status-note">{s}</p> })}
+            {move || retry_note.get().map(|s| view! { <p class="status-note" role="status" data-testid="retry-note">{s}</p> })}
             <Show when=cut>
                 <div class="cut-note" role="note" data-testid="cut-note">
                     <span>{move || format!("Cut off at the token limit ({} tokens).", limit())}</span>

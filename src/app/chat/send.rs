@@ -33,6 +33,9 @@ pub struct Live {
     deltas: Arc<Mutex<Option<u64>>>,
     /// The request being answered (what a stopped answer's cost is estimated from).
     request: Arc<ChatRequest>,
+    /// While the client waits to try again (a 429, a 5xx, a lost connection): what failed
+    /// and when it tries again, shown in the answer's place.
+    pub retry_note: ArcRwSignal<Option<String>>,
 }
 
 impl PartialEq for Live {
@@ -177,11 +180,19 @@ pub fn regenerate(app: AppState, chat: ChatState, conv_id: String, user_id: u32,
     let mut trial = conv.get_untracked();
     let answer = trial.start_answer_with(user_id, &model, now_ms());
     let Some(request) = trial.request_for(answer) else { return };
+    // The questions asked after the answer shown stay with it: said, or they seem lost.
+    let later = conv.with_untracked(|c| {
+        let shown = c.node(user_id)?.active_child?;
+        c.later_questions(shown)
+    });
     let id = conv_id.clone();
     let go: Action = std::sync::Arc::new(move || {
         let mut answer = 0;
         chat.update_conv(app, &id, |c| answer = c.start_answer_with(user_id, &model, now_ms()));
         start_stream(app, chat, id.clone(), answer, None);
+        if let Some((n, version, of)) = later {
+            app.toast(crate::words::later_questions_kept("answer", n, version, of), None);
+        }
     });
     checked(app, chat, &conv_id, &request, go);
 }
@@ -190,6 +201,10 @@ pub fn regenerate(app: AppState, chat: ChatState, conv_id: String, user_id: u32,
 pub fn edit_and_resend(app: AppState, chat: ChatState, conv_id: String, user_id: u32, text: String) {
     if chat.is_streaming(&conv_id) {
         return;
+    }
+    let later = chat.find(&conv_id).and_then(|c| c.with_untracked(|c| c.later_questions(user_id)));
+    if let Some((n, version, of)) = later {
+        app.toast(crate::words::later_questions_kept("question", n, version, of), None);
     }
     let mut answer = None;
     chat.update_conv(app, &conv_id, |c| {
@@ -336,7 +351,9 @@ fn start_stream(
         pending: Arc::default(),
         deltas: Arc::default(),
         request: Arc::new(request.clone()),
+        retry_note: ArcRwSignal::new(None),
     };
+    let retry_note = live.retry_note.clone();
     let shown = FrameText::new(&live);
     let live_deltas = live.deltas.clone();
     let count = move |d: Option<u64>| {
@@ -351,12 +368,20 @@ fn start_stream(
             a.insert(conv_id.clone(), c.clone());
         });
     }
-    let options = CallOptions { signal: controller.map(|c| c.signal()) };
+    let on_retry: crate::RetryHook = {
+        let note = retry_note.clone();
+        std::rc::Rc::new(move |err: &Error, wait: std::time::Duration| {
+            note.set(Some(crate::words::retrying_words(err.kind().as_str(), err.message(), wait)));
+        })
+    };
+    let options = CallOptions { signal: controller.map(|c| c.signal()), on_retry: Some(on_retry) };
     spawn_local(async move {
         let mut deltas = None::<u64>;
         let outcome = async {
             let client = app.client()?;
-            let mut stream = client.chat(&request, &options).await?;
+            let stream = client.chat(&request, &options).await;
+            retry_note.set(None);
+            let mut stream = stream?;
             // Accepted: from here the service bills, however the answer ends.
             deltas = Some(0);
             count(deltas);
@@ -419,7 +444,8 @@ fn finish(
         }
         Ok(_) => "Answer complete.".to_owned(),
         Err(e) if e.kind() == ErrorKind::Aborted => "Answer stopped.".to_owned(),
-        Err(e) => format!("The answer failed. {}", crate::words::sentence(e.message())),
+        // The words shown on the turn, not the library's ("insufficient credit (http 402): …").
+        Err(e) => format!("The answer failed. {}", crate::words::answer_error_words(e.kind().as_str(), e.message())),
     });
     let end = match outcome {
         Ok(done) => AnswerEnd {

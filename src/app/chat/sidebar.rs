@@ -223,7 +223,10 @@ pub fn Sidebar() -> impl IntoView {
         let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
         input.set_value("");
         leptos::task::spawn_local(async move {
-            let Ok(text) = wasm_bindgen_futures::JsFuture::from(file.text()).await else { return };
+            let Ok(text) = wasm_bindgen_futures::JsFuture::from(file.text()).await else {
+                app.toast("Nothing was imported: the file could not be read.".into(), None);
+                return;
+            };
             match Export::read(&text.as_string().unwrap_or_default()) {
                 Ok(imported) => {
                     let plan = plan_import(&chat.snapshot(), imported.conversations, || {

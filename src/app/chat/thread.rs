@@ -33,12 +33,10 @@ pub fn Thread() -> impl IntoView {
     }
 }
 
+/// The empty thread's words. The keys are said once, in the message box's placeholder
+/// (they were said twice, one line apart).
 fn empty_hint() -> &'static str {
-    if crate::app::dom::coarse_pointer() {
-        "Ask anything."
-    } else {
-        "Ask anything. Enter sends, Shift+Enter adds a line."
-    }
+    "Ask anything."
 }
 
 /// One conversation's thread: a view per message on the shown path, keyed by node id.

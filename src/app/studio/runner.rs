@@ -86,7 +86,7 @@ pub fn run(app: AppState, st: Studio, id: String) {
     if let Some(old) = st.local.try_update_value(|l| l.aborts.insert(id.clone(), controller.clone()?)).flatten() {
         old.abort();
     }
-    let options = CallOptions { signal: controller.map(|c| c.signal()) };
+    let options = CallOptions { signal: controller.map(|c| c.signal()), ..CallOptions::default() };
     spawn_local(async move {
         let outcome = attempt(app, st, &entry, &options).await;
         st.local.update_value(|l| {
@@ -188,6 +188,8 @@ async fn wait_for_create_slot(st: Studio, options: &CallOptions) -> Result<(), E
 pub fn retry(app: AppState, st: Studio, id: &str) {
     let Some(e) = st.entry(id) else { return };
     if e.job.try_update(|j| j.retry(now_ms())).unwrap_or(false) {
+        // "Image failed: …" no longer applies (the card says how the new attempt goes).
+        st.notice.set(None);
         e.src.set(None);
         images::forget(app, st, id);
         st.persist(app, id);
@@ -199,6 +201,8 @@ pub fn retry(app: AppState, st: Studio, id: &str) {
 pub fn resume(app: AppState, st: Studio, id: &str) {
     let Some(e) = st.entry(id) else { return };
     if e.job.try_update(|j| j.resume()).unwrap_or(false) {
+        // "Image timed out: …" no longer applies (user review: it stayed while the job ran).
+        st.notice.set(None);
         st.persist(app, id);
         run(app, st, id.to_owned());
     }
