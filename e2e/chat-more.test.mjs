@@ -507,3 +507,20 @@ test("regenerating an earlier answer says where the later questions went", async
   assert.match(await page.getByTestId("message-user").last().innerText(), /Germany/);
   await context.close();
 });
+
+test("Enter while the answer streams sends nothing but says why, and the words go when it ends", async () => {
+  const key = await newKey(sandbox.url, { fault: "stall-between-ms=60" });
+  const { page, context } = await openApp(browser, sandbox.url, { key });
+  await send(page, "A slow answer, please");
+  await page.locator('[data-testid="message-assistant"][data-status="streaming"]').waitFor();
+  await page.getByTestId("composer").fill("The next question");
+  await page.getByTestId("composer").press("Enter");
+  assert.equal(await page.getByTestId("composer-error").innerText(), "Still answering: send this when the answer ends, or Stop it first (Escape).");
+  assert.equal(await page.getByTestId("composer").inputValue(), "The next question", "kept");
+  assert.equal(await page.getByTestId("message-user").count(), 1);
+  assert.equal(await lastAnswerSettled(page, 60_000), "done");
+  await page.waitForFunction(() => !document.querySelector('[data-testid="composer-error"]')?.textContent);
+  await page.getByTestId("composer").press("Enter");
+  await page.getByTestId("message-user").nth(1).waitFor();
+  await context.close();
+});

@@ -53,6 +53,9 @@ fn add_files(files: Option<web_sys::FileList>, chat: ChatState, detail: ImageDet
 
 /// The composer. Its text is the conversation's own draft, kept across reloads; sending
 /// clears it only once the message is in the conversation.
+/// What Enter says while the conversation is still answering.
+const STILL_ANSWERING: &str = "Still answering: send this when the answer ends, or Stop it first (Escape).";
+
 #[component]
 pub fn Composer() -> impl IntoView {
     let app = expect_context::<AppState>();
@@ -67,6 +70,15 @@ pub fn Composer() -> impl IntoView {
     let touch = crate::app::dom::coarse_pointer();
     let vision = move || chat_model(&chat.active_settings().model).is_some_and(|m| m.vision);
     let streaming = move || chat.active_streaming();
+    // Enter while the answer streams sends nothing (as in ChatGPT), but says why; the words
+    // go when the answer ends.
+    Effect::new(move |was: Option<bool>| {
+        let now = streaming();
+        if was == Some(true) && !now && chat.composer_error.with_untracked(|e| e.as_deref() == Some(STILL_ANSWERING)) {
+            chat.composer_error.set(None);
+        }
+        now
+    });
     // What sending would send: the whole conversation shown and the message box.
     let request = Memo::new(move |_| {
         let (text, images) = (chat.draft(), chat.pending_images());
@@ -116,7 +128,9 @@ pub fn Composer() -> impl IntoView {
         let composing = ev.is_composing() || ev.key_code() == 229;
         if ev.key() == "Enter" && !ev.shift_key() && !composing && !touch {
             ev.prevent_default();
-            if !streaming() {
+            if streaming() {
+                chat.composer_error.set(Some(STILL_ANSWERING.into()));
+            } else {
                 submit();
             }
         }
