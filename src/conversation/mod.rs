@@ -495,16 +495,18 @@ impl Conversation {
         id
     }
 
-    /// Replaces the user message `id` by a new version (a sibling); the old one and its
-    /// answers stay reachable through [`Conversation::switch_version`].
-    pub fn edit_user(&mut self, id: u32, text: &str, now_ms: u64) -> Option<u32> {
+    /// Adds an edited version of the user message `id` beside it (the old one stays, with
+    /// its answers), with the text `text` and, of the old message's images, those in
+    /// `attachments` (an image can be dropped while editing, never added). Returns the new
+    /// message's id.
+    pub fn edit_user(&mut self, id: u32, text: &str, attachments: &[Attachment], now_ms: u64) -> Option<u32> {
         let old = self.node(id)?.clone();
         if old.role != Role::User {
             return None;
         }
         let new = self.add(old.parent, Role::User, text.to_owned(), now_ms);
         if let Some(n) = self.node_mut(new) {
-            n.attachments = old.attachments;
+            n.attachments = old.attachments.into_iter().filter(|a| attachments.contains(a)).collect();
         }
         Some(new)
     }
@@ -1005,7 +1007,7 @@ mod tests {
         assert_eq!(c.switch_version(a1b, -1), Some(a1));
         assert_eq!(texts(&c), ["first question", "first answer"]);
         // Edit the question: a sibling user message with its own answers.
-        let u1b = c.edit_user(u1, "edited question", 4).expect("edit");
+        let u1b = c.edit_user(u1, "edited question", &[], 4).expect("edit");
         assert_eq!(texts(&c), ["edited question"]);
         let a2 = c.start_answer(u1b, 5);
         c.node_mut(a2).expect("a2").content = "answer to edit".into();
@@ -1018,6 +1020,25 @@ mod tests {
             c.request_for(a2).expect("req").messages.last().map(|m| m.content.text()),
             Some("edited question".into())
         );
+    }
+
+    /// Regression (user review): an image attached to a message could not be dropped while
+    /// editing it, so "Save & send" paid for it again.
+    #[test]
+    fn an_edit_keeps_the_images_left_and_only_those() {
+        let mut c = conv();
+        let image = |name: &str| Attachment {
+            url: format!("data:image/png;base64,{name}"),
+            detail: ImageDetail::Auto,
+            name: name.into(),
+        };
+        let u1 = c.push_user("two pictures", vec![image("a"), image("b")], 1);
+        let kept = c.edit_user(u1, "one picture", &[image("b")], 2).expect("edit");
+        assert_eq!(c.node(kept).expect("edit").attachments, [image("b")]);
+        assert_eq!(c.node(u1).expect("old").attachments.len(), 2, "the old version keeps both");
+        // Never one that was not there.
+        let none = c.edit_user(u1, "no picture", &[image("z")], 3).expect("edit");
+        assert!(c.node(none).expect("edit").attachments.is_empty());
     }
 
     #[test]

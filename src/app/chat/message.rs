@@ -151,6 +151,8 @@ fn UserMessage(conv: ConvSignal, id: u32) -> impl IntoView {
     let expanded = RwSignal::new(false);
     let editing = RwSignal::new(false);
     let draft = RwSignal::new(String::new());
+    // The images the edited version keeps (each can be dropped while editing).
+    let kept = RwSignal::new(Vec::<crate::conversation::Attachment>::new());
     let edit_box = NodeRef::<leptos::html::Textarea>::new();
     // The edit box takes the cursor, at the end of the text.
     Effect::new(move |_| {
@@ -172,7 +174,7 @@ fn UserMessage(conv: ConvSignal, id: u32) -> impl IntoView {
             let t = draft.get_untracked();
             if !t.trim().is_empty() {
                 editing.set(false);
-                send::edit_and_resend(app, chat, conv_id.clone(), id, t);
+                send::edit_and_resend(app, chat, conv_id.clone(), id, t, kept.get_untracked());
             }
         }
     };
@@ -194,13 +196,33 @@ fn UserMessage(conv: ConvSignal, id: u32) -> impl IntoView {
         }
     };
     let thumbs = move || {
+        if editing.get() {
+            // While editing: the images the new version keeps, each with a remove button.
+            return kept
+                .get()
+                .into_iter()
+                .filter(|a| is_allowed_image_url(&a.url))
+                .map(|a| {
+                    let gone = a.clone();
+                    view! {
+                        <span class="attachment">
+                            <img class="thumb" src=a.url alt=a.name.clone() referrerpolicy="no-referrer" />
+                            <button class="icon remove" data-testid="edit-remove-image"
+                                aria-label=format!("Remove {} from the edited message", a.name)
+                                on:click=move |_| kept.update(|k| k.retain(|x| *x != gone))>"×"</button>
+                        </span>
+                    }
+                    .into_any()
+                })
+                .collect_view();
+        }
         node.with(|n| {
             n.as_ref()
                 .map(|n| n.attachments.iter().filter(|a| is_allowed_image_url(&a.url)).cloned().collect::<Vec<_>>())
                 .unwrap_or_default()
         })
         .into_iter()
-        .map(|a| view! { <img class="thumb" src=a.url alt=a.name referrerpolicy="no-referrer" /> })
+        .map(|a| view! { <img class="thumb" src=a.url alt=a.name referrerpolicy="no-referrer" /> }.into_any())
         .collect_view()
     };
     view! {
@@ -240,7 +262,11 @@ fn UserMessage(conv: ConvSignal, id: u32) -> impl IntoView {
             <div class="actions" class:hidden=move || editing.get()>
                 <Versions conv=conv id=id />
                 <button data-testid="edit" disabled=busy
-                    on:click=move |_| { draft.set(content.get_untracked()); editing.set(true); }>"Edit"</button>
+                    on:click=move |_| {
+                        draft.set(content.get_untracked());
+                        kept.set(node.with_untracked(|n| n.as_ref().map(|n| n.attachments.clone()).unwrap_or_default()));
+                        editing.set(true);
+                    }>"Edit"</button>
                 <CopyButton text=content />
                 <button data-testid="delete-turn" disabled=busy on:click=delete>"Delete"</button>
             </div>

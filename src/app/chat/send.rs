@@ -198,7 +198,14 @@ pub fn regenerate(app: AppState, chat: ChatState, conv_id: String, user_id: u32,
 }
 
 /// Replaces a user message by an edited version and answers it; the old version stays.
-pub fn edit_and_resend(app: AppState, chat: ChatState, conv_id: String, user_id: u32, text: String) {
+pub fn edit_and_resend(
+    app: AppState,
+    chat: ChatState,
+    conv_id: String,
+    user_id: u32,
+    text: String,
+    attachments: Vec<crate::conversation::Attachment>,
+) {
     if chat.is_streaming(&conv_id) {
         return;
     }
@@ -208,7 +215,7 @@ pub fn edit_and_resend(app: AppState, chat: ChatState, conv_id: String, user_id:
     }
     let mut answer = None;
     chat.update_conv(app, &conv_id, |c| {
-        if let Some(u) = c.edit_user(user_id, &text, now_ms()) {
+        if let Some(u) = c.edit_user(user_id, &text, &attachments, now_ms()) {
             answer = Some(c.start_answer(u, now_ms()));
         }
     });
