@@ -33,16 +33,21 @@ test("Enter never sends while an input method is composing (also Safari's keyCod
   await context.close();
 });
 
-test("images by paste and by URL, removable before sending", async () => {
-  const { page, context } = await openApp(browser, sandbox.url);
+/** Pastes the fixture PNG into the message box as `name`, and waits for its thumbnail. */
+async function pasteImage(page, name) {
   const png = readFileSync(new URL("./fixtures/dot.png", import.meta.url)).toString("base64");
-  await page.getByTestId("composer").evaluate((el, b64) => {
+  await page.getByTestId("composer").evaluate((el, [b64, name]) => {
     const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
     const data = new DataTransfer();
-    data.items.add(new File([bytes], "pasted.png", { type: "image/png" }));
+    data.items.add(new File([bytes], name, { type: "image/png" }));
     el.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
-  }, png);
+  }, [png, name]);
   await page.getByTestId("attachments").locator("img").first().waitFor();
+}
+
+test("images by paste and by URL, removable before sending", async () => {
+  const { page, context } = await openApp(browser, sandbox.url);
+  await pasteImage(page, "pasted.png");
   // The link field shows when asked for, takes focus, and Enter in it adds the image (it
   // does not send the message); then it closes and focus is back in the message box.
   assert.equal(await page.getByTestId("image-url").count(), 0);
@@ -527,14 +532,7 @@ test("Enter while the answer streams sends nothing but says why, and the words g
 
 test("editing a message can drop its image; the old version keeps it", async () => {
   const { page, context } = await openApp(browser, sandbox.url);
-  const png = readFileSync(new URL("./fixtures/dot.png", import.meta.url)).toString("base64");
-  await page.getByTestId("composer").evaluate((el, b64) => {
-    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-    const data = new DataTransfer();
-    data.items.add(new File([bytes], "dot.png", { type: "image/png" }));
-    el.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
-  }, png);
-  await page.getByTestId("attachments").locator("img").first().waitFor();
+  await pasteImage(page, "dot.png");
   await send(page, "What is this?");
   assert.equal(await lastAnswerSettled(page), "done");
   assert.match(await page.getByTestId("message-assistant").last().textContent(), /I see 1 image/);
