@@ -60,6 +60,19 @@ function contrast(a, b) {
   return (x + 0.05) / (y + 0.05);
 }
 
+/** Complete code lines are drawn at once and highlighted in idle time: waits until `code`
+ * (a locator) has `lines` lines highlighted. */
+async function highlighted(code, lines) {
+  await code.evaluate(
+    (el, n) =>
+      new Promise((resolve) => {
+        const check = () => (el.mtCode?.lines >= n ? resolve() : setTimeout(check, 20));
+        check();
+      }),
+    lines,
+  );
+}
+
 async function tokenColours(page) {
   return page.evaluate(() => {
     const out = {};
@@ -93,6 +106,7 @@ test("rust and python blocks are highlighted, keep their text, copy and download
     const block = answer.locator(`.code-block[data-lang='${lang}']`);
     await assert.doesNotReject(block.locator(".code-lang", { hasText: lang }).waitFor());
     const code = block.locator("pre > code");
+    await highlighted(code, source.split("\n").length - 1);
     const classes = new Set(await code.locator("span").evaluateAll((els) => els.map((e) => e.className)));
     for (const cls of expected) assert.ok(classes.has(cls), `${lang}: ${cls} among ${[...classes]}`);
     // Exactly the source, and every line was highlighted once.
@@ -172,6 +186,7 @@ test("a streamed code block is highlighted as lines complete, each line once, in
   assert.equal(await code.evaluate((el) => el.mtMark), "first");
   // ...and every line was highlighted exactly once: on this page, as many highlighted lines
   // as the block has (redrawing the tail on each flush would count them again and again).
+  await highlighted(code, STREAMED_LINES);
   assert.equal(await code.evaluate((el) => el.mtCode.lines), STREAMED_LINES);
   assert.equal(await page.evaluate(() => document.documentElement.dataset.hlLines), String(STREAMED_LINES));
   const expected = `fn main() {\n${LONG}\n}\n`;

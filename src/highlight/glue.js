@@ -1,5 +1,5 @@
-// The app's side of rendered markdown in the page (a wasm-bindgen snippet, part of the first
-// load, so kept small): builds blocks from the safe tree, sent as one JSON string per call
+// The renderer module's side of rendered markdown in the page (a wasm-bindgen snippet of
+// src/render.rs): builds blocks from the safe tree, sent as one JSON string per call
 // (src/markdown/wire.rs), and feeds code blocks to the highlighter, which is fetched as its
 // own file when the first code block appears. Nothing here parses HTML: tags and attribute
 // names come from the renderer's fixed sets, texts become text nodes.
@@ -61,105 +61,181 @@ function restart(code) {
 
 /**
  * Shows `text` as the code after the last complete line already drawn: its complete lines
- * are highlighted once (the mode's state carries on from the line before) and appended;
- * the unfinished last line stays plain text until it ends.
+ * are appended as they are and queued to be highlighted once, in idle time (the mode's state
+ * carries on from the line before); the unfinished last line stays plain text until it ends.
  */
 function setRest(code, text) {
   const st = state(code);
   const nl = text.lastIndexOf("\n");
   if (nl >= 0) {
-    const done = text.slice(0, nl + 1);
+    const done = document.createTextNode(text.slice(0, nl + 1));
     text = text.slice(nl + 1);
     if (st.restNode) {
-      st.restNode.remove();
+      st.restNode.replaceWith(done);
       st.restNode = null;
+    } else {
+      code.appendChild(done);
     }
     if (st.session) {
-      const { tokens, count } = st.session.lines(done);
-      const frag = document.createDocumentFragment();
-      for (let i = 0; i < tokens.length; i += 2) {
-        if (tokens[i]) {
-          const span = document.createElement("span");
-          span.className = "tok-" + tokens[i];
-          span.textContent = tokens[i + 1];
-          frag.append(span);
-        } else {
-          frag.append(tokens[i + 1]);
-        }
-      }
-      code.append(frag);
-      st.lines += count;
-      highlighted += count;
-      document.documentElement.dataset.hlLines = String(highlighted);
-    } else {
-      code.append(done);
+      queue.push(code, done);
+      schedule();
     }
   }
   if (text) {
     if (st.restNode) st.restNode.data = text;
-    else code.append((st.restNode = document.createTextNode(text)));
+    else code.appendChild((st.restNode = document.createTextNode(text)));
   } else if (st.restNode) {
     st.restNode.remove();
     st.restNode = null;
   }
 }
 
-/** Builds a node of the tree: `[tag, [name, value, …], child, …]` or a text. Code inside
- * `pre` is collected in `codes` with its text, to be highlighted once it is in the page. */
+// Complete lines drawn plain and waiting to be highlighted, in the order they came:
+// `code, textNode` pairs from `head` on. Highlighting waits for idle time so a flush only
+// appends text; each queued text is tokenized once and replaced by its highlighted spans.
+const queue = [];
+let head = 0;
+let scheduled = false;
+
+function schedule() {
+  if (scheduled || head >= queue.length) return;
+  scheduled = true;
+  const run = (deadline) => {
+    scheduled = false;
+    // Idle time while there is some; when the page stays busy (the timeout), a short slice.
+    const until = deadline && !deadline.didTimeout ? null : performance.now() + 8;
+    drain(() => (until === null ? deadline.timeRemaining() > 1 : performance.now() < until));
+    schedule();
+  };
+  if (typeof requestIdleCallback === "function") requestIdleCallback(run, { timeout: 150 });
+  else setTimeout(run, 0);
+}
+
+/** Highlights queued lines while `more()` says so; returns how many lines it highlighted. */
+function drain(more) {
+  let lines = 0;
+  while (head < queue.length && more()) {
+    const code = queue[head];
+    const node = queue[head + 1];
+    queue[head] = queue[head + 1] = undefined;
+    head += 2;
+    const st = code.mtCode;
+    // A text redrawn or removed since (the tail changed) is skipped, with its block.
+    if (!node.isConnected || !st?.session || node.parentNode !== code) continue;
+    const { tokens, count } = st.session.lines(node.data);
+    const frag = document.createDocumentFragment();
+    for (let i = 0; i < tokens.length; i += 2) {
+      if (tokens[i]) {
+        const span = document.createElement("span");
+        span.className = "tok-" + tokens[i];
+        span.textContent = tokens[i + 1];
+        frag.appendChild(span);
+      } else {
+        frag.appendChild(document.createTextNode(tokens[i + 1]));
+      }
+    }
+    node.replaceWith(frag);
+    st.lines += count;
+    lines += count;
+  }
+  if (head >= queue.length) {
+    queue.length = 0;
+    head = 0;
+  }
+  if (lines) {
+    highlighted += lines;
+    document.documentElement.dataset.hlLines = String(highlighted);
+  }
+  return lines;
+}
+
+/** Highlights every line still waiting, now; returns how many (for benchmarks and tests). */
+export function finishHighlighting() {
+  return drain(() => true);
+}
+
+/** Builds an element of the tree, `[tag, [name, value, …], child, …]` (a child is an element
+ * or a text). Code inside `pre` is collected in `codes` with its text, to be highlighted once
+ * it is in the page. */
 function build(node, ns, codes) {
-  if (typeof node === "string") return document.createTextNode(node);
   const tag = node[0];
   const space = tag === "math" ? MATHML : ns;
   const el = space ? document.createElementNS(space, tag) : document.createElement(tag);
   const attrs = node[1];
-  for (let i = 0; i < attrs.length; i += 2) el.setAttribute(attrs[i], attrs[i + 1]);
-  if (tag === "pre" && node.length === 3 && node[2][0] === "code") {
+  for (let i = 0; i < attrs.length; i += 2) {
+    if (attrs[i] === "class") el.className = attrs[i + 1];
+    else el.setAttribute(attrs[i], attrs[i + 1]);
+  }
+  const n = node.length;
+  if (tag === "pre" && n === 3 && node[2][0] === "code") {
     const code = build(["code", node[2][1]], space, codes);
     codes.push([code, node[2].slice(2).join("")]);
-    el.append(code);
-    return el;
+    el.appendChild(code);
+  } else {
+    // appendChild with a text node is the DOM's fastest path (`append` converts each argument).
+    for (let i = 2; i < n; i++) {
+      const child = node[i];
+      el.appendChild(typeof child === "string" ? document.createTextNode(child) : build(child, space, codes));
+    }
   }
-  for (let i = 2; i < node.length; i++) el.append(build(node[i], space, codes));
   return el;
 }
 
-function buildAll(nodes, codes) {
-  const frag = document.createDocumentFragment();
-  for (const node of nodes) frag.append(build(node, null, codes));
-  return frag;
+/** Appends the nodes of the tree to `parent` (not in the page yet: a fragment or a new block). */
+function buildInto(parent, nodes, codes) {
+  for (const node of nodes) {
+    parent.appendChild(typeof node === "string" ? document.createTextNode(node) : build(node, null, codes));
+  }
+  return parent;
 }
 
 function feed(codes) {
   for (const [code, text] of codes) setRest(code, text);
 }
 
-/** Inserts finished blocks (a JSON array of blocks, each an array of nodes) before the tail. */
+/** Inserts finished blocks (a JSON array of blocks, each an array of nodes) before the tail,
+ * in one finished block of the page (blocks finished by the same flush share it). */
 export function insertBlocks(tail, json) {
   const codes = [];
-  const frag = document.createDocumentFragment();
-  for (const nodes of JSON.parse(json)) {
-    const block = document.createElement("div");
-    block.className = "md-block";
-    block.append(buildAll(nodes, codes));
-    frag.append(block);
-  }
-  tail.before(frag);
+  const block = document.createElement("div");
+  block.className = "md-block";
+  for (const nodes of JSON.parse(json)) buildInto(block, nodes, codes);
+  tail.parentNode.insertBefore(block, tail);
   feed(codes);
 }
 
-/** Moves the tail's first `count` children, drawn already, into a finished block. */
+/** Moves the tail's first `count` children, drawn already, into a finished block; returns
+ * the tail. When that is all the tail shows, the tail itself becomes the block (nothing
+ * moves) and a new empty tail follows it. */
 export function promote(tail, count) {
+  if (count >= tail.childNodes.length) {
+    const next = document.createElement("div");
+    next.className = "md-tail";
+    tail.className = "md-block";
+    tail.parentNode.insertBefore(next, tail.nextSibling);
+    return next;
+  }
   const block = document.createElement("div");
   block.className = "md-block";
-  for (let i = 0; i < count && tail.firstChild; i++) block.append(tail.firstChild);
-  tail.before(block);
+  for (let i = 0; i < count && tail.firstChild; i++) block.appendChild(tail.firstChild);
+  tail.parentNode.insertBefore(block, tail);
+  return tail;
 }
 
-/** Replaces the tail's children from index `from` on with `json` (a JSON array of nodes). */
-export function replaceFrom(tail, from, json) {
-  while (tail.childNodes.length > from) tail.lastChild.remove();
+/** In the element reached from the tail by the child indexes of `path`, replaces the
+ * children from index `from` on with `json` (a JSON array of nodes); with `grow`, appends it
+ * to the text at `from` instead and replaces the children after it. */
+export function replaceFrom(tail, path, from, grow, json) {
+  let parent = tail;
+  for (const i of path) parent = parent.childNodes[i];
+  if (grow !== undefined) {
+    parent.childNodes[from].appendData(grow);
+    from += 1;
+  }
+  while (parent.childNodes.length > from) parent.lastChild.remove();
+  if (json === "[]") return;
   const codes = [];
-  tail.append(buildAll(JSON.parse(json), codes));
+  parent.appendChild(buildInto(document.createDocumentFragment(), JSON.parse(json), codes));
   feed(codes);
 }
 

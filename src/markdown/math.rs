@@ -8,6 +8,7 @@
 //! fall back to its source, shown as code.
 
 use math_core::{LatexToMathML, MathCoreConfig, MathDisplay};
+use std::borrow::Cow;
 use xmlparser::{ElementEnd, Token, Tokenizer};
 
 use super::node::Node;
@@ -243,7 +244,12 @@ fn unescape(s: &str) -> String {
 /// Rewrites `\(…\)` to `$…$` and `\[…\]` to `$$…$$`, and drops blank lines inside display math
 /// (a blank line would end the paragraph that holds it), outside code spans and fenced code.
 /// An opener without its closer is left as written.
-pub fn prepass(markdown: &str) -> String {
+pub fn prepass(markdown: &str) -> Cow<'_, str> {
+    // Nothing to rewrite without a backslash or a `$$`: the text as it is (most blocks).
+    let b = markdown.as_bytes();
+    if !b.contains(&b'\\') && !b.windows(2).any(|w| w == b"$$") {
+        return Cow::Borrowed(markdown);
+    }
     let mut out = String::with_capacity(markdown.len());
     let mut fence: Option<(u8, usize)> = None;
     // Text between fences is rewritten as one piece (code spans and math may span lines).
@@ -276,7 +282,7 @@ pub fn prepass(markdown: &str) -> String {
         }
     }
     out.push_str(&rewrite_prose(&prose));
-    out
+    Cow::Owned(out)
 }
 
 fn rewrite_prose(text: &str) -> String {

@@ -108,7 +108,7 @@ struct PendingMath {
 }
 
 fn complete_parts(tail: &str) -> (String, Option<PendingMath>) {
-    let text = prepass(tail);
+    let text = prepass(tail).into_owned();
     // An open fence: a partly typed closing line is held back.
     let (prose_start, open_fence) = fences(&text);
     if let Some((ch, len)) = open_fence {

@@ -378,6 +378,14 @@ fn link(dest: &str, title: &str, class: &'static str) -> Node {
 /// A task list item: its checkbox is named by the item's words (a screen reader says what
 /// is done or to do).
 fn label_task(item: Node) -> Node {
+    let Node::Element { children, .. } = &item else { return item };
+    let first = match children.first() {
+        Some(Node::Element { tag: "p", children, .. }) => children.first(),
+        other => other,
+    };
+    if !matches!(first, Some(Node::Element { tag: "input", .. })) {
+        return item;
+    }
     let words = item.text_content();
     let label: String = words.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(120).collect();
     let Node::Element { tag, mut attrs, mut children } = item else { return item };

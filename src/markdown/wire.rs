@@ -31,15 +31,17 @@ fn write_node(node: &Node, out: &mut String) {
     match node {
         Node::Text(text) => string_into(text, out),
         Node::Element { tag, attrs, children } => {
-            out.push('[');
-            string_into(tag, out);
-            out.push_str(",[");
+            // Tags and attribute names are the renderer's fixed strings: nothing to escape.
+            out.push_str("[\"");
+            out.push_str(tag);
+            out.push_str("\",[");
             for (i, (name, value)) in attrs.iter().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
-                string_into(name, out);
-                out.push(',');
+                out.push('"');
+                out.push_str(name);
+                out.push_str("\",");
                 string_into(value, out);
             }
             out.push(']');
