@@ -193,6 +193,9 @@ test("the app served compressed loads with no console error or warning, using wh
   const fetched = await page.evaluate(() => performance.getEntriesByType("resource").map((e) => [new URL(e.name).pathname.split("/").pop(), e.initiatorType]));
   assert.deepEqual(fetched.filter(([name]) => name === "info"), [["info", "link"]]);
   assert.deepEqual(fetched.filter(([name]) => name.endsWith(".wasm")).map(([, by]) => by), ["link", "fetch"]);
+  // The wasm, the largest file, is the first thing the page asks for (on a slow connection it
+  // takes the page's own connection rather than waiting for a free one).
+  assert.match(fetched[0][0], /^minitoolai-app-[0-9a-f]+_bg\.wasm$/, JSON.stringify(fetched));
   assert.deepEqual(messages, []);
   await context.close();
 });
