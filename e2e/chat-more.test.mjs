@@ -3,7 +3,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { startSandbox, launchBrowser, newKey, openApp, send, lastAnswerSettled, clipboardChange, sandboxCall } from "./support.mjs";
+import { startSandbox, launchBrowser, newKey, openApp, send, lastAnswerSettled, clipboardChange, sandboxCall, settleOnReload } from "./support.mjs";
 
 let sandbox, browser;
 before(async () => {
@@ -204,6 +204,30 @@ test("the streamed answer's DOM is kept when the stream ends (nothing is parsed 
   const text = await answer.locator(".markdown").textContent();
   assert.ok(text.includes("First paragraph, bold.") && text.includes("fn main() {}") && text.endsWith("Last paragraph."), text);
   assert.equal(await answer.locator(".markdown h1").count(), 1, "nothing drawn twice");
+  await context.close();
+});
+
+test("a streamed answer is laid out as the same answer after a reload (same gaps between its blocks)", async () => {
+  const reply =
+    "# Title\n\nA paragraph with **bold** words.\n\n## Tasks\n\n- [ ] one\n- [x] two\n\n| a | b |\n|---|--:|\n| 1 | 2 |\n\n" +
+    "```rust\nfn main() {}\n```\n\n> A quote.\n\nThe end.\n";
+  const key = await newKey(sandbox.url, { fault: "stall-between-ms=40", reply });
+  const { page, context } = await openApp(browser, sandbox.url, { key, viewport: { width: 1280, height: 900 } });
+  settleOnReload(page);
+  await send(page, "Lay it out.");
+  assert.equal(await lastAnswerSettled(page, 30_000), "done");
+  const layout = () =>
+    page.getByTestId("message-assistant").last().locator(".markdown").evaluate((md) => {
+      const top = md.getBoundingClientRect().top;
+      const blocks = [...md.querySelectorAll("h1, h2, p, ul, .table-wrap, .code-block, blockquote")];
+      return { height: Math.round(md.getBoundingClientRect().height), tops: blocks.map((b) => Math.round(b.getBoundingClientRect().top - top)) };
+    });
+  const streamed = await layout();
+  // Streamed, the answer is in several finished blocks; redrawn at once, in fewer.
+  assert.ok((await page.locator(".message.assistant .markdown .md-block").count()) > 1);
+  await page.reload();
+  await page.getByTestId("message-assistant").last().locator(".markdown h1").waitFor();
+  assert.deepEqual(await layout(), streamed);
   await context.close();
 });
 

@@ -386,7 +386,7 @@ fn label_task(item: Node) -> Node {
     if !matches!(first, Some(Node::Element { tag: "input", .. })) {
         return item;
     }
-    let words = item.text_content();
+    let words = own_words(children);
     let label: String = words.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(120).collect();
     let Node::Element { tag, mut attrs, mut children } = item else { return item };
     // The checkbox is the item's first child, or its paragraph's first child (a loose list).
@@ -399,6 +399,23 @@ fn label_task(item: Node) -> Node {
         attrs.push(("class", "task-list-item".to_owned()));
     }
     Node::Element { tag, attrs, children }
+}
+
+/// The words of a list item itself, without those of its nested lists; its paragraphs apart.
+fn own_words(children: &[Node]) -> String {
+    let mut words = String::new();
+    for child in children {
+        match child {
+            Node::Element { tag: "ul" | "ol", .. } => {}
+            Node::Element { tag: "p", children, .. } => {
+                words.push(' ');
+                words.push_str(&own_words(children));
+                words.push(' ');
+            }
+            other => words.push_str(&other.text_content()),
+        }
+    }
+    words
 }
 
 fn wrap_head_row(head: Node) -> Node {
@@ -617,5 +634,21 @@ mod tests {
         assert!(!nodes.is_empty());
         let list: String = (0..500).map(|i| format!("{}- item\n", "  ".repeat(i))).collect();
         assert!(!render(&list).is_empty());
+    }
+
+    /// A task's checkbox is named by the task's own words, not those of its nested list run
+    /// together with them.
+    #[test]
+    fn a_task_checkbox_is_named_by_its_own_words() {
+        let labels = |md: &str| -> Vec<String> {
+            let html = dump(&render(md));
+            html.split("aria-label=\"").skip(1).filter_map(|s| s.split('"').next().map(str::to_owned)).collect()
+        };
+        assert_eq!(
+            labels("- [ ] Update the **docs**\n  1. First step\n  2. Second step\n- [x] Ship it\n"),
+            ["Update the docs", "Ship it"]
+        );
+        // A loose list: paragraphs are kept apart.
+        assert_eq!(labels("- [ ] Plan\n\n  the release\n\n- [ ] Ship\n"), ["Plan the release", "Ship"]);
     }
 }
