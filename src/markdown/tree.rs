@@ -376,29 +376,31 @@ fn link(dest: &str, title: &str, class: &'static str) -> Node {
 }
 
 /// A task list item: its checkbox is named by the item's words (a screen reader says what
-/// is done or to do).
+/// is done or to do). Other items are left as they are.
 fn label_task(item: Node) -> Node {
-    let Node::Element { children, .. } = &item else { return item };
-    let first = match children.first() {
-        Some(Node::Element { tag: "p", children, .. }) => children.first(),
-        other => other,
-    };
-    if !matches!(first, Some(Node::Element { tag: "input", .. })) {
-        return item;
-    }
-    let words = own_words(children);
-    let label: String = words.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(120).collect();
     let Node::Element { tag, mut attrs, mut children } = item else { return item };
-    // The checkbox is the item's first child, or its paragraph's first child (a loose list).
-    let checkbox = match children.first_mut() {
-        Some(Node::Element { tag: "p", children, .. }) => children.first_mut(),
-        other => other,
-    };
-    if let Some(Node::Element { tag: "input", attrs: box_attrs, .. }) = checkbox {
-        box_attrs.push(("aria-label", if label.is_empty() { "Task".to_owned() } else { label }));
+    if checkbox(&mut children).is_some() {
+        let words = own_words(&children);
+        let label: String = words.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(120).collect();
+        if let Some(box_attrs) = checkbox(&mut children) {
+            box_attrs.push(("aria-label", if label.is_empty() { "Task".to_owned() } else { label }));
+        }
         attrs.push(("class", "task-list-item".to_owned()));
     }
     Node::Element { tag, attrs, children }
+}
+
+/// The attributes of a list item's checkbox: its first child, or its paragraph's first child
+/// (a loose list).
+fn checkbox(children: &mut [Node]) -> Option<&mut Vec<(&'static str, String)>> {
+    let first = match children.first_mut() {
+        Some(Node::Element { tag: "p", children, .. }) => children.first_mut(),
+        other => other,
+    };
+    match first {
+        Some(Node::Element { tag: "input", attrs, .. }) => Some(attrs),
+        _ => None,
+    }
 }
 
 /// The words of a list item itself, without those of its nested lists; its paragraphs apart.
