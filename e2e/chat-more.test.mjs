@@ -56,16 +56,18 @@ test("images by paste and by URL, removable before sending", async () => {
   await page.waitForFunction(() => document.activeElement?.dataset.testid === "image-url");
   await page.keyboard.type("https://example.com/cat.png");
   await page.keyboard.press("Enter");
-  assert.equal(await page.getByTestId("attachments").locator("li").count(), 2);
+  // Each step is waited for (the page updates after the event, on a loaded machine later).
+  const attached = (n) => page.waitForFunction((n) => document.querySelectorAll('[data-testid="attachments"] li').length === n, n);
+  await attached(2);
   assert.equal(await page.getByTestId("message-user").count(), 0, "Enter in the link field sent nothing");
   await page.getByTestId("image-url").waitFor({ state: "detached" });
-  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "composer");
+  await page.waitForFunction(() => document.activeElement?.dataset.testid === "composer");
   await page.getByTestId("remove-attachment").last().click();
-  assert.equal(await page.getByTestId("attachments").locator("li").count(), 1);
+  await attached(1);
   await page.getByTestId("image-link").click();
   await page.getByTestId("image-url").fill("javascript:alert(1)");
   await page.getByTestId("add-image-url").click();
-  assert.match(await page.getByTestId("composer-error").innerText(), /The image URL must start with http/);
+  await page.getByTestId("composer-error").filter({ hasText: /The image URL must start with http/ }).waitFor();
   // Escape closes the field (and stops nothing).
   await page.getByTestId("image-url").press("Escape");
   await page.getByTestId("image-url").waitFor({ state: "detached" });

@@ -14,8 +14,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::Element;
 
 use crate::markdown::{
-    code_growth, leave_tail, patch, render, render_tail, speech_text, to_json, write_json, BlockSplitter, Leave,
-    Node as MdNode,
+    code_growth, leave_tail, patch, render, render_tail, speech_text, BlockSplitter, Leave, Node as MdNode, Ops,
 };
 
 mod glue {
@@ -24,25 +23,9 @@ mod glue {
 
     #[wasm_bindgen(module = "/src/highlight/glue.js")]
     extern "C" {
-        /// Inserts finished blocks (a JSON array of blocks, each an array of nodes) before
-        /// the open tail.
-        #[wasm_bindgen(js_name = insertBlocks)]
-        pub fn insert_blocks(tail: &Element, blocks: &str);
-
-        /// Moves the tail's first `count` children, drawn already, into a finished block;
-        /// returns the tail (a new one when the whole tail became the block).
-        pub fn promote(tail: &Element, count: u32) -> Element;
-
-        /// In the element reached from the tail by the child indexes of `path`, replaces the
-        /// children from index `from` on with `nodes` (a JSON array); with `grow`, appends it
-        /// to the text at `from` instead and replaces the children after it.
-        #[wasm_bindgen(js_name = replaceFrom)]
-        pub fn replace_from(tail: &Element, path: &[u32], from: u32, grow: Option<&str>, nodes: &str);
-
-        /// The code block at the tail's child `index` grew: `rest` is its code after the
-        /// last complete line drawn.
-        #[wasm_bindgen(js_name = growCode)]
-        pub fn grow_code(tail: &Element, index: u32, rest: &str);
+        /// Makes one flush's changes to the drawn answer (a JSON array of operations, see
+        /// [`Ops`](crate::markdown::Ops)); returns the open tail (a new one when the whole tail became a block).
+        pub fn apply(tail: &Element, ops: &str) -> Element;
 
         /// Highlights every code line still waiting for idle time, now; returns how many.
         #[wasm_bindgen(js_name = finishHighlighting)]
@@ -60,7 +43,7 @@ mod glue {
 /// The tail keeps what it shows as top-level nodes: on each change only the nodes after the
 /// unchanged prefix are drawn again, a code block that grew gets only its new lines, and a
 /// block that finishes moves out of the tail as drawn (its code is never highlighted twice).
-/// Blocks are drawn from one JSON string per flush (see [`crate::markdown::to_json`]).
+/// What a flush changes is handed to the page in one JSON string of operations ([`Ops`]).
 struct IncrementalMarkdown {
     splitter: BlockSplitter,
     tail: Option<web_sys::Element>,
@@ -134,9 +117,8 @@ impl IncrementalMarkdown {
             self.tail = Some(tail);
         }
         let finished = self.splitter.push(delta);
-        let Some(mut tail) = self.tail.clone() else { return };
-        // New finished blocks, as a JSON array of blocks (each an array of nodes).
-        let mut blocks = String::new();
+        let Some(tail) = self.tail.clone() else { return };
+        let mut ops = Ops::new();
         // While finished blocks match what the tail shows first, they move out of it.
         let mut moving = true;
         for range in finished {
@@ -151,22 +133,17 @@ impl IncrementalMarkdown {
                 && one_child_each(&self.shown)
                 && one_child_each(&nodes);
             if leave != Leave::Redraw || patched {
-                if !blocks.is_empty() {
-                    blocks.push(']');
-                    glue::insert_blocks(&tail, &std::mem::take(&mut blocks));
-                }
                 match leave {
                     // A code block whose last lines came with its closing fence gets only them.
-                    Leave::GrowThenMove { rest } => glue::grow_code(&tail, k as u32 - 1, rest),
+                    Leave::GrowThenMove { rest } => ops.grow_code(k - 1, rest),
                     Leave::Redraw => {
                         if let Some(p) = patch(&self.shown, &nodes) {
-                            glue::replace_from(&tail, &p.path, p.from as u32, p.grow, &to_json(p.nodes));
+                            ops.patch(&p);
                         }
                     }
                     Leave::Move => {}
                 }
-                tail = glue::promote(&tail, k as u32);
-                self.tail = Some(tail.clone());
+                ops.promote(k);
                 if patched {
                     self.shown.clear();
                 } else {
@@ -174,33 +151,31 @@ impl IncrementalMarkdown {
                 }
             } else {
                 moving = false;
-                blocks.push(if blocks.is_empty() { '[' } else { ',' });
-                write_json(&nodes, &mut blocks);
+                ops.insert(&nodes);
             }
-        }
-        if !blocks.is_empty() {
-            blocks.push(']');
-            glue::insert_blocks(&tail, &blocks);
         }
         let nodes = if streaming { render_tail(self.splitter.tail()) } else { render(self.splitter.tail()) };
         self.completed = streaming;
-        self.show_tail(&tail, nodes);
+        self.show_tail(&mut ops, nodes);
+        if let Some(json) = ops.finish() {
+            self.tail = Some(glue::apply(&tail, &json));
+        }
     }
 
     /// Updates the tail from what it shows to `nodes`, drawing only what changed: a code
     /// block that grew gets its new lines, anything else the smallest redraw ([`patch`]).
-    fn show_tail(&mut self, tail: &web_sys::Element, nodes: Vec<MdNode>) {
+    fn show_tail(&mut self, ops: &mut Ops, nodes: Vec<MdNode>) {
         let exact = one_child_each(&self.shown) && one_child_each(&nodes);
         let keep = if exact { self.shown.iter().zip(&nodes).take_while(|(a, b)| a == b).count() } else { 0 };
         let grown = (exact && keep + 1 == nodes.len() && keep + 1 == self.shown.len())
             .then(|| code_growth(&self.shown[keep], &nodes[keep]))
             .flatten();
         if let Some(rest) = grown {
-            glue::grow_code(tail, keep as u32, rest);
+            ops.grow_code(keep, rest);
         } else if !exact {
-            glue::replace_from(tail, &[], 0, None, &to_json(&nodes));
+            ops.redraw(&nodes);
         } else if let Some(p) = patch(&self.shown, &nodes) {
-            glue::replace_from(tail, &p.path, p.from as u32, p.grow, &to_json(p.nodes));
+            ops.patch(&p);
         }
         self.shown = nodes;
     }

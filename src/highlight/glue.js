@@ -1,8 +1,8 @@
 // The renderer module's side of rendered markdown in the page (a wasm-bindgen snippet of
-// src/render.rs): builds blocks from the safe tree, sent as one JSON string per call
-// (src/markdown/wire.rs), and feeds code blocks to the highlighter, which is fetched as its
-// own file when the first code block appears. Nothing here parses HTML: tags and attribute
-// names come from the renderer's fixed sets, texts become text nodes.
+// src/render.rs): makes each flush's changes, sent as one JSON string of operations on the
+// safe tree (src/markdown/wire.rs), and feeds code blocks to the highlighter, which is
+// fetched as its own file when the first code block appears. Nothing here parses HTML: tags
+// and attribute names come from the renderer's fixed sets, texts become text nodes.
 
 const MATHML = "http://www.w3.org/1998/Math/MathML";
 
@@ -193,13 +193,38 @@ function feed(codes) {
   for (const [code, text] of codes) setRest(code, text);
 }
 
-/** Inserts finished blocks (a JSON array of blocks, each an array of nodes) before the tail,
- * in one finished block of the page (blocks finished by the same flush share it). */
-export function insertBlocks(tail, json) {
+/**
+ * Makes one flush's changes to the drawn answer: `json` is an array of operations (see
+ * `Ops` in src/markdown/wire.rs), each `[kind, …]`. Returns the open tail, a new one when
+ * the whole tail became a finished block.
+ */
+export function apply(tail, json) {
+  for (const op of JSON.parse(json)) {
+    switch (op[0]) {
+      case 0:
+        insertBlocks(tail, op);
+        break;
+      case 1:
+        tail = promote(tail, op[1]);
+        break;
+      case 2:
+        replaceFrom(tail, op[1], op[2], op[3], op[4]);
+        break;
+      case 3:
+        growCode(tail, op[1], op[2]);
+        break;
+    }
+  }
+  return tail;
+}
+
+/** Inserts finished blocks (`op[1]` on, each an array of nodes) before the tail, in one
+ * finished block of the page (blocks finished by the same flush share it). */
+function insertBlocks(tail, op) {
   const codes = [];
   const block = document.createElement("div");
   block.className = "md-block";
-  for (const nodes of JSON.parse(json)) buildInto(block, nodes, codes);
+  for (let i = 1; i < op.length; i++) buildInto(block, op[i], codes);
   tail.parentNode.insertBefore(block, tail);
   feed(codes);
 }
@@ -207,7 +232,7 @@ export function insertBlocks(tail, json) {
 /** Moves the tail's first `count` children, drawn already, into a finished block; returns
  * the tail. When that is all the tail shows, the tail itself becomes the block (nothing
  * moves) and a new empty tail follows it. */
-export function promote(tail, count) {
+function promote(tail, count) {
   if (count >= tail.childNodes.length) {
     const next = document.createElement("div");
     next.className = "md-tail";
@@ -223,25 +248,25 @@ export function promote(tail, count) {
 }
 
 /** In the element reached from the tail by the child indexes of `path`, replaces the
- * children from index `from` on with `json` (a JSON array of nodes); with `grow`, appends it
- * to the text at `from` instead and replaces the children after it. */
-export function replaceFrom(tail, path, from, grow, json) {
+ * children from index `from` on with `nodes`; with `grow` (not null), appends it to the text
+ * at `from` instead and replaces the children after it. */
+function replaceFrom(tail, path, from, grow, nodes) {
   let parent = tail;
   for (const i of path) parent = parent.childNodes[i];
-  if (grow !== undefined) {
+  if (grow !== null) {
     parent.childNodes[from].appendData(grow);
     from += 1;
   }
   while (parent.childNodes.length > from) parent.lastChild.remove();
-  if (json === "[]") return;
+  if (nodes.length === 0) return;
   const codes = [];
-  parent.appendChild(buildInto(document.createDocumentFragment(), JSON.parse(json), codes));
+  parent.appendChild(buildInto(document.createDocumentFragment(), nodes, codes));
   feed(codes);
 }
 
 /** The code block at the tail's child `index` grew: `rest` is its code after the last
  * complete line drawn. */
-export function growCode(tail, index, rest) {
+function growCode(tail, index, rest) {
   const code = tail.childNodes[index]?.querySelector("pre > code");
   if (code) setRest(code, rest);
 }

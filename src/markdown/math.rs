@@ -247,7 +247,7 @@ fn unescape(s: &str) -> String {
 pub fn prepass(markdown: &str) -> Cow<'_, str> {
     // Nothing to rewrite without a backslash or a `$$`: the text as it is (most blocks).
     let b = markdown.as_bytes();
-    if !b.contains(&b'\\') && !b.windows(2).any(|w| w == b"$$") {
+    if memchr::memchr(b'\\', b).is_none() && memchr::memmem::find(b, b"$$").is_none() {
         return Cow::Borrowed(markdown);
     }
     let mut out = String::with_capacity(markdown.len());
@@ -286,7 +286,7 @@ pub fn prepass(markdown: &str) -> Cow<'_, str> {
 }
 
 fn rewrite_prose(text: &str) -> String {
-    if !text.contains('\\') && !text.contains("$$") {
+    if memchr::memchr(b'\\', text.as_bytes()).is_none() && !super::has(text, "$$") {
         return text.to_owned();
     }
     let b = text.as_bytes();

@@ -25,4 +25,11 @@ pub use partial::{complete, render_tail};
 pub use patch::{patch, Patch};
 pub use speech::speech_text;
 pub use tree::{render, safe_link, Node};
-pub use wire::{to_json, write_json};
+pub use wire::{to_json, write_json, Ops};
+
+/// Whether `text` contains `needle`: memchr's substring search, which looks for one of the
+/// needle's bytes first; `str::contains` sets up a two-way search for every call, and these
+/// run on the open tail at every flush.
+fn has(text: &str, needle: &str) -> bool {
+    memchr::memmem::find(text.as_bytes(), needle.as_bytes()).is_some()
+}

@@ -16,7 +16,7 @@ pub fn render_tail(tail: &str) -> Vec<Node> {
     let tail = hold_back_unfinished_table(tail);
     let (markdown, pending) = complete_parts(tail);
     let mut nodes = render_prepared(&markdown);
-    if markdown.contains(PENDING_LINK) {
+    if super::has(&markdown, PENDING_LINK) {
         // Where the parser did not take the completed link as a link, its closer is text:
         // never show it.
         scrub_pending(&mut nodes);
@@ -269,7 +269,7 @@ fn context_start(text: &str) -> usize {
     }
     // A table row: only its last cell is open.
     let mut start = i;
-    if b.get(i) == Some(&b'|') || line.contains(" | ") {
+    if b.get(i) == Some(&b'|') || super::has(line, " | ") {
         let mut j = i;
         while j < b.len() {
             match b[j] {

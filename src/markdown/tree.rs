@@ -170,10 +170,10 @@ pub(crate) fn render_prepared(markdown: &str) -> Vec<Node> {
     }
     match stack.pop() {
         Some(Node::Element { mut children, .. }) => {
-            if markdown.contains("[^") {
+            if super::has(markdown, "[^") {
                 footnote_refs(&mut children, 0);
             }
-            if markdown.contains("://") {
+            if super::has(markdown, "://") {
                 autolink(&mut children, 0);
             }
             children
@@ -213,7 +213,7 @@ fn autolink(nodes: &mut Vec<Node>, depth: usize) {
 
 /// `text` split into text and links, or nothing when it has no web address.
 fn web_addresses(text: &str) -> Vec<Node> {
-    if !text.contains("://") {
+    if !super::has(text, "://") {
         return Vec::new();
     }
     let mut finder = linkify::LinkFinder::new();
