@@ -37,7 +37,7 @@ const CONFIG = quick
     }
   : {
       sse: { tokens: 20000, samples: 9, warmup: 3, bigBytes: 8 << 20, bigSamples: 5, bigWarmup: 1 },
-      markdown: { bytes: 128 << 10, flushes: 200, samples: 7, warmup: 2 },
+      markdown: { bytes: 128 << 10, flushes: 200, samples: 15, warmup: 3 },
       jank: { seconds: 120, rate: 2000, threadSeconds: 15 },
       polling: { jobs: 200, latencyMs: 10_000 },
       firstLoad: { runs: 7 },

@@ -418,6 +418,12 @@ test("delete all asks first, then every conversation goes; one Undo brings them 
     assert.equal(await lastAnswerSettled(page), "done");
   }
   const item = (t) => page.getByTestId("conv-item").filter({ hasText: t });
+  // A new chat left empty is not listed once another is open, and not counted either (user
+  // review: "deletes all 4 conversations" under a list of 3).
+  await page.getByTestId("new-chat").click();
+  await page.getByTestId("model").selectOption("gpt-5.3-codex");
+  await item("Otter facts").locator(".conv-title").click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="conv-item"]').length === 3);
   // Cancelled: nothing goes.
   await page.getByTestId("delete-all").click();
   assert.match(await page.getByTestId("confirm-dialog").innerText(), /all 3 conversations/);

@@ -101,7 +101,7 @@ describe("fault matrix in the app", () => {
     ["status=502; body=html", "failed", "server", /502 Bad Gateway/, false],
     ["status=503; body=empty", "failed", "server", /HTTP 503/, false],
     ["status=503; body=html; fail-times=1", "done", null, null, null],
-    ["stall-between-ms=30; malformed-chunk=5", "failed", "protocol", /malformed stream chunk/, true],
+    ["stall-between-ms=30; malformed-chunk=5", "failed", "protocol", /a piece of it arrived garbled/, true],
     ["stall-between-ms=30; error-in-stream=5", "failed", "server", /injected error in stream/, true],
     ["no-done", "done", null, null, null],
     ["line-ends=cr", "done", null, null, null],
@@ -382,6 +382,12 @@ describe("API key hygiene", () => {
     for (const fault of ["status=401", "status=500; body=html", "drop-after=3", "malformed-chunk=3", "error-in-stream=3"]) {
       await setFault(key, fault);
       assert.equal(await ask(page, `Fail with ${fault}`), "failed");
+      if (fault.startsWith("malformed")) {
+        // In plain words: no parser message, no raw chunk of JSON (user review).
+        const words = await page.getByTestId("turn-error").last().innerText();
+        assert.match(words, /The server's answer could not be read: a piece of it arrived garbled\./);
+        assert.doesNotMatch(words, /[{}]|EOF|body:/);
+      }
     }
     await setFault(key, "");
     await page.getByTestId("tab-studio").click();

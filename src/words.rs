@@ -85,6 +85,16 @@ pub fn turn_error_words(kind: &str, message: &str) -> String {
             detail = &detail[..at];
         }
     }
+    // "malformed stream chunk: EOF while parsing… ; body: {…}": the parser's words and the
+    // chunk are for developers; what went wrong is said plainly.
+    if kind == "protocol" {
+        detail = match detail.split(':').next().unwrap_or_default().trim() {
+            "malformed stream chunk" => "a piece of it arrived garbled",
+            "invalid JSON answer" | "unexpected JSON answer" => "it was not the answer the app expects",
+            what if what.starts_with("the stream ended") || what.starts_with("the answer had no") => what,
+            _ => "",
+        };
+    }
     let mut status = "";
     if let Some(at) = detail.find(" (http ") {
         if let Some(end) = detail[at..].find(')') {
@@ -243,6 +253,19 @@ mod tests {
             "The server failed (HTTP 500)."
         );
         assert_eq!(turn_error_words("server", "server error (http 503)"), "The server failed (HTTP 503).");
+        // A garbled stream: no parser words, no raw chunk (user review: raw JSON overflowed).
+        assert_eq!(
+            turn_error_words(
+                "protocol",
+                r#"malformed stream chunk: EOF while parsing a string at line 1 column 167; body: {"id":"chatcmpl-1","object":"chat.completion.chunk""#
+            ),
+            "The server's answer could not be read: a piece of it arrived garbled."
+        );
+        assert_eq!(
+            turn_error_words("protocol", "the stream ended before the answer was complete"),
+            "The server's answer could not be read: the stream ended before the answer was complete."
+        );
+        assert_eq!(turn_error_words("protocol", "a line over 4194304 bytes"), "The server's answer could not be read.");
     }
 
     use super::*;

@@ -137,6 +137,7 @@ fn complete_parts(tail: &str) -> (String, Option<PendingMath>) {
         return (out, None);
     }
     let mut text = text;
+    hold_back_bare_marker(&mut text, prose_start);
     let mut pending = None;
     if let Some((at, opener_len, display)) = unclosed_math(&text[prose_start..]) {
         let at = prose_start + at;
@@ -147,6 +148,33 @@ fn complete_parts(tail: &str) -> (String, Option<PendingMath>) {
         }
     }
     (complete_inline(&text), pending)
+}
+
+/// A last line that is only the start of a block's markup (`#`, `1.`, `-`, `--`, `>`, `|`,
+/// `$`) would show for a moment as an empty heading, list item or quote, or as a lone symbol,
+/// then jump when its block forms: it is held back until something follows it.
+fn hold_back_bare_marker(text: &mut String, prose_start: usize) {
+    let line_start = text.rfind('\n').map_or(0, |i| i + 1);
+    if line_start < prose_start {
+        return;
+    }
+    let line = text[line_start..].trim_matches(' ').as_bytes();
+    let Some(&first) = line.first() else { return };
+    let same = line.iter().all(|&c| c == first);
+    let digits = line.iter().take_while(|c| c.is_ascii_digit()).count();
+    let bare = match first {
+        b'#' => same && line.len() <= 6,
+        b'-' | b'*' | b'_' | b'=' | b'+' => same && line.len() <= 2,
+        b'>' | b'|' => same,
+        b'$' => same && line.len() <= 2,
+        b'0'..=b'9' => {
+            digits <= 9 && (digits == line.len() || (digits + 1 == line.len() && matches!(line[digits], b'.' | b')')))
+        }
+        _ => false,
+    };
+    if bare {
+        text.truncate(line_start);
+    }
 }
 
 /// Where the prose after the last fence starts, and the fence still open at the end, if any.

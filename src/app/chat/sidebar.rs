@@ -192,16 +192,28 @@ pub fn Sidebar() -> impl IntoView {
         });
     });
     // Every conversation at once, after a confirmation; one Undo brings them all back.
+    // The count and the Undo are of the conversations the list shows (user review: an empty
+    // chat left behind, which the list hides, was counted); the hidden empty ones go too.
     let delete_all = move |_| {
-        let n = chat.convs.with_untracked(Vec::len);
+        let listed = move || {
+            let active = chat.active.get_untracked();
+            chat.convs.with_untracked(|cs| {
+                cs.iter()
+                    .map(|c| c.with_untracked(|c| (c.id.clone(), c.is_listed(active.as_deref()))))
+                    .collect::<Vec<_>>()
+            })
+        };
+        let n = listed().iter().filter(|(_, shown)| *shown).count();
         if n == 0 {
             return;
         }
         let on_confirm: Action = std::sync::Arc::new(move || {
-            let ids: Vec<String> =
-                chat.convs.with_untracked(|cs| cs.iter().map(|c| c.with_untracked(|c| c.id.clone())).collect());
-            for id in ids {
-                delete.run(id);
+            for (id, shown) in listed() {
+                if shown {
+                    delete.run(id);
+                } else {
+                    chat.delete(app, &id);
+                }
             }
         });
         app.confirm.set(Some(crate::app::state::Confirm {

@@ -250,6 +250,31 @@ fn random_markup_never_panics_and_stays_in_the_text() {
 }
 
 #[test]
+fn a_line_of_bare_block_markup_waits_for_its_words() {
+    // Each would flash as an empty heading, list item or quote, or a lone symbol, then jump.
+    for (tail, shown) in [
+        ("Intro\n\n#", "Intro\n\n"),
+        ("Intro\n\n## ", "Intro\n\n"),
+        ("Intro\n\n1", "Intro\n\n"),
+        ("Intro\n\n12.", "Intro\n\n"),
+        ("Intro\n\n-", "Intro\n\n"),
+        ("Intro\n\n--", "Intro\n\n"),
+        ("Intro\n\n> ", "Intro\n\n"),
+        ("Intro\n\n$", "Intro\n\n"),
+        ("| a | b |\n|---|---|\n| 1 | 2 |\n|", "| a | b |\n|---|---|\n| 1 | 2 |\n"),
+        ("- one\n- two\n-", "- one\n- two\n"),
+    ] {
+        assert_eq!(render_tail(tail), render_tail(shown), "{tail:?}");
+    }
+    // Once words follow, the line shows; markup that is whole already is not held back.
+    for tail in ["Intro\n\n# T", "Intro\n\n1. A", "Intro\n\n---", "Costs $5", "Intro\n\n2024 was", "a\n\n- b"] {
+        assert_ne!(render_tail(tail), render_tail(&tail[..tail.rfind('\n').map_or(0, |i| i + 1)]), "{tail:?}");
+    }
+    // Inside code, nothing is held back.
+    assert!(format!("{:?}", render_tail("```\nlet a = 1\n#")).contains("let a = 1\\n#"));
+}
+
+#[test]
 fn a_table_shows_once_its_delimiter_row_is_whole() {
     let text = |nodes: &[Node]| nodes.iter().map(Node::text_content).collect::<String>();
     let has_table = |nodes: &[Node]| format!("{nodes:?}").contains("\"table\"");
