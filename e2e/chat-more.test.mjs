@@ -310,8 +310,10 @@ test("a conversation exports as Markdown and as JSON", async () => {
   assert.equal(md.suggestedFilename(), "export-me-please.md");
   const text = readFileSync(await md.path(), "utf8");
   assert.match(text, /^# Export me please\n/);
-  assert.match(text, /## You\n\nExport me please/);
-  assert.match(text, /## Assistant \(gpt-4o-mini\)/);
+  // Authors in bold after a rule, not headings: an answer's own headings keep their rank.
+  assert.match(text, /---\n\n\*\*You\*\*\n\nExport me please/);
+  assert.match(text, /---\n\n\*\*Assistant\*\* \(gpt-4o-mini\)/);
+  assert.doesNotMatch(text, /^##? (You|Assistant)/m);
   const [json] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-json").click()]);
   const exported = JSON.parse(readFileSync(await json.path(), "utf8"));
   assert.equal(exported.conversations.length, 1);

@@ -818,7 +818,9 @@ impl Conversation {
         !ids.is_empty()
     }
 
-    /// The shown conversation as Markdown.
+    /// The shown conversation as Markdown: the title, then each message after a rule and its
+    /// author in bold. Authors are not headings, so an answer's own headings keep their rank
+    /// under the title instead of outranking the structure around them (user review).
     pub fn to_markdown(&self) -> String {
         let mut out = format!("# {}\n\n", self.title);
         if !self.settings.system_prompt.trim().is_empty() {
@@ -826,9 +828,11 @@ impl Conversation {
         }
         for node in self.active_path() {
             match node.role {
-                Role::User => out.push_str("## You\n\n"),
-                _ => out
-                    .push_str(&format!("## Assistant ({})\n\n", if node.model.is_empty() { "?" } else { &node.model })),
+                Role::User => out.push_str("---\n\n**You**\n\n"),
+                _ => out.push_str(&format!(
+                    "---\n\n**Assistant** ({})\n\n",
+                    if node.model.is_empty() { "?" } else { &node.model }
+                )),
             }
             out.push_str(node.content.trim_end());
             out.push_str("\n\n");
@@ -863,9 +867,10 @@ fn message_of(role: Role, text: &str, images: &[Attachment], with_data: bool) ->
     Message { role, content: Content::Parts(parts) }
 }
 
-/// A short title from the first words of a message.
+/// A short title from the first words of a message, without its markdown (user review: a
+/// title read "Here is my code: ```js const x = 1; ``` and a…").
 pub fn title_from(text: &str) -> String {
-    let words: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let words: String = plain_words(text).split_whitespace().collect::<Vec<_>>().join(" ");
     if words.is_empty() {
         return UNTITLED.into();
     }
@@ -874,6 +879,72 @@ pub fn title_from(text: &str) -> String {
     }
     let cut: String = words.chars().take(48).collect();
     format!("{}…", cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head))
+}
+
+/// The words of a message without its markdown: fenced code is left out (unless it is all
+/// there is), and so are block markers (`#`, `>`, list bullets), emphasis and code markers and
+/// link targets (a link keeps its words).
+fn plain_words(text: &str) -> String {
+    let (mut prose, mut code) = (Vec::new(), Vec::new());
+    let mut fence: Option<&str> = None;
+    for line in text.lines() {
+        let t = line.trim_start();
+        let marker = ["```", "~~~"].into_iter().find(|m| t.starts_with(m));
+        match (fence, marker) {
+            (None, Some(m)) => fence = Some(m),
+            (Some(f), Some(m)) if f == m => fence = None,
+            (Some(_), _) => code.push(line),
+            (None, None) => prose.push(line),
+        }
+    }
+    let lines = if prose.iter().any(|l| !l.trim().is_empty()) { prose } else { code };
+    let mut out = String::new();
+    for line in lines {
+        let mut l = line.trim_start().trim_start_matches('>').trim_start();
+        let hashes = l.len() - l.trim_start_matches('#').len();
+        if (1..=6).contains(&hashes) && l[hashes..].starts_with(' ') {
+            l = &l[hashes..];
+        }
+        let l = l.trim_start();
+        let digits = l.len() - l.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        let l = match l.as_bytes().get(digits..digits + 2) {
+            Some([b'.' | b')', b' ']) if digits > 0 => &l[digits + 2..],
+            _ => l.strip_prefix("- ").or_else(|| l.strip_prefix("* ")).or_else(|| l.strip_prefix("+ ")).unwrap_or(l),
+        };
+        out.push_str(&without_inline_markup(l));
+        out.push(' ');
+    }
+    out
+}
+
+/// `text` without emphasis and code markers and link targets: `[words](url)` keeps its words.
+fn without_inline_markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("](") {
+        // The target's closing parenthesis (a target may hold balanced ones: `a_(b)`).
+        let mut depth = 0usize;
+        let close = rest[at + 1..].find(|c| {
+            match c {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                _ => {}
+            }
+            depth == 0
+        });
+        let close = close.map(|i| at + 1 + i);
+        let open = rest[..at].rfind('[');
+        match (open, close) {
+            (Some(open), Some(close)) => {
+                out.push_str(rest[..open].strip_suffix('!').unwrap_or(&rest[..open]));
+                out.push_str(&rest[open + 1..at]);
+                rest = &rest[close + 1..];
+            }
+            _ => break,
+        }
+    }
+    out.push_str(rest);
+    ["**", "__", "~~", "`"].iter().fold(out, |s, m| s.replace(m, ""))
 }
 
 /// Everything the app exports: conversations and settings, never the API key.
@@ -1051,6 +1122,10 @@ mod tests {
         let req = c.request_for(a).expect("request");
         assert_eq!(req.messages[1].content.image_count(), 1);
         assert!(c.to_markdown().contains("(embedded image)"), "data URLs are not dumped into Markdown");
+        // Authors are bold, not headings that an answer's own headings would outrank.
+        let md = c.to_markdown();
+        assert!(md.contains("---\n\n**You**\n\nwhat is this?"), "{md}");
+        assert!(md.lines().filter(|l| l.starts_with('#')).count() == 1, "only the title is a heading: {md}");
     }
 
     #[test]
@@ -1294,6 +1369,18 @@ mod tests {
     fn titles_are_short() {
         assert_eq!(title_from("  a   b \n c "), "a b c");
         assert_eq!(title_from(""), UNTITLED);
+        // Without markdown: code left out unless it is all there is, markers and link targets gone.
+        assert_eq!(
+            title_from("Here is my code:\n```js\nconst x = 1;\n```\nand a question"),
+            "Here is my code: and a question"
+        );
+        assert_eq!(title_from("```rust\nfn main() {}\n```"), "fn main() {}");
+        assert_eq!(
+            title_from("## Why **does** `ls -l` show [the mode](https://x.y/a_(b)) ![pic](p.png)?"),
+            "Why does ls -l show the mode pic?"
+        );
+        assert_eq!(title_from("> quoted\n- one\n2. two\n#hashtag"), "quoted one two #hashtag");
+        assert_eq!(title_from("2 * 3 = 6"), "2 * 3 = 6");
         let long = "word ".repeat(30);
         let t = title_from(&long);
         assert!(t.chars().count() <= 49 && t.ends_with('…'), "{t}");

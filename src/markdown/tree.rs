@@ -173,7 +173,7 @@ pub(crate) fn render_prepared(markdown: &str) -> Vec<Node> {
             if super::has(markdown, "[^") {
                 footnote_refs(&mut children, 0);
             }
-            if super::has(markdown, "://") {
+            if might_autolink(markdown) {
                 autolink(&mut children, 0);
             }
             children
@@ -211,28 +211,46 @@ fn autolink(nodes: &mut Vec<Node>, depth: usize) {
     }
 }
 
-/// `text` split into text and links, or nothing when it has no web address.
+/// Whether `text` may hold an address GFM links by itself: `http(s)://…`, `www.…` or an
+/// e-mail address.
+fn might_autolink(text: &str) -> bool {
+    super::has(text, "://")
+        || super::has(text, "www.")
+        || super::has(text, "WWW.")
+        || memchr::memchr(b'@', text.as_bytes()).is_some()
+}
+
+/// `text` split into text and links, or nothing when it has no web or e-mail address. As in
+/// GFM: `http(s)://…`, `www.…` (linked to `http://www.…`) and e-mail addresses (`mailto:`).
 fn web_addresses(text: &str) -> Vec<Node> {
-    if !super::has(text, "://") {
+    if !might_autolink(text) {
         return Vec::new();
     }
     let mut finder = linkify::LinkFinder::new();
-    finder.kinds(&[linkify::LinkKind::Url]);
-    let web = |url: &str| {
-        let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
-        lower.starts_with("http://") || lower.starts_with("https://")
+    finder.kinds(&[linkify::LinkKind::Url, linkify::LinkKind::Email]).url_must_have_scheme(false);
+    // Where a found address links to: a bare domain ("example.com") is not linked, as in GFM.
+    let target = |kind: Option<&linkify::LinkKind>, found: &str| -> Option<String> {
+        let lower = found.get(..8).unwrap_or(found).to_ascii_lowercase();
+        match kind? {
+            linkify::LinkKind::Url if lower.starts_with("http://") || lower.starts_with("https://") => {
+                Some(found.to_owned())
+            }
+            linkify::LinkKind::Url if lower.starts_with("www.") => Some(format!("http://{found}")),
+            linkify::LinkKind::Email => Some(format!("mailto:{found}")),
+            _ => None,
+        }
     };
     let mut out = Vec::new();
     let mut found = false;
     for span in finder.spans(text) {
-        match span.kind() {
-            Some(linkify::LinkKind::Url) if web(span.as_str()) => {
+        match target(span.kind(), span.as_str()) {
+            Some(href) => {
                 found = true;
-                let mut a = link(span.as_str(), "", "md-link");
+                let mut a = link(&href, "", "md-link");
                 push(&mut a, Node::Text(span.as_str().to_owned()));
                 out.push(a);
             }
-            _ => out.push(Node::Text(span.as_str().to_owned())),
+            None => out.push(Node::Text(span.as_str().to_owned())),
         }
     }
     if found {
@@ -522,6 +540,20 @@ mod tests {
         assert_eq!(dump(&render("[site](https://a.io/x)")).matches("<a ").count(), 1);
         assert_eq!(dump(&render("javascript://x ftp://a.io/f")), "<p>javascript://x ftp://a.io/f</p>");
         assert_eq!(dump(&render("no address here")), "<p>no address here</p>");
+        // `www.` and e-mail addresses, as GFM links them (user review); not a bare domain.
+        let to = |href: &str, text: &str| {
+            format!("<a class=\"md-link\" href=\"{href}\" rel=\"noopener noreferrer nofollow\" target=\"_blank\" referrerpolicy=\"no-referrer\">{text}</a>")
+        };
+        assert_eq!(
+            dump(&render("Visit www.example.org/docs or write to someone@example.com.")),
+            format!(
+                "<p>Visit {} or write to {}.</p>",
+                to("http://www.example.org/docs", "www.example.org/docs"),
+                to("mailto:someone@example.com", "someone@example.com")
+            )
+        );
+        assert_eq!(dump(&render("example.com and @user")), "<p>example.com and @user</p>");
+        assert_eq!(dump(&render("`a@b.io` www")), "<p><code>a@b.io</code> www</p>");
     }
 
     #[test]
