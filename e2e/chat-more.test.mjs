@@ -268,6 +268,47 @@ test("a bare web address in an answer is a safe link; one in code stays code", a
   await context.close();
 });
 
+test("a footnote reference leads to its footnote in the same answer, and the footnote's number back", async () => {
+  // Two answers with the same label: each reference goes to its own answer's footnote.
+  const reply = "A claim[^1] with a source.\n\nMore words.\n\n[^1]: The source, in this answer.\n";
+  const key = await newKey(sandbox.url, { reply });
+  const { page, context } = await openApp(browser, sandbox.url, { key });
+  for (const q of ["First question?", "Second question?"]) {
+    await send(page, q);
+    assert.equal(await lastAnswerSettled(page), "done");
+  }
+  const second = page.getByTestId("message-assistant").last();
+  const url = page.url();
+  await second.locator(".footnote-link").click();
+  const focused = () =>
+    page.evaluate(() => {
+      const el = document.activeElement;
+      const answers = [...document.querySelectorAll('[data-testid="message-assistant"]')];
+      return { cls: el?.className, answer: answers.findIndex((a) => a.contains(el)) };
+    });
+  assert.deepEqual(await focused(), { cls: "footnote", answer: 1 });
+  await second.locator(".footnote-back").click();
+  assert.deepEqual(await focused(), { cls: "footnote-link", answer: 1 });
+  assert.equal(page.url(), url, "the page's address does not change");
+  // Named for screen readers.
+  assert.equal(await second.locator(".footnote-link").getAttribute("aria-label"), "Footnote 1");
+  await context.close();
+});
+
+test("a bare www. address and an e-mail address in an answer are links, as GFM makes them", async () => {
+  const reply = "See www.example.org/docs or write to someone@example.com.\n";
+  const key = await newKey(sandbox.url, { reply });
+  const { page, context } = await openApp(browser, sandbox.url, { key });
+  await send(page, "Where?");
+  await lastAnswerSettled(page);
+  const links = page.getByTestId("message-assistant").last().locator(".markdown a");
+  assert.deepEqual(await links.evaluateAll((as) => as.map((a) => a.getAttribute("href"))), [
+    "http://www.example.org/docs",
+    "mailto:someone@example.com",
+  ]);
+  await context.close();
+});
+
 test("copy a code block", async () => {
   const { page, context } = await openApp(browser, sandbox.url);
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: sandbox.url });

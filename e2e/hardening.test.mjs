@@ -194,7 +194,7 @@ function auditMarkdown() {
     "ol", "ul", "li", "table", "thead", "tbody", "tr", "th", "td", "em", "strong", "del", "a", "br", "hr", "input", "sup"]);
   // tabindex, role and aria-label come from the renderer (scrolling regions), never from the model.
   const ATTRS = new Set(["class", "href", "rel", "target", "referrerpolicy", "title", "start", "type", "disabled",
-    "checked", "data-testid", "data-lang", "tabindex", "role", "aria-label"]);
+    "checked", "data-testid", "data-lang", "data-footnote", "tabindex", "role", "aria-label"]);
   const problems = [];
   for (const md of document.querySelectorAll('[data-testid="message-assistant"] .markdown')) {
     for (const el of md.querySelectorAll("*")) {

@@ -84,9 +84,19 @@ pub(crate) fn render_prepared(markdown: &str) -> Vec<Node> {
                         Node::element(if in_head { "th" } else { "td" }, attrs)
                     }
                     Tag::FootnoteDefinition(name) => {
-                        let mut note = Node::element("div", vec![("class", "footnote".into())]);
+                        // Its number leads back to the reference (the page's click handler
+                        // finds them by `data-footnote`, within the answer: no ids to clash).
+                        let name = name.into_string();
+                        let mut note = Node::element(
+                            "div",
+                            vec![
+                                ("class", "footnote".into()),
+                                ("data-footnote", name.clone()),
+                                ("tabindex", "-1".into()),
+                            ],
+                        );
                         let mut label = Node::element("sup", vec![("class", "footnote-label".into())]);
-                        push(&mut label, Node::Text(name.into_string()));
+                        push(&mut label, footnote_link("footnote-back", &name, format!("Back to reference {name}")));
                         push(&mut note, label);
                         note
                     }
@@ -154,11 +164,7 @@ pub(crate) fn render_prepared(markdown: &str) -> Vec<Node> {
                 }
                 add(&mut stack, Node::element("input", attrs));
             }
-            Event::FootnoteReference(name) => {
-                let mut sup = Node::element("sup", vec![("class", "footnote-ref".into())]);
-                push(&mut sup, Node::Text(name.into_string()));
-                add(&mut stack, sup);
-            }
+            Event::FootnoteReference(name) => add(&mut stack, footnote_ref(name.into_string())),
             Event::InlineMath(m) => add(&mut stack, math::to_nodes(&m, false)),
             Event::DisplayMath(m) => add(&mut stack, math::to_nodes(&m, true)),
         }
@@ -260,6 +266,31 @@ fn web_addresses(text: &str) -> Vec<Node> {
     }
 }
 
+/// A footnote reference: a superscript link to the footnote `label` of the same answer.
+fn footnote_ref(label: String) -> Node {
+    let mut sup = Node::element("sup", vec![("class", "footnote-ref".into())]);
+    let words = format!("Footnote {label}");
+    push(&mut sup, footnote_link("footnote-link", &label, words));
+    sup
+}
+
+/// A button between a footnote and its reference, followed by the page's click handler (which
+/// finds the other end by `data-footnote` within the answer). A button, not a link: every
+/// link in an answer goes out to a checked web address, and this goes nowhere by itself.
+fn footnote_link(class: &'static str, label: &str, words: String) -> Node {
+    let mut a = Node::element(
+        "button",
+        vec![
+            ("class", class.into()),
+            ("type", "button".into()),
+            ("data-footnote", label.to_owned()),
+            ("aria-label", words),
+        ],
+    );
+    push(&mut a, Node::Text(label.to_owned()));
+    a
+}
+
 /// A footnote reference whose definition is in another block (answers are rendered block by
 /// block, and definitions come last) is left as text `[^1]` by the parser: shows it as the
 /// same superscript a defined one gets. Code, links and math are left alone.
@@ -280,13 +311,11 @@ fn footnote_refs(nodes: &mut Vec<Node>, depth: usize) {
             Node::Text(text) => match split_footnote_ref(text) {
                 Some((before, label, after)) => {
                     let (before, label, after) = (before.to_owned(), label.to_owned(), after.to_owned());
-                    let mut sup = Node::element("sup", vec![("class", "footnote-ref".into())]);
-                    push(&mut sup, Node::Text(label));
                     let mut parts = Vec::new();
                     if !before.is_empty() {
                         parts.push(Node::Text(before));
                     }
-                    parts.push(sup);
+                    parts.push(footnote_ref(label));
                     let rest = (!after.is_empty()).then_some(Node::Text(after));
                     let n = parts.len();
                     nodes.splice(i..=i, parts.into_iter().chain(rest));
@@ -573,7 +602,10 @@ mod tests {
         );
         assert_eq!(
             dump(&render("Note[^1].\n\n[^1]: The source.")),
-            "<p>Note<sup class=\"footnote-ref\">1</sup>.</p><div class=\"footnote\"><sup class=\"footnote-label\">1</sup><p>The source.</p></div>"
+            concat!(
+                "<p>Note<sup class=\"footnote-ref\"><button class=\"footnote-link\" type=\"button\" data-footnote=\"1\" aria-label=\"Footnote 1\">1</button></sup>.</p>",
+                "<div class=\"footnote\" data-footnote=\"1\" tabindex=\"-1\"><sup class=\"footnote-label\"><button class=\"footnote-back\" type=\"button\" data-footnote=\"1\" aria-label=\"Back to reference 1\">1</button></sup><p>The source.</p></div>"
+            )
         );
     }
 
@@ -655,7 +687,11 @@ mod tests {
     fn footnote_references_defined_in_another_block_are_superscripts() {
         let html = dump(&render("Each approach[^1] costs[^note-2]. Code `a[^1]` stays."));
         assert!(
-            html.contains("approach<sup class=\"footnote-ref\">1</sup> costs<sup class=\"footnote-ref\">note-2</sup>. Code <code>a[^1]</code> stays."),
+            html.contains(concat!(
+                "approach<sup class=\"footnote-ref\"><button class=\"footnote-link\" type=\"button\" data-footnote=\"1\" aria-label=\"Footnote 1\">1</button></sup>",
+                " costs<sup class=\"footnote-ref\"><button class=\"footnote-link\" type=\"button\" data-footnote=\"note-2\" aria-label=\"Footnote note-2\">note-2</button></sup>.",
+                " Code <code>a[^1]</code> stays."
+            )),
             "{html}"
         );
         assert!(dump(&render("Not a ref: [^ space] or [^]")).contains("[^ space] or [^]"));

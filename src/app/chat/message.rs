@@ -71,6 +71,21 @@ pub fn Markdown(#[prop(into)] text: Signal<String>, #[prop(optional, into)] stre
     });
     let on_click = move |ev: leptos::ev::MouseEvent| {
         let Some(target) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
+        // A footnote reference goes to its footnote, a footnote's number back to the reference:
+        // the other end is found by its label within this answer (answers share labels).
+        if let Ok(Some(link)) = target.closest(".footnote-link, .footnote-back") {
+            let label = link.get_attribute("data-footnote").unwrap_or_default();
+            let other = if link.class_list().contains("footnote-back") { ".footnote-link" } else { ".footnote" };
+            let Some(root) = root.get_untracked() else { return };
+            let Ok(list) = root.query_selector_all(other) else { return };
+            let found = (0..list.length())
+                .filter_map(|i| list.item(i).and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok()))
+                .find(|el| el.get_attribute("data-footnote").as_deref() == Some(label.as_str()));
+            if let Some(el) = found {
+                let _ = el.focus();
+            }
+            return;
+        }
         let Ok(Some(button)) = target.closest(".copy-code, .download-code") else { return };
         let Some(block) = button.closest(".code-block").ok().flatten() else { return };
         let Some(code) = block.query_selector("pre > code").ok().flatten() else { return };
