@@ -883,7 +883,8 @@ pub fn title_from(text: &str) -> String {
 
 /// The words of a message without its markdown: fenced code is left out (unless it is all
 /// there is), and so are block markers (`#`, `>`, list bullets), emphasis and code markers and
-/// link targets (a link keeps its words).
+/// link targets (a link keeps its words). Written by hand, not with the markdown parser: that
+/// parser lives in the renderer module fetched after first use, and a title is needed before.
 fn plain_words(text: &str) -> String {
     let (mut prose, mut code) = (Vec::new(), Vec::new());
     let mut fence: Option<&str> = None;
