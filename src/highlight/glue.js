@@ -171,6 +171,9 @@ function build(node, ns, codes) {
     const code = build(["code", node[2][1]], space, codes);
     codes.push([code, node[2].slice(2).join("")]);
     el.appendChild(code);
+  } else if (n === 3 && typeof node[2] === "string") {
+    // One text (a code span, a cell, a link's words): one call instead of two.
+    el.textContent = node[2];
   } else {
     // appendChild with a text node is the DOM's fastest path (`append` converts each argument).
     for (let i = 2; i < n; i++) {

@@ -247,7 +247,7 @@ fn unescape(s: &str) -> String {
 pub fn prepass(markdown: &str) -> Cow<'_, str> {
     // Nothing to rewrite without a backslash or a `$$`: the text as it is (most blocks).
     let b = markdown.as_bytes();
-    if memchr::memchr(b'\\', b).is_none() && memchr::memmem::find(b, b"$$").is_none() {
+    if memchr::memchr(b'\\', b).is_none() && !super::has(markdown, "$$") {
         return Cow::Borrowed(markdown);
     }
     let mut out = String::with_capacity(markdown.len());

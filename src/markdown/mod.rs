@@ -27,9 +27,43 @@ pub use speech::speech_text;
 pub use tree::{render, safe_link, Node};
 pub use wire::{to_json, write_json, Ops};
 
-/// Whether `text` contains `needle`: memchr's substring search, which looks for one of the
-/// needle's bytes first; `str::contains` sets up a two-way search for every call, and these
-/// run on the open tail at every flush.
+/// Whether `text` contains `needle`: memchr finds each place of the needle's first byte that
+/// is not a letter, digit or space (rarer in prose), where the whole needle is then compared.
+/// These run on the open tail at every flush, mostly on short texts: `str::contains` and
+/// `memmem::find` set up a searcher for every call, which costs more than the search.
 fn has(text: &str, needle: &str) -> bool {
-    memchr::memmem::find(text.as_bytes(), needle.as_bytes()).is_some()
+    let (hay, needle) = (text.as_bytes(), needle.as_bytes());
+    if needle.is_empty() {
+        return true;
+    }
+    let at = needle.iter().position(|b| !b.is_ascii_alphanumeric() && *b != b' ').unwrap_or(0);
+    memchr::memchr_iter(needle[at], hay).any(|i| i >= at && hay[i - at..].starts_with(needle))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has;
+
+    #[test]
+    fn has_finds_needles_wherever_they_are() {
+        for (text, needle, want) in [
+            ("see www.example.com", "www.", true),
+            ("www.", "www.", true),
+            ("ww.w www", "www.", false),
+            ("a | b", " | ", true),
+            ("a| b |c", " | ", false),
+            ("|", " | ", false),
+            ("x [^1] y", "[^", true),
+            ("^[", "[^", false),
+            ("http://x", "://", true),
+            (":/", "://", false),
+            ("$$", "$$", true),
+            ("$ $", "$$", false),
+            ("", "$$", false),
+            ("abc", "", true),
+            ("ab minitoolai:pending-link", super::tree::PENDING_LINK, true),
+        ] {
+            assert_eq!(has(text, needle), want, "{needle:?} in {text:?}");
+        }
+    }
 }
