@@ -232,7 +232,11 @@ test("reload while jobs are pending: they resume polling (not re-created) and fi
     const s = [...document.querySelectorAll('[data-testid="job-status"]')].map((e) => e.textContent);
     return s.length === 2 && s.every((t) => t !== "sending");
   });
+  // Nothing would be lost by leaving now: the page does not ask.
+  const asked = [];
+  page.on("dialog", (d) => (asked.push(d.type()), d.accept()));
   await page.reload();
+  assert.deepEqual(asked, [], "no leave dialog once every job was accepted");
   await cards(page).nth(1).waitFor();
   const statuses = await cards(page).evaluateAll((els) => els.map((e) => e.dataset.status));
   // Pending, or already done (polled at once after the reload on a slow machine).
@@ -262,7 +266,12 @@ test("reload while creates are in flight: jobs never sent are created after it, 
   const deadline = Date.now() + 2000;
   while ((await created()) < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   assert.equal(await created(), 4, "four creates reached the service");
+  // Leaving now could lose images the service charges for: the browser asks first (here the
+  // user leaves anyway).
+  const asked = [];
+  page.on("dialog", (d) => (asked.push(d.type()), d.accept()));
   await page.reload();
+  assert.deepEqual(asked, ["beforeunload"], "the browser asked before leaving while creates were unanswered");
   await sandboxCall(sandbox.url, "POST", "/sandbox/faults", { body: { key, fault: "" } });
   await cards(page).nth(5).waitFor();
   await cardsWithStatus(page, "done", 2);

@@ -162,6 +162,21 @@ pub fn on_page_visibility(f: impl Fn(PageVisibility) + 'static) {
     );
 }
 
+/// Asks the browser to confirm leaving the page (its own "Leave site?" dialog) while `busy()`
+/// says something would be lost or paid for twice by leaving now.
+pub fn confirm_leaving_while(busy: impl Fn() -> bool + 'static) {
+    let Some(window) = web_sys::window() else { return };
+    let closure = Closure::<dyn Fn(web_sys::Event)>::new(move |e: web_sys::Event| {
+        if busy() {
+            e.prevent_default();
+            // Older browsers look for a return value instead.
+            e.unchecked_ref::<web_sys::BeforeUnloadEvent>().set_return_value("leave");
+        }
+    });
+    let _ = window.add_event_listener_with_callback("beforeunload", closure.as_ref().unchecked_ref());
+    closure.forget();
+}
+
 /// Copies text to the clipboard.
 pub fn copy_text(text: &str) {
     if let Some(w) = web_sys::window() {

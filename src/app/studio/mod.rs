@@ -173,6 +173,11 @@ impl Studio {
             let saved = form.with(ImageForm::to_saved);
             local_set(FORM_SLOT, &saved);
         });
+        // A create the page has sent but whose answer has not come: the service may accept
+        // and charge it, and a page left now cannot learn the job's id (the API lists no
+        // jobs), so the image would be paid for and lost. The browser asks first.
+        let local = self.local;
+        crate::app::dom::confirm_leaving_while(move || local.try_with_value(|l| l.creating > 0).unwrap_or(false));
         let now = self.now;
         let jobs = self.jobs;
         set_interval(
