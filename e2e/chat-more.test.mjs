@@ -68,7 +68,18 @@ test("images by paste and by URL, removable before sending", async () => {
   await page.getByTestId("image-url").fill("javascript:alert(1)");
   await page.getByTestId("add-image-url").click();
   await page.getByTestId("composer-error").filter({ hasText: /The image URL must start with http/ }).waitFor();
+  // A good address then clears that error; one the browser cannot load an image from is
+  // said to be so (it would be sent, and paid for, all the same) until it is removed.
+  await page.getByTestId("image-url").fill(`${sandbox.url}/no-such-image.png`);
+  await page.getByTestId("add-image-url").click();
+  await attached(2);
+  await page.getByTestId("composer-error").waitFor({ state: "detached" });
+  await page.getByTestId("image-load-warning").filter({ hasText: /could not be loaded from its address/ }).waitFor();
+  await page.getByTestId("remove-attachment").last().click();
+  await attached(1);
+  await page.getByTestId("image-load-warning").waitFor({ state: "detached" });
   // Escape closes the field (and stops nothing).
+  await page.getByTestId("image-link").click();
   await page.getByTestId("image-url").press("Escape");
   await page.getByTestId("image-url").waitFor({ state: "detached" });
   await send(page, "What is this?");
@@ -367,6 +378,13 @@ test("the daily budget counts spending across conversations", async () => {
   await send(page, "Spend a little");
   await lastAnswerSettled(page);
   await page.getByTestId("open-settings").click();
+  // A number too large to read is refused in words, not taken for "no budget".
+  await page.getByTestId("daily-budget").fill("1e999");
+  await page.getByTestId("save-settings").click();
+  assert.equal(
+    await page.getByTestId("settings-error").innerText(),
+    "Daily budget must be a positive number of US dollars, or empty for none (you entered 1e999).",
+  );
   await page.getByTestId("daily-budget").fill("0.0005");
   await page.getByTestId("save-settings").click();
   await page.getByTestId("new-chat").click();

@@ -381,6 +381,49 @@ test("a refused option is said beside its field, stays there, and nothing is sen
   await context.close();
 });
 
+test("refused options in a new chat stay marked after a blocked send; the composer names them all and shows no estimate", async () => {
+  const { page, context } = await openApp(browser, sandbox.url);
+  const bodies = [];
+  page.on("request", (r) => {
+    if (r.method() === "POST" && r.url().includes("/chat")) bodies.push(JSON.parse(r.postData() ?? "{}"));
+  });
+  await page.getByTestId("more-options").click();
+  await page.getByTestId("temperature").fill("5");
+  await page.getByTestId("temperature").press("Tab");
+  await page.getByTestId("max-tokens").fill("-3");
+  await page.getByTestId("max-tokens").press("Tab");
+  await page.getByTestId("composer").fill("Hello");
+  // An estimate would be for the defaults, not for what the fields show.
+  assert.equal(await page.getByTestId("cost-preview").count(), 0, "no estimate while options are refused");
+  // The send makes the conversation (there was none): that must not unmark the fields.
+  await page.getByTestId("composer").press("Enter");
+  await page.getByTestId("composer-error").filter({ hasText: "Correct them" }).waitFor();
+  assert.equal(
+    await page.getByTestId("composer-error").innerText(),
+    "Not sent: Temperature must be between 0 and 2 (you entered 5). Max completion tokens must be at least 1 (you entered -3). Correct them under Options, or empty the fields.",
+  );
+  await page.waitForTimeout(300);
+  assert.equal(await page.getByTestId("temperature-error").innerText(), "Temperature must be between 0 and 2 (you entered 5).");
+  assert.equal(await page.getByTestId("max-tokens-error").innerText(), "Max completion tokens must be at least 1 (you entered -3).");
+  assert.deepEqual([await page.getByTestId("temperature").inputValue(), await page.getByTestId("max-tokens").inputValue()], ["5", "-3"]);
+  assert.equal(bodies.length, 0);
+  // Pressed again, still nothing goes at the defaults.
+  await page.getByTestId("composer").press("Enter");
+  await page.waitForTimeout(300);
+  assert.equal(bodies.length, 0);
+  assert.equal(await page.getByTestId("message-user").count(), 0);
+  await page.getByTestId("temperature").fill("0.3");
+  await page.getByTestId("temperature").press("Tab");
+  await page.getByTestId("max-tokens").fill("");
+  await page.getByTestId("max-tokens").press("Tab");
+  await page.getByTestId("cost-preview").waitFor();
+  await page.getByTestId("send").click();
+  await lastAnswerSettled(page);
+  assert.equal(bodies.at(-1).temperature, 0.3);
+  assert.equal("max_completion_tokens" in bodies.at(-1), false);
+  await context.close();
+});
+
 test("attached images are never dropped: a model that cannot see them is refused, text and images kept", async () => {
   const { page, context } = await openApp(browser, sandbox.url);
   const bodies = [];

@@ -175,8 +175,10 @@ pub fn images_deleted(n: usize) -> String {
 /// Why a send waits: a value typed under Options was refused (`why` says which and why).
 pub fn option_blocks_send(why: &str) -> String {
     // "Empty the field" and no more: an empty field means the default for most options, but
-    // no limit for the spending limit.
-    format!("Not sent: {} Correct it under Options, or empty the field.", sentence(why))
+    // no limit for the spending limit. `why` is one sentence per refused field.
+    let several = why.matches(". ").count() > 0;
+    let (it, field) = if several { ("them", "fields") } else { ("it", "field") };
+    format!("Not sent: {} Correct {it} under Options, or empty the {field}.", sentence(why))
 }
 
 #[cfg(test)]
@@ -187,6 +189,14 @@ mod tests {
             super::option_blocks_send("Temperature must be between 0 and 2 (you entered 3)."),
             "Not sent: Temperature must be between 0 and 2 (you entered 3). Correct it under Options, or empty the \
              field."
+        );
+        assert_eq!(
+            super::option_blocks_send(
+                "Temperature must be between 0 and 2 (you entered 5). Max completion tokens must be at least 1 (you \
+                 entered -3)."
+            ),
+            "Not sent: Temperature must be between 0 and 2 (you entered 5). Max completion tokens must be at least 1 \
+             (you entered -3). Correct them under Options, or empty the fields."
         );
     }
 

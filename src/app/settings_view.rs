@@ -61,7 +61,10 @@ pub fn SettingsDialog() -> impl IntoView {
             v => match v.parse::<f64>() {
                 Ok(b) if b > 0.0 && b.is_finite() => Some(b),
                 _ => {
-                    error.set(Some("Daily budget must be a positive number of US dollars, or empty for none.".into()));
+                    // A text field (a number field would hand over "" for 1e999: no budget).
+                    error.set(Some(format!(
+                        "Daily budget must be a positive number of US dollars, or empty for none (you entered {v})."
+                    )));
                     return;
                 }
             },
@@ -144,7 +147,7 @@ pub fn SettingsDialog() -> impl IntoView {
                     </select>
                 </label>
                 <label>"Daily budget (USD, optional)"
-                    <input type="number" min="0" step="0.01" data-testid="daily-budget"
+                    <input type="text" inputmode="decimal" data-testid="daily-budget"
                         prop:value=move || daily.get() on:input=move |ev| daily.set(event_target_value(&ev)) />
                 </label>
                 <Show when=move || error.get().is_some()>

@@ -55,6 +55,8 @@ fn add_files(files: Option<web_sys::FileList>, chat: ChatState, detail: ImageDet
 /// clears it only once the message is in the conversation.
 /// What Enter says while the conversation is still answering.
 const STILL_ANSWERING: &str = "Still answering: send this when the answer ends, or Stop it first (Escape).";
+const BAD_IMAGE_URL: &str = "The image URL must start with http:// or https://.";
+const IMAGE_NOT_LOADING: &str = "An image could not be loaded from its address, so the service may not be able to read it either (you would still pay for the message): check the link, or remove the image.";
 
 #[component]
 pub fn Composer() -> impl IntoView {
@@ -65,6 +67,8 @@ pub fn Composer() -> impl IntoView {
     // The image-link field is shown when asked for ("Image link"), not always: on a phone it
     // took the bar's room.
     let linking = RwSignal::new(false);
+    // Attached addresses this browser could not load an image from (the thumbnail failed).
+    let broken = RwSignal::new(std::collections::HashSet::<String>::new());
     let url_input = NodeRef::<leptos::html::Input>::new();
     let file_input = NodeRef::<leptos::html::Input>::new();
     let touch = crate::app::dom::coarse_pointer();
@@ -160,9 +164,12 @@ pub fn Composer() -> impl IntoView {
             chat.update_images(|a| a.push(Attachment { url: url.clone(), detail: detail.get_untracked(), name: url }));
             url_draft.set(String::new());
             linking.set(false);
+            if chat.composer_error.with_untracked(|e| e.as_deref() == Some(BAD_IMAGE_URL)) {
+                chat.composer_error.set(None);
+            }
             chat.focus_composer();
         } else {
-            chat.composer_error.set(Some("The image URL must start with http:// or https://.".into()));
+            chat.composer_error.set(Some(BAD_IMAGE_URL.into()));
         }
     };
     let placeholder = if touch { "Message" } else { "Message (Enter to send, Shift+Enter for a new line)" };
@@ -175,13 +182,19 @@ pub fn Composer() -> impl IntoView {
             <Show when=move || !vision() && !chat.pending_images().is_empty()>
                 <p class="field-error" role="alert" data-testid="attachments-warning">{NO_VISION}</p>
             </Show>
+            <Show when=move || broken.with(|b| chat.pending_images().iter().any(|a| b.contains(&a.url)))>
+                <p class="field-error" role="alert" data-testid="image-load-warning">{IMAGE_NOT_LOADING}</p>
+            </Show>
             <Show when=move || !chat.pending_images().is_empty()>
                 <ul class="attachments" data-testid="attachments">
                     {move || chat.pending_images().into_iter().enumerate().map(|(i, a)| {
                         let src = if is_allowed_image_url(&a.url) { a.url.clone() } else { String::new() };
+                        let (failed, loaded) = (a.url.clone(), a.url.clone());
                         view! {
                             <li class="attachment">
-                                <img class="thumb" src=src alt=a.name.clone() referrerpolicy="no-referrer" />
+                                <img class="thumb" src=src alt=a.name.clone() referrerpolicy="no-referrer"
+                                    on:error=move |_| broken.update(|b| { b.insert(failed.clone()); })
+                                    on:load=move |_| broken.update(|b| { b.remove(&loaded); }) />
                                 <span class="detail-tag">{format!("{:?}", a.detail).to_lowercase()}</span>
                                 <button type="button" class="icon" aria-label="Remove image" data-testid="remove-attachment"
                                     on:click=move |_| chat.update_images(|v| { if i < v.len() { v.remove(i); } })>"×"</button>
@@ -194,7 +207,8 @@ pub fn Composer() -> impl IntoView {
                 placeholder=placeholder enterkeyhint=if touch { "enter" } else { "send" }
                 prop:value=move || chat.draft() on:input=move |ev| chat.set_draft(event_target_value(&ev))
                 on:keydown=on_keydown on:paste=on_paste></textarea>
-            <Show when=move || request.with(Option::is_some)>
+            // No estimate while an option is refused: it would be for settings other than those shown.
+            <Show when=move || request.with(Option::is_some) && chat.option_error.with(Option::is_none)>
                 <p class="cost-preview" data-testid="cost-preview" title="The whole conversation shown is sent with each message">{preview}</p>
             </Show>
             <Show when=move || images_left_out.with(Option::is_some)>

@@ -13,6 +13,9 @@ use crate::conversation::spend::format_usd;
 use crate::conversation::ChatSettings;
 use crate::types::chat::ReasoningEffort;
 
+/// An option field: its refusal, its input, and the setting it shows.
+type Field = (RwSignal<Option<String>>, NodeRef<leptos::html::Input>, Memo<String>);
+
 fn effort_from(s: &str) -> Option<ReasoningEffort> {
     serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
 }
@@ -57,16 +60,46 @@ pub fn Options() -> impl IntoView {
     // until it is corrected: what is shown is what is sent. Another conversation, or a
     // change of the settings, shows the settings as they are (the fields follow them).
     let (temp_error, tokens_error, budget_error) = (RwSignal::new(None), RwSignal::new(None), RwSignal::new(None));
+    let (temp_input, tokens_input, budget_input) = (
+        NodeRef::<leptos::html::Input>::new(),
+        NodeRef::<leptos::html::Input>::new(),
+        NodeRef::<leptos::html::Input>::new(),
+    );
+    // Each field follows its own setting only: a field bound to all the settings was set
+    // again by a change of another one, which wiped a refused value from it (its error left).
+    let temp_value = Memo::new(move |_| settings.with(|s| s.temperature.map(|t| t.to_string()).unwrap_or_default()));
+    let tokens_value =
+        Memo::new(move |_| settings.with(|s| s.max_completion_tokens.map(|t| t.to_string()).unwrap_or_default()));
+    let budget_value = Memo::new(move |_| settings.with(|s| s.budget_usd.map(|t| t.to_string()).unwrap_or_default()));
+    let fields: [Field; 3] = [
+        (temp_error, temp_input, temp_value),
+        (tokens_error, tokens_input, tokens_value),
+        (budget_error, budget_input, budget_value),
+    ];
+    // A refused value is dropped, and the field shows the setting again, only when another
+    // conversation is shown or this setting changed (another tab, say): not when the
+    // conversation on screen is first saved (a send from a new chat makes it), which left the
+    // refused values in their fields, unmarked, while the defaults were sent.
+    for (error, input, shown) in fields {
+        Effect::new(move |prev: Option<(Option<String>, String)>| {
+            let active = chat.active.get();
+            let value = shown.get();
+            if let Some((was_active, was_value)) = prev {
+                let switched = was_active.is_some() && was_active != active;
+                if (switched || was_value != value) && error.get_untracked().is_some() {
+                    error.set(None);
+                    if let Some(input) = input.get_untracked() {
+                        input.set_value(&value);
+                    }
+                }
+            }
+            (active, value)
+        });
+    }
+    // Every refused value blocks Send, and the composer names them all.
     Effect::new(move |_| {
-        chat.active.track();
-        settings.track();
-        for e in [temp_error, tokens_error, budget_error] {
-            e.set(None);
-        }
-    });
-    Effect::new(move |_| {
-        let first = [temp_error, tokens_error, budget_error].into_iter().find_map(|e| e.get());
-        chat.option_error.set(first);
+        let all: Vec<String> = [temp_error, tokens_error, budget_error].into_iter().filter_map(|e| e.get()).collect();
+        chat.option_error.set((!all.is_empty()).then(|| all.join(" ")));
     });
     // The panel lies over the thread: a click or focus anywhere else closes it (it stayed
     // open over the answer after a send, covering its buttons).
@@ -81,6 +114,9 @@ pub fn Options() -> impl IntoView {
             }
         }
     });
+    // Text fields, not `type="number"`: a number field hands over "" for what it cannot
+    // read (1e999), which would pass for an empty field and send the default; the words
+    // typed reach the checks, which name the field, the range and what was entered.
     view! {
         <div class="options">
             // The closed picker shows the model's name, and its prices where there is room (a
@@ -122,9 +158,9 @@ pub fn Options() -> impl IntoView {
                             on:change=move |ev| { let v = event_target_value(&ev); change(Box::new(move |s| s.system_prompt = v)); }></textarea>
                     </label>
                     <label class:invalid=move || temp_error.get().is_some()>"Temperature (0–2)"
-                        <input type="number" min="0" max="2" step="0.1" data-testid="temperature" placeholder="1"
+                        <input type="text" inputmode="decimal" data-testid="temperature" placeholder="1" node_ref=temp_input
                             aria-invalid=move || temp_error.get().is_some().to_string()
-                            prop:value=move || settings.with(|s| s.temperature.map(|t| t.to_string()).unwrap_or_default())
+                            prop:value=temp_value
                             on:change=move |ev| match parse_temperature(&event_target_value(&ev)) {
                                 Ok(t) => { temp_error.set(None); change(Box::new(move |s| s.temperature = t)); }
                                 Err(e) => temp_error.set(Some(e)),
@@ -132,9 +168,9 @@ pub fn Options() -> impl IntoView {
                         <span class="field-error" role="alert" data-testid="temperature-error">{move || temp_error.get()}</span>
                     </label>
                     <label class:invalid=move || tokens_error.get().is_some()>"Max completion tokens (≥ 1)"
-                        <input type="number" min="1" step="1" data-testid="max-tokens" placeholder="1000"
+                        <input type="text" inputmode="numeric" data-testid="max-tokens" placeholder="1000" node_ref=tokens_input
                             aria-invalid=move || tokens_error.get().is_some().to_string()
-                            prop:value=move || settings.with(|s| s.max_completion_tokens.map(|t| t.to_string()).unwrap_or_default())
+                            prop:value=tokens_value
                             on:change=move |ev| match parse_max_tokens(&event_target_value(&ev)) {
                                 Ok(t) => { tokens_error.set(None); change(Box::new(move |s| s.max_completion_tokens = t)); }
                                 Err(e) => tokens_error.set(Some(e)),
@@ -156,9 +192,9 @@ pub fn Options() -> impl IntoView {
                         </label>
                     </Show>
                     <label class:invalid=move || budget_error.get().is_some()>"Budget for this conversation (USD)"
-                        <input type="number" min="0" step="0.01" data-testid="conv-budget"
+                        <input type="text" inputmode="decimal" data-testid="conv-budget" node_ref=budget_input
                             aria-invalid=move || budget_error.get().is_some().to_string()
-                            prop:value=move || settings.with(|s| s.budget_usd.map(|t| t.to_string()).unwrap_or_default())
+                            prop:value=budget_value
                             on:change=move |ev| match parse_budget(&event_target_value(&ev)) {
                                 Ok(b) => { budget_error.set(None); change(Box::new(move |s| s.budget_usd = b)); }
                                 Err(e) => budget_error.set(Some(e)),
