@@ -88,11 +88,16 @@ pub fn format_usd_readable(usd: f64) -> String {
     format_usd(usd, readable_decimals(usd))
 }
 
-/// A credit or budget left, as a wallet shows it: cents from a dollar up (rounded down: what
-/// is shown is there), and as many decimals as small amounts need below that.
+/// A credit or budget left: from a dollar up, to the hundredth of a cent, without trailing
+/// zeros past the cents ("$3.00", "$4.9996"), rounded down (what is shown is there); a
+/// message costs a fraction of a cent, and cents alone read $4.99 after a $0.0004 one.
+/// Below a dollar, as many decimals as small amounts need.
 pub fn format_credit(usd: f64) -> String {
     if usd.is_finite() && usd >= 1.0 {
-        format_usd((usd * 100.0).floor() / 100.0, 2)
+        // The epsilon keeps 2.999 (2.99899…97 in binary) from reading 2.9989.
+        let s = format_usd((usd * 1e4 + 1e-6).floor() / 1e4, 4);
+        let keep = s.trim_end_matches('0').len().max(s.len() - 2);
+        s[..keep].to_owned()
     } else {
         format_usd_readable(usd)
     }
@@ -286,10 +291,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn credit_reads_in_cents_from_a_dollar_up_and_never_more_than_is_there() {
+    fn credit_reads_to_the_hundredth_of_a_cent_and_never_more_than_is_there() {
         assert_eq!(format_credit(3.0), "$3.00");
-        assert_eq!(format_credit(2.999), "$2.99");
-        assert_eq!(format_credit(12.345_6), "$12.34");
+        assert_eq!(format_credit(5.5), "$5.50");
+        assert_eq!(format_credit(2.999), "$2.999");
+        assert_eq!(format_credit(12.345_6), "$12.3456");
+        assert_eq!(format_credit(4.999_643), "$4.9996");
+        assert_eq!(format_credit(4.999_999), "$4.9999");
+        assert_eq!(format_credit(1234.5), "$1234.50");
         assert_eq!(format_credit(0.0031), "$0.0031");
         assert_eq!(format_credit(0.000_02), "$0.000020");
         assert_eq!(format_credit(-1.0), "$0.0000");
