@@ -488,10 +488,14 @@ test("lightbox with keyboard, download, copy prompt, reuse parameters, filter, s
   const spent = (await page.getByTestId("gallery-totals").innerText()).match(/\$[\d.]+ spent/)[0];
   // All deleted: what they cost stays in the total, and is said to be theirs.
   const gone = `0 images · ${spent} (${spent.replace(" spent", "")} on deleted images)`;
+  // The lightbox goes on to the image left (as a photo viewer does), and closes after the last.
+  const left = await cards(page).nth(1).getAttribute("data-id");
   await cards(page).first().getByTestId("job-open").click();
   await box.getByTestId("lightbox-delete").click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="job-card"]').length === 1);
+  assert.equal(await box.getAttribute("data-id"), left, "the lightbox shows the image left");
+  await page.keyboard.press("Escape");
   await box.waitFor({ state: "detached" });
-  assert.equal(await cards(page).count(), 1);
   await cards(page).first().getByTestId("job-select").check();
   assert.equal(await page.getByTestId("delete-selected").innerText(), "Delete selected (1)");
   await page.getByTestId("delete-selected").click();

@@ -35,6 +35,21 @@ fn step(st: Studio, step: isize) {
     }
 }
 
+/// Deletes the card shown; the lightbox goes on to the next image (the one before, after
+/// the last), as a photo viewer does, and closes with the last image.
+fn delete_shown(app: AppState, st: Studio, id: String) {
+    let shown = untrack(|| with_images(st));
+    let next = shown
+        .iter()
+        .position(|i| *i == id)
+        .and_then(|at| shown.get(at + 1).or_else(|| at.checked_sub(1).and_then(|before| shown.get(before))))
+        .cloned();
+    runner::delete(app, st, std::slice::from_ref(&id));
+    if next.is_some() {
+        st.lightbox.set(next);
+    }
+}
+
 /// The lightbox (shown while `Studio::lightbox` names a card).
 #[component]
 pub fn Lightbox() -> impl IntoView {
@@ -93,7 +108,7 @@ pub fn Lightbox() -> impl IntoView {
     let swipe = crate::app::gesture::Swipe::new();
     view! {
         <div class="lightbox-backdrop" on:click=move |_| st.lightbox.set(None)>
-            <div class="lightbox" role="dialog" aria-modal="true" aria-label="Image details" data-testid="lightbox"
+            <div class="lightbox" role="dialog" aria-modal="true" aria-label="Image details" data-testid="lightbox" data-id=id
                 on:click=|e| e.stop_propagation()>
                 <div class="lightbox-image" on:touchstart=move |ev| swipe.start(&ev)
                     on:touchend=move |ev| match swipe.end(&ev) { 0 => {}, way => step(st, -(way as isize)) }>
@@ -122,7 +137,7 @@ pub fn Lightbox() -> impl IntoView {
                             on:click=move |_| download(app, st, &id())>"Download"</button>
                         <button data-testid="lightbox-copy" on:click=copy>"Copy prompt"</button>
                         <button data-testid="lightbox-reuse" on:click=reuse>"Reuse parameters"</button>
-                        <button class="danger" data-testid="lightbox-delete" on:click=move |_| runner::delete(app, st, &[id()])>"Delete"</button>
+                        <button class="danger" data-testid="lightbox-delete" on:click=move |_| delete_shown(app, st, id())>"Delete"</button>
                     </div>
                     <p class="hint">{if crate::app::dom::coarse_pointer() { "Swipe the image to move to the next one." } else { "← → move, Esc closes" }}</p>
                 </aside>
