@@ -135,6 +135,28 @@ test("every target is at least 24 px, on a phone and a desktop (chat with versio
   }
 });
 
+test("on a touch screen the small buttons used most are 44 px targets", async () => {
+  const { page, context } = await openApp(browser, sandbox.url, { viewport: { width: 390, height: 844 }, hasTouch: true });
+  // On a touch keyboard Enter adds a line: the Send button sends.
+  await page.getByTestId("composer").fill("A long answer with a table and code, please");
+  await page.getByTestId("send").click();
+  await lastAnswerSettled(page);
+  await page.getByTestId("attach-file").setInputFiles(join(root, "e2e", "fixtures", "dot.png"));
+  await page.getByTestId("remove-attachment").waitFor();
+  await page.getByTestId("open-sidebar").click();
+  await page.locator("#sidebar").waitFor({ state: "visible" });
+  const sizes = await page.evaluate(() =>
+    ["rename-conv", "delete-conv", "copy-message", "copy-code", "regenerate", "remove-attachment"].map((id) => {
+      const r = document.querySelector(`[data-testid="${id}"]`)?.getBoundingClientRect();
+      return `${id} ${r ? `${Math.round(r.width)}x${Math.round(r.height)}` : "missing"}`;
+    }));
+  for (const s of sizes) {
+    const [, w, h] = s.match(/ (\d+)x(\d+)$/) ?? [];
+    assert.ok(Number(w) >= 44 && Number(h) >= 44, `at least 44 px: ${s}`);
+  }
+  await context.close();
+});
+
 test("the options open over the thread without moving it, and Escape, a click elsewhere or the message box closes them", async () => {
   for (const viewport of [{ width: 390, height: 844 }, { width: 1280, height: 800 }]) {
     const { page, context } = await openApp(browser, sandbox.url, { viewport });
