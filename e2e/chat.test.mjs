@@ -417,6 +417,8 @@ test("refused options in a new chat stay marked after a blocked send; the compos
   await page.getByTestId("max-tokens").fill("");
   await page.getByTestId("max-tokens").press("Tab");
   await page.getByTestId("cost-preview").waitFor();
+  // Corrected: the "Not sent" about them goes.
+  await page.getByTestId("composer-error").waitFor({ state: "detached" });
   await page.getByTestId("send").click();
   await lastAnswerSettled(page);
   assert.equal(bodies.at(-1).temperature, 0.3);

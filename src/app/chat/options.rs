@@ -96,10 +96,19 @@ pub fn Options() -> impl IntoView {
             (active, value)
         });
     }
-    // Every refused value blocks Send, and the composer names them all.
-    Effect::new(move |_| {
+    // Every refused value blocks Send, and the composer names them all; its "Not sent: …"
+    // goes once what it named has changed (it stayed after the fields were corrected).
+    Effect::new(move |prev: Option<Option<String>>| {
         let all: Vec<String> = [temp_error, tokens_error, budget_error].into_iter().filter_map(|e| e.get()).collect();
-        chat.option_error.set((!all.is_empty()).then(|| all.join(" ")));
+        let now = (!all.is_empty()).then(|| all.join(" "));
+        if let Some(Some(was)) = prev.filter(|was| *was != now) {
+            let said = crate::words::option_blocks_send(&was);
+            if chat.composer_error.with_untracked(|e| e.as_deref() == Some(said.as_str())) {
+                chat.composer_error.set(None);
+            }
+        }
+        chat.option_error.set(now.clone());
+        now
     });
     // The panel lies over the thread: a click or focus anywhere else closes it (it stayed
     // open over the answer after a send, covering its buttons).
