@@ -82,6 +82,14 @@ test("regenerate, and edit-and-resend keep earlier versions reachable", async ()
   assert.equal(await page.getByTestId("message-assistant").last().getByTestId("version-label").textContent(), "1/2");
   assert.equal(await page.getByTestId("message-assistant").last().locator(".markdown").textContent(), first);
 
+  // Escape cancels an edit: the message as it was, focus back on its Edit.
+  await page.getByTestId("message-user").first().getByTestId("edit").click();
+  await page.getByTestId("edit-box").fill("Not this after all");
+  await page.getByTestId("edit-box").press("Escape");
+  await page.getByTestId("edit-box").waitFor({ state: "detached" });
+  assert.match(await page.getByTestId("message-user").first().innerText(), /apples/);
+  await page.waitForFunction(() => document.activeElement?.dataset.testid === "edit");
+  assert.equal(await page.getByTestId("message-assistant").count(), 1, "nothing sent");
   await page.getByTestId("message-user").first().getByTestId("edit").click();
   // While editing, the message shows only the edit's own buttons.
   assert.equal(await page.getByTestId("message-user").first().getByTestId("edit").isVisible(), false);

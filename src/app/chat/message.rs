@@ -169,6 +169,16 @@ fn UserMessage(conv: ConvSignal, id: u32) -> impl IntoView {
     // The images the edited version keeps (each can be dropped while editing).
     let kept = RwSignal::new(Vec::<crate::conversation::Attachment>::new());
     let edit_box = NodeRef::<leptos::html::Textarea>::new();
+    let edit_button = NodeRef::<leptos::html::Button>::new();
+    // Cancel (the button or Escape) leaves the message as it was, and focus on its Edit.
+    let cancel_edit = move || {
+        editing.set(false);
+        request_animation_frame(move || {
+            if let Some(b) = edit_button.get_untracked() {
+                let _ = b.focus();
+            }
+        });
+    };
     // The edit box takes the cursor, at the end of the text.
     Effect::new(move |_| {
         if editing.get() {
@@ -260,6 +270,13 @@ fn UserMessage(conv: ConvSignal, id: u32) -> impl IntoView {
                             // As in the message box: Enter sends, Shift+Enter adds a line (on a
                             // touch keyboard Enter adds a line and the button sends).
                             let composing = ev.is_composing() || ev.key_code() == 229;
+                            // Escape cancels the edit, as in ChatGPT (not the page's Escape,
+                            // which stops an answer).
+                            if ev.key() == "Escape" && !composing {
+                                ev.prevent_default();
+                                ev.stop_propagation();
+                                cancel_edit();
+                            }
                             if ev.key() == "Enter" && !ev.shift_key() && !composing && !dom::coarse_pointer() {
                                 ev.prevent_default();
                                 if !busy.get_untracked() {
@@ -270,13 +287,13 @@ fn UserMessage(conv: ConvSignal, id: u32) -> impl IntoView {
                     }></textarea>
                 <div class="actions">
                     <button class="primary" data-testid="edit-send" on:click={ let resend = resend.clone(); move |_| resend() }>"Save & send"</button>
-                    <button on:click=move |_| editing.set(false)>"Cancel"</button>
+                    <button data-testid="edit-cancel" on:click=move |_| cancel_edit()>"Cancel"</button>
                 </div>
             </Show>
             <div class="thumbs">{thumbs}</div>
             <div class="actions" class:hidden=move || editing.get()>
                 <Versions conv=conv id=id />
-                <button data-testid="edit" disabled=busy
+                <button data-testid="edit" disabled=busy node_ref=edit_button
                     on:click=move |_| {
                         draft.set(content.get_untracked());
                         kept.set(node.with_untracked(|n| n.as_ref().map(|n| n.attachments.clone()).unwrap_or_default()));
