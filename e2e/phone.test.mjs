@@ -135,7 +135,7 @@ test("every target is at least 24 px, on a phone and a desktop (chat with versio
   }
 });
 
-test("on a touch screen the small buttons used most are 44 px targets", async () => {
+test("on a touch screen the small buttons used most are 44 px targets (chat, drawer, studio)", async () => {
   const { page, context } = await openApp(browser, sandbox.url, { viewport: { width: 390, height: 844 }, hasTouch: true });
   // On a touch keyboard Enter adds a line: the Send button sends.
   await page.getByTestId("composer").fill("A long answer with a table and code, please");
@@ -150,6 +150,15 @@ test("on a touch screen the small buttons used most are 44 px targets", async ()
       const r = document.querySelector(`[data-testid="${id}"]`)?.getBoundingClientRect();
       return `${id} ${r ? `${Math.round(r.width)}x${Math.round(r.height)}` : "missing"}`;
     }));
+  await page.keyboard.press("Escape");
+  await page.getByTestId("tab-studio").click();
+  await page.getByTestId("studio-prompt").waitFor();
+  sizes.push(...(await page.evaluate(() =>
+    [...document.querySelectorAll('[data-testid^="preset-"], [data-testid="studio-swap"]')].map((e) => {
+      const r = e.getBoundingClientRect();
+      return `${e.dataset.testid} ${Math.round(r.width)}x${Math.round(r.height)}`;
+    }))));
+  assert.ok(sizes.some((s) => s.startsWith("preset-")), `the aspect ratios were measured: ${sizes}`);
   for (const s of sizes) {
     const [, w, h] = s.match(/ (\d+)x(\d+)$/) ?? [];
     assert.ok(Number(w) >= 44 && Number(h) >= 44, `at least 44 px: ${s}`);
