@@ -425,7 +425,7 @@ test("a conversation deleted while it answers still counts what the answer cost 
     await page.getByTestId("confirm-dialog").waitFor();
     const said = await page.getByTestId("confirm-dialog").innerText();
     await page.getByTestId("confirm-cancel").click();
-    return Number(said.match(/Today's spending \(chat and images\) is \$([\d.]+)/)[1]);
+    return Number(said.match(/Today's spending in this browser \(chat and images\) is \$([\d.]+)/)[1]);
   };
   await page.getByTestId("open-settings").click();
   await page.getByTestId("daily-budget").fill("0.0000001");

@@ -146,7 +146,7 @@ pub fn SettingsDialog() -> impl IntoView {
                         <option value="dark" prop:selected=move || theme.get() == Theme::Dark>"Dark"</option>
                     </select>
                 </label>
-                <label>"Daily budget (USD, optional)"
+                <label>"Daily budget (USD, optional; counts what this browser spends)"
                     <input type="text" inputmode="decimal" data-testid="daily-budget"
                         prop:value=move || daily.get() on:input=move |ev| daily.set(event_target_value(&ev)) />
                 </label>

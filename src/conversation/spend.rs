@@ -169,7 +169,7 @@ pub fn over_daily_budget(spent_today: f64, daily: f64, cost_usd: f64, cost_words
         return None;
     }
     let [spent, daily, cost] = format_usd_alike([spent_today, daily, cost_usd]);
-    Some(format!("Today's spending (chat and images) is {spent} of the {daily} daily budget, and {cost_words} {cost}."))
+    Some(format!("Today's spending in this browser (chat and images) is {spent} of the {daily} daily budget, and {cost_words} {cost}."))
 }
 
 /// What the message box warns of when the credit known (`credit_usd`, the sandbox key's
@@ -248,7 +248,7 @@ mod tests {
         let w = super::over_daily_budget(0.0148, 0.001, 0.0045, "these images cost").expect("over");
         assert_eq!(
             w,
-            "Today's spending (chat and images) is $0.0148 of the $0.0010 daily budget, and these images cost $0.0045."
+            "Today's spending in this browser (chat and images) is $0.0148 of the $0.0010 daily budget, and these images cost $0.0045."
         );
     }
 
@@ -329,7 +329,7 @@ mod tests {
         let w = budget_warning(&conv(), 0.25, Some(0.25), 0.0000042).expect("over the daily budget");
         assert_eq!(
             w.message,
-            "Today's spending (chat and images) is $0.2500000 of the $0.2500000 daily budget, and this request may cost up to $0.0000042."
+            "Today's spending in this browser (chat and images) is $0.2500000 of the $0.2500000 daily budget, and this request may cost up to $0.0000042."
         );
     }
 
@@ -462,7 +462,11 @@ mod tests {
         c.settings.budget_usd = None;
         assert_eq!(budget_warning(&c, 0.2, Some(0.5), 0.2), None);
         let w = budget_warning(&c, 0.4, Some(0.5), 0.2).expect("over the daily budget");
-        assert!(w.message.starts_with("Today's spending (chat and images) is $0.4000"), "{}", w.message);
+        assert!(
+            w.message.starts_with("Today's spending in this browser (chat and images) is $0.4000"),
+            "{}",
+            w.message
+        );
     }
 
     #[test]
