@@ -207,6 +207,8 @@ test("two tabs on one conversation: each sees the other's messages, and messages
   // A conversation deleted in one tab leaves the others.
   await b.getByTestId("conv-item").first().getByTestId("delete-conv").click();
   await a.getByTestId("conv-item").filter({ hasText: "Tell me about rust ownership" }).waitFor({ state: "detached", timeout: 5000 });
+  // A, which showed it, says so (it did not just vanish).
+  await a.getByTestId("toast").filter({ hasText: "“Tell me about rust ownership” was deleted in another tab." }).waitFor();
   await context.close();
 });
 

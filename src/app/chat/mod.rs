@@ -218,9 +218,17 @@ impl ChatState {
             }
             Heard::Deleted(json) => {
                 let Ok(gone) = serde_json::from_str::<Conversation>(&json) else { return };
+                let streaming = self.streams.with_untracked(|s| s.iter().any(|l| l.conv_id == gone.id));
+                let shown = self.active.get_untracked().as_deref() == Some(gone.id.as_str());
                 send::stop(*self, &gone.id);
                 if self.take(&gone.id).is_none() {
                     return;
+                }
+                // Never gone without a word from the conversation on screen (the other tab
+                // has the Undo).
+                if shown || streaming {
+                    let stopped = if streaming { ", and the answer it was writing here was stopped" } else { "" };
+                    app.toast(format!("“{}” was deleted in another tab{stopped}.", gone.title), None);
                 }
                 // The other tab saved what it was charged; this tab keeps it counted too.
                 self.deleted.update(|d| {
