@@ -314,10 +314,14 @@ test("conversations can be renamed, searched, deleted and restored", async () =>
   await page.getByTestId("rename-input").fill("Ice notes");
   await page.getByTestId("rename-input").press("Enter");
   await page.getByTestId("conv-item").filter({ hasText: "Ice notes" }).waitFor();
+  // Focus stays with the conversation (it fell to the page, a screen reader's place lost).
+  const onTitle = () => page.waitForFunction(() => document.activeElement?.matches(".conv-title") && document.activeElement.textContent === "Ice notes");
+  await onTitle();
   await page.getByTestId("conv-item").first().getByTestId("rename-conv").click();
   await page.getByTestId("rename-input").fill("Not this");
   await page.getByTestId("rename-input").press("Escape");
   await page.getByTestId("conv-item").filter({ hasText: "Ice notes" }).waitFor();
+  await onTitle();
   await page.getByTestId("search").fill("volcano");
   assert.equal(await page.getByTestId("conv-item").count(), 1);
   assert.equal(await page.getByTestId("no-matches").count(), 0);
@@ -328,6 +332,8 @@ test("conversations can be renamed, searched, deleted and restored", async () =>
   assert.equal(await page.getByTestId("no-matches").count(), 0);
   await page.getByTestId("conv-item").filter({ hasText: "Ice notes" }).getByTestId("delete-conv").click();
   assert.equal(await page.getByTestId("conv-item").count(), 1);
+  // Focus goes to the Undo that appears, not to the page.
+  await page.waitForFunction(() => document.activeElement?.dataset.testid === "undo-delete");
   await page.getByTestId("undo-delete").click();
   assert.equal(await page.getByTestId("conv-item").count(), 2);
   // The undo is stored: a reload at once keeps both.

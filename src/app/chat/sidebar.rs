@@ -76,7 +76,10 @@ fn ConvItem(conv: ConvSignal, delete: Callback<String>) -> impl IntoView {
             if !new.is_empty() && new != title.get_untracked() {
                 chat.update_conv(app, &id, |c| c.rename(new, dom::now_ms()));
             }
-            dom::focus(&format!("[data-conv=\"{id}\"] .conv-title"));
+            // The title comes back in place of the field once drawn: focus it then (at once,
+            // it was not there yet, and focus fell to the page).
+            let title_button = format!("[data-conv=\"{id}\"] .conv-title");
+            request_animation_frame(move || dom::focus(&title_button));
         }
     };
     let start_rename = move |_| {
@@ -91,6 +94,7 @@ fn ConvItem(conv: ConvSignal, delete: Callback<String>) -> impl IntoView {
     };
     let on_key = {
         let commit = commit.clone();
+        let key_id = id.clone();
         move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
             "Enter" => {
                 ev.prevent_default();
@@ -99,6 +103,8 @@ fn ConvItem(conv: ConvSignal, delete: Callback<String>) -> impl IntoView {
             "Escape" => {
                 ev.prevent_default();
                 renaming.set(false);
+                let title_button = format!("[data-conv=\"{}\"] .conv-title", key_id);
+                request_animation_frame(move || dom::focus(&title_button));
             }
             _ => {}
         }
@@ -178,6 +184,9 @@ pub fn Sidebar() -> impl IntoView {
             chat.open(chat.convs.with_untracked(|cs| cs.first().map(|c| c.with_untracked(|c| c.id.clone()))));
         }
         let Some(removed) = removed else { return };
+        // Focus goes to the Undo that appears (the button pressed is gone with its item; focus
+        // fell to the page).
+        request_animation_frame(|| dom::focus("[data-testid=undo-delete]"));
         // Its Undo replaces any other on screen; another action's Undo replaces it.
         undo_epoch.set_value(app.begin_undo());
         chat.undo.update(|u| u.push(removed));
