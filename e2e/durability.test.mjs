@@ -212,6 +212,71 @@ test("two tabs on one conversation: each sees the other's messages, and messages
   await context.close();
 });
 
+test("a conversation deleted in one tab stays deleted though another tab's save crossed the deletion; its Undo brings it back in both", async () => {
+  const { page: a, context } = await openApp(browser, sandbox.url);
+  await send(a, "Is this a ghost");
+  await lastAnswerSettled(a);
+  const b = await context.newPage();
+  await b.goto(sandbox.url);
+  const item = (page) => page.getByTestId("conv-item").filter({ hasText: "Is this a ghost" });
+  await item(b).waitFor();
+  await a.waitForTimeout(1500);
+  const [before] = await stored(a);
+  await item(a).getByTestId("delete-conv").click();
+  await item(b).waitFor({ state: "detached", timeout: 5000 });
+  // A save of the conversation sent by a tab before it heard of the deletion (the messages
+  // cross): it is stale, and must not bring the conversation back.
+  await b.evaluate((json) => new BroadcastChannel("minitoolai.conversations").postMessage(["saved", json]), JSON.stringify(before));
+  await a.waitForTimeout(1000);
+  for (const page of [a, b]) assert.equal(await item(page).count(), 0, "no ghost in either tab");
+  // The deleting tab's Undo is on purpose: both tabs list it again, and it is stored.
+  await a.getByTestId("undo-delete").click();
+  await item(a).waitFor();
+  await item(b).waitFor({ timeout: 5000 });
+  assert.deepEqual(questions((await stored(b))[0]), ["Is this a ghost"]);
+  await context.close();
+});
+
+test("a conversation deleted in one tab while the other streams into it: that tab stops, says so, and its Restore brings back what it wrote", async () => {
+  const key = await newKey(sandbox.url);
+  const { page: a, context } = await openApp(browser, sandbox.url, { key });
+  await send(a, "Short question first");
+  await lastAnswerSettled(a);
+  // B's answer comes slowly.
+  await sandboxCall(sandbox.url, "POST", "/sandbox/faults", { body: { key, fault: "stall-between-ms=80" } });
+  const b = await context.newPage();
+  await b.goto(sandbox.url);
+  const item = (page) => page.getByTestId("conv-item").filter({ hasText: "Short question first" });
+  await item(b).locator(".conv-title").click();
+  await b.getByTestId("message-user").filter({ hasText: "Short question first" }).waitFor();
+  await send(b, "Late question from B");
+  const streaming = b.locator('[data-testid="message-assistant"][data-status="streaming"] .markdown');
+  await streaming.filter({ hasText: /\w+ \w+ \w+ \w+/ }).waitFor({ timeout: 10_000 });
+  await item(a).getByTestId("delete-conv").click();
+  const toast = b.getByTestId("toast").filter({ hasText: "“Short question first” was deleted in another tab, and the answer it was writing here was stopped." });
+  await toast.waitFor({ timeout: 5000 });
+  await item(b).waitFor({ state: "detached" });
+  // Nothing B was still saving brings it back: not in A's list, not in the database.
+  await b.waitForTimeout(2000);
+  assert.equal(await item(a).count(), 0);
+  await a.reload();
+  await a.getByTestId("composer").waitFor();
+  assert.equal(await item(a).count(), 0);
+  assert.equal((await stored(a)).length, 0);
+  // B's Restore brings back its copy: B's question and the answer's text so far, stopped.
+  await toast.getByTestId("toast-action").click();
+  await b.getByTestId("message-user").filter({ hasText: "Late question from B" }).waitFor();
+  await item(a).waitFor({ timeout: 5000 });
+  await b.waitForTimeout(500);
+  const [conv] = await stored(a);
+  assert.deepEqual(questions(conv), ["Late question from B", "Short question first"]);
+  const late = conv.nodes.find((n) => n.content === "Late question from B");
+  const answer = conv.nodes.find((n) => n.parent === late.id);
+  assert.equal(answer.status, "stopped");
+  assert.match(answer.content, /\w+ \w+ \w+ \w+/);
+  await context.close();
+});
+
 test("two tabs on one conversation keep their own drafts across a reload; a new tab takes the latest", async () => {
   const { page: a, context } = await openApp(browser, sandbox.url);
   await send(a, "One conversation, two tabs");

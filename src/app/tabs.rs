@@ -13,8 +13,11 @@ const CHANNEL: &str = "minitoolai.conversations";
 
 /// What another tab did to a conversation (its record, as saved, in JSON).
 pub enum Heard {
-    /// It saved the conversation.
+    /// It saved the conversation. A save of a conversation deleted meanwhile is stale (sent
+    /// before that tab heard of the deletion) and brings nothing back.
     Saved(String),
+    /// It brought the conversation back on purpose (Undo, Restore, an import), or made it.
+    Restored(String),
     /// It deleted the conversation.
     Deleted(String),
 }
@@ -62,6 +65,19 @@ pub fn tell_saved_soon(id: &str, json: String) {
     }
 }
 
+/// Tells the other tabs conversation `id` was brought back or made on purpose (`json`: its
+/// record): unlike a save, this puts it back in a tab that saw it deleted.
+pub fn tell_restored(id: &str, json: &str) {
+    WAITING.with(|w| w.borrow_mut().remove(id));
+    post("restored", json);
+}
+
+/// Forgets a save of `id` still waiting to be told (it was deleted in another tab: telling
+/// it would only be stale).
+pub fn forget(id: &str) {
+    WAITING.with(|w| w.borrow_mut().remove(id));
+}
+
 /// Tells the other tabs conversation `id` was deleted (`json`: its record).
 pub fn tell_deleted(id: &str, json: &str) {
     // A save told later would bring it back there.
@@ -78,6 +94,7 @@ pub fn listen(on: impl Fn(Heard) + 'static) {
             let (Some(kind), Some(json)) = (message.get(0).as_string(), message.get(1).as_string()) else { return };
             match kind.as_str() {
                 "saved" => on(Heard::Saved(json)),
+                "restored" => on(Heard::Restored(json)),
                 "deleted" => on(Heard::Deleted(json)),
                 _ => {}
             }

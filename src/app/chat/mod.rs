@@ -19,7 +19,7 @@ use leptos::prelude::*;
 use web_sys::AbortController;
 
 use super::dom::{self, local_get, local_set};
-use super::state::AppState;
+use super::state::{Action, AppState};
 use super::storage::{self, Db};
 use super::tabs::{self, Heard};
 use crate::conversation::spend::DeletedCharges;
@@ -85,20 +85,30 @@ pub struct ChatState {
     owner: StoredValue<Owner>,
 }
 
-/// Saves a conversation and tells the app's other tabs (see [`tabs`]).
-fn persist(app: AppState, conv: &Conversation) {
-    persist_telling(app, conv, false);
+/// How the app's other tabs hear of a save (see [`tabs`]).
+#[derive(Clone, Copy, PartialEq)]
+enum Tell {
+    /// At once.
+    Now,
+    /// Within a second (a streaming answer's periodic save).
+    Soon,
+    /// At once, as brought back or made on purpose: a tab that saw it deleted takes it back.
+    Restored,
 }
 
-/// [`persist`]; the other tabs hear of it within a second when `soon` (a streaming answer's
-/// periodic save), at once otherwise.
-fn persist_telling(app: AppState, conv: &Conversation, soon: bool) {
+/// Saves a conversation and tells the app's other tabs.
+fn persist(app: AppState, conv: &Conversation) {
+    persist_telling(app, conv, Tell::Now);
+}
+
+/// [`persist`], telling the other tabs as `tell` says.
+fn persist_telling(app: AppState, conv: &Conversation, tell: Tell) {
     match serde_json::to_string(conv) {
         Ok(json) => {
-            if soon {
-                tabs::tell_saved_soon(&conv.id, json.clone());
-            } else {
-                tabs::tell_saved(&conv.id, &json);
+            match tell {
+                Tell::Now => tabs::tell_saved(&conv.id, &json),
+                Tell::Soon => tabs::tell_saved_soon(&conv.id, json.clone()),
+                Tell::Restored => tabs::tell_restored(&conv.id, &json),
             }
             app.save_json(storage::CONVERSATIONS, conv.id.clone(), json);
         }
@@ -190,55 +200,94 @@ impl ChatState {
     /// Takes in what another tab did: a conversation it saved is merged into this tab's
     /// copy (this tab saves again if it held something the other lacked, so the stored
     /// record ends with both); one it deleted leaves this tab too.
+    ///
+    /// A deleted conversation comes back only when a tab restores it on purpose
+    /// ([`Heard::Restored`]): a save of it is stale, sent before that tab heard of the
+    /// deletion, and is ignored.
     fn hear(&self, app: AppState, heard: Heard) {
         match heard {
             Heard::Saved(json) => {
                 let Ok(theirs) = serde_json::from_str::<Conversation>(&json) else { return };
-                if self.deleted.with_untracked(|d| d.charges.iter().any(|(id, _)| *id == theirs.id)) {
-                    // Brought back there (Undo): it counts its charges itself again.
-                    self.deleted.update(|d| d.remove(&theirs.id));
-                }
-                let Some(conv) = self.find(&theirs.id) else {
-                    let signal = self.signal(theirs);
-                    self.convs.update(|cs| cs.insert(0, signal));
+                if self.was_deleted(&theirs.id) {
                     return;
-                };
-                let mine: Vec<u32> = self
-                    .streams
-                    .with_untracked(|s| s.iter().filter(|l| l.conv_id == theirs.id).map(|l| l.node_id).collect());
-                // An answer ended there: the credit changed.
-                if !theirs.nodes.iter().any(|n| n.status == Some(AnswerStatus::Streaming)) {
-                    app.refresh_balance();
                 }
-                let mut ahead = false;
-                conv.update(|c| ahead = c.merge_from(&theirs, &mine));
-                if ahead {
-                    conv.with_untracked(|c| persist(app, c));
-                }
+                self.take_in(app, theirs);
+            }
+            Heard::Restored(json) => {
+                let Ok(theirs) = serde_json::from_str::<Conversation>(&json) else { return };
+                // Brought back there: it counts its charges itself again.
+                self.deleted.update(|d| d.remove(&theirs.id));
+                self.take_in(app, theirs);
             }
             Heard::Deleted(json) => {
                 let Ok(gone) = serde_json::from_str::<Conversation>(&json) else { return };
-                let streaming = self.streams.with_untracked(|s| s.iter().any(|l| l.conv_id == gone.id));
-                let shown = self.active.get_untracked().as_deref() == Some(gone.id.as_str());
-                send::stop(*self, &gone.id);
-                if self.take(&gone.id).is_none() {
-                    return;
-                }
-                // Never gone without a word from the conversation on screen (the other tab
-                // has the Undo).
-                if shown || streaming {
-                    let stopped = if streaming { ", and the answer it was writing here was stopped" } else { "" };
-                    app.toast(format!("“{}” was deleted in another tab{stopped}.", gone.title), None);
-                }
-                // The other tab saved what it was charged; this tab keeps it counted too.
-                self.deleted.update(|d| {
-                    d.remove(&gone.id);
-                    d.add(&gone, dom::now_ms());
-                });
-                if self.active.get_untracked().as_deref() == Some(gone.id.as_str()) {
-                    self.open(self.convs.with_untracked(|cs| cs.first().map(|c| c.with_untracked(|c| c.id.clone()))));
-                }
+                self.hear_deleted(app, gone);
             }
+        }
+    }
+
+    /// Whether this tab saw conversation `id` deleted (here or in another tab).
+    fn was_deleted(&self, id: &str) -> bool {
+        self.deleted.with_untracked(|d| d.charges.iter().any(|(deleted, _)| deleted == id))
+    }
+
+    /// Merges another tab's version of a conversation into this tab's (or adds it).
+    fn take_in(&self, app: AppState, theirs: Conversation) {
+        let Some(conv) = self.find(&theirs.id) else {
+            let signal = self.signal(theirs);
+            self.convs.update(|cs| cs.insert(0, signal));
+            return;
+        };
+        let mine: Vec<u32> =
+            self.streams.with_untracked(|s| s.iter().filter(|l| l.conv_id == theirs.id).map(|l| l.node_id).collect());
+        // An answer ended there: the credit changed.
+        if !theirs.nodes.iter().any(|n| n.status == Some(AnswerStatus::Streaming)) {
+            app.refresh_balance();
+        }
+        let mut ahead = false;
+        conv.update(|c| ahead = c.merge_from(&theirs, &mine));
+        if ahead {
+            conv.with_untracked(|c| persist(app, c));
+        }
+    }
+
+    /// Another tab deleted `gone`: it leaves this tab, its answer streaming here stops, and
+    /// nothing this tab still meant to save brings it back. Where it was on screen, or this
+    /// tab held something the deleting tab had not seen (a message sent here, an answer's
+    /// text), the user is told, with a Restore that brings back this tab's copy.
+    fn hear_deleted(&self, app: AppState, gone: Conversation) {
+        let id = gone.id.clone();
+        tabs::forget(&id);
+        // The other tab saved what it was charged; this tab keeps it counted too.
+        self.deleted.update(|d| {
+            d.remove(&id);
+            d.add(&gone, dom::now_ms());
+        });
+        let streaming = self.streams.with_untracked(|s| s.iter().any(|l| l.conv_id == id));
+        let shown = self.active.get_untracked().as_deref() == Some(id.as_str());
+        let Some(mut mine) = self.find(&id).map(|c| c.get_untracked()) else {
+            send::stop(*self, &id);
+            return;
+        };
+        let settled = send::stop_settling_into(*self, &id, &mut mine);
+        self.take(&id);
+        // A save this tab made before it heard (still queued for IndexedDB) must not outlive
+        // the deletion: this delete comes after it.
+        app.delete(storage::CONVERSATIONS, id.clone());
+        // The answers settled here are newer than the other tab's copy of them.
+        let ahead = mine.merge_from(&gone, &settled);
+        if shown || streaming || ahead {
+            let what = match (streaming, ahead) {
+                (true, _) => ", and the answer it was writing here was stopped",
+                (false, true) => ", which had not yet seen what was written here",
+                (false, false) => "",
+            };
+            let chat = *self;
+            let restore: Action = std::sync::Arc::new(move || chat.restore(app, mine.clone()));
+            app.toast(format!("“{}” was deleted in another tab{what}.", gone.title), Some(("Restore".into(), restore)));
+        }
+        if shown {
+            self.open(self.convs.with_untracked(|cs| cs.first().map(|c| c.with_untracked(|c| c.id.clone()))));
         }
     }
 
@@ -361,13 +410,14 @@ impl ChatState {
     fn update_conv_quietly(&self, app: AppState, id: &str, change: impl FnOnce(&mut Conversation)) {
         let Some(conv) = self.find(id) else { return };
         conv.update_untracked(change);
-        conv.with_untracked(|c| persist_telling(app, c, true));
+        conv.with_untracked(|c| persist_telling(app, c, Tell::Soon));
     }
 
     /// Adds conversations (first in the list) and saves them.
     fn insert(&self, app: AppState, convs: Vec<Conversation>) {
         for c in &convs {
-            persist(app, c);
+            // Made or imported on purpose: a tab that saw this id deleted takes it back.
+            persist_telling(app, c, Tell::Restored);
         }
         self.convs.update(|cs| {
             for c in convs.into_iter().rev() {
@@ -391,14 +441,25 @@ impl ChatState {
         Some(conv)
     }
 
-    /// Puts a deleted conversation back (saved again), first in the list, and shows it.
+    /// Puts a deleted conversation back (saved again), first in the list, and shows it. If it
+    /// is back already (another tab restored it too), the two copies are merged.
     pub fn restore(&self, app: AppState, conv: Conversation) {
         let id = conv.id.clone();
         self.deleted.update(|d| d.remove(&id));
         self.deleted.with_untracked(|d| app.save(storage::SETTINGS, DELETED_CHARGES_ID.to_owned(), d));
-        persist(app, &conv);
-        let signal = self.signal(conv);
-        self.convs.update(|cs| cs.insert(0, signal));
+        match self.find(&id) {
+            Some(here) => {
+                here.update(|c| {
+                    c.merge_from(&conv, &[]);
+                });
+                here.with_untracked(|c| persist_telling(app, c, Tell::Restored));
+            }
+            None => {
+                persist_telling(app, &conv, Tell::Restored);
+                let signal = self.signal(conv);
+                self.convs.update(|cs| cs.insert(0, signal));
+            }
+        }
         self.open(Some(id));
     }
 

@@ -267,15 +267,32 @@ pub fn stop(chat: ChatState, conv_id: &str) {
 /// whose stream ends only after it is gone (what it cost must still count for the day).
 pub fn stop_and_settle(app: AppState, chat: ChatState, conv_id: &str) {
     for live in chat.streams.get_untracked().into_iter().filter(|l| l.conv_id == conv_id) {
-        let end = AnswerEnd {
-            text: live.arrived(),
-            status: AnswerStatus::Stopped,
-            streamed_tokens: live.deltas.lock().map(|d| *d).unwrap_or_default(),
-            ..AnswerEnd::default()
-        };
-        chat.update_conv_quietly(app, conv_id, |c| c.finish_answer(live.node_id, end, Some(&live.request)));
+        chat.update_conv_quietly(app, conv_id, |c| settle(c, &live));
     }
     stop(chat, conv_id);
+}
+
+/// [`stop_and_settle`] into `conv`, a copy of the conversation taken out of this tab (it was
+/// deleted in another): nothing is saved. Returns the ids of the answers it settled.
+pub fn stop_settling_into(chat: ChatState, conv_id: &str, conv: &mut Conversation) -> Vec<u32> {
+    let mut settled = Vec::new();
+    for live in chat.streams.get_untracked().into_iter().filter(|l| l.conv_id == conv_id) {
+        settle(conv, &live);
+        settled.push(live.node_id);
+    }
+    stop(chat, conv_id);
+    settled
+}
+
+/// Ends `live`'s answer in `conv` as stopped, with all it received.
+fn settle(conv: &mut Conversation, live: &Live) {
+    let end = AnswerEnd {
+        text: live.arrived(),
+        status: AnswerStatus::Stopped,
+        streamed_tokens: live.deltas.lock().map(|d| *d).unwrap_or_default(),
+        ..AnswerEnd::default()
+    };
+    conv.finish_answer(live.node_id, end, Some(&live.request));
 }
 
 /// Streamed text on its way to the screen: tokens arriving faster than frames are coalesced
