@@ -216,6 +216,23 @@ describe("keyboard", () => {
     await context.close();
   });
 
+  test("the first Tab in a chat reaches a link that skips to the message box", async () => {
+    const { page, context } = await open();
+    await sendByKeyboard(page, "A question, so the thread has buttons to Tab past");
+    // It is the page's first focusable element: Shift+Tab from the header's first tab lands on it.
+    assert.equal(await page.evaluate(() => document.querySelector("button, a[href], input, textarea, select, [tabindex]")?.dataset.testid), "skip-to-composer");
+    await page.getByTestId("tab-chat").focus();
+    await page.keyboard.press("Shift+Tab");
+    const skip = page.getByTestId("skip-to-composer");
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "skip-to-composer");
+    // Seen once focused (out of sight before).
+    const box = await skip.boundingBox();
+    assert.ok(box && box.y >= 0 && box.height > 0, `the focused link is on screen (${JSON.stringify(box)})`);
+    await page.keyboard.press("Enter");
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "composer");
+    await context.close();
+  });
+
   test("settings: Escape closes the dialog and focus returns to its button", async () => {
     const { page, context } = await open();
     await tabTo(page, "open-settings");

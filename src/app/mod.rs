@@ -139,6 +139,11 @@ pub fn App() -> impl IntoView {
     };
 
     view! {
+        // The first Tab stop: a long chat has a few hundred before the message box.
+        <Show when=move || screen.get() == Screen::Chat>
+            <button class="skip-link" data-testid="skip-to-composer"
+                on:click=move |_| dom::focus("[data-testid=composer]")>"Skip to the message box"</button>
+        </Show>
         <header class="app-header">
             <Show when=move || screen.get() == Screen::Chat>
                 <button class="icon-button drawer-button" data-testid="open-sidebar" aria-controls="sidebar"
