@@ -193,7 +193,11 @@ pub fn Composer() -> impl IntoView {
                         view! {
                             <li class="attachment">
                                 <img class="thumb" src=src alt=a.name.clone() referrerpolicy="no-referrer"
-                                    on:error=move |_| broken.update(|b| { b.insert(failed.clone()); })
+                                    on:error=move |_| broken.update(|b| {
+                                        b.insert(failed.clone());
+                                        // Only images still attached anywhere are remembered.
+                                        chat.attachments.with_untracked(|a| b.retain(|url| a.values().flatten().any(|x| &x.url == url)));
+                                    })
                                     on:load=move |_| broken.update(|b| { b.remove(&loaded); }) />
                                 <span class="detail-tag">{format!("{:?}", a.detail).to_lowercase()}</span>
                                 <button type="button" class="icon" aria-label="Remove image" data-testid="remove-attachment"

@@ -47,6 +47,13 @@ fn apply_import(app: AppState, chat: ChatState, plan: &ImportPlan) -> Action {
     })
 }
 
+/// Focuses conversation `id`'s title once it is drawn again in place of the rename field (at
+/// once, it is not there yet, and focus would fall to the page).
+fn focus_title_when_drawn(id: &str) {
+    let title_button = format!("[data-conv=\"{id}\"] .conv-title");
+    request_animation_frame(move || dom::focus(&title_button));
+}
+
 /// One conversation in the list: open it, rename it in place, delete it.
 #[component]
 fn ConvItem(conv: ConvSignal, delete: Callback<String>) -> impl IntoView {
@@ -76,10 +83,7 @@ fn ConvItem(conv: ConvSignal, delete: Callback<String>) -> impl IntoView {
             if !new.is_empty() && new != title.get_untracked() {
                 chat.update_conv(app, &id, |c| c.rename(new, dom::now_ms()));
             }
-            // The title comes back in place of the field once drawn: focus it then (at once,
-            // it was not there yet, and focus fell to the page).
-            let title_button = format!("[data-conv=\"{id}\"] .conv-title");
-            request_animation_frame(move || dom::focus(&title_button));
+            focus_title_when_drawn(&id);
         }
     };
     let start_rename = move |_| {
@@ -103,8 +107,7 @@ fn ConvItem(conv: ConvSignal, delete: Callback<String>) -> impl IntoView {
             "Escape" => {
                 ev.prevent_default();
                 renaming.set(false);
-                let title_button = format!("[data-conv=\"{}\"] .conv-title", key_id);
-                request_animation_frame(move || dom::focus(&title_button));
+                focus_title_when_drawn(&key_id);
             }
             _ => {}
         }
