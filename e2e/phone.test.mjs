@@ -199,18 +199,18 @@ test("the options open over the thread without moving it, and Escape, a click el
   }
 });
 
-/** A finger moving across the page from x0 to x1 at height y (real touch events through CDP). */
-async function swipe(page, x0, x1, y) {
+/** A finger moving across the page from (x0, y) to (x1, y1) (real touch events through CDP). */
+async function swipe(page, x0, x1, y, y1 = y) {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: [{ x: x0, y }] });
   for (let i = 1; i <= 6; i++) {
-    await cdp.send("Input.dispatchTouchEvent", { type: "touchMove", touchPoints: [{ x: x0 + ((x1 - x0) * i) / 6, y }] });
+    await cdp.send("Input.dispatchTouchEvent", { type: "touchMove", touchPoints: [{ x: x0 + ((x1 - x0) * i) / 6, y: y + ((y1 - y) * i) / 6 }] });
   }
   await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
   await cdp.detach();
 }
 
-test("on a phone: new image cards come into view, the lightbox swipes, the drawer swipes shut", async () => {
+test("on a phone: new image cards come into view, the lightbox swipes sideways and down to close, the drawer swipes shut", async () => {
   const { page, context } = await openApp(browser, sandbox.url, { viewport: { width: 390, height: 844 }, hasTouch: true });
   await page.getByTestId("tab-studio").click();
   await page.getByTestId("studio-prompt").fill("A lighthouse at night");
@@ -231,7 +231,10 @@ test("on a phone: new image cards come into view, the lightbox swipes, the drawe
   await page.waitForFunction(() => document.querySelector("[data-testid=lightbox-position]")?.textContent === "2 of 2");
   await swipe(page, box.x + 20, box.x + box.width - 20, y);
   await page.waitForFunction(() => document.querySelector("[data-testid=lightbox-position]")?.textContent === "1 of 2");
-  await page.keyboard.press("Escape");
+  // Down closes it, as a phone's photo viewer does.
+  const x = box.x + box.width / 2;
+  await swipe(page, x, x, box.y + 20, box.y + box.height - 10);
+  await page.getByTestId("lightbox").waitFor({ state: "detached" });
   await page.getByTestId("tab-chat").click();
   await page.getByTestId("open-sidebar").click();
   await page.locator("#sidebar").waitFor({ state: "visible" });

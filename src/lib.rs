@@ -40,6 +40,8 @@ pub mod conversation;
 #[cfg(feature = "app")]
 pub mod gallery;
 #[cfg(feature = "app")]
+pub mod gesture;
+#[cfg(feature = "app")]
 pub mod journal;
 #[cfg(feature = "markdown")]
 pub mod markdown;

@@ -296,7 +296,7 @@ pub fn Sidebar() -> impl IntoView {
     let swipe = crate::app::gesture::Swipe::new();
     let on_touch_start = move |ev: leptos::ev::TouchEvent| swipe.start(&ev);
     let on_touch_end = move |ev: leptos::ev::TouchEvent| {
-        if swipe.end(&ev) < 0 {
+        if swipe.end(&ev) == crate::app::gesture::Way::Left {
             close_drawer();
         }
     };

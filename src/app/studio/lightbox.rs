@@ -105,13 +105,20 @@ pub fn Lightbox() -> impl IntoView {
         }
     };
 
+    use crate::app::gesture::Way;
     let swipe = crate::app::gesture::Swipe::new();
     view! {
         <div class="lightbox-backdrop" on:click=move |_| st.lightbox.set(None)>
             <div class="lightbox" role="dialog" aria-modal="true" aria-label="Image details" data-testid="lightbox" data-id=id
                 on:click=|e| e.stop_propagation()>
                 <div class="lightbox-image" on:touchstart=move |ev| swipe.start(&ev)
-                    on:touchend=move |ev| match swipe.end(&ev) { 0 => {}, way => step(st, -(way as isize)) }>
+                    on:touchend=move |ev| match swipe.end(&ev) {
+                        Way::Left => step(st, 1),
+                        Way::Right => step(st, -1),
+                        // As in a phone's photo viewer.
+                        Way::Down => st.lightbox.set(None),
+                        Way::None => {}
+                    }>
                     {move || match src() {
                         Some(url) => view! {
                             <img src=url alt=job().map(|j| j.params.prompt).unwrap_or_default()
@@ -139,7 +146,7 @@ pub fn Lightbox() -> impl IntoView {
                         <button data-testid="lightbox-reuse" on:click=reuse>"Reuse parameters"</button>
                         <button class="danger" data-testid="lightbox-delete" on:click=move |_| delete_shown(app, st, id())>"Delete"</button>
                     </div>
-                    <p class="hint">{if crate::app::dom::coarse_pointer() { "Swipe the image to move to the next one." } else { "← → move, Esc closes" }}</p>
+                    <p class="hint">{if crate::app::dom::coarse_pointer() { "Swipe the image sideways to move to the next one, down to close." } else { "← → move, Esc closes" }}</p>
                 </aside>
             </div>
         </div>
