@@ -167,6 +167,20 @@ test("three jobs at once: cards at once, then PNGs of the requested size, kept l
   await context.close();
 });
 
+test("an image made in one tab updates the credit shown in another", async () => {
+  const key = await newKey(sandbox.url, { balance: 2 });
+  const { page: a, context } = await openStudio({ key });
+  const b = await context.newPage();
+  await b.goto(sandbox.url);
+  await b.getByTestId("balance").filter({ hasText: "$2.00" }).waitFor();
+  await fill(a, { prompt: "A paper boat", count: "2" });
+  await a.getByTestId("generate").click();
+  await cardsWithStatus(a, "done", 2);
+  // B, on the chat page, did nothing: it heard of A's spending.
+  await b.getByTestId("balance").filter({ hasText: "$1.997" }).waitFor({ timeout: 5000 });
+  await context.close();
+});
+
 test("a job the sandbox fails shows the server's message; retry makes a new job", async () => {
   const key = await newKey(sandbox.url, { fault: "job=fail:content policy violation (sandbox)" });
   const { page, context } = await openStudio({ key });

@@ -223,6 +223,7 @@ impl ChatState {
                 let Ok(gone) = serde_json::from_str::<Conversation>(&json) else { return };
                 self.hear_deleted(app, gone);
             }
+            Heard::Spent => app.refresh_balance(),
         }
     }
 

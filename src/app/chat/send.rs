@@ -507,6 +507,13 @@ fn finish(
         a.remove(conv_id);
     });
     app.refresh_balance();
-    // The service settles a stopped or broken stream a moment after it ends.
-    set_timeout(move || app.refresh_balance(), std::time::Duration::from_millis(1200));
+    // The service settles a stopped or broken stream a moment after it ends; the other tabs
+    // show the credit then too.
+    set_timeout(
+        move || {
+            app.refresh_balance();
+            crate::app::tabs::tell_spent();
+        },
+        std::time::Duration::from_millis(1200),
+    );
 }

@@ -139,6 +139,7 @@ async fn attempt(app: AppState, st: Studio, entry: &Entry, options: &CallOptions
             });
             if idle == Some(true) {
                 app.refresh_balance();
+                crate::app::tabs::tell_spent();
             }
             let ticket = created?;
             if st.entry(&entry.id).is_some() {
