@@ -277,6 +277,29 @@ test("a conversation deleted in one tab while the other streams into it: that ta
   await context.close();
 });
 
+test("two tabs that took the same empty chat for their new chat: the one still typing keeps its words in a chat of its own", async () => {
+  const { page: a, context } = await openApp(browser, sandbox.url);
+  await a.getByTestId("new-chat").click();
+  await a.getByTestId("composer").fill("Words typed in A, not sent");
+  // B starts after A's empty chat was saved, and takes it for its own new chat too.
+  const b = await context.newPage();
+  await b.goto(sandbox.url);
+  await b.getByTestId("composer").waitFor();
+  await b.getByTestId("new-chat").click();
+  await send(b, "A question sent from B");
+  await lastAnswerSettled(b);
+  await a.waitForTimeout(1500);
+  // A did not jump into B's conversation: its words wait in a chat of its own.
+  assert.equal(await a.getByTestId("composer").inputValue(), "Words typed in A, not sent");
+  assert.equal(await a.getByTestId("message-user").count(), 0);
+  await a.getByTestId("composer").press("Enter");
+  await lastAnswerSettled(a);
+  const convs = await stored(a);
+  const withMessages = convs.filter((c) => c.nodes.length > 0).map(questions).sort();
+  assert.deepEqual(withMessages, [["A question sent from B"], ["Words typed in A, not sent"]]);
+  await context.close();
+});
+
 test("two tabs on one conversation keep their own drafts across a reload; a new tab takes the latest", async () => {
   const { page: a, context } = await openApp(browser, sandbox.url);
   await send(a, "One conversation, two tabs");

@@ -235,10 +235,19 @@ impl ChatState {
     /// Merges another tab's version of a conversation into this tab's (or adds it).
     fn take_in(&self, app: AppState, theirs: Conversation) {
         let Some(conv) = self.find(&theirs.id) else {
-            let signal = self.signal(theirs);
-            self.convs.update(|cs| cs.insert(0, signal));
+            // Another tab's new chat, still empty, is that tab's: listed once it has a message.
+            if !theirs.is_empty() {
+                let signal = self.signal(theirs);
+                self.convs.update(|cs| cs.insert(0, signal));
+            }
             return;
         };
+        if !theirs.is_empty()
+            && self.active.get_untracked().as_deref() == Some(theirs.id.as_str())
+            && conv.with_untracked(Conversation::is_empty)
+        {
+            self.leave_shared_new_chat(app, &theirs.id, conv.with_untracked(|c| c.settings.clone()));
+        }
         let mine: Vec<u32> =
             self.streams.with_untracked(|s| s.iter().filter(|l| l.conv_id == theirs.id).map(|l| l.node_id).collect());
         // An answer ended there: the credit changed.
@@ -515,22 +524,40 @@ impl ChatState {
         if self.active.get_untracked().is_some() {
             return;
         }
-        let text = self.drafts.with_untracked(|d| d.get("").cloned()).unwrap_or_default();
+        self.move_composed("", to);
+    }
+
+    /// Moves the unsent text and images of `from` (a conversation id, "" for a chat not
+    /// started yet) to `to`, unless `to` has text of its own.
+    fn move_composed(&self, from: &str, to: &str) {
+        let text = self.drafts.with_untracked(|d| d.get(from).cloned()).unwrap_or_default();
         if !text.is_empty() && self.drafts.with_untracked(|d| d.get(to).is_none_or(String::is_empty)) {
             save_draft(to, &text);
-            save_draft("", "");
+            save_draft(from, "");
             self.drafts.update(|d| {
-                d.remove("");
+                d.remove(from);
                 d.insert(to.to_owned(), text);
             });
         }
-        let images = self.attachments.with_untracked(|a| a.get("").cloned()).unwrap_or_default();
+        let images = self.attachments.with_untracked(|a| a.get(from).cloned()).unwrap_or_default();
         if !images.is_empty() {
             self.attachments.update(|a| {
-                a.remove("");
+                a.remove(from);
                 a.entry(to.to_owned()).or_default().extend(images);
             });
         }
+    }
+
+    /// This tab's new chat (`id`, shown empty) got its first message in another tab: both
+    /// tabs had taken it for their own new chat. This tab moves to a new empty chat of its
+    /// own, with what was being typed here and the same settings, so nothing typed here is
+    /// sent into the other tab's conversation.
+    fn leave_shared_new_chat(&self, app: AppState, id: &str, settings: ChatSettings) {
+        let now = dom::now_ms();
+        let fresh = format!("c{now}-{}", (js_sys::Math::random() * 1e6) as u32);
+        self.insert(app, vec![Conversation::new(fresh.clone(), now, settings)]);
+        self.move_composed(id, &fresh);
+        self.open(Some(fresh));
     }
 
     fn active_conv_untracked(&self) -> Option<ConvSignal> {
