@@ -35,7 +35,7 @@ test("no page scrolls sideways at 320, 390 and 768 px", async () => {
   }
 });
 
-test("the conversations drawer opens, closes (Escape, backdrop, its close button, choosing one) and gives focus back", async () => {
+test("the conversations drawer opens, closes (Escape, backdrop, its close button, choosing one) and gives focus back; Escape in a rename cancels only the rename", async () => {
   const { page, context } = await openApp(browser, sandbox.url, { viewport: { width: 390, height: 844 } });
   await send(page, "First");
   await lastAnswerSettled(page);
@@ -51,7 +51,14 @@ test("the conversations drawer opens, closes (Escape, backdrop, its close button
   await page.keyboard.press("Escape");
   await sidebar.waitFor({ state: "hidden" });
   assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "open-sidebar", "focus returns");
+  // Escape in a rename cancels the rename, not the drawer.
   await opener.click();
+  await page.getByTestId("conv-item").first().getByTestId("rename-conv").click();
+  await page.getByTestId("rename-input").fill("Half a new name");
+  await page.getByTestId("rename-input").press("Escape");
+  await page.getByTestId("rename-input").waitFor({ state: "detached" });
+  assert.equal(await sidebar.isVisible(), true, "the drawer stays open");
+  assert.match(await page.getByTestId("conv-item").first().innerText(), /First/);
   await page.getByTestId("drawer-backdrop").click({ position: { x: 370, y: 400 } });
   await sidebar.waitFor({ state: "hidden" });
   // Its own close button (user review: there was none), which gives focus back too.

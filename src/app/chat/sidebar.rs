@@ -105,7 +105,9 @@ fn ConvItem(conv: ConvSignal, delete: Callback<String>) -> impl IntoView {
                 commit();
             }
             "Escape" => {
+                // Cancels the rename only: the drawer stays open.
                 ev.prevent_default();
+                ev.stop_propagation();
                 renaming.set(false);
                 focus_title_when_drawn(&key_id);
             }
@@ -306,7 +308,7 @@ pub fn Sidebar() -> impl IntoView {
         </Show>
         <aside class="sidebar" class:open=move || chat.sidebar_open.get() id="sidebar" aria-label="Conversations"
             on:keydown=move |ev: leptos::ev::KeyboardEvent| {
-                if ev.key() == "Escape" && chat.sidebar_open.get_untracked() {
+                if ev.key() == "Escape" && !ev.default_prevented() && chat.sidebar_open.get_untracked() {
                     ev.prevent_default();
                     close_drawer();
                 }
