@@ -300,6 +300,38 @@ test("two tabs that took the same empty chat for their new chat: the one still t
   await context.close();
 });
 
+test("a message is not sent into a conversation another tab is still answering in; it goes once that answer ends", async () => {
+  const key = await newKey(sandbox.url);
+  const { page: a, context } = await openApp(browser, sandbox.url, { key });
+  await send(a, "Opening question");
+  await lastAnswerSettled(a);
+  await sandboxCall(sandbox.url, "POST", "/sandbox/faults", { body: { key, fault: "stall-between-ms=60" } });
+  const b = await context.newPage();
+  await b.goto(sandbox.url);
+  await b.getByTestId("message-user").filter({ hasText: "Opening question" }).waitFor();
+  await send(b, "A question B asks");
+  // A sees B's answer coming in, and tries to send meanwhile.
+  await a.locator('[data-testid="message-assistant"][data-status="streaming"] .markdown').filter({ hasText: /\w+ \w+ \w+/ }).waitFor({ timeout: 10_000 });
+  await a.getByTestId("composer").fill("A follow-up from A");
+  await a.getByTestId("composer").press("Enter");
+  await a.getByTestId("composer-error").filter({ hasText: "another tab is still writing an answer in this conversation" }).waitFor();
+  assert.equal(await a.getByTestId("composer").inputValue(), "A follow-up from A", "the words stay");
+  assert.equal(await a.getByTestId("message-user").filter({ hasText: "A follow-up from A" }).count(), 0);
+  await lastAnswerSettled(b, 60_000);
+  await sandboxCall(sandbox.url, "POST", "/sandbox/faults", { body: { key, fault: "" } });
+  await a.waitForFunction(() => !document.querySelector('[data-testid="message-assistant"][data-status="streaming"]'), null, { timeout: 5000 });
+  await a.getByTestId("composer").press("Enter");
+  await lastAnswerSettled(a);
+  // It followed B's whole answer.
+  await a.waitForTimeout(1500);
+  const [conv] = await stored(a);
+  const follow = conv.nodes.find((n) => n.content === "A follow-up from A");
+  const before = conv.nodes.find((n) => n.id === follow.parent);
+  assert.equal(before.status, "done");
+  assert.equal(conv.nodes.find((n) => n.id === before.parent).content, "A question B asks");
+  await context.close();
+});
+
 test("two tabs on one conversation keep their own drafts across a reload; a new tab takes the latest", async () => {
   const { page: a, context } = await openApp(browser, sandbox.url);
   await send(a, "One conversation, two tabs");

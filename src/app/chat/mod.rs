@@ -80,6 +80,9 @@ pub struct ChatState {
     pub speaking: RwSignal<Option<(String, u32)>>,
     /// Whether the sidebar drawer is open (narrow screens).
     pub sidebar_open: RwSignal<bool>,
+    /// When another tab last told each conversation's state, by id (ms since the epoch): an
+    /// answer it is streaming is live there while it keeps telling.
+    heard_at: StoredValue<HashMap<String, u64>>,
     /// The app's root owner: conversation signals are made under it, so they outlive the
     /// chat page (the studio page replaces it, and a signal made under it would be gone).
     owner: StoredValue<Owner>,
@@ -138,6 +141,7 @@ impl ChatState {
             follow: RwSignal::new(0),
             speaking: RwSignal::new(None),
             sidebar_open: RwSignal::new(false),
+            heard_at: StoredValue::new(HashMap::new()),
             owner: StoredValue::new(Owner::current().expect("the chat state is made inside the app")),
         }
     }
@@ -227,6 +231,23 @@ impl ChatState {
         }
     }
 
+    /// Whether another tab is writing an answer in conversation `id` now: an answer there is
+    /// streaming, not from this tab, and that tab told of it within the last few seconds (it
+    /// tells at least every second while it streams; a tab that died without a word does not
+    /// block this one for long).
+    pub fn answering_elsewhere(&self, id: &str) -> bool {
+        const LIVE_MS: u64 = 5_000;
+        let Some(conv) = self.find(id) else { return false };
+        let here: Vec<u32> =
+            self.streams.with_untracked(|s| s.iter().filter(|l| l.conv_id == id).map(|l| l.node_id).collect());
+        let streaming_there = conv.with_untracked(|c| {
+            c.nodes.iter().any(|n| n.status == Some(AnswerStatus::Streaming) && !here.contains(&n.id))
+        });
+        let recent =
+            self.heard_at.with_value(|h| h.get(id).is_some_and(|t| dom::now_ms().saturating_sub(*t) < LIVE_MS));
+        streaming_there && recent
+    }
+
     /// Whether this tab saw conversation `id` deleted (here or in another tab).
     fn was_deleted(&self, id: &str) -> bool {
         self.deleted.with_untracked(|d| d.charges.iter().any(|(deleted, _)| deleted == id))
@@ -234,6 +255,9 @@ impl ChatState {
 
     /// Merges another tab's version of a conversation into this tab's (or adds it).
     fn take_in(&self, app: AppState, theirs: Conversation) {
+        self.heard_at.update_value(|h| {
+            h.insert(theirs.id.clone(), dom::now_ms());
+        });
         let Some(conv) = self.find(&theirs.id) else {
             // Another tab's new chat, still empty, is that tab's: listed once it has a message.
             if !theirs.is_empty() {

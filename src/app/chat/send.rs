@@ -101,6 +101,10 @@ pub fn on_page_visibility(app: AppState, chat: ChatState, change: PageVisibility
 /// How often a streaming answer is written to IndexedDB, so a reload keeps it.
 const SAVE_EVERY_MS: u64 = 500;
 
+/// What a send says while another tab is writing an answer in the same conversation.
+const ANSWERING_ELSEWHERE: &str =
+    "Not sent: another tab is still writing an answer in this conversation. Send this when it ends.";
+
 /// Checks `request` against the budgets; runs `go` at once, or after the user confirms in
 /// an in-app dialog. An invalid request is not sent; the composer says why.
 fn checked(app: AppState, chat: ChatState, conv_id: &str, request: &ChatRequest, go: Action) {
@@ -110,6 +114,11 @@ fn checked(app: AppState, chat: ChatState, conv_id: &str, request: &ChatRequest,
     }
     if let Some(why) = chat.option_error.get_untracked() {
         chat.composer_error.set(Some(crate::words::option_blocks_send(&why)));
+        return;
+    }
+    // Sent now, it would go with only part of that answer, and cross it.
+    if chat.answering_elsewhere(conv_id) {
+        chat.composer_error.set(Some(ANSWERING_ELSEWHERE.into()));
         return;
     }
     if let Err(e) = request.validate() {
