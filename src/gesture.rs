@@ -17,7 +17,7 @@ pub enum Way {
     Down,
 }
 
-/// The way a touch that moved by (`dx`, `dy`) went: a swipe travels at least [`MIN_TRAVEL`]
+/// The way a touch that moved by (`dx`, `dy`) went: a swipe travels at least 50 CSS px
 /// and mostly along one axis (twice as far as across it). An upward move is a scroll.
 pub fn way(dx: i32, dy: i32) -> Way {
     if dx.abs() >= MIN_TRAVEL && dx.abs() >= 2 * dy.abs() {
