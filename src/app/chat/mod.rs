@@ -533,7 +533,7 @@ impl ChatState {
             .and_then(|c| c.with_untracked(|c| c.nodes.iter().any(|n| !n.imported).then(|| c.settings.for_new_chat())))
             .unwrap_or_default();
         let now = dom::now_ms();
-        let id = format!("c{now}-{}", (js_sys::Math::random() * 1e6) as u32);
+        let id = new_conversation_id(now);
         let conv = Conversation::new(id.clone(), now, settings);
         self.insert(app, vec![conv]);
         self.carry_new_chat_composed(&id);
@@ -578,7 +578,7 @@ impl ChatState {
     /// sent into the other tab's conversation.
     fn leave_shared_new_chat(&self, app: AppState, id: &str, settings: ChatSettings) {
         let now = dom::now_ms();
-        let fresh = format!("c{now}-{}", (js_sys::Math::random() * 1e6) as u32);
+        let fresh = new_conversation_id(now);
         self.insert(app, vec![Conversation::new(fresh.clone(), now, settings)]);
         self.move_composed(id, &fresh);
         self.open(Some(fresh));
@@ -649,6 +649,11 @@ fn save_draft(key: &str, text: &str) {
         let _ = s.set_item(&slot, text);
     }
     local_set(&slot, text);
+}
+
+/// A new conversation's id, made at `now_ms`.
+fn new_conversation_id(now_ms: u64) -> String {
+    format!("c{now_ms}-{}", (js_sys::Math::random() * 1e6) as u32)
 }
 
 fn session_storage() -> Option<web_sys::Storage> {
