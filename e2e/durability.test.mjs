@@ -178,6 +178,16 @@ test("two tabs on one conversation: each sees the other's messages, and messages
   // Both ask at once, each before hearing of the other's question.
   await Promise.all([send(a, "Question from tab A"), send(b, "Question from tab B")]);
   await Promise.all([lastAnswerSettled(a), lastAnswerSettled(b)]);
+  // A tab that had already heard the other's answer coming held its question until that
+  // answer ended (it would have gone with part of it): it sends it now.
+  for (const page of [a, b]) {
+    if ((await page.getByTestId("composer").inputValue()) !== "") {
+      await page.waitForFunction(() => !document.querySelector('[data-testid="message-assistant"][data-status="streaming"]'));
+      await page.getByTestId("composer").press("Enter");
+      await page.waitForFunction(() => document.querySelector('[data-testid="composer"]').value === "");
+      await lastAnswerSettled(page);
+    }
+  }
   await a.waitForTimeout(1500);
   // Nothing was lost: the stored conversation has every question, each with its answer.
   const convs = await stored(a);
