@@ -645,3 +645,19 @@ test("editing a message can drop its image; the old version keeps it", async () 
   assert.equal(await page.getByTestId("message-user").first().locator("img.thumb").count(), 1);
   await context.close();
 });
+
+test("Undo of a deleted conversation does not take the user away from a new chat they are writing", async () => {
+  const { page, context } = await openApp(browser, sandbox.url);
+  await send(page, "A conversation to delete");
+  await lastAnswerSettled(page);
+  await page.getByTestId("new-chat").click();
+  await page.getByTestId("composer").fill("A new question I am still writing");
+  await page.getByTestId("conv-item").filter({ hasText: "A conversation to delete" }).getByTestId("delete-conv").click();
+  await page.getByTestId("undo-delete").click();
+  await page.getByTestId("conv-item").filter({ hasText: "A conversation to delete" }).waitFor();
+  // The new chat stays on screen, with what was typed.
+  assert.equal(await page.getByTestId("composer").inputValue(), "A new question I am still writing");
+  assert.equal(await page.getByTestId("message-user").count(), 0);
+  await context.close();
+});
+

@@ -317,7 +317,7 @@ impl ChatState {
                 (false, false) => "",
             };
             let chat = *self;
-            let restore: Action = std::sync::Arc::new(move || chat.restore(app, mine.clone()));
+            let restore: Action = std::sync::Arc::new(move || chat.restore(app, mine.clone(), true));
             app.toast(format!("“{}” was deleted in another tab{what}.", gone.title), Some(("Restore".into(), restore)));
         }
         if shown {
@@ -475,9 +475,9 @@ impl ChatState {
         Some(conv)
     }
 
-    /// Puts a deleted conversation back (saved again), first in the list, and shows it. If it
-    /// is back already (another tab restored it too), the two copies are merged.
-    pub fn restore(&self, app: AppState, conv: Conversation) {
+    /// Puts a deleted conversation back (saved again), first in the list, and shows it when
+    /// `show`. If it is back already (another tab restored it too), the two copies are merged.
+    pub fn restore(&self, app: AppState, conv: Conversation, show: bool) {
         let id = conv.id.clone();
         self.deleted.update(|d| d.remove(&id));
         self.deleted.with_untracked(|d| app.save(storage::SETTINGS, DELETED_CHARGES_ID.to_owned(), d));
@@ -494,7 +494,19 @@ impl ChatState {
                 self.convs.update(|cs| cs.insert(0, signal));
             }
         }
-        self.open(Some(id));
+        if show {
+            self.open(Some(id));
+        }
+    }
+
+    /// Whether the conversation shown is a new chat with something typed or attached in it
+    /// (an Undo elsewhere must not take the user away from it).
+    pub fn composing_new_chat(&self) -> bool {
+        let Some(id) = self.active.get_untracked() else { return false };
+        let empty = self.find(&id).is_some_and(|c| c.with_untracked(Conversation::is_empty));
+        empty
+            && (self.drafts.with_untracked(|d| d.get(&id).is_some_and(|t| !t.trim().is_empty()))
+                || self.attachments.with_untracked(|a| a.get(&id).is_some_and(|v| !v.is_empty())))
     }
 
     /// Takes a conversation out of the list, the database and the other tabs.

@@ -238,9 +238,12 @@ pub fn Sidebar() -> impl IntoView {
             on_confirm,
         }));
     };
+    // The conversations come back; the last one is shown, unless a new chat is being
+    // written (it stays on screen, and the restored ones are first in the list).
     let undo = move |_| {
+        let show = !chat.composing_new_chat();
         for c in chat.undo.try_update(std::mem::take).unwrap_or_default() {
-            chat.restore(app, c);
+            chat.restore(app, c, show);
         }
     };
     let import_input = NodeRef::<leptos::html::Input>::new();
