@@ -238,14 +238,18 @@ impl ChatState {
     pub fn answering_elsewhere(&self, id: &str) -> bool {
         const LIVE_MS: u64 = 5_000;
         let Some(conv) = self.find(id) else { return false };
-        let here: Vec<u32> =
-            self.streams.with_untracked(|s| s.iter().filter(|l| l.conv_id == id).map(|l| l.node_id).collect());
+        let here = self.answers_streaming_here(id);
         let streaming_there = conv.with_untracked(|c| {
             c.nodes.iter().any(|n| n.status == Some(AnswerStatus::Streaming) && !here.contains(&n.id))
         });
         let recent =
             self.heard_at.with_value(|h| h.get(id).is_some_and(|t| dom::now_ms().saturating_sub(*t) < LIVE_MS));
         streaming_there && recent
+    }
+
+    /// The ids of the answers this tab is streaming in conversation `id`.
+    fn answers_streaming_here(&self, id: &str) -> Vec<u32> {
+        self.streams.with_untracked(|s| s.iter().filter(|l| l.conv_id == id).map(|l| l.node_id).collect())
     }
 
     /// Whether this tab saw conversation `id` deleted (here or in another tab).
@@ -272,8 +276,7 @@ impl ChatState {
         {
             self.leave_shared_new_chat(app, &theirs.id, conv.with_untracked(|c| c.settings.clone()));
         }
-        let mine: Vec<u32> =
-            self.streams.with_untracked(|s| s.iter().filter(|l| l.conv_id == theirs.id).map(|l| l.node_id).collect());
+        let mine = self.answers_streaming_here(&theirs.id);
         // An answer ended there: the credit changed.
         if !theirs.nodes.iter().any(|n| n.status == Some(AnswerStatus::Streaming)) {
             app.refresh_balance();
