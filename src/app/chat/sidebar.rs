@@ -298,6 +298,15 @@ pub fn Sidebar() -> impl IntoView {
         }
         open
     });
+    // Escape closes the drawer wherever focus is: focus moves in a frame after it opens, and a
+    // key pressed before that went nowhere. A rename field's or a dialog's Escape is their own.
+    let on_escape = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.key() == "Escape" && !ev.default_prevented() && chat.sidebar_open.get_untracked() {
+            ev.prevent_default();
+            close_drawer();
+        }
+    });
+    on_cleanup(move || on_escape.remove());
     let swipe = crate::app::gesture::Swipe::new();
     let on_touch_start = move |ev: leptos::ev::TouchEvent| swipe.start(&ev);
     let on_touch_end = move |ev: leptos::ev::TouchEvent| {
@@ -310,12 +319,6 @@ pub fn Sidebar() -> impl IntoView {
             <div class="drawer-backdrop" data-testid="drawer-backdrop" on:click=move |_| close_drawer()></div>
         </Show>
         <aside class="sidebar" class:open=move || chat.sidebar_open.get() id="sidebar" aria-label="Conversations"
-            on:keydown=move |ev: leptos::ev::KeyboardEvent| {
-                if ev.key() == "Escape" && !ev.default_prevented() && chat.sidebar_open.get_untracked() {
-                    ev.prevent_default();
-                    close_drawer();
-                }
-            }
             on:touchstart=on_touch_start on:touchend=on_touch_end>
             <div class="sidebar-head">
                 <button class="primary new-chat" data-testid="new-chat" on:click=new_chat>"+ New chat"</button>
