@@ -4,7 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { startSandbox, launchBrowser, newKey, openApp, sandboxCall, root, clipboardChange, tempDir } from "./support.mjs";
+import { startSandbox, launchBrowser, newKey, openApp, sandboxCall, root, clipboardChange, tempDir, send, lastAnswerSettled } from "./support.mjs";
 
 let sandbox, browser;
 before(async () => {
@@ -780,5 +780,74 @@ test("the form as typed survives a reload, also after Generate", async () => {
   await page.getByTestId("tab-studio").click();
   await page.getByTestId("studio-prompt").waitFor();
   assert.deepEqual(await values(), after, "kept after Generate too");
+  await context.close();
+});
+
+test("today's spending is what the sandbox billed, through deletes and Undo, Delete all and an import, a deleted image, reloads and a second tab", async () => {
+  const key = await newKey(sandbox.url);
+  const { page: a, context } = await openApp(browser, sandbox.url, { key });
+  const billed = async () => (await sandboxCall(sandbox.url, "GET", "/sandbox/balance", { key })).spent_nano_usd / 1e9;
+  /** The figure the budget question gives (a tiny daily budget: every send asks first). */
+  const spentToday = async (page) => {
+    if (!(await page.getByTestId("composer").isVisible())) await page.getByTestId("tab-chat").click();
+    await page.getByTestId("composer").fill("How much today?");
+    await page.getByTestId("send").click();
+    const dialog = page.getByTestId("confirm-dialog");
+    await dialog.waitFor();
+    const said = await dialog.innerText();
+    await page.getByTestId("confirm-cancel").click();
+    await page.getByTestId("composer").fill("");
+    return Number(said.match(/Today's spending in this browser \(chat and images\) is \$([\d.]+)/)[1]);
+  };
+  const expectBilled = async (page, when) => {
+    const [shown, paid] = [await spentToday(page), await billed()];
+    assert.ok(Math.abs(shown - paid) <= paid * 0.02, `${when}: today's spending reads $${shown}, the sandbox billed $${paid}`);
+  };
+  const item = (t) => a.getByTestId("conv-item").filter({ hasText: t });
+  for (const topic of ["Otter facts", "Beaver facts"]) {
+    await a.getByTestId("new-chat").click();
+    await send(a, topic);
+    assert.equal(await lastAnswerSettled(a), "done");
+  }
+  await a.getByTestId("open-settings").click();
+  await a.getByTestId("daily-budget").fill("0.0000001");
+  await a.getByTestId("save-settings").click();
+  await expectBilled(a, "two answers");
+  // Deleted and brought back, then one deleted for good: the money stays spent.
+  await item("Otter facts").getByTestId("delete-conv").click();
+  await a.getByTestId("undo-delete").click();
+  await item("Otter facts").waitFor();
+  await expectBilled(a, "after a delete and Undo");
+  await item("Beaver facts").getByTestId("delete-conv").click();
+  await expectBilled(a, "after a delete");
+  // Exported, all deleted, imported again (the review's steps: the figure fell).
+  const download = a.waitForEvent("download");
+  await a.getByTestId("export-all").click();
+  const exported = join(tempDir(), "spent.json");
+  await (await download).saveAs(exported);
+  await a.getByTestId("delete-all").click();
+  await a.getByTestId("confirm-ok").click();
+  await expectBilled(a, "after Delete all");
+  await a.getByTestId("import-file").setInputFiles(exported);
+  await item("Otter facts").waitFor();
+  await expectBilled(a, "after the import");
+  await a.reload();
+  await expectBilled(a, "after a reload");
+  // A second tab, open while the first makes an image: it counts the image without a reload.
+  const b = await context.newPage();
+  await b.goto(sandbox.url);
+  await b.getByTestId("composer").waitFor();
+  await a.getByTestId("tab-studio").click();
+  await fill(a, { prompt: "Spent in the other tab", width: "256", height: "256" });
+  await a.getByTestId("generate").click();
+  await a.getByTestId("confirm-ok").click();
+  await cardsWithStatus(a, "done", 1);
+  await expectBilled(b, "in the other tab");
+  // The image deleted: still spent, here and after a reload.
+  await cards(a).first().getByTestId("job-delete").click();
+  await cards(a).first().waitFor({ state: "detached" });
+  await expectBilled(a, "after the image was deleted");
+  await a.reload();
+  await expectBilled(a, "after the image was deleted and a reload");
   await context.close();
 });

@@ -43,6 +43,8 @@ pub mod gallery;
 pub mod gesture;
 #[cfg(feature = "app")]
 pub mod journal;
+#[cfg(feature = "app")]
+pub mod ledger;
 #[cfg(feature = "markdown")]
 pub mod markdown;
 #[cfg(all(feature = "render", target_arch = "wasm32"))]

@@ -49,7 +49,7 @@ pub fn App() -> impl IntoView {
         loaded: RwSignal::new(false),
         toasts: RwSignal::new(Vec::new()),
         undo_epoch: RwSignal::new(0),
-        spenders: StoredValue::new_local(Vec::new()),
+        ledger: StoredValue::new(crate::ledger::Ledger::default()),
         confirm: RwSignal::new(None),
     };
     provide_context(app);
@@ -60,10 +60,6 @@ pub fn App() -> impl IntoView {
     dom::on_page_visibility(move |change| chat::on_page_visibility(app, chat, change));
     let studio = studio::Studio::new();
     provide_context(studio);
-    app.spenders.update_value(|all| {
-        all.push(std::rc::Rc::new(move |since| chat.spent_since(since)));
-        all.push(std::rc::Rc::new(move |since| studio.spent_since(since)));
-    });
 
     spawn_local(async move {
         // Served by the sandbox (with its demo key) or a relay? Then its API is the default
@@ -75,6 +71,8 @@ pub fn App() -> impl IntoView {
                     app.settings.update(|s| *s = Settings { api_key: s.api_key.clone(), ..saved });
                 }
                 app.db.set_value(Some(db.clone()));
+                // What was spent, before anything new is recorded (and saved) over it.
+                state::load_ledger(app, &db).await;
                 chat.load(app, &db).await;
             }
             Err(e) => app.storage_error.set(Some(format!(

@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::net::Credit;
 use super::settings::{Endpoint, EndpointKind, Host, Settings};
 use super::storage::Db;
+use crate::ledger::Ledger;
 use crate::{Client, ClientConfig, Error};
 
 /// Which page is shown.
@@ -82,21 +83,50 @@ pub struct AppState {
     /// Counts the actions that can be undone: only the latest one's Undo is offered (two
     /// Undo buttons side by side made it easy to undo the wrong thing).
     pub undo_epoch: RwSignal<u64>,
-    /// What each part of the app (the chat, the image studio) spent since a time (Unix ms),
-    /// in USD: the daily budget counts them all.
-    pub spenders: StoredValue<Vec<SpentSince>, LocalStorage>,
+    /// What this device paid in the last two days, chat and images alike: the day's
+    /// spending and the daily budget read it (see [`Ledger`]).
+    pub ledger: StoredValue<Ledger>,
     /// The question the in-app confirmation dialog asks, if one is open.
     pub confirm: RwSignal<Option<Confirm>>,
 }
 
-/// See [`AppState::spenders`].
-pub type SpentSince = std::rc::Rc<dyn Fn(u64) -> f64>;
+/// The ledger's record in the settings store.
+pub const LEDGER_ID: &str = "spending";
 
 impl AppState {
     /// Today's spending (since local midnight) across conversations and image jobs.
     pub fn spent_today(&self) -> f64 {
         let since = crate::app::dom::start_of_day();
-        self.spenders.with_value(|all| all.iter().map(|f| f(since)).sum())
+        self.ledger.with_value(|l| l.spent_since(since))
+    }
+
+    /// Records charges in the [`ledger`](Self::ledger) (`record` is given the time now and
+    /// says whether anything was new); what is new is saved and told to the other tabs.
+    pub fn record_spending(&self, record: impl FnOnce(&mut Ledger, u64) -> bool) {
+        let now = crate::app::dom::now_ms();
+        if self.ledger.try_update_value(|l| record(l, now)) == Some(true) {
+            self.ledger.with_value(|l| self.save(super::storage::SETTINGS, LEDGER_ID.to_owned(), l));
+            self.tell_spent();
+        }
+    }
+
+    /// Tells the other tabs this one spent (their credit shown is out of date), with its
+    /// ledger (they count what it spent).
+    pub fn tell_spent(&self) {
+        if let Some(Ok(json)) = self.ledger.try_with_value(serde_json::to_string) {
+            super::tabs::tell_spent(&json);
+        }
+    }
+
+    /// Takes in another tab's ledger (`json`), told with what it spent.
+    pub fn hear_spent(&self, json: &str) {
+        if let Ok(theirs) = serde_json::from_str::<Ledger>(json) {
+            let now = crate::app::dom::now_ms();
+            self.ledger.update_value(|l| {
+                l.merge(&theirs, now);
+            });
+        }
+        self.refresh_balance();
     }
 
     /// The endpoint in use (tracked).
@@ -209,5 +239,26 @@ impl AppState {
                 balance.set(credit);
             }
         });
+    }
+}
+
+/// Loads the spending [`Ledger`]. A database from before it was kept has none: it starts
+/// with what the image jobs kept were charged (conversations record theirs as they load).
+pub async fn load_ledger(app: AppState, db: &Db) {
+    use super::storage::{JOBS, SETTINGS};
+    match db.get::<Ledger>(SETTINGS, LEDGER_ID).await {
+        Ok(Some(stored)) => {
+            let now = crate::app::dom::now_ms();
+            app.ledger.update_value(|l| {
+                l.merge(&stored, now);
+            });
+        }
+        Ok(None) => {
+            if let Ok(jobs) = db.all::<crate::gallery::Job>(JOBS).await {
+                app.record_spending(|l, now| jobs.iter().fold(false, |new, j| l.record_job(j, now) | new));
+            }
+        }
+        // Storage errors show where the conversations load.
+        Err(_) => {}
     }
 }

@@ -20,9 +20,9 @@ pub enum Heard {
     Restored(String),
     /// It deleted the conversation.
     Deleted(String),
-    /// It spent from the key's credit (an image, an answer stopped early): the credit shown
-    /// here is out of date.
-    Spent,
+    /// It spent from the key's credit (an image, an answer): the credit shown here is out of
+    /// date. With its spending ledger, in JSON.
+    Spent(String),
 }
 
 /// How long a streaming answer's saves wait before the other tabs hear of them: a save every
@@ -88,9 +88,9 @@ pub fn tell_deleted(id: &str, json: &str) {
     post("deleted", json);
 }
 
-/// Tells the other tabs this one spent from the credit.
-pub fn tell_spent() {
-    post("spent", "");
+/// Tells the other tabs this one spent from the credit (`json`: its spending ledger).
+pub fn tell_spent(json: &str) {
+    post("spent", json);
 }
 
 /// Calls `on` with what other tabs do, from now on (a tab never hears itself).
@@ -104,7 +104,7 @@ pub fn listen(on: impl Fn(Heard) + 'static) {
                 "saved" => on(Heard::Saved(json)),
                 "restored" => on(Heard::Restored(json)),
                 "deleted" => on(Heard::Deleted(json)),
-                "spent" => on(Heard::Spent),
+                "spent" => on(Heard::Spent(json)),
                 _ => {}
             }
         });

@@ -256,10 +256,10 @@ mod tests {
             let (Step::Add(c) | Step::Copy(c)) = step else { panic!("expected an add or a copy") };
             assert_eq!(c.cost_since(today), 0.0, "{}", c.id);
             assert_eq!(c.total_cost_usd(), 0.25, "the conversation's own total still shows what it cost");
-            // Deleting the imported conversation does not make its cost today's spending either.
-            let mut deleted = crate::conversation::spend::DeletedCharges::default();
-            deleted.add(c, today);
-            assert_eq!(deleted.cost_since(today), 0.0);
+            // The spending ledger does not take it in, so deleting it later changes nothing.
+            let mut ledger = crate::ledger::Ledger::default();
+            assert!(!ledger.record_conversation(c, today));
+            assert_eq!(ledger.spent_since(0), 0.0);
         }
         // Updated with newer messages: the messages made here still count, the new ones not.
         let mut here = charged("a", &["one"], today);

@@ -208,6 +208,7 @@ impl Node {
             tokens: self.usage.as_ref().map_or(0, |u| u.total_tokens),
             estimated: self.cost_estimated,
             imported: self.imported,
+            node: Some(self.key()),
         })
     }
 

@@ -112,17 +112,6 @@ impl Totals {
         Self { spend_nano_usd: deleted_nano_usd, deleted_spend_nano_usd: deleted_nano_usd, ..Self::default() }
     }
 
-    /// What the jobs begun since `since_ms` (Unix ms) were charged, in USD: the images' part
-    /// of the day's spending, which the daily budget counts with the chat's.
-    pub fn spent_since<'a>(jobs: impl IntoIterator<Item = &'a Job>, since_ms: u64) -> f64 {
-        let nano: u64 = jobs
-            .into_iter()
-            .filter(|j| j.started_ms >= since_ms)
-            .map(|j| u64::from(j.charges) * IMAGE_PRICE_NANO_USD)
-            .sum();
-        nano_to_usd(nano)
-    }
-
     /// Adds up `jobs`.
     pub fn of<'a>(jobs: impl IntoIterator<Item = &'a Job>) -> Self {
         let mut t = Self::default();

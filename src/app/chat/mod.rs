@@ -106,6 +106,8 @@ fn persist(app: AppState, conv: &Conversation) {
 
 /// [`persist`], telling the other tabs as `tell` says.
 fn persist_telling(app: AppState, conv: &Conversation, tell: Tell) {
+    // What it was charged is recorded before anything else can happen to it.
+    app.record_spending(|l, now| l.record_conversation(conv, now));
     match serde_json::to_string(conv) {
         Ok(json) => {
             match tell {
@@ -150,6 +152,10 @@ impl ChatState {
     /// interrupted (their text so far is kept, what they were billed is counted).
     pub async fn load(&self, app: AppState, db: &Db) {
         if let Ok(Some(deleted)) = db.get::<DeletedCharges>(storage::SETTINGS, DELETED_CHARGES_ID).await {
+            // Kept from before the spending ledger: it counts them now.
+            app.record_spending(|l, now| {
+                deleted.charges.iter().fold(false, |new, (id, c)| l.record_chat_charge(id, c, now) | new)
+            });
             self.deleted.set(deleted);
         }
         match db.all::<Conversation>(storage::CONVERSATIONS).await {
@@ -159,6 +165,7 @@ impl ChatState {
                         app.save(storage::CONVERSATIONS, c.id.clone(), c.clone());
                     }
                 }
+                app.record_spending(|l, now| convs.iter().fold(false, |new, c| l.record_conversation(c, now) | new));
                 convs.sort_by_key(|c| std::cmp::Reverse(c.updated_ms));
                 let drafts = convs
                     .iter()
@@ -227,7 +234,7 @@ impl ChatState {
                 let Ok(gone) = serde_json::from_str::<Conversation>(&json) else { return };
                 self.hear_deleted(app, gone);
             }
-            Heard::Spent => app.refresh_balance(),
+            Heard::Spent(json) => app.hear_spent(&json),
         }
     }
 
@@ -259,6 +266,7 @@ impl ChatState {
 
     /// Merges another tab's version of a conversation into this tab's (or adds it).
     fn take_in(&self, app: AppState, theirs: Conversation) {
+        app.record_spending(|l, now| l.record_conversation(&theirs, now));
         self.heard_at.update_value(|h| {
             h.insert(theirs.id.clone(), dom::now_ms());
         });
@@ -295,6 +303,7 @@ impl ChatState {
     fn hear_deleted(&self, app: AppState, gone: Conversation) {
         let id = gone.id.clone();
         tabs::forget(&id);
+        app.record_spending(|l, now| l.record_conversation(&gone, now));
         // The other tab saved what it was charged; this tab keeps it counted too.
         self.deleted.update(|d| {
             d.remove(&id);
@@ -601,13 +610,6 @@ impl ChatState {
 
     fn active_conv_untracked(&self) -> Option<ConvSignal> {
         self.find(&self.active.get_untracked()?)
-    }
-
-    /// Spent across conversations on answers created at or after `since_ms` (untracked;
-    /// nothing is cloned).
-    pub fn spent_since(&self, since_ms: u64) -> f64 {
-        self.convs.with_untracked(|cs| cs.iter().map(|c| c.with_untracked(|c| c.cost_since(since_ms))).sum::<f64>())
-            + self.deleted.with_untracked(|d| d.cost_since(since_ms))
     }
 
     /// Whether any conversation is kept (tracked).

@@ -521,7 +521,7 @@ fn finish(
     set_timeout(
         move || {
             app.refresh_balance();
-            crate::app::tabs::tell_spent();
+            app.tell_spent();
         },
         std::time::Duration::from_millis(1200),
     );

@@ -118,14 +118,6 @@ impl Studio {
         studio
     }
 
-    /// What the jobs begun since `since_ms` were charged, in USD (for the daily budget).
-    pub fn spent_since(&self, since_ms: u64) -> f64 {
-        self.jobs.with_untracked(|js| {
-            let jobs: Vec<Job> = js.iter().map(|e| e.job.get_untracked()).collect();
-            Totals::spent_since(&jobs, since_ms)
-        })
-    }
-
     /// Empty state; the app makes one and provides it.
     pub fn new() -> Self {
         let jobs: RwSignal<Vec<Entry>> = RwSignal::new(Vec::new());

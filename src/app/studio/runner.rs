@@ -139,13 +139,17 @@ async fn attempt(app: AppState, st: Studio, entry: &Entry, options: &CallOptions
             });
             if idle == Some(true) {
                 app.refresh_balance();
-                crate::app::tabs::tell_spent();
+                app.tell_spent();
             }
             let ticket = created?;
             if st.entry(&entry.id).is_some() {
                 entry.job.update(|j| j.accepted(ticket.clone()));
                 st.persist(app, &entry.id);
+            } else {
+                // Deleted while it was being created: the service charged it all the same.
+                entry.job.update_untracked(|j| j.accepted(ticket.clone()));
             }
+            app.record_spending(|l, now| entry.job.with_untracked(|j| l.record_job(j, now)));
             ticket
         }
     };
