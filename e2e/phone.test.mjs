@@ -239,6 +239,15 @@ test("on a phone: new image cards come into view, the lightbox swipes sideways a
   await page.getByTestId("job-open").first().click();
   await page.getByTestId("lightbox").waitFor();
   assert.match(await page.getByTestId("lightbox-position").innerText(), /^1 of 2$/);
+  // Its actions are in sight without scrolling its short panel (user review: below the fold).
+  const hidden = await page.evaluate(() => {
+    const side = document.querySelector(".lightbox-side").getBoundingClientRect();
+    return ["lightbox-download", "lightbox-delete"].filter((id) => {
+      const r = document.querySelector(`[data-testid=${id}]`).getBoundingClientRect();
+      return r.top < side.top || r.bottom > Math.min(side.bottom, innerHeight);
+    });
+  });
+  assert.deepEqual(hidden, [], "Download and Delete are in sight");
   const box = await page.locator(".lightbox-image").boundingBox();
   const y = box.y + box.height / 2;
   await swipe(page, box.x + box.width - 20, box.x + 20, y);

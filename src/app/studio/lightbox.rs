@@ -137,7 +137,8 @@ pub fn Lightbox() -> impl IntoView {
                         <span class="spacer"></span>
                         <button node_ref=close_button data-testid="lightbox-close" aria-label="Close" on:click=move |_| st.lightbox.set(None)>"✕"</button>
                     </div>
-                    <dl class="params" data-testid="lightbox-params">{move || job().map(params_list)}</dl>
+                    // The actions before the parameters: on a phone the panel is short, and they
+                    // were below its fold.
                     <div class="lightbox-actions">
                         <button class="primary" data-testid="lightbox-download"
                             disabled=move || job().is_none_or(|j| j.status != JobStatus::Done)
@@ -146,6 +147,7 @@ pub fn Lightbox() -> impl IntoView {
                         <button data-testid="lightbox-reuse" on:click=reuse>"Reuse parameters"</button>
                         <button class="danger" data-testid="lightbox-delete" on:click=move |_| delete_shown(app, st, id())>"Delete"</button>
                     </div>
+                    <dl class="params" data-testid="lightbox-params">{move || job().map(params_list)}</dl>
                     <p class="hint">{if crate::app::dom::coarse_pointer() { "Swipe the image sideways to move to the next one, down to close." } else { "← → move, Esc closes" }}</p>
                 </aside>
             </div>
