@@ -24,16 +24,16 @@ pub struct Charge {
     /// Whether it came from an imported file (not this device's spending).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub imported: bool,
-    /// The answer charged (its identity across tabs), so the spending
-    /// [`Ledger`](crate::ledger::Ledger) counts it once whether the answer is kept or its turn
-    /// deleted. Absent in records saved before it was kept.
+    /// The answer charged (its identity across tabs), so the spending ledger
+    /// (`minitoolai::ledger`) counts it once whether the answer is kept or its turn deleted.
+    /// Absent in records saved before it was kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node: Option<super::tabs::NodeKey>,
 }
 
 /// The conversations deleted in the last two days, with what they were charged: a tab that
-/// saw one deleted knows a late save of it is stale. (The day's spending is the
-/// [`Ledger`](crate::ledger::Ledger)'s; records kept before it existed are read into it.)
+/// saw one deleted knows a late save of it is stale. (The day's spending is in the spending
+/// ledger, `minitoolai::ledger`; records kept before it existed are read into it.)
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeletedCharges {
     /// Each charge with the id of the conversation it came from.
