@@ -31,29 +31,41 @@ pub struct Charge {
     pub node: Option<super::tabs::NodeKey>,
 }
 
-/// The conversations deleted in the last two days, with what they were charged: a tab that
-/// saw one deleted knows a late save of it is stale. (The day's spending is in the spending
-/// ledger, `minitoolai::ledger`; records kept before it existed are read into it.)
+/// How long a deletion is remembered: longer than any tab stays asleep with a save to tell.
+const KEEP_DELETED_MS: u64 = 2 * 24 * 60 * 60 * 1000;
+
+/// The conversations deleted in the last two days, here or in another tab: a save of one
+/// heard later is stale (sent before that tab heard of the deletion) and brings nothing back.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct DeletedCharges {
-    /// Each charge with the id of the conversation it came from.
+pub struct Deleted {
+    /// Each conversation's id and when it was deleted (Unix milliseconds).
+    #[serde(default)]
+    pub ids: Vec<(String, u64)>,
+    /// What deleted conversations were charged, as kept before the spending ledger
+    /// (`minitoolai::ledger`), which reads them in when the app loads.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub charges: Vec<(String, Charge)>,
 }
 
-/// How long deleted conversations' charges are kept: the daily budget looks back one local
-/// day at most.
-const KEEP_DELETED_MS: u64 = 2 * 24 * 60 * 60 * 1000;
-
-impl DeletedCharges {
-    /// Keeps what `conv` was charged; charges older than two days are dropped.
-    pub fn add(&mut self, conv: &Conversation, now_ms: u64) {
-        self.charges.extend(conv.charges().into_iter().map(|c| (conv.id.clone(), c)));
-        self.charges.retain(|(_, c)| c.created_ms + KEEP_DELETED_MS >= now_ms);
+impl Deleted {
+    /// Remembers that conversation `id` was deleted at `now_ms`; forgets deletions older than
+    /// two days.
+    pub fn add(&mut self, id: &str, now_ms: u64) {
+        let kept = |t: u64| t.saturating_add(KEEP_DELETED_MS) >= now_ms;
+        self.ids.retain(|(i, t)| i != id && kept(*t));
+        self.charges.retain(|(_, c)| kept(c.created_ms));
+        self.ids.push((id.to_owned(), now_ms));
     }
 
-    /// Forgets the charges of conversation `id` (brought back: it counts them itself).
+    /// Forgets that conversation `id` was deleted (it was brought back on purpose).
     pub fn remove(&mut self, id: &str) {
-        self.charges.retain(|(conv, _)| conv != id);
+        self.ids.retain(|(i, _)| i != id);
+        self.charges.retain(|(i, _)| i != id);
+    }
+
+    /// Whether conversation `id` was deleted.
+    pub fn contains(&self, id: &str) -> bool {
+        self.ids.iter().any(|(i, _)| i == id) || self.charges.iter().any(|(i, _)| i == id)
     }
 }
 
@@ -356,26 +368,23 @@ mod tests {
     }
 
     #[test]
-    fn a_deleted_conversation_is_remembered_with_its_charges_for_two_days() {
-        let day = 3 * 24 * 60 * 60 * 1000;
-        let mut c = conv();
-        let u = c.push_user("hello", vec![], day + 10);
-        let a = c.start_answer(u, day + 10);
-        c.node_mut(a).expect("a").cost_usd = Some(0.25);
-        let u2 = c.push_user("again", vec![], day + 20);
-        let a2 = c.start_answer(u2, day + 20);
-        c.node_mut(a2).expect("a2").cost_usd = Some(0.5);
-        assert!(c.delete_turn(u2));
-        let mut deleted = DeletedCharges::default();
-        deleted.add(&c, day + 30);
-        let costs: Vec<f64> = deleted.charges.iter().map(|(_, c)| c.cost_usd).collect();
-        assert_eq!(costs, [0.25, 0.5], "the answer and the turn deleted before");
-        // Two days later they are dropped; an undo forgets them at once.
-        let mut later = deleted.clone();
-        later.add(&conv(), day + 10 + KEEP_DELETED_MS + 1);
-        assert_eq!(later.charges.len(), 1);
-        deleted.remove(&c.id);
-        assert!(deleted.charges.is_empty());
+    fn a_deletion_is_remembered_for_two_days_with_or_without_charges() {
+        let day = 24 * 60 * 60 * 1000;
+        let mut d = Deleted::default();
+        // Nothing was charged (its answer failed): it is remembered all the same.
+        d.add("failed", day);
+        d.add("answered", day + 10);
+        assert!(d.contains("failed") && d.contains("answered"));
+        d.remove("answered");
+        assert!(!d.contains("answered"), "brought back");
+        d.add("later", 3 * day + 1);
+        assert!(!d.contains("failed"), "two days on, forgotten");
+        assert!(d.contains("later"));
+        // A record from before the ledger: its charges name the conversations deleted.
+        let old: Deleted =
+            serde_json::from_str(r#"{"charges":[["c",{"created_ms":5,"cost_usd":0.25}]]}"#).expect("old record");
+        assert!(old.contains("c"));
+        assert_eq!(old.charges[0].1.cost_usd, 0.25);
     }
 
     /// Regression (issue 11, item 4): stopped, interrupted and dropped answers were billed

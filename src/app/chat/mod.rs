@@ -22,11 +22,12 @@ use super::dom::{self, local_get, local_set};
 use super::state::{Action, AppState};
 use super::storage::{self, Db};
 use super::tabs::{self, Heard};
-use crate::conversation::spend::DeletedCharges;
+use crate::conversation::spend::Deleted;
 use crate::conversation::{AnswerStatus, Attachment, ChatSettings, Conversation, Export};
 
-/// The record (in the settings store) of what deleted conversations were charged.
-const DELETED_CHARGES_ID: &str = "deleted-charges";
+/// The record (in the settings store) of the conversations deleted (its name is from when it
+/// kept their charges).
+const DELETED_ID: &str = "deleted-charges";
 /// The settings record of the images attached and not yet sent, per conversation (like the
 /// drafts' text, they survive a reload; too large for localStorage, so in IndexedDB).
 const PENDING_IMAGES_ID: &str = "pending-images";
@@ -64,8 +65,8 @@ pub struct ChatState {
     pub undo: RwSignal<Vec<Conversation>>,
     /// Counts deletions, so that only the latest one's window closes the undo bar.
     undo_generation: StoredValue<u64>,
-    /// What deleted conversations were charged (the day's spending still counts them).
-    deleted: RwSignal<DeletedCharges>,
+    /// The conversations deleted (a late save of one is stale), kept with the record.
+    deleted: RwSignal<Deleted>,
     /// A problem with what is being composed (validation, budget), shown by the composer.
     pub composer_error: RwSignal<Option<String>>,
     /// A value typed under Options that was refused and is still in its field: nothing is
@@ -136,7 +137,7 @@ impl ChatState {
             search: RwSignal::new(String::new()),
             undo: RwSignal::new(Vec::new()),
             undo_generation: StoredValue::new(0),
-            deleted: RwSignal::new(DeletedCharges::default()),
+            deleted: RwSignal::new(Deleted::default()),
             composer_error: RwSignal::new(None),
             option_error: RwSignal::new(None),
             announcement: RwSignal::new(String::new()),
@@ -151,7 +152,7 @@ impl ChatState {
     /// Loads conversations; answers that were streaming when the page went away are marked
     /// interrupted (their text so far is kept, what they were billed is counted).
     pub async fn load(&self, app: AppState, db: &Db) {
-        if let Ok(Some(deleted)) = db.get::<DeletedCharges>(storage::SETTINGS, DELETED_CHARGES_ID).await {
+        if let Ok(Some(deleted)) = db.get::<Deleted>(storage::SETTINGS, DELETED_ID).await {
             // Kept from before the spending ledger: it counts them now.
             app.record_spending(|l, now| {
                 deleted.charges.iter().fold(false, |new, (id, c)| l.record_chat_charge(id, c, now) | new)
@@ -261,7 +262,7 @@ impl ChatState {
 
     /// Whether this tab saw conversation `id` deleted (here or in another tab).
     fn was_deleted(&self, id: &str) -> bool {
-        self.deleted.with_untracked(|d| d.charges.iter().any(|(deleted, _)| deleted == id))
+        self.deleted.with_untracked(|d| d.contains(id))
     }
 
     /// Merges another tab's version of a conversation into this tab's (or adds it).
@@ -304,11 +305,7 @@ impl ChatState {
         let id = gone.id.clone();
         tabs::forget(&id);
         app.record_spending(|l, now| l.record_conversation(&gone, now));
-        // The other tab saved what it was charged; this tab keeps it counted too.
-        self.deleted.update(|d| {
-            d.remove(&id);
-            d.add(&gone, dom::now_ms());
-        });
+        self.deleted.update(|d| d.add(&id, dom::now_ms()));
         let streaming = self.streams.with_untracked(|s| s.iter().any(|l| l.conv_id == id));
         let shown = self.active.get_untracked().as_deref() == Some(id.as_str());
         let Some(mut mine) = self.find(&id).map(|c| c.get_untracked()) else {
@@ -482,8 +479,8 @@ impl ChatState {
     /// it, for an undo.
     fn delete(&self, app: AppState, id: &str) -> Option<Conversation> {
         let conv = self.remove(app, id)?;
-        self.deleted.update(|d| d.add(&conv, dom::now_ms()));
-        self.deleted.with_untracked(|d| app.save(storage::SETTINGS, DELETED_CHARGES_ID.to_owned(), d));
+        self.deleted.update(|d| d.add(&conv.id, dom::now_ms()));
+        self.deleted.with_untracked(|d| app.save(storage::SETTINGS, DELETED_ID.to_owned(), d));
         Some(conv)
     }
 
@@ -492,7 +489,7 @@ impl ChatState {
     pub fn restore(&self, app: AppState, conv: Conversation, show: bool) {
         let id = conv.id.clone();
         self.deleted.update(|d| d.remove(&id));
-        self.deleted.with_untracked(|d| app.save(storage::SETTINGS, DELETED_CHARGES_ID.to_owned(), d));
+        self.deleted.with_untracked(|d| app.save(storage::SETTINGS, DELETED_ID.to_owned(), d));
         match self.find(&id) {
             Some(here) => {
                 here.update(|c| {
