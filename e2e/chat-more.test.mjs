@@ -440,6 +440,38 @@ test("a conversation deleted while it answers still counts what the answer cost 
   await context.close();
 });
 
+test("a reload within the Undo's window keeps the Undo; once used, or once the window ends, it is gone", async () => {
+  const { page, context } = await openApp(browser, sandbox.url);
+  for (const topic of ["Heron facts", "Crane facts"]) {
+    await page.getByTestId("new-chat").click();
+    await send(page, topic);
+    assert.equal(await lastAnswerSettled(page), "done");
+  }
+  const item = (t) => page.getByTestId("conv-item").filter({ hasText: t });
+  await item("Heron facts").getByTestId("delete-conv").click();
+  await page.getByTestId("undo-bar").waitFor();
+  // A reload right after a delete (a slip of the finger) no longer makes it final.
+  await page.reload();
+  await page.getByTestId("undo-bar").waitFor({ timeout: 5000 });
+  assert.equal(await page.getByTestId("undo-bar").innerText(), "Conversation deleted. Undo");
+  assert.equal(await item("Heron facts").count(), 0, "still deleted until Undo");
+  await page.getByTestId("undo-delete").click();
+  await item("Heron facts").waitFor();
+  await page.reload();
+  await item("Heron facts").waitFor();
+  assert.equal(await page.getByTestId("undo-bar").count(), 0, "an Undo used is not offered again");
+  // Without Undo, the bar goes when its window ends, and a reload does not bring it back.
+  await item("Crane facts").getByTestId("delete-conv").click();
+  await page.reload();
+  await page.getByTestId("undo-bar").waitFor({ timeout: 5000 });
+  await page.getByTestId("undo-bar").waitFor({ state: "detached", timeout: 15_000 });
+  await page.reload();
+  await page.getByTestId("conv-item").first().waitFor();
+  assert.equal(await page.getByTestId("undo-bar").count(), 0);
+  assert.equal(await item("Crane facts").count(), 0);
+  await context.close();
+});
+
 test("two conversations deleted one after the other both come back with one Undo, also after a reload; one Undo on screen", async () => {
   const { page, context } = await openApp(browser, sandbox.url);
   for (const topic of ["Penguin facts", "Walrus facts", "Seal facts"]) {

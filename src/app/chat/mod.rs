@@ -31,6 +31,19 @@ const DELETED_ID: &str = "deleted-charges";
 /// The settings record of the images attached and not yet sent, per conversation (like the
 /// drafts' text, they survive a reload; too large for localStorage, so in IndexedDB).
 const PENDING_IMAGES_ID: &str = "pending-images";
+/// The settings record of the undo bar: a reload within its window keeps the Undo.
+const UNDO_ID: &str = "undo";
+/// How long the undo bar offers to bring deleted conversations back.
+const UNDO_WINDOW_MS: u64 = 10_000;
+
+/// What the undo bar offers, as kept in the settings store.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct PendingUndo {
+    /// When the window ends, Unix milliseconds.
+    until_ms: u64,
+    /// The conversations it brings back.
+    conversations: Vec<Conversation>,
+}
 
 pub use crate::app::state::Confirm;
 pub use send::{on_page_visibility, Live};
@@ -63,7 +76,7 @@ pub struct ChatState {
     /// The conversations deleted since the undo bar appeared, oldest first: one Undo brings
     /// them all back (a second deletion never takes the first one's Undo away).
     pub undo: RwSignal<Vec<Conversation>>,
-    /// Counts deletions, so that only the latest one's window closes the undo bar.
+    /// Counts the undo bar's windows, so that only the latest one's end closes it.
     undo_generation: StoredValue<u64>,
     /// The conversations deleted (a late save of one is stale), kept with the record.
     deleted: RwSignal<Deleted>,
@@ -179,6 +192,21 @@ impl ChatState {
                 let mut pending = pending.ok().flatten().unwrap_or_default();
                 pending.retain(|id, images| !images.is_empty() && (id.is_empty() || convs.iter().any(|c| &c.id == id)));
                 self.attachments.set(pending);
+                // An undo bar still open when the page went away comes back for the rest of
+                // its window.
+                if let Ok(Some(pending)) = db.get::<PendingUndo>(storage::SETTINGS, UNDO_ID).await {
+                    let gone: Vec<Conversation> = pending
+                        .conversations
+                        .into_iter()
+                        .filter(|c| !convs.iter().any(|here| here.id == c.id))
+                        .collect();
+                    if pending.until_ms > dom::now_ms() && !gone.is_empty() {
+                        self.undo.set(gone);
+                        self.open_undo_window(app, pending.until_ms);
+                    } else {
+                        app.delete(storage::SETTINGS, UNDO_ID.to_owned());
+                    }
+                }
                 let last_open = local_get(OPEN_SLOT).filter(|id| convs.iter().any(|c| &c.id == id));
                 self.active.set(last_open.or_else(|| convs.first().map(|c| c.id.clone())));
                 let signals = convs.into_iter().map(|c| self.signal(c)).collect();
@@ -506,6 +534,35 @@ impl ChatState {
         if show {
             self.open(Some(id));
         }
+    }
+
+    /// Offers `removed`, just deleted, in the undo bar with the others deleted in its window,
+    /// which starts again. The bar is kept with the record, so a reload within the window
+    /// keeps the Undo (the deletion itself is saved at once).
+    pub fn offer_undo(&self, app: AppState, removed: Conversation) {
+        self.undo.update(|u| u.push(removed));
+        self.open_undo_window(app, dom::now_ms() + UNDO_WINDOW_MS);
+    }
+
+    fn open_undo_window(&self, app: AppState, until_ms: u64) {
+        let conversations = self.undo.get_untracked();
+        app.save(storage::SETTINGS, UNDO_ID.to_owned(), PendingUndo { until_ms, conversations });
+        self.undo_generation.update_value(|g| *g += 1);
+        let generation = self.undo_generation.get_value();
+        let chat = *self;
+        leptos::task::spawn_local(async move {
+            dom::sleep(std::time::Duration::from_millis(until_ms.saturating_sub(dom::now_ms()))).await;
+            if chat.undo_generation.try_get_value() == Some(generation) {
+                chat.close_undo(app);
+            }
+        });
+    }
+
+    /// Takes the undo bar away (its window ended, its Undo was pressed, or a later action's
+    /// Undo replaced it); returns the conversations it offered.
+    pub fn close_undo(&self, app: AppState) -> Vec<Conversation> {
+        app.delete(storage::SETTINGS, UNDO_ID.to_owned());
+        self.undo.try_update(std::mem::take).unwrap_or_default()
     }
 
     /// Whether the conversation shown is a new chat with something typed or attached in it

@@ -10,9 +10,6 @@ use crate::app::studio::{transfer, Studio};
 use crate::conversation::merge::{plan_import, ImportPlan, Step};
 use crate::conversation::Export;
 
-/// How long a deleted conversation can be brought back.
-const UNDO_WINDOW: std::time::Duration = std::time::Duration::from_secs(10);
-
 /// Applies an import plan; returns how to undo it.
 fn apply_import(app: AppState, chat: ChatState, plan: &ImportPlan) -> Action {
     let mut added = Vec::new();
@@ -176,7 +173,7 @@ pub fn Sidebar() -> impl IntoView {
     let undo_epoch = StoredValue::new(0u64);
     Effect::new(move |_| {
         if app.undo_epoch.get() != undo_epoch.get_value() && chat.undo.with_untracked(|u| !u.is_empty()) {
-            chat.undo.set(Vec::new());
+            chat.close_undo(app);
         }
     });
     // A deletion is saved at once; Undo saves the conversation back.
@@ -194,16 +191,7 @@ pub fn Sidebar() -> impl IntoView {
         request_animation_frame(|| dom::focus("[data-testid=undo-delete]"));
         // Its Undo replaces any other on screen; another action's Undo replaces it.
         undo_epoch.set_value(app.begin_undo());
-        chat.undo.update(|u| u.push(removed));
-        // The window starts again with each deletion; the bar goes when the last one's ends.
-        chat.undo_generation.update_value(|g| *g += 1);
-        let generation = chat.undo_generation.get_value();
-        leptos::task::spawn_local(async move {
-            dom::sleep(UNDO_WINDOW).await;
-            if chat.undo_generation.try_get_value() == Some(generation) {
-                chat.undo.set(Vec::new());
-            }
-        });
+        chat.offer_undo(app, removed);
     });
     // Every conversation at once, after a confirmation; one Undo brings them all back.
     // The count and the Undo are of the conversations the list shows (user review: an empty
@@ -242,7 +230,7 @@ pub fn Sidebar() -> impl IntoView {
     // written (it stays on screen, and the restored ones are first in the list).
     let undo = move |_| {
         let show = !chat.composing_new_chat();
-        for c in chat.undo.try_update(std::mem::take).unwrap_or_default() {
+        for c in chat.close_undo(app) {
             chat.restore(app, c, show);
         }
     };
