@@ -5,7 +5,8 @@
 // are lost.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startSandbox, launchBrowser, newKey, openApp, send, lastAnswerSettled, sandboxCall } from "./support.mjs";
+import { join } from "node:path";
+import { startSandbox, launchBrowser, newKey, openApp, send, lastAnswerSettled, sandboxCall, tempDir } from "./support.mjs";
 
 let sandbox, browser;
 before(async () => {
@@ -435,5 +436,39 @@ test("a tab closed mid-answer: the other tab shows the answer interrupted, with 
   await b.waitForFunction(() => document.querySelector('[data-testid="message-assistant"]')?.dataset.status === "interrupted", null, { timeout: 5000 });
   assert.match(await answer.getByTestId("usage").innerText(), /≈ .*\$0\.\d+/);
   assert.match(await b.getByTestId("conv-total").innerText(), /≈ \$0\.\d*[1-9]/);
+  await context.close();
+});
+
+test("conversations deleted and imported back sync between tabs like any other: a tab opened later never writes over the other's turn", async () => {
+  const key = await newKey(sandbox.url);
+  const { page: a, context } = await openApp(browser, sandbox.url, { key });
+  await send(a, "Explain fibonacci in Python");
+  assert.equal(await lastAnswerSettled(a), "done");
+  const download = a.waitForEvent("download");
+  await a.getByTestId("export-all").click();
+  const exported = join(tempDir(), "roundtrip.json");
+  await (await download).saveAs(exported);
+  await a.getByTestId("delete-all").click();
+  await a.getByTestId("confirm-ok").click();
+  await a.getByTestId("import-file").setInputFiles(exported);
+  const item = (page) => page.getByTestId("conv-item").filter({ hasText: "Explain fibonacci" });
+  await item(a).locator(".conv-title").click();
+  // A second tab opened after the import (user review: it took the conversation for deleted,
+  // ignored the first tab's turn, and its own send wrote over it).
+  const b = await context.newPage();
+  await b.goto(sandbox.url);
+  await item(b).locator(".conv-title").click();
+  await b.getByTestId("message-user").first().waitFor();
+  await send(a, "Follow-up from tab A");
+  assert.equal(await lastAnswerSettled(a), "done");
+  await b.getByTestId("message-user").filter({ hasText: "Follow-up from tab A" }).waitFor({ timeout: 5000 });
+  await b.waitForFunction(() => [...document.querySelectorAll('[data-testid="message-assistant"]')].every((m) => m.dataset.status === "done"));
+  await send(b, "Follow-up from tab B");
+  assert.equal(await lastAnswerSettled(b), "done");
+  await a.reload();
+  await item(a).locator(".conv-title").click();
+  await a.getByTestId("message-user").filter({ hasText: "Follow-up from tab B" }).waitFor();
+  const asked = await a.getByTestId("message-user").allInnerTexts();
+  assert.deepEqual(asked.map((t) => t.split("\n")[0]), ["Explain fibonacci in Python", "Follow-up from tab A", "Follow-up from tab B"]);
   await context.close();
 });

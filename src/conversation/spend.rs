@@ -57,10 +57,13 @@ impl Deleted {
         self.ids.push((id.to_owned(), now_ms));
     }
 
-    /// Forgets that conversation `id` was deleted (it was brought back on purpose).
-    pub fn remove(&mut self, id: &str) {
+    /// Forgets that conversation `id` was deleted (it was brought back on purpose); returns
+    /// whether it was there.
+    pub fn remove(&mut self, id: &str) -> bool {
+        let was = self.contains(id);
         self.ids.retain(|(i, _)| i != id);
         self.charges.retain(|(i, _)| i != id);
+        was
     }
 
     /// Whether conversation `id` was deleted.
@@ -375,8 +378,9 @@ mod tests {
         d.add("failed", day);
         d.add("answered", day + 10);
         assert!(d.contains("failed") && d.contains("answered"));
-        d.remove("answered");
+        assert!(d.remove("answered"));
         assert!(!d.contains("answered"), "brought back");
+        assert!(!d.remove("answered"));
         d.add("later", 3 * day + 1);
         assert!(!d.contains("failed"), "two days on, forgotten");
         assert!(d.contains("later"));

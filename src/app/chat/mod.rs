@@ -180,6 +180,8 @@ impl ChatState {
                     }
                 }
                 app.record_spending(|l, now| convs.iter().fold(false, |new, c| l.record_conversation(c, now) | new));
+                // Kept, so not deleted (an import once left them marked deleted).
+                self.undelete(app, convs.iter().map(|c| c.id.as_str()));
                 convs.sort_by_key(|c| std::cmp::Reverse(c.updated_ms));
                 let drafts = convs
                     .iter()
@@ -256,7 +258,9 @@ impl ChatState {
             Heard::Restored(json) => {
                 let Ok(theirs) = serde_json::from_str::<Conversation>(&json) else { return };
                 // Brought back there: it counts its charges itself again.
-                self.deleted.update(|d| d.remove(&theirs.id));
+                self.deleted.update(|d| {
+                    d.remove(&theirs.id);
+                });
                 self.take_in(app, theirs);
             }
             Heard::Deleted(json) => {
@@ -486,6 +490,7 @@ impl ChatState {
 
     /// Adds conversations (first in the list) and saves them.
     fn insert(&self, app: AppState, convs: Vec<Conversation>) {
+        self.undelete(app, convs.iter().map(|c| c.id.as_str()));
         for c in &convs {
             // Made or imported on purpose: a tab that saw this id deleted takes it back.
             persist_telling(app, c, Tell::Restored);
@@ -495,6 +500,16 @@ impl ChatState {
                 cs.insert(0, self.signal(c));
             }
         });
+    }
+
+    /// Forgets that conversations `ids` were deleted: they were made, imported or brought
+    /// back on purpose. (A tab that still took them for deleted would ignore every later
+    /// save of them from other tabs, and write over what those tabs added.)
+    fn undelete<'a>(&self, app: AppState, ids: impl IntoIterator<Item = &'a str>) {
+        let changed = self.deleted.try_update(|d| ids.into_iter().fold(false, |changed, id| d.remove(id) | changed));
+        if changed == Some(true) {
+            self.deleted.with_untracked(|d| app.save(storage::SETTINGS, DELETED_ID.to_owned(), d));
+        }
     }
 
     /// A conversation's signal, owned by the app (not by whichever component is current).
@@ -516,8 +531,7 @@ impl ChatState {
     /// `show`. If it is back already (another tab restored it too), the two copies are merged.
     pub fn restore(&self, app: AppState, conv: Conversation, show: bool) {
         let id = conv.id.clone();
-        self.deleted.update(|d| d.remove(&id));
-        self.deleted.with_untracked(|d| app.save(storage::SETTINGS, DELETED_ID.to_owned(), d));
+        self.undelete(app, [id.as_str()]);
         match self.find(&id) {
             Some(here) => {
                 here.update(|c| {
