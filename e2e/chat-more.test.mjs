@@ -457,9 +457,16 @@ test("a reload within the Undo's window keeps the Undo; once used, or once the w
   assert.equal(await item("Heron facts").count(), 0, "still deleted until Undo");
   await page.getByTestId("undo-delete").click();
   await item("Heron facts").waitFor();
+  // It was deleted from the list while another was open: that one stays on screen.
+  assert.match(await page.getByTestId("message-user").last().innerText(), /Crane facts/);
   await page.reload();
   await item("Heron facts").waitFor();
   assert.equal(await page.getByTestId("undo-bar").count(), 0, "an Undo used is not offered again");
+  // The one on screen deleted: its Undo shows it again.
+  await item("Crane facts").getByTestId("delete-conv").click();
+  await page.getByTestId("message-user").filter({ hasText: "Heron facts" }).waitFor();
+  await page.getByTestId("undo-delete").click();
+  await page.getByTestId("message-user").filter({ hasText: "Crane facts" }).waitFor();
   // Without Undo, the bar goes when its window ends, and a reload does not bring it back.
   await item("Crane facts").getByTestId("delete-conv").click();
   await page.reload();

@@ -868,18 +868,21 @@ fn message_of(role: Role, text: &str, images: &[Attachment], with_data: bool) ->
     Message { role, content: Content::Parts(parts) }
 }
 
-/// A short title from the first words of a message, without its markdown (user review: a
-/// title read "Here is my code: ```js const x = 1; ``` and a…").
+/// A title from the first words of a message, without its markdown (user review: a title
+/// read "Here is my code: ```js const x = 1; ``` and a…"). Cut at a word, with no "…" of
+/// its own: the list shortens it to its width, and a rename starts from clean words (user
+/// review: the rename field held the "…").
 pub fn title_from(text: &str) -> String {
+    const MAX_CHARS: usize = 100;
     let words: String = plain_words(text).split_whitespace().collect::<Vec<_>>().join(" ");
     if words.is_empty() {
         return UNTITLED.into();
     }
-    if words.chars().count() <= 48 {
+    if words.chars().count() <= MAX_CHARS {
         return words;
     }
-    let cut: String = words.chars().take(48).collect();
-    format!("{}…", cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head))
+    let cut: String = words.chars().take(MAX_CHARS + 1).collect();
+    cut.rsplit_once(' ').map_or(cut.chars().take(MAX_CHARS).collect(), |(head, _)| head.to_owned())
 }
 
 /// The words of a message without its markdown: fenced code is left out (unless it is all
@@ -1368,7 +1371,7 @@ mod tests {
     }
 
     #[test]
-    fn titles_are_short() {
+    fn titles_are_plain_words_cut_at_a_word() {
         assert_eq!(title_from("  a   b \n c "), "a b c");
         assert_eq!(title_from(""), UNTITLED);
         // Without markdown: code left out unless it is all there is, markers and link targets gone.
@@ -1383,8 +1386,12 @@ mod tests {
         );
         assert_eq!(title_from("> quoted\n- one\n2. two\n#hashtag"), "quoted one two #hashtag");
         assert_eq!(title_from("2 * 3 = 6"), "2 * 3 = 6");
+        // Long: cut at a word, without an ellipsis of its own (the list draws one).
         let long = "word ".repeat(30);
-        let t = title_from(&long);
-        assert!(t.chars().count() <= 49 && t.ends_with('…'), "{t}");
+        assert_eq!(title_from(&long), "word ".repeat(20).trim_end());
+        let unbroken = "x".repeat(150);
+        assert_eq!(title_from(&unbroken), "x".repeat(100));
+        let exact = format!("{} end", "y".repeat(96));
+        assert_eq!(title_from(&format!("{exact} more")), exact, "a word ending at the limit is kept");
     }
 }

@@ -43,6 +43,10 @@ struct PendingUndo {
     until_ms: u64,
     /// The conversations it brings back.
     conversations: Vec<Conversation>,
+    /// The one of them that was on screen when it was deleted: Undo shows it again (and
+    /// leaves the page as it is when none was).
+    #[serde(default)]
+    shown: Option<String>,
 }
 
 pub use crate::app::state::Confirm;
@@ -78,6 +82,8 @@ pub struct ChatState {
     pub undo: RwSignal<Vec<Conversation>>,
     /// Counts the undo bar's windows, so that only the latest one's end closes it.
     undo_generation: StoredValue<u64>,
+    /// Which of the undo bar's conversations was on screen when it was deleted.
+    undo_shown: StoredValue<Option<String>>,
     /// The conversations deleted (a late save of one is stale), kept with the record.
     deleted: RwSignal<Deleted>,
     /// A problem with what is being composed (validation, budget), shown by the composer.
@@ -150,6 +156,7 @@ impl ChatState {
             search: RwSignal::new(String::new()),
             undo: RwSignal::new(Vec::new()),
             undo_generation: StoredValue::new(0),
+            undo_shown: StoredValue::new(None),
             deleted: RwSignal::new(Deleted::default()),
             composer_error: RwSignal::new(None),
             option_error: RwSignal::new(None),
@@ -204,6 +211,7 @@ impl ChatState {
                         .collect();
                     if pending.until_ms > dom::now_ms() && !gone.is_empty() {
                         self.undo.set(gone);
+                        self.undo_shown.set_value(pending.shown);
                         self.open_undo_window(app, pending.until_ms);
                     } else {
                         app.delete(storage::SETTINGS, UNDO_ID.to_owned());
@@ -553,14 +561,19 @@ impl ChatState {
     /// Offers `removed`, just deleted, in the undo bar with the others deleted in its window,
     /// which starts again. The bar is kept with the record, so a reload within the window
     /// keeps the Undo (the deletion itself is saved at once).
-    pub fn offer_undo(&self, app: AppState, removed: Conversation) {
+    /// `shown`: it was the conversation on screen.
+    pub fn offer_undo(&self, app: AppState, removed: Conversation, shown: bool) {
+        if shown {
+            self.undo_shown.set_value(Some(removed.id.clone()));
+        }
         self.undo.update(|u| u.push(removed));
         self.open_undo_window(app, dom::now_ms() + UNDO_WINDOW_MS);
     }
 
     fn open_undo_window(&self, app: AppState, until_ms: u64) {
         let conversations = self.undo.get_untracked();
-        app.save(storage::SETTINGS, UNDO_ID.to_owned(), PendingUndo { until_ms, conversations });
+        let shown = self.undo_shown.get_value();
+        app.save(storage::SETTINGS, UNDO_ID.to_owned(), PendingUndo { until_ms, conversations, shown });
         self.undo_generation.update_value(|g| *g += 1);
         let generation = self.undo_generation.get_value();
         let chat = *self;
@@ -573,10 +586,12 @@ impl ChatState {
     }
 
     /// Takes the undo bar away (its window ended, its Undo was pressed, or a later action's
-    /// Undo replaced it); returns the conversations it offered.
-    pub fn close_undo(&self, app: AppState) -> Vec<Conversation> {
+    /// Undo replaced it); returns the conversations it offered, and which of them was on
+    /// screen when deleted.
+    pub fn close_undo(&self, app: AppState) -> (Vec<Conversation>, Option<String>) {
         app.delete(storage::SETTINGS, UNDO_ID.to_owned());
-        self.undo.try_update(std::mem::take).unwrap_or_default()
+        let shown = self.undo_shown.try_update_value(Option::take).flatten();
+        (self.undo.try_update(std::mem::take).unwrap_or_default(), shown)
     }
 
     /// Whether the conversation shown is a new chat with something typed or attached in it

@@ -182,7 +182,8 @@ pub fn Sidebar() -> impl IntoView {
             super::send::stop_and_settle(app, chat, &id);
         }
         let removed = chat.delete(app, &id);
-        if chat.active.get_untracked().as_deref() == Some(id.as_str()) {
+        let shown = chat.active.get_untracked().as_deref() == Some(id.as_str());
+        if shown {
             chat.open(chat.convs.with_untracked(|cs| cs.first().map(|c| c.with_untracked(|c| c.id.clone()))));
         }
         let Some(removed) = removed else { return };
@@ -191,7 +192,7 @@ pub fn Sidebar() -> impl IntoView {
         request_animation_frame(|| dom::focus("[data-testid=undo-delete]"));
         // Its Undo replaces any other on screen; another action's Undo replaces it.
         undo_epoch.set_value(app.begin_undo());
-        chat.offer_undo(app, removed);
+        chat.offer_undo(app, removed, shown);
     });
     // Every conversation at once, after a confirmation; one Undo brings them all back.
     // The count and the Undo are of the conversations the list shows (user review: an empty
@@ -226,11 +227,15 @@ pub fn Sidebar() -> impl IntoView {
             on_confirm,
         }));
     };
-    // The conversations come back; the last one is shown, unless a new chat is being
-    // written (it stays on screen, and the restored ones are first in the list).
+    // The conversations come back. The one that was on screen when deleted is shown again;
+    // otherwise the page stays as it is (user review: Undo of one deleted from the list took
+    // the user away from the conversation they were reading), as it does for a new chat
+    // being written.
     let undo = move |_| {
-        let show = !chat.composing_new_chat();
-        for c in chat.close_undo(app) {
+        let (conversations, shown) = chat.close_undo(app);
+        let shown = shown.filter(|_| !chat.composing_new_chat());
+        for c in conversations {
+            let show = shown.as_deref() == Some(c.id.as_str());
             chat.restore(app, c, show);
         }
     };
