@@ -205,6 +205,10 @@ describe("keyboard", () => {
     await page.keyboard.type("a lighthouse, by keyboard");
     await tabTo(page, "generate");
     await page.keyboard.press("Enter");
+    await page.getByTestId("job-card").first().waitFor();
+    // Focus stays on Generate while it rests after the batch (it fell to the page, and the
+    // next Tab started over from the top).
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "generate");
     await page.getByTestId("job-image").first().waitFor({ timeout: 20_000 });
     await tabTo(page, "job-open");
     await page.keyboard.press("Enter");

@@ -206,8 +206,11 @@ pub fn StudioForm() -> impl IntoView {
             // Generate, and what the credit does not cover, stay in reach however far the form is scrolled.
             <div class="generate-bar">
                 {move || credit_short().map(|w| view! { <p class="credit-warning" role="status" data-testid="credit-warning">{w}</p> })}
+                // Resting after a batch started (a double click starts it once), the button
+                // keeps focus: a disabled one dropped it to the page, and the next Tab started
+                // over from the top.
                 <button type="submit" class="primary generate" data-testid="generate" aria-describedby="generate-why"
-                    disabled=move || invalid() || st.starting.get()>{label}</button>
+                    disabled=invalid aria-disabled=move || st.starting.get().to_string()>{label}</button>
                 <p class="hint generate-why" id="generate-why" data-testid="generate-why">{why_disabled}</p>
             </div>
             <p class="hint">
