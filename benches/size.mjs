@@ -44,8 +44,10 @@ export function sizeBench(root, log) {
   const lazy = [...html.matchAll(/name="minitoolai-(?:highlighter|render)" content="\.\/([^"]+)"/g)].map((m) => m[1]);
   const first = new Set(named(html).filter((f) => !lazy.includes(f)));
   for (const f of [...first]) if (f.endsWith(".js")) named(readFileSync(join(dist, f), "utf8")).forEach((g) => first.add(g));
-  // (The glue also names its wasm import module "./x_bg.js", which is no file.)
-  const initial = [...first].filter((f) => /\.(wasm|js)$/.test(f)).map((f) => join(dist, f)).filter(existsSync);
+  // (The glue also names its wasm import module "./x_bg.js", which is no file.) The app's
+  // chunks, which its loader (split-….js) names, are fetched after the first paint.
+  const chunk = (f) => /^(split_\w+|chunk_\d+)-[0-9a-f]{16}\.wasm$/.test(f);
+  const initial = [...first].filter((f) => /\.(wasm|js)$/.test(f) && !chunk(f)).map((f) => join(dist, f)).filter(existsSync);
   const r = {
     npmCore: sizes([wasm, ...glue]),
     npmWasm: sizes([wasm]),
@@ -53,6 +55,7 @@ export function sizeBench(root, log) {
     npmBundled: sizes([wasm, esbuild(root, join(root, "benches/anchors/minitoolai-chat.mjs"), join(out, "minitoolai-chat.min.js"))]),
     app: sizes(app),
     appInitial: sizes(initial),
+    appChunks: sizes(readdirSync(dist).filter(chunk).map((f) => join(dist, f))),
     appRender: sizes(readdirSync(dist).filter((f) => /^render-[0-9a-f]+(_bg\.wasm|\.js)$/.test(f)).map((f) => join(dist, f))),
     // minitoolai/sse: the files as shipped, and bundled like the anchors (all of it is JS).
     npmSse: sizes([join(pkg, "sse.js"), join(pkg, "minitoolai_sse.js"), join(pkg, "error.js"), snippet]),

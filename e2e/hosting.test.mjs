@@ -106,6 +106,9 @@ async function checkServed(base) {
   const files = [
     [built(/^minitoolai-app-[0-9a-f]{12,16}_bg\.wasm$/), "application/wasm", IMMUTABLE],
     [built(/^minitoolai-app-[0-9a-f]{12,16}\.js$/), "text/javascript", IMMUTABLE],
+    // A chunk of the app fetched after the first paint, and the loader that names the chunks.
+    [built(/^split_studio-[0-9a-f]{16}\.wasm$/), "application/wasm", IMMUTABLE],
+    [built(/^split-[0-9a-f]{16}\.js$/), "text/javascript", IMMUTABLE],
     [built(/^app-[0-9a-f]{12,16}\.css$/), "text/css", IMMUTABLE],
     ["index.html", "text/html", "no-cache"],
   ];
@@ -185,14 +188,20 @@ test("the app served compressed loads with no console error or warning, using wh
   await page.getByTestId("composer").or(page.getByTestId("first-run")).or(page.getByTestId("consent")).first().waitFor();
   // The app's wasm, fetched once and compressed; the app's first request (is this the
   // sandbox?) was sent by the page's preload, while the wasm was on its way, and answered it.
-  // The markdown renderer's wasm comes after, asked for by the app (not preloaded), once.
-  await page.waitForFunction(() => performance.getEntriesByType("resource").some((e) => /render-[0-9a-f]+_bg\.wasm$/.test(e.name)));
+  // After the first paint the app fetches (not preloaded) the markdown renderer's wasm and its
+  // own chunks (the Images page, Settings, sending…), each once.
+  await page.waitForFunction(() => {
+    const wasm = performance.getEntriesByType("resource").map((e) => e.name);
+    return ["render-", "split_sending-", "split_studio-", "split_settings-", "split_gallery-"].every((n) => wasm.some((w) => w.includes(`/${n}`)));
+  });
   const names = wasm.map((r) => new URL(r.url()).pathname.split("/").pop().replace(/-[0-9a-f]{12,16}/, "-…"));
-  assert.deepEqual(names, ["minitoolai-app-…_bg.wasm", "render-…_bg.wasm"]);
+  assert.equal(names[0], "minitoolai-app-…_bg.wasm", JSON.stringify(names));
+  assert.deepEqual(names.slice(1).filter((n) => !/^(split_[a-z]+|chunk_\d+)-…\.wasm$/.test(n)), ["render-…_bg.wasm"], JSON.stringify(names));
+  assert.equal(new Set(names).size, names.length, `each wasm fetched once: ${JSON.stringify(names)}`);
   for (const r of wasm) assert.equal((await r.allHeaders())["content-encoding"], "br");
   const fetched = await page.evaluate(() => performance.getEntriesByType("resource").map((e) => [new URL(e.name).pathname.split("/").pop(), e.initiatorType]));
   assert.deepEqual(fetched.filter(([name]) => name === "info"), [["info", "link"]]);
-  assert.deepEqual(fetched.filter(([name]) => name.endsWith(".wasm")).map(([, by]) => by), ["link", "fetch"]);
+  assert.deepEqual(fetched.filter(([name]) => name.endsWith(".wasm")).map(([, by]) => by), ["link", ...names.slice(1).map(() => "fetch")]);
   // The wasm, the largest file, is the first thing the page asks for (on a slow connection it
   // takes the page's own connection rather than waiting for a free one).
   assert.match(fetched[0][0], /^minitoolai-app-[0-9a-f]+_bg\.wasm$/, JSON.stringify(fetched));

@@ -5,7 +5,7 @@
 //   node scripts/build-highlighter.mjs [DIST]   # DIST/highlight-<hash>.js, named in DIST/index.html
 //   node scripts/build-highlighter.mjs --out F  # F, no hash, no index.html (the benchmark page)
 //
-// Run after `trunk build` and before scripts/finish-dist.mjs (which must stay last).
+// Run after scripts/place-app.mjs and before scripts/finish-dist.mjs (which must stay last).
 import { build } from "esbuild";
 import { readFileSync, writeFileSync, readdirSync, rmSync } from "node:fs";
 import { join, dirname } from "node:path";

@@ -1,16 +1,13 @@
 // The last build step (scripts/build-app, scripts/bench), on whatever the steps before it left
 // in dist/:
-// 1. moves Trunk's inline module loader into boot-<hash>.js, so that index.html carries no
-//    inline script and its Content-Security-Policy can say script-src 'self' 'wasm-unsafe-eval'
-//    (and drops the integrity attribute Chromium ignores on the wasm's preload);
-// 2. minifies wasm-bindgen's JS glue (esbuild) and updates its integrity in index.html;
-// 3. puts the preload of the app's wasm first in <head>, before the stylesheets and scripts:
+// 1. minifies wasm-bindgen's JS glue (esbuild) and updates its integrity in index.html;
+// 2. puts the preload of the app's wasm first in <head>, before the stylesheets and scripts:
 //    the browser asks for it first, on the connection that brought the page, instead of
 //    waiting behind six other requests for a free connection (about one round trip sooner
 //    on a slow phone connection: BENCHMARKS.md, 7);
-// 4. writes a brotli (quality 11) and a gzip (level 9) copy next to every compressible file,
+// 3. writes a brotli (quality 11) and a gzip (level 9) copy next to every compressible file,
 //    for servers that send precompressed files by Accept-Encoding (the sandbox and the relay
-//    with --static-dir do). Idempotent: running it again redoes only steps 2 and 4.
+//    with --static-dir do). Idempotent: running it again redoes only steps 1 and 3.
 import { existsSync, readFileSync, readdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { extname, join } from "node:path";
 import { createHash } from "node:crypto";
@@ -18,29 +15,6 @@ import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { transformSync } from "esbuild";
 
 const dist = process.argv[2] ?? "dist";
-
-function moveLoader() {
-  const indexPath = join(dist, "index.html");
-  let html = readFileSync(indexPath, "utf8");
-  // Chromium ignores integrity on <link rel=preload as=fetch> (the wasm) and warns about it at
-  // every load; the module preload keeps its integrity.
-  html = html.replace(/<link rel="preload"[^>]*>/g, (link) => (/\bas="fetch"/.test(link) ? link.replace(/ integrity="[^"]*"/, "") : link));
-  writeFileSync(indexPath, html);
-  const inline = /<script type="module">([\s\S]*?)<\/script>/;
-  const match = html.match(inline);
-  if (!match) {
-    if (!html.includes("boot-")) throw new Error("no Trunk loader found in " + indexPath);
-    return;
-  }
-  // The loader imports with absolute or ./ paths; inside a module file next to them, ./ works.
-  const loader = match[1].replace(/(['"])\/(?=[\w.-]+\.(js|wasm)\1)/g, "$1./").replace("window.wasmBindings = bindings;", "");
-  const hash = createHash("sha256").update(loader).digest("hex").slice(0, 16);
-  const boot = `boot-${hash}.js`;
-  writeFileSync(join(dist, boot), loader);
-  html = html.replace(inline, `<script type="module" src="./${boot}"></script>`);
-  writeFileSync(indexPath, html);
-  console.log(`dist: loader moved to ${boot}`);
-}
 
 function preloadWasmFirst() {
   const indexPath = join(dist, "index.html");
@@ -114,7 +88,6 @@ function minifyGlue() {
   writeFileSync(indexPath, html);
 }
 
-moveLoader();
 minifyGlue();
 preloadWasmFirst();
 precompress();

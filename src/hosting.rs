@@ -2,8 +2,8 @@
 
 /// Whether the last segment of `path` is named `<name>-<12 to 16 hex digits>[_bg].<ext>`, as
 /// the app's build names a file by its content (`app-8bee18722f9fc23e.css`): such a file never
-/// changes and may be cached for good. Trunk writes its 64-bit content hash without leading
-/// zeros, so one name in sixteen has 15 digits, and one in 65 536 fewer than 13.
+/// changes and may be cached for good. Trunk, which built the app before, wrote its 64-bit
+/// hash without leading zeros (15 digits in one name in sixteen).
 pub fn content_hashed(path: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or_default();
     let Some((stem, _ext)) = file.split_once('.') else { return false };
@@ -24,7 +24,7 @@ mod tests {
             "/minitoolai-app-46df9fd228ab1e3f_bg.wasm",
             "/a/boot-e52155fe55bfdfa1.js",
             "/math-aca705e421cfa1a.css",
-            // A hash with a leading zero, as Trunk names it.
+            // A hash with a leading zero dropped, as Trunk named it.
             "/minitoolai-app-9d0272d8e0f38cd_bg.wasm",
         ] {
             assert!(content_hashed(p), "{p}");

@@ -1,4 +1,4 @@
-//! The MiniToolAI web app, mounted into the page built by Trunk.
+//! The MiniToolAI web app, mounted into the page `scripts/build-app` writes.
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
@@ -7,5 +7,5 @@ fn main() {
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
-    eprintln!("the app runs in a browser: build it with `trunk build` (see the README)");
+    eprintln!("the app runs in a browser: build it with `scripts/build-app` (see the README)");
 }

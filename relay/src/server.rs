@@ -167,7 +167,7 @@ fn static_files(dir: &Path) -> axum::routing::MethodRouter<Shared> {
     axum::routing::any_service(files).layer(axum::middleware::from_fn(caching))
 }
 
-/// A file whose name carries a content hash (Trunk's `app-8bee18722f9fc23e.css`) never
+/// A file whose name carries a content hash (the build's `app-8bee18722f9fc23e.css`) never
 /// changes, so it is cached for a year; `index.html` (also the answer for the app's routes)
 /// and unhashed files are revalidated on each use.
 async fn caching(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {

@@ -57,7 +57,7 @@ pub async fn fallback(State(st): State<Shared>, req: Request) -> Response {
 }
 
 /// Caching headers for a file served from the app's directory: a name carrying a content
-/// hash (Trunk's `app-8bee18722f9fc23e.css`) never changes, so it is cached for a year;
+/// hash (the build's `app-8bee18722f9fc23e.css`) never changes, so it is cached for a year;
 /// everything else (`index.html`, the app's routes, unhashed files) is revalidated on each use.
 fn caching(path: &str, mut res: Response) -> Response {
     if res.status().is_success() || res.status() == StatusCode::NOT_MODIFIED {

@@ -29,8 +29,10 @@ pub fn mount() {
         boot.remove();
     }
     leptos::mount::mount_to_body(App);
-    // The markdown renderer is its own wasm file: fetched now, after the first paint.
+    // The markdown renderer is its own wasm file: fetched now, after the first paint, and
+    // then the app's own chunks.
     renderer::preload();
+    prefetch();
 }
 
 /// The root component.
@@ -197,7 +199,7 @@ pub fn App() -> impl IntoView {
             </div>
         </Show>
         <Show when=move || app.show_settings.get()>
-            <settings_view::SettingsDialog />
+            {fetched(settings_dialog())}
         </Show>
         // Only what decides the page is tracked here: saving settings must not rebuild the
         // chat (and lose what it shows).
@@ -206,13 +208,65 @@ pub fn App() -> impl IntoView {
                 Screen::Loading => view! { <p class="loading">"Loading…"</p> }.into_any(),
                 Screen::FirstRun => view! { <settings_view::FirstRun /> }.into_any(),
                 Screen::Consent => view! { <settings_view::Consent /> }.into_any(),
-                Screen::Studio => view! { <studio::StudioPage /> }.into_any(),
+                Screen::Studio => fetched(studio_page()),
                 Screen::Chat => view! { <chat::ChatPage /> }.into_any(),
             }}
         </main>
         <dialog::ConfirmDialog />
         <Toasts />
     }
+}
+
+/// A part of the app kept in a wasm chunk of its own (see [`prefetch`]) that could not be
+/// fetched: the connection dropped. The next use fetches it again.
+#[derive(Debug, Clone, Copy)]
+pub struct Unfetched;
+
+impl From<leptos::wasm_split::SplitLoaderError> for Unfetched {
+    fn from(_: leptos::wasm_split::SplitLoaderError) -> Self {
+        Unfetched
+    }
+}
+
+/// Fetches the app's wasm chunks, one after the other, once the first paint is done: what
+/// the first paint does not need (the Images page, Settings, sending, the gallery's loading)
+/// is kept out of the wasm file the page waits for (`scripts/build-app` splits it at each
+/// `wasm_split` function). Each part is fetched again at its first use if this failed.
+fn prefetch() {
+    spawn_local(async {
+        let _ = chat::prefetch_sending().await;
+        let _ = studio::prefetch_gallery().await;
+        let _ = prefetch_settings().await;
+        let _ = prefetch_studio().await;
+    });
+}
+
+/// Shows a view kept in a wasm chunk once it is there, or says it could not be fetched.
+fn fetched(view: impl std::future::Future<Output = Result<AnyView, Unfetched>> + 'static) -> AnyView {
+    Suspend::new(send_wrapper::SendWrapper::new(async move {
+        view.await.unwrap_or_else(|Unfetched| {
+            view! {
+                <p class="banner warning" role="alert" data-testid="unfetched">
+                    "This part of the app could not be downloaded. Check the connection, then try again."
+                </p>
+            }
+            .into_any()
+        })
+    }))
+    .into_any()
+}
+
+/// The Images page, in a wasm chunk of its own.
+#[leptos::wasm_split::wasm_split(studio, wasm_split_path = ::leptos::wasm_split, fallible, preload(prefetch_studio))]
+fn studio_page() -> Result<AnyView, Unfetched> {
+    Ok(view! { <studio::StudioPage /> }.into_any())
+}
+
+/// The settings dialog, in a wasm chunk of its own. (The welcome and the question before
+/// spending real credit stay in the main file: a first visit shows them first.)
+#[leptos::wasm_split::wasm_split(settings, wasm_split_path = ::leptos::wasm_split, fallible, preload(prefetch_settings))]
+fn settings_dialog() -> Result<AnyView, Unfetched> {
+    Ok(view! { <settings_view::SettingsDialog /> }.into_any())
 }
 
 /// What the main area shows.

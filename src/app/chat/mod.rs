@@ -50,7 +50,7 @@ struct PendingUndo {
 }
 
 pub use crate::app::state::Confirm;
-pub use send::{on_page_visibility, Live};
+pub use send::{on_page_visibility, prefetch_sending, Live};
 
 /// One conversation's signal (a handle: `Copy`).
 pub type ConvSignal = RwSignal<Conversation>;

@@ -2,6 +2,8 @@
 //! conversation streams on its own: several can stream at once, and Stop stops one.
 
 use std::cell::Cell;
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
@@ -13,6 +15,7 @@ use wasm_bindgen::JsCast;
 use super::{ChatState, Confirm};
 use crate::app::dom::{now_ms, PageVisibility};
 use crate::app::state::{Action, AppState};
+use crate::app::Unfetched;
 use crate::conversation::spend::{budget_warning, estimated_usage, usage_cost_usd, worst_case_usd};
 use crate::conversation::{AnswerEnd, AnswerStatus, Attachment, Conversation, StoredError};
 use crate::types::chat::{ChatRequest, Completion};
@@ -386,14 +389,19 @@ fn start_stream(
         request: Arc::new(request.clone()),
         retry_note: ArcRwSignal::new(None),
     };
-    let retry_note = live.retry_note.clone();
-    let shown = FrameText::new(&live);
-    let live_deltas = live.deltas.clone();
-    let count = move |d: Option<u64>| {
-        if let Ok(mut n) = live_deltas.lock() {
-            *n = d;
-        }
+    let job = Exchange {
+        app,
+        chat,
+        shown: FrameText::new(&live),
+        deltas: live.deltas.clone(),
+        retry_note: live.retry_note.clone(),
+        conv_id: conv_id.clone(),
+        answer_id,
+        continuing,
+        request: request.clone(),
+        options: CallOptions::default(),
     };
+    let request_again = request;
     chat.streams.update(|s| s.push(live));
     let controller = web_sys::AbortController::new().ok();
     if let Some(c) = &controller {
@@ -402,47 +410,99 @@ fn start_stream(
         });
     }
     let on_retry: crate::RetryHook = {
-        let note = retry_note.clone();
+        let note = job.retry_note.clone();
         std::rc::Rc::new(move |err: &Error, wait: std::time::Duration| {
             note.set(Some(crate::words::retrying_words(err.kind().as_str(), err.message(), wait)));
         })
     };
-    let options = CallOptions { signal: controller.map(|c| c.signal()), on_retry: Some(on_retry) };
+    let job =
+        Exchange { options: CallOptions { signal: controller.map(|c| c.signal()), on_retry: Some(on_retry) }, ..job };
+    let shown = job.shown.text.clone();
     spawn_local(async move {
-        let mut deltas = None::<u64>;
-        let outcome = async {
-            let client = app.client()?;
-            let stream = client.chat(&request, &options).await;
-            retry_note.set(None);
-            let mut stream = stream?;
-            // Accepted: from here the service bills, however the answer ends.
-            deltas = Some(0);
-            count(deltas);
-            save_partial(app, chat, &conv_id, answer_id, shown.full_text(), deltas);
-            let mut last_save = now_ms();
-            while let Some(chunk) = stream.next_chunk().await {
-                let chunk = chunk?;
-                if let Some(delta) = chunk.content().filter(|d| !d.is_empty()) {
-                    if continuing && deltas == Some(0) {
-                        let before = shown.full_text();
-                        shown.push(crate::conversation::continuation_separator(&before, delta));
-                    }
-                    shown.push(delta);
-                    deltas = deltas.map(|n| n + 1);
-                    count(deltas);
-                }
-                // Each save serialises the whole conversation: long answers are saved less often.
-                let every = SAVE_EVERY_MS.max(shown.len() / 500);
-                if now_ms() - last_save >= every {
-                    last_save = now_ms();
-                    save_partial(app, chat, &conv_id, answer_id, shown.full_text(), deltas);
-                }
+        match exchange(job).await {
+            Ok(exchanging) => exchanging.await,
+            // Nothing was sent: the answer fails as a dropped connection does, and Retry sends.
+            Err(Unfetched) => {
+                let lost = Error::new(ErrorKind::Network, "the app's sending code could not be downloaded");
+                let text = shown.get_untracked();
+                finish(app, chat, &conv_id, answer_id, text, None, &request_again, Err(lost));
             }
-            stream.final_completion().await
         }
-        .await;
-        finish(app, chat, &conv_id, answer_id, shown.full_text(), deltas, &request, outcome);
     });
+}
+
+/// What one streamed answer needs from the page that asked for it.
+pub struct Exchange {
+    app: AppState,
+    chat: ChatState,
+    shown: FrameText,
+    deltas: Arc<Mutex<Option<u64>>>,
+    retry_note: ArcRwSignal<Option<String>>,
+    conv_id: String,
+    answer_id: u32,
+    continuing: bool,
+    request: ChatRequest,
+    options: CallOptions,
+}
+
+/// Sends the request and streams the answer into its node, to the end: in a wasm chunk of its
+/// own with the client and the stream decoder.
+#[leptos::wasm_split::wasm_split(sending, wasm_split_path = ::leptos::wasm_split, fallible, preload(prefetch_sending))]
+pub fn exchange(job: Exchange) -> Result<Pin<Box<dyn Future<Output = ()>>>, Unfetched> {
+    Ok(Box::pin(exchanging(job)))
+}
+
+async fn exchanging(job: Exchange) {
+    let Exchange {
+        app,
+        chat,
+        shown,
+        deltas: live_deltas,
+        retry_note,
+        conv_id,
+        answer_id,
+        continuing,
+        request,
+        options,
+    } = job;
+    let count = move |d: Option<u64>| {
+        if let Ok(mut n) = live_deltas.lock() {
+            *n = d;
+        }
+    };
+    let mut deltas = None::<u64>;
+    let outcome = async {
+        let client = app.client()?;
+        let stream = client.chat(&request, &options).await;
+        retry_note.set(None);
+        let mut stream = stream?;
+        // Accepted: from here the service bills, however the answer ends.
+        deltas = Some(0);
+        count(deltas);
+        save_partial(app, chat, &conv_id, answer_id, shown.full_text(), deltas);
+        let mut last_save = now_ms();
+        while let Some(chunk) = stream.next_chunk().await {
+            let chunk = chunk?;
+            if let Some(delta) = chunk.content().filter(|d| !d.is_empty()) {
+                if continuing && deltas == Some(0) {
+                    let before = shown.full_text();
+                    shown.push(crate::conversation::continuation_separator(&before, delta));
+                }
+                shown.push(delta);
+                deltas = deltas.map(|n| n + 1);
+                count(deltas);
+            }
+            // Each save serialises the whole conversation: long answers are saved less often.
+            let every = SAVE_EVERY_MS.max(shown.len() / 500);
+            if now_ms() - last_save >= every {
+                last_save = now_ms();
+                save_partial(app, chat, &conv_id, answer_id, shown.full_text(), deltas);
+            }
+        }
+        stream.final_completion().await
+    }
+    .await;
+    finish(app, chat, &conv_id, answer_id, shown.full_text(), deltas, &request, outcome);
 }
 
 /// Writes the partial text to storage without re-rendering the thread.

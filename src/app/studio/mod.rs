@@ -15,6 +15,8 @@ mod runner;
 pub mod transfer;
 
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
 use leptos::prelude::*;
@@ -24,6 +26,7 @@ use web_sys::AbortController;
 use super::dom::{local_get, local_set, now_ms};
 use super::state::AppState;
 use super::storage;
+use super::Unfetched;
 use crate::gallery::{matches, newest_first, ImageForm, Job, OnReload, StatusFilter, Totals};
 use crate::Client;
 
@@ -181,39 +184,15 @@ impl Studio {
             Duration::from_millis(500),
         );
         spawn_local(async move {
-            let Some(db) = app.db.get_value() else {
-                self.loaded.set(true);
-                return;
-            };
-            if let Ok(Some(nano)) = db.get::<u64>(storage::SETTINGS, DELETED_SPEND_ID).await {
-                self.deleted_spend.update(|d| *d += nano);
-            }
-            let stored = match db.all::<Job>(storage::JOBS).await {
-                Ok(stored) => stored,
-                Err(e) => {
-                    app.storage_error.set(Some(format!("{e}. The image gallery could not be loaded.")));
-                    self.loaded.set(true);
-                    return;
+            // Fetched after the first paint; when that failed, tried again until it comes.
+            let mut wait = Duration::from_secs(1);
+            loop {
+                match resume(self, app).await {
+                    Ok(resuming) => return resuming.await,
+                    Err(Unfetched) => crate::app::dom::sleep(wait).await,
                 }
-            };
-            let mut resume = Vec::new();
-            let mut entries = Vec::new();
-            for mut job in stored {
-                match job.on_reload(now_ms()) {
-                    OnReload::Keep => {}
-                    OnReload::Resume => resume.push(job.id.clone()),
-                    OnReload::Interrupted => app.save(storage::JOBS, job.id.clone(), job.clone()),
-                }
-                let src = job.image_url.clone().filter(|u| crate::types::is_allowed_image_url(u));
-                entries.push(Entry { id: job.id.clone(), job: ArcRwSignal::new(job), src: ArcRwSignal::new(src) });
+                wait = (wait * 2).min(Duration::from_secs(30));
             }
-            // Cards made before the load finished (a quick Generate) stay.
-            self.jobs.update(|js| js.extend(entries.iter().cloned()));
-            self.loaded.set(true);
-            for id in resume {
-                runner::run(app, self, id);
-            }
-            images::restore(app, self, &db, entries).await;
         });
     }
 
@@ -233,6 +212,47 @@ impl Studio {
     pub fn tell(&self, message: impl Into<String>) {
         self.notice.set(Some(message.into()));
     }
+}
+
+/// Loads the gallery and resumes the jobs still running: in a wasm chunk of its own with the
+/// polling it starts.
+#[leptos::wasm_split::wasm_split(gallery, wasm_split_path = ::leptos::wasm_split, fallible, preload(prefetch_gallery))]
+pub(crate) fn resume(studio: Studio, app: AppState) -> Result<Pin<Box<dyn Future<Output = ()>>>, Unfetched> {
+    Ok(Box::pin(async move {
+        let Some(db) = app.db.get_value() else {
+            studio.loaded.set(true);
+            return;
+        };
+        if let Ok(Some(nano)) = db.get::<u64>(storage::SETTINGS, DELETED_SPEND_ID).await {
+            studio.deleted_spend.update(|d| *d += nano);
+        }
+        let stored = match db.all::<Job>(storage::JOBS).await {
+            Ok(stored) => stored,
+            Err(e) => {
+                app.storage_error.set(Some(format!("{e}. The image gallery could not be loaded.")));
+                studio.loaded.set(true);
+                return;
+            }
+        };
+        let mut resume = Vec::new();
+        let mut entries = Vec::new();
+        for mut job in stored {
+            match job.on_reload(now_ms()) {
+                OnReload::Keep => {}
+                OnReload::Resume => resume.push(job.id.clone()),
+                OnReload::Interrupted => app.save(storage::JOBS, job.id.clone(), job.clone()),
+            }
+            let src = job.image_url.clone().filter(|u| crate::types::is_allowed_image_url(u));
+            entries.push(Entry { id: job.id.clone(), job: ArcRwSignal::new(job), src: ArcRwSignal::new(src) });
+        }
+        // Cards made before the load finished (a quick Generate) stay.
+        studio.jobs.update(|js| js.extend(entries.iter().cloned()));
+        studio.loaded.set(true);
+        for id in resume {
+            runner::run(app, studio, id);
+        }
+        images::restore(app, studio, &db, entries).await;
+    }))
 }
 
 /// The studio page: the form beside the gallery.
