@@ -536,11 +536,24 @@ test("delete all asks first, then every conversation goes; one Undo brings them 
   await page.getByTestId("delete-all").click();
   await page.getByTestId("confirm-cancel").click();
   assert.equal(await page.getByTestId("conv-item").count(), 3);
-  // Confirmed: all go, and one Undo brings all three back, answers included.
+  // Confirmed: all go, and one Undo brings all three back, answers included. What the Undo
+  // offers is saved once, with all three (it was saved again for each conversation, each copy
+  // larger: a Delete all of n conversations wrote n copies).
+  await page.evaluate(() => {
+    window.undoWrites = [];
+    const put = IDBObjectStore.prototype.put;
+    IDBObjectStore.prototype.put = function (value, key) {
+      if (key === "undo") window.undoWrites.push(JSON.parse(value).conversations.length);
+      return put.apply(this, arguments);
+    };
+  });
   await page.getByTestId("delete-all").click();
   await page.getByTestId("confirm-ok").click();
   assert.equal(await page.getByTestId("conv-item").count(), 0);
   assert.equal(await page.getByTestId("undo-bar").innerText(), "3 conversations deleted. Undo");
+  await page.waitForFunction(() => window.undoWrites.length > 0);
+  await page.waitForTimeout(300);
+  assert.deepEqual(await page.evaluate(() => window.undoWrites), [3]);
   await page.getByTestId("undo-delete").click();
   assert.equal(await page.getByTestId("conv-item").count(), 3);
   await page.reload();

@@ -571,13 +571,20 @@ impl ChatState {
     }
 
     fn open_undo_window(&self, app: AppState, until_ms: u64) {
-        let conversations = self.undo.get_untracked();
-        let shown = self.undo_shown.get_value();
-        app.save(storage::SETTINGS, UNDO_ID.to_owned(), PendingUndo { until_ms, conversations, shown });
         self.undo_generation.update_value(|g| *g += 1);
         let generation = self.undo_generation.get_value();
         let chat = *self;
         leptos::task::spawn_local(async move {
+            // Saved once per action, after its deletions (Delete all makes one per
+            // conversation, each opening the window again): by the latest window, unless the
+            // bar was closed meanwhile.
+            if chat.undo_generation.try_get_value() == Some(generation) {
+                let conversations = chat.undo.get_untracked();
+                if !conversations.is_empty() {
+                    let shown = chat.undo_shown.get_value();
+                    app.save(storage::SETTINGS, UNDO_ID.to_owned(), PendingUndo { until_ms, conversations, shown });
+                }
+            }
             dom::sleep(std::time::Duration::from_millis(until_ms.saturating_sub(dom::now_ms()))).await;
             if chat.undo_generation.try_get_value() == Some(generation) {
                 chat.close_undo(app);
