@@ -352,6 +352,23 @@ mod tests {
     }
 
     #[test]
+    fn a_json_error_message_is_bounded_like_any_server_words() {
+        // Found by the fuzz smoke run: a long `error.message` (here invalid UTF-8 read as
+        // U+FFFD, three bytes each) came back whole.
+        let long = "\u{FFFD}".repeat(400) + &"x".repeat(2000);
+        for body in [
+            format!(r#"{{"error":{{"message":"{long}"}}}}"#),
+            format!(r#"{{"error":"{long}"}}"#),
+            format!(r#"{{"detail":"{long}"}}"#),
+        ] {
+            let message = words::server_message(&body).expect("a message");
+            assert!(message.len() <= BODY_EXCERPT + '…'.len_utf8(), "{} bytes", message.len());
+            assert!(message.starts_with('\u{FFFD}') && message.ends_with('…'));
+        }
+        assert_eq!(words::server_message(r#"{"error":{"message":"short"}}"#).as_deref(), Some("short"));
+    }
+
+    #[test]
     fn excerpt_cuts_on_char_boundary() {
         let body = "é".repeat(400);
         let cut = excerpt(&body);

@@ -22,7 +22,8 @@ pub fn server_message(body: &str) -> Option<String> {
 }
 
 pub(crate) fn json_message(json: &Value) -> Option<String> {
-    let text = |v: &Value| v.as_str().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+    // Bounded as any other server words are: a hostile server's message is cut.
+    let text = |v: &Value| v.as_str().map(str::trim).filter(|s| !s.is_empty()).map(excerpt);
     match json.get("error") {
         Some(Value::Object(e)) => e.get("message").and_then(text).or_else(|| e.get("code").and_then(text)),
         Some(v @ Value::String(_)) => text(v),
