@@ -271,6 +271,7 @@ const ATTRS: &[&str] = &[
     "checked",
     "data-testid",
     "data-lang",
+    "data-footnote",
     "tabindex",
     "role",
     "aria-label",
@@ -312,6 +313,8 @@ const MATH_ATTRS: &[&str] = &[
 fn check_node(node: &Node) {
     let Node::Element { tag, attrs, children } = node else { return };
     let math = is_mathml(tag);
+    let attr = |wanted: &str| attrs.iter().find(|(n, _)| *n == wanted).map(|(_, v)| v.as_str());
+    let (class, footnote) = (attr("class"), attr("data-footnote"));
     assert!(TAGS.contains(tag) || math, "unexpected element <{tag}>");
     for (name, value) in attrs {
         if math {
@@ -330,10 +333,23 @@ fn check_node(node: &Node) {
         if *name == "class" {
             assert!(!value.contains(['"', '<', '>']), "class from the input: {value:?}");
         }
-        // Scrolling regions: fixed values from the renderer, never from the input.
+        // Scrolling regions and footnotes: fixed values from the renderer, never from the input.
         match *name {
+            "tabindex" if footnote.is_some() && *tag == "div" => {
+                assert_eq!(value, "-1", "a footnote's tabindex from the input")
+            }
             "tabindex" => assert_eq!(value, "0", "tabindex from the input"),
             "role" => assert!(["region", "group"].contains(&value.as_str()), "role from the input"),
+            "data-footnote" => assert!(
+                matches!((*tag, class), ("button", Some("footnote-link" | "footnote-back")) | ("div", Some("footnote"))),
+                "data-footnote on <{tag} class={class:?}>"
+            ),
+            // A footnote's buttons are named by its label, in fixed words.
+            "aria-label" if *tag == "button" && footnote.is_some() => {
+                let label = footnote.unwrap_or_default();
+                let words = if class == Some("footnote-back") { "Back to reference" } else { "Footnote" };
+                assert_eq!(*value, format!("{words} {label}"), "a footnote button's aria-label")
+            }
             // A task's checkbox is named by the task's words; other labels are fixed.
             "aria-label" if *tag != "input" => {
                 assert!(["Table", "Formula"].contains(&value.as_str()), "aria-label from the input")
