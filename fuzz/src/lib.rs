@@ -341,7 +341,10 @@ fn check_node(node: &Node) {
             "tabindex" => assert_eq!(value, "0", "tabindex from the input"),
             "role" => assert!(["region", "group"].contains(&value.as_str()), "role from the input"),
             "data-footnote" => assert!(
-                matches!((*tag, class), ("button", Some("footnote-link" | "footnote-back")) | ("div", Some("footnote"))),
+                matches!(
+                    (*tag, class),
+                    ("button", Some("footnote-link" | "footnote-back")) | ("div", Some("footnote"))
+                ),
                 "data-footnote on <{tag} class={class:?}>"
             ),
             // A footnote's buttons are named by its label, in fixed words.
