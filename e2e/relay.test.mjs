@@ -63,7 +63,7 @@ test("the app on a relay: labelled as real credit, asks for a relay token, shows
   await page.getByTestId("first-run-key").fill(token);
   await page.getByTestId("first-run-start").click();
   await page.getByTestId("composer").waitFor();
-  await page.getByTestId("balance").filter({ hasText: "budget left $0.5000" }).waitFor();
+  await page.getByTestId("balance").filter({ hasText: "budget left $0.50" }).waitFor();
   await send(page, "Hello through the relay");
   assert.equal(await lastAnswerSettled(page), "done");
   // The budget shown follows what the relay settled.

@@ -205,8 +205,8 @@ test("a job the sandbox fails shows the server's message; retry makes a new job"
   assert.equal(await card.getByTestId("job-message").count(), 0);
   assert.equal(await card.getByTestId("job-earlier").count(), 0, "done: the old failure no longer shows");
   await card.getByTestId("job-image").waitFor();
-  assert.equal(await page.getByTestId("gallery-totals").innerText(), "1 image · $0.0030 spent");
-  assert.equal(await card.getByTestId("job-charged").innerText(), "Charged $0.0030 over 2 attempts");
+  assert.equal(await page.getByTestId("gallery-totals").innerText(), "1 image · $0.003 spent");
+  assert.equal(await card.getByTestId("job-charged").innerText(), "Charged $0.003 over 2 attempts");
   await context.close();
 });
 
@@ -623,7 +623,7 @@ test("24 pending jobs keep every image request under 4 per second (counted at th
   const key = await newKey(sandbox.url, { fault: "job=never", balance: 1 });
   const { page, context } = await openStudio({ key });
   await fill(page, { prompt: "Patience", width: "256", height: "256", count: "24", wait: "3600" });
-  assert.equal(await page.getByTestId("generate").innerText(), "Generate 24 images · $0.0360");
+  assert.equal(await page.getByTestId("generate").innerText(), "Generate 24 images · $0.036");
   await sandboxCall(sandbox.url, "POST", "/sandbox/reset-stats");
   const start = Date.now();
   await page.getByTestId("generate").click();
@@ -740,7 +740,7 @@ test("Export all carries the gallery with its pictures; importing it elsewhere s
   await fresh.page.getByTestId("tab-studio").click();
   await cardsWithStatus(fresh.page, "done", 2);
   await fresh.page.waitForFunction(() => [...document.querySelectorAll('[data-testid="job-image"]')].filter((i) => i.complete && i.naturalWidth === 320).length === 2);
-  assert.match(await fresh.page.getByTestId("gallery-totals").innerText(), /^2 images · \$0\.0030 spent/);
+  assert.match(await fresh.page.getByTestId("gallery-totals").innerText(), /^2 images · \$0\.003 spent/);
   // Importing it again adds nothing.
   await fresh.page.getByTestId("tab-chat").click();
   await fresh.page.getByTestId("import-file").setInputFiles(path);

@@ -47,6 +47,8 @@ pub mod journal;
 pub mod ledger;
 #[cfg(feature = "markdown")]
 pub mod markdown;
+#[cfg(feature = "app")]
+pub mod money;
 #[cfg(all(feature = "render", target_arch = "wasm32"))]
 pub mod render;
 #[cfg(feature = "app")]

@@ -16,7 +16,7 @@ mod tabs;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::conversation::spend::format_credit;
+use crate::money;
 use settings::Settings;
 use state::{AppState, Page};
 use storage::Db;
@@ -170,16 +170,16 @@ pub fn App() -> impl IntoView {
             </Show>
             <Show when=move || app.balance.get().is_some_and(|c| c != net::Credit::Refused)>
                 <span class="balance" data-testid="balance"
-                    // The pill rounds to cents; the exact amount is a hover away.
+                    // The pill rounds down to two significant digits; the exact amount is a hover away.
                     title=move || match app.balance.get() {
                         Some(net::Credit::Sandbox(usd) | net::Credit::Relay(Some(usd))) => {
-                            format!("Credit left: {}", crate::conversation::spend::format_usd(usd, 6))
+                            format!("Credit left: {}", money::exact(usd))
                         }
                         _ => "Credit left".to_owned(),
                     }>
                     {move || match app.balance.get() {
-                        Some(net::Credit::Sandbox(usd)) => view! { <span class="wide-label">"credit "</span>{format_credit(usd)} }.into_any(),
-                        Some(net::Credit::Relay(Some(usd))) => view! { <span class="wide-label">"budget left "</span>{format_credit(usd)} }.into_any(),
+                        Some(net::Credit::Sandbox(usd)) => view! { <span class="wide-label">"credit "</span>{money::left(usd)} }.into_any(),
+                        Some(net::Credit::Relay(Some(usd))) => view! { <span class="wide-label">"budget left "</span>{money::left(usd)} }.into_any(),
                         Some(net::Credit::Relay(None)) => "no budget limit".into_any(),
                         Some(net::Credit::Refused) | None => ().into_any(),
                     }}

@@ -842,7 +842,7 @@ impl Conversation {
                 out.push_str(&format!("- image: {} {}\n", a.name, shown));
             }
             if let Some(cost) = node.cost_usd {
-                out.push_str(&format!("*cost: ${cost:.6}*\n\n"));
+                out.push_str(&format!("*cost: {}*\n\n", crate::money::exact(cost)));
             }
         }
         out

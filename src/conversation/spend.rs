@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Conversation;
 use crate::catalog::{chat_model, nano_to_usd};
+use crate::money;
 use crate::types::chat::{ChatRequest, Usage};
 
 /// A cost that outlives its message (a deleted turn).
@@ -90,62 +91,6 @@ pub fn estimated_usage(request: &ChatRequest, streamed_tokens: u64) -> Usage {
     }
 }
 
-/// Money as people read it: `$0.001234`, never `$-0.000000` (a total of floats can land a
-/// hair below zero).
-pub fn format_usd(usd: f64, decimals: usize) -> String {
-    let usd = if usd.is_finite() && usd > 0.0 { usd } else { 0.0 };
-    let s = format!("{usd:.decimals$}");
-    format!("${s}")
-}
-
-/// Money with as many decimals as it takes to show two significant digits (at least 4, at
-/// most 9), so that small budgets and costs never all read "$0.0000".
-pub fn format_usd_readable(usd: f64) -> String {
-    format_usd(usd, readable_decimals(usd))
-}
-
-/// A credit or budget left: from a dollar up, to the hundredth of a cent, without trailing
-/// zeros past the cents ("$3.00", "$4.9996"), rounded down (what is shown is there); a
-/// message costs a fraction of a cent, and cents alone read $4.99 after a $0.0004 one.
-/// Below a dollar, as many decimals as small amounts need.
-pub fn format_credit(usd: f64) -> String {
-    if usd.is_finite() && usd >= 1.0 {
-        // The epsilon keeps 2.999 (2.99899…97 in binary) from reading 2.9989.
-        let s = format_usd((usd * 1e4 + 1e-6).floor() / 1e4, 4);
-        let keep = s.trim_end_matches('0').len().max(s.len() - 2);
-        s[..keep].to_owned()
-    } else {
-        format_usd_readable(usd)
-    }
-}
-
-/// The decimals [`format_usd_readable`] shows `usd` with.
-fn readable_decimals(usd: f64) -> usize {
-    let usd = if usd.is_finite() && usd > 0.0 { usd } else { 0.0 };
-    let mut decimals = 4;
-    while decimals < 9 && usd > 0.0 && usd < 10f64.powi(1 - decimals as i32) {
-        decimals += 1;
-    }
-    decimals
-}
-
-/// Amounts read side by side: all with the decimals the smallest of them needs, so that
-/// "$0.0000 of its $0.000010" does not read as two kinds of number.
-/// Two amounts that differ never read the same ("spent $0.00050 of its $0.00050" for $0.000496
-/// of $0.0005): decimals are added until they read apart.
-fn format_usd_alike<const N: usize>(amounts: [f64; N]) -> [String; N] {
-    let mut decimals = amounts.iter().map(|&a| readable_decimals(a)).max().unwrap_or(4);
-    let blurred = |decimals: usize| {
-        amounts.iter().enumerate().any(|(i, &a)| {
-            amounts[i + 1..].iter().any(|&b| a != b && format_usd(a, decimals) == format_usd(b, decimals))
-        })
-    };
-    while decimals < 9 && blurred(decimals) {
-        decimals += 1;
-    }
-    amounts.map(|a| format_usd(a, decimals))
-}
-
 /// Why a request should be confirmed before it is sent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BudgetWarning {
@@ -164,7 +109,7 @@ pub fn budget_warning(
     if let Some(budget) = conversation.settings.budget_usd {
         let spent = conversation.total_cost_usd();
         if spent + worst_usd > budget {
-            let [spent, budget, worst] = format_usd_alike([spent, budget, worst_usd]);
+            let [spent, budget, worst] = money::alike([spent, budget, worst_usd]);
             return Some(BudgetWarning {
                 message: format!(
                     "This conversation has spent {spent} of its {budget} budget, and this request may cost up to {worst}."
@@ -184,7 +129,7 @@ pub fn over_daily_budget(spent_today: f64, daily: f64, cost_usd: f64, cost_words
     if spent_today + cost_usd <= daily {
         return None;
     }
-    let [spent, daily, cost] = format_usd_alike([spent_today, daily, cost_usd]);
+    let [spent, daily, cost] = money::alike([spent_today, daily, cost_usd]);
     Some(format!("Today's spending in this browser (chat and images) is {spent} of the {daily} daily budget, and {cost_words} {cost}."))
 }
 
@@ -197,7 +142,7 @@ pub fn credit_warning(whose: &str, credit_usd: f64, worst_usd: f64) -> Option<St
     if !(credit_usd.is_finite() && worst_usd.is_finite()) || credit_usd >= worst_usd {
         return None;
     }
-    let [credit, worst] = format_usd_alike([credit_usd.max(0.0), worst_usd]);
+    let [credit, worst] = money::alike([credit_usd.max(0.0), worst_usd]);
     Some(format!(
         "{whose} ({credit}) is less than this message can cost (at most {worst}), so the service may refuse it. \
          Add credit, or lower Max completion tokens in the chat's options."
@@ -215,7 +160,7 @@ pub fn worst_case_usd(request: &ChatRequest) -> Option<f64> {
 pub fn preview_line(request: &ChatRequest) -> String {
     let tokens = request.estimate_prompt_tokens();
     match worst_case_usd(request) {
-        Some(usd) => format!("≈ {} tokens in · at most {}", group_digits(tokens), format_usd_readable(usd)),
+        Some(usd) => format!("≈ {} tokens in · at most {}", group_digits(tokens), money::readable(usd)),
         None => format!("≈ {} tokens in", group_digits(tokens)),
     }
 }
@@ -243,7 +188,7 @@ pub fn usage_line(n: &super::Node) -> Option<String> {
         s.push_str(&format!(" ({reasoning} reasoning)"));
     }
     if let Some(cost) = n.cost_usd {
-        s.push_str(&format!(" · {approx}{}", format_usd(cost, 6)));
+        s.push_str(&format!(" · {approx}{}", money::exact(cost)));
     }
     if n.cost_estimated {
         // An answer continued to its end was estimated only for the part that ended early.
@@ -273,11 +218,11 @@ mod tests {
         assert_eq!(super::credit_warning("Your credit", 0.01, 0.0031), None);
         assert_eq!(super::credit_warning("Your credit", 0.0031, 0.0031), None, "exactly enough");
         let w = super::credit_warning("Your credit", 0.0002, 0.0031).expect("short");
-        assert!(w.starts_with("Your credit ($0.00020) is less than this message can cost (at most $0.00310)"), "{w}");
+        assert!(w.starts_with("Your credit ($0.0002) is less than this message can cost (at most $0.0031)"), "{w}");
         assert!(w.contains("Max completion tokens"), "names the field as shown: {w}");
         // A negative budget left reads as none left.
         let w = super::credit_warning("Your token's budget", -0.5, 0.001).expect("short");
-        assert!(w.starts_with("Your token's budget ($0.0000"), "{w}");
+        assert!(w.starts_with("Your token's budget ($0.000)"), "{w}");
         assert_eq!(super::credit_warning("Your credit", f64::NAN, 0.001), None);
     }
 
@@ -306,56 +251,11 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn credit_reads_to_the_hundredth_of_a_cent_and_never_more_than_is_there() {
-        assert_eq!(format_credit(3.0), "$3.00");
-        assert_eq!(format_credit(5.5), "$5.50");
-        assert_eq!(format_credit(2.999), "$2.999");
-        assert_eq!(format_credit(12.345_6), "$12.3456");
-        assert_eq!(format_credit(4.999_643), "$4.9996");
-        assert_eq!(format_credit(4.999_999), "$4.9999");
-        assert_eq!(format_credit(1234.5), "$1234.50");
-        assert_eq!(format_credit(0.0031), "$0.0031");
-        assert_eq!(format_credit(0.000_02), "$0.000020");
-        assert_eq!(format_credit(-1.0), "$0.0000");
-    }
     use crate::conversation::{AnswerEnd, AnswerStatus, ChatSettings};
     use crate::types::chat::Message;
 
     fn conv() -> Conversation {
         Conversation::new("c", 0, ChatSettings::default())
-    }
-
-    #[test]
-    fn small_amounts_keep_two_significant_digits() {
-        assert_eq!(format_usd_readable(0.00001), "$0.000010");
-        assert_eq!(format_usd_readable(0.000005), "$0.0000050");
-        assert_eq!(format_usd_readable(0.0123), "$0.0123");
-        assert_eq!(format_usd_readable(2.5), "$2.5000");
-        assert_eq!(format_usd_readable(0.0), "$0.0000");
-        assert_eq!(format_usd_readable(1e-12), "$0.000000000");
-        let mut c = conv();
-        c.settings.budget_usd = Some(0.00001);
-        let w = budget_warning(&c, 0.0, None, 0.000042).expect("over budget");
-        assert_eq!(
-            w.message,
-            "This conversation has spent $0.000000 of its $0.000010 budget, and this request may cost up to $0.000042."
-        );
-        // The daily budget's amounts read alike too.
-        let w = budget_warning(&conv(), 0.25, Some(0.25), 0.0000042).expect("over the daily budget");
-        assert_eq!(
-            w.message,
-            "Today's spending in this browser (chat and images) is $0.2500000 of the $0.2500000 daily budget, and this request may cost up to $0.0000042."
-        );
-    }
-
-    #[test]
-    fn money_is_never_a_negative_zero() {
-        assert_eq!(format_usd(-0.0, 6), "$0.000000");
-        assert_eq!(format_usd(0.1 + 0.2 - 0.3 - 1e-17, 6), "$0.000000");
-        assert_eq!(format_usd(f64::NAN, 2), "$0.00");
-        assert_eq!(format_usd(0.0001234, 6), "$0.000123");
-        assert_eq!(format_usd(1.5, 4), "$1.5000");
     }
 
     #[test]
@@ -472,21 +372,16 @@ mod tests {
         assert_eq!(budget_warning(&c, 0.0, None, 1.0), None);
         c.settings.budget_usd = Some(0.5);
         let w = budget_warning(&c, 0.0, None, 1.0).expect("over the conversation budget");
-        assert!(w.message.contains("$0.5000 budget") && w.message.contains("$1.0000"), "{}", w.message);
+        assert!(w.message.contains("$0.50 budget") && w.message.contains("$1.00."), "{}", w.message);
         c.settings.budget_usd = None;
         assert_eq!(budget_warning(&c, 0.2, Some(0.5), 0.2), None);
         let w = budget_warning(&c, 0.4, Some(0.5), 0.2).expect("over the daily budget");
         assert!(
-            w.message.starts_with("Today's spending in this browser (chat and images) is $0.4000"),
+            w.message
+                .starts_with("Today's spending in this browser (chat and images) is $0.40 of the $0.50 daily budget"),
             "{}",
             w.message
         );
-    }
-
-    #[test]
-    fn amounts_that_differ_never_read_the_same() {
-        assert_eq!(format_usd_alike([0.000496, 0.0005, 0.00002]), ["$0.000496", "$0.000500", "$0.000020"]);
-        assert_eq!(format_usd_alike([0.25, 0.25]), ["$0.2500", "$0.2500"]);
     }
 
     #[test]
@@ -515,9 +410,9 @@ mod tests {
         n.status = Some(super::super::AnswerStatus::Done);
         assert_eq!(
             usage_line(n).as_deref(),
-            Some("≈ 30 prompt + 12 completion tokens · ≈ $0.000010 (estimated: part of this answer ended before the service reported its usage)")
+            Some("≈ 30 prompt + 12 completion tokens · ≈ $0.00001 (estimated: part of this answer ended before the service reported its usage)")
         );
         n.cost_estimated = false;
-        assert_eq!(usage_line(n).as_deref(), Some("30 prompt + 12 completion tokens · $0.000010"));
+        assert_eq!(usage_line(n).as_deref(), Some("30 prompt + 12 completion tokens · $0.00001"));
     }
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{image_model, DEFAULT_SCHEDULER, IMAGE_MODELS, IMAGE_PRICE_NANO_USD, SCHEDULERS};
+use crate::catalog::{image_model, nano_to_usd, DEFAULT_SCHEDULER, IMAGE_MODELS, IMAGE_PRICE_NANO_USD, SCHEDULERS};
 use crate::types::image::{ImageRequest, DEFAULT_CFG_SCALE, DEFAULT_SIZE, DEFAULT_STEPS};
 use crate::types::{CFG_SCALE_RANGE, SIZE_RANGE, STEPS_RANGE};
 use crate::words::field_message;
@@ -98,8 +98,7 @@ impl Batch {
         if !credit_usd.is_finite() || credit_usd * 1e9 >= self.cost_nano_usd() as f64 {
             return None;
         }
-        let credit = format!("${:.4}", credit_usd.max(0.0));
-        let each = super::format_usd(IMAGE_PRICE_NANO_USD);
+        let [credit, each] = crate::money::alike([credit_usd.max(0.0), nano_to_usd(IMAGE_PRICE_NANO_USD)]);
         let affordable = (credit_usd.max(0.0) * 1e9 / IMAGE_PRICE_NANO_USD as f64).floor() as u64;
         Some(match affordable {
             0 => format!("{whose} ({credit}) is less than one image costs ({each}): the service will refuse the job."),
@@ -113,7 +112,7 @@ impl Batch {
     /// The Generate button's words: "Generate 3 images · $0.0045".
     pub fn label(&self) -> String {
         let noun = if self.count == 1 { "image" } else { "images" };
-        format!("Generate {} {noun} · {}", self.count, super::format_usd(self.cost_nano_usd()))
+        format!("Generate {} {noun} · {}", self.count, crate::money::exact_nano(self.cost_nano_usd()))
     }
 }
 
@@ -328,6 +327,13 @@ mod tests {
         );
         let w = batch("1").credit_warning("Your credit", 0.0002).expect("short");
         assert_eq!(w, "Your credit ($0.0002) is less than one image costs ($0.0015): the service will refuse the job.");
+        // Regression: the credit was rounded to four decimals, "Your credit ($0.0015) is less
+        // than one image costs ($0.0015)".
+        let w = batch("1").credit_warning("Your credit", 0.001_49).expect("short");
+        assert_eq!(
+            w,
+            "Your credit ($0.00149) is less than one image costs ($0.00150): the service will refuse the job."
+        );
     }
 
     /// Checks `form` and returns the messages, in order.
@@ -444,7 +450,7 @@ mod tests {
         assert_eq!(batch.cost_nano_usd(), 4_500_000);
         assert_eq!(batch.label(), "Generate 3 images · $0.0045");
         let f = ImageForm { count: "50".into(), ..form() };
-        assert_eq!(f.check().expect("valid").label(), "Generate 50 images · $0.0750");
+        assert_eq!(f.check().expect("valid").label(), "Generate 50 images · $0.075");
     }
 
     #[test]

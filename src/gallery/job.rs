@@ -292,7 +292,7 @@ impl Job {
     /// What the card has cost so far, for the card: "Charged $0.0015", or "Charged $0.0030
     /// over 2 attempts" after a retry; `None` before the service accepted any attempt.
     pub fn charged_words(&self) -> Option<String> {
-        let total = super::format_usd(u64::from(self.charges) * IMAGE_PRICE_NANO_USD);
+        let total = crate::money::exact_nano(u64::from(self.charges) * IMAGE_PRICE_NANO_USD);
         match self.charges {
             0 => None,
             1 => Some(format!("Charged {total}")),
@@ -302,7 +302,7 @@ impl Job {
 
     /// The retry button's words: a retry is a new job, charged again ("Retry · $0.0015").
     pub fn retry_label() -> String {
-        format!("Retry · {}", super::format_usd(IMAGE_PRICE_NANO_USD))
+        format!("Retry · {}", crate::money::exact_nano(IMAGE_PRICE_NANO_USD))
     }
 
     /// Polls the same job again after a timeout. Returns false when resume does not apply.
@@ -437,7 +437,7 @@ mod tests {
         assert_eq!(j.earlier_failure.as_deref(), Some("content policy violation"), "the reason stays on the card");
         assert_eq!(j.charged_words().as_deref(), Some("Charged $0.0015"), "the retry is not accepted yet");
         j.accepted(ticket());
-        assert_eq!(j.charged_words().as_deref(), Some("Charged $0.0030 over 2 attempts"));
+        assert_eq!(j.charged_words().as_deref(), Some("Charged $0.003 over 2 attempts"));
         // A second failure and retry: the latest reason is the one kept.
         j.settle(Err(Error::new(ErrorKind::JobFailed, "nsfw")), 5_000);
         assert!(j.retry(6_000));

@@ -3,7 +3,7 @@
 use std::cmp::Reverse;
 
 use super::job::{Job, JobStatus};
-use crate::catalog::{nano_to_usd, IMAGE_PRICE_NANO_USD};
+use crate::catalog::IMAGE_PRICE_NANO_USD;
 
 /// The gallery's status filter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -139,10 +139,10 @@ impl Totals {
             "{} image{} · {} spent",
             self.images,
             if self.images == 1 { "" } else { "s" },
-            format_usd(self.spend_nano_usd)
+            crate::money::exact_nano(self.spend_nano_usd)
         );
         if self.deleted_spend_nano_usd > 0 {
-            s.push_str(&format!(" ({} on deleted images)", format_usd(self.deleted_spend_nano_usd)));
+            s.push_str(&format!(" ({} on deleted images)", crate::money::exact_nano(self.deleted_spend_nano_usd)));
         }
         if self.pending > 0 {
             s.push_str(&format!(" · {} in progress", self.pending));
@@ -155,11 +155,6 @@ impl Totals {
         }
         s
     }
-}
-
-/// USD with four decimals (image prices are multiples of USD 0.0005): "$0.0045".
-pub fn format_usd(nano: u64) -> String {
-    format!("${:.4}", nano_to_usd(nano))
 }
 
 /// Elapsed time for a card: "0.8 s", "42.0 s", "3 min 05 s", "1 h 02 min".
@@ -312,11 +307,11 @@ mod tests {
         // Regression (user review): a timed-out job counted as failed, but "Delete failed"
         // (rightly) leaves it, since it may still finish; the totals name it apart.
         assert_eq!(t.summary(), "1 image · $0.0075 spent · 2 in progress · 1 failed · 1 timed out");
-        assert_eq!(Totals::of(&[]).summary(), "0 images · $0.0000 spent");
+        assert_eq!(Totals::of(&[]).summary(), "0 images · $0.00 spent");
         // What deleted images cost stays in the total, and is said.
         let mut kept = Totals::with_deleted(1_500_000);
         g.iter().filter(|j| j.id == "a").for_each(|j| kept.add(j));
-        assert_eq!(kept.summary(), "1 image · $0.0030 spent ($0.0015 on deleted images)");
+        assert_eq!(kept.summary(), "1 image · $0.003 spent ($0.0015 on deleted images)");
     }
 
     #[test]

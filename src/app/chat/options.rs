@@ -9,8 +9,8 @@ use crate::app::dom;
 use crate::app::state::AppState;
 use crate::catalog::{chat_model, CHAT_MODELS};
 use crate::conversation::options::{model_details, parse_budget, parse_max_tokens, parse_temperature};
-use crate::conversation::spend::format_usd;
 use crate::conversation::ChatSettings;
+use crate::money;
 use crate::types::chat::ReasoningEffort;
 
 /// An option field: its refusal, its input, and the setting it shows.
@@ -150,7 +150,7 @@ pub fn Options() -> impl IntoView {
                 {move || {
                     let (tokens, cost, estimated) = totals.get();
                     let approx = if estimated { "≈ " } else { "" };
-                    view! { <span class="total-tokens">{format!("{tokens} tokens · ")}</span>{format!("{approx}{}", format_usd(cost, 6))} }
+                    view! { <span class="total-tokens">{format!("{tokens} tokens · ")}</span>{format!("{approx}{}", money::exact(cost))} }
                 }}
             </span>
             <details class="more-options" node_ref=panel on:keydown=dom::close_popover_on_escape>
