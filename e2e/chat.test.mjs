@@ -3,7 +3,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { startSandbox, launchBrowser, newKey, openApp, send, lastAnswerSettled, sandboxCall, tempDir, root } from "./support.mjs";
+import { startSandbox, launchBrowser, newKey, openApp, send, lastAnswerSettled, sandboxCall, tempDir, root, exactUsd } from "./support.mjs";
 
 let sandbox, browser;
 before(async () => {
@@ -43,11 +43,11 @@ test("cost shown equals usage × price and the sandbox's own accounting", async 
   // gpt-4o-mini: $0.15 / $0.60 per 1M tokens.
   // Shown exactly, to the nano-dollar billed (six decimals read $0.000310 for $0.0003096).
   const nano = Number(prompt) * 150 + Number(completion) * 600;
-  const expected = (nano / 1e9).toFixed(9).replace(/0+$/, "").replace(/\.(\d?)$/, (_, d) => `.${d.padEnd(2, "0")}`);
-  assert.equal(shown, expected);
+  const expected = exactUsd(nano);
+  assert.equal(`$${shown}`, expected);
   const balance = await sandboxCall(sandbox.url, "GET", "/sandbox/balance", { key });
   assert.equal(balance.spent_nano_usd, nano);
-  assert.match(await page.getByTestId("conv-total").innerText(), new RegExp(`\\$${expected.replace(".", "\\.")}$`));
+  assert.match(await page.getByTestId("conv-total").innerText(), new RegExp(`${expected.replace(/[$.]/g, "\\$&")}$`));
   await context.close();
 });
 

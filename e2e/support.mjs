@@ -176,3 +176,11 @@ export async function clipboardChange(page, before = "", timeout = 5000) {
   );
   return handle.jsonValue();
 }
+
+/** An amount in nano-USD as the app shows what was spent: exact, at least cents, no trailing
+ * zeros past them ("$0.0003096", "$0.0015", "$3.00"). */
+export function exactUsd(nano) {
+  const digits = (nano / 1e9).toFixed(9).replace(/0+$/, "");
+  const [whole, frac] = digits.split(".");
+  return `$${whole}.${frac.padEnd(2, "0")}`;
+}

@@ -60,12 +60,18 @@ pub fn error_words(err: &crate::Error) -> String {
     }
 }
 
+/// The message of the network error an answer fails with when the app's own sending code (a
+/// wasm chunk fetched after the first paint) could not be downloaded.
+pub const UNFETCHED: &str = "the app's sending code could not be downloaded";
+
 /// What a failed answer says, in one go and without repeating itself: a headline for the
 /// kind of failure, the server's own words when they add something (without the library's
 /// "insufficient credit (http 402): " prefix or the server repeating the headline), and what
 /// to do. `message` is the library error's message.
 pub fn turn_error_words(kind: &str, message: &str) -> String {
     let (headline, hint) = match kind {
+        // Nothing reached the service: the endpoint is not in question.
+        "network" if message == UNFETCHED => ("", "Check your connection, then retry."),
         "authentication" => ("The API key was refused", "Check your API key in Settings."),
         "insufficient_credit" => ("Not enough credit", "Top up your credit, then retry."),
         "rate_limited" => ("The service is busy", ""),
@@ -257,6 +263,11 @@ mod tests {
                 "could not reach http://127.0.0.1:9: the connection failed, or the browser blocked the request (CORS) (Failed to fetch)"
             ),
             "Could not reach http://127.0.0.1:9. Check your connection, and in Settings that the endpoint is right."
+        );
+        // Nothing was sent (the app's own code could not be downloaded): the endpoint is fine.
+        assert_eq!(
+            turn_error_words("network", super::UNFETCHED),
+            "The app's sending code could not be downloaded. Check your connection, then retry."
         );
         assert_eq!(
             turn_error_words("server", "server error (http 500): The server failed."),

@@ -217,8 +217,8 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// A part of the app kept in a wasm chunk of its own (fetched after the first paint) that could not be
-/// fetched: the connection dropped. The next use fetches it again.
+/// A part of the app kept in a wasm chunk of its own (fetched after the first paint) that
+/// could not be fetched: the connection dropped. The next use fetches it again.
 #[derive(Debug, Clone, Copy)]
 pub struct Unfetched;
 

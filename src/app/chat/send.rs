@@ -386,7 +386,7 @@ fn start_stream(
         text: ArcRwSignal::new(base),
         pending: Arc::default(),
         deltas: Arc::default(),
-        request: Arc::new(request.clone()),
+        request: Arc::new(request),
         retry_note: ArcRwSignal::new(None),
     };
     let job = Exchange {
@@ -398,10 +398,10 @@ fn start_stream(
         conv_id: conv_id.clone(),
         answer_id,
         continuing,
-        request: request.clone(),
+        request: live.request.clone(),
         options: CallOptions::default(),
     };
-    let request_again = request;
+    let request = live.request.clone();
     chat.streams.update(|s| s.push(live));
     let controller = web_sys::AbortController::new().ok();
     if let Some(c) = &controller {
@@ -423,9 +423,9 @@ fn start_stream(
             Ok(exchanging) => exchanging.await,
             // Nothing was sent: the answer fails as a dropped connection does, and Retry sends.
             Err(Unfetched) => {
-                let lost = Error::new(ErrorKind::Network, "the app's sending code could not be downloaded");
+                let lost = Error::new(ErrorKind::Network, crate::words::UNFETCHED);
                 let text = shown.get_untracked();
-                finish(app, chat, &conv_id, answer_id, text, None, &request_again, Err(lost));
+                finish(app, chat, &conv_id, answer_id, text, None, &request, Err(lost));
             }
         }
     });
@@ -441,7 +441,8 @@ pub struct Exchange {
     conv_id: String,
     answer_id: u32,
     continuing: bool,
-    request: ChatRequest,
+    /// The request, shared with the answer's `Live` entry.
+    request: Arc<ChatRequest>,
     options: CallOptions,
 }
 
