@@ -157,6 +157,66 @@ test("an attached image survives a reload with the draft, and reaches a vision m
   await context.close();
 });
 
+test("photos are sent at the size the models use, the thumbnail showing what is sent, so a conversation with photos stays sendable", async () => {
+  const { page, context } = await openApp(browser, sandbox.url);
+  await page.getByTestId("model").selectOption("gpt-4o-mini");
+  const bodies = [];
+  page.on("request", (r) => { if (r.method() === "POST" && r.url().includes("chat-completions/")) bodies.push(r.postData() ?? ""); });
+  // Drawn in the page: a 4032 × 3024 "photo" (a phone camera's size) and a 1200 × 1200 noisy
+  // PNG (fits, but heavy).
+  const png = async (w, h, noise) => Buffer.from(await page.evaluate(async ([w, h, noise]) => {
+    const c = new OffscreenCanvas(w, h);
+    const x = c.getContext("2d");
+    x.fillStyle = "#236";
+    x.fillRect(0, 0, w, h);
+    for (let i = 0; i < 300; i++) {
+      x.fillStyle = `hsl(${i % 360} 70% 50%)`;
+      x.beginPath();
+      x.arc((i * 7919) % w, (i * 104729) % h, 5 + (i % 60), 0, 7);
+      x.fill();
+    }
+    if (noise) {
+      const d = x.getImageData(0, 0, w, h);
+      for (let i = 0; i < d.data.length; i++) if (i % 4 !== 3) d.data[i] = Math.random() * 256;
+      x.putImageData(d, 0, 0);
+    }
+    const bytes = new Uint8Array(await (await c.convertToBlob({ type: "image/png" })).arrayBuffer());
+    let s = "";
+    for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(s);
+  }, [w, h, noise]), "base64");
+  const size = (url) => page.evaluate(async (url) => {
+    const img = new Image();
+    img.src = url;
+    await img.decode();
+    return [img.naturalWidth, img.naturalHeight];
+  }, url);
+  const photo = await png(4032, 3024, false);
+  const heavy = await png(1200, 1200, true);
+  assert.ok(heavy.length > 3_000_000 && photo.length < 8_000_000, `PNGs of ${photo.length} and ${heavy.length} bytes`);
+  const sent = [];
+  for (const [name, buffer, text] of [["photo.png", photo, "What is in this photo?"], ["noise.png", heavy, "And this one?"]]) {
+    await page.getByTestId("attach-file").setInputFiles({ name, mimeType: "image/png", buffer });
+    const thumb = page.getByTestId("attachments").locator("img");
+    await thumb.waitFor();
+    const shown = await thumb.getAttribute("src");
+    await send(page, text);
+    assert.equal(await lastAnswerSettled(page), "done");
+    const url = JSON.parse(bodies.at(-1)).messages.at(-1).content.find((p) => p.type === "image_url").image_url.url;
+    assert.equal(url, shown, "the thumbnail is what was sent");
+    assert.match(url, /^data:image\/webp;base64,/);
+    assert.ok(url.length < buffer.length * 4 / 3, `re-encoded smaller: ${url.length} of ${buffer.length * 4 / 3}`);
+    sent.push(await size(url));
+  }
+  assert.deepEqual(sent, [[2048, 1536], [1200, 1200]], "the photo fits in 2048 × 2048; the other keeps its size");
+  // Every message sends the earlier images again: the bodies stay far from the service's limit.
+  await send(page, "Thanks, just text now.");
+  assert.equal(await lastAnswerSettled(page), "done");
+  assert.ok(bodies.at(-1).length < heavy.length + photo.length, `the third request is ${bodies.at(-1).length} bytes`);
+  assert.equal(JSON.parse(bodies.at(-1)).messages.flatMap((m) => Array.isArray(m.content) ? m.content : []).filter((p) => p.type === "image_url").length, 2);
+  await context.close();
+});
+
 test("reload mid-stream keeps the partial answer as interrupted; reload after keeps all", async () => {
   const key = await newKey(sandbox.url, { fault: "stall-between-ms=100" });
   const { page, context } = await openApp(browser, sandbox.url, { key });

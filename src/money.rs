@@ -8,8 +8,8 @@
 //! - [`alike`]: amounts compared in one sentence, all with the same decimals, enough that two
 //!   that differ never read the same ("$0.00149 … $0.00150").
 //!
-//! [`readable`] is an estimate's upper bound ("at most $0.00062"): two significant digits,
-//! rounded.
+//! [`at_most`] is an estimate's upper bound ("at most $0.00062"): two significant digits,
+//! rounded up.
 
 use crate::catalog::format_nano_usd;
 
@@ -44,10 +44,15 @@ pub fn left(usd: f64) -> String {
     trim_past_cents(fixed(floored, decimals))
 }
 
-/// An upper bound or estimate: two significant digits at least, rounded, no trailing zeros
-/// past the cents ("$0.00062", "$2.50").
-pub fn readable(usd: f64) -> String {
-    trim_past_cents(fixed(usd, readable_decimals(usd)))
+/// An upper bound ("at most …"): two significant digits at least, rounded up (a bound shown
+/// lower than the budget check's own figure read as fitting a budget it did not), no
+/// trailing zeros past the cents ("$0.00061" for $0.000602, "$2.50").
+pub fn at_most(usd: f64) -> String {
+    let decimals = readable_decimals(usd);
+    let scale = 10f64.powi(decimals as i32);
+    // The epsilon keeps an exact 0.0006 (0.000600…01 in binary) from reading 0.00061.
+    let ceiled = if usd.is_finite() && usd > 0.0 { (usd * scale - 1e-6).ceil() / scale } else { 0.0 };
+    trim_past_cents(fixed(ceiled, decimals))
 }
 
 /// Amounts read side by side in one sentence: all with the decimals the smallest of them
@@ -132,13 +137,16 @@ mod tests {
     }
 
     #[test]
-    fn bounds_keep_two_significant_digits() {
-        assert_eq!(readable(0.00001), "$0.00001");
-        assert_eq!(readable(0.000005), "$0.000005");
-        assert_eq!(readable(0.000_616), "$0.00062");
-        assert_eq!(readable(0.0123), "$0.0123");
-        assert_eq!(readable(2.5), "$2.50");
-        assert_eq!(readable(0.0), "$0.00");
+    fn bounds_keep_two_significant_digits_rounded_up() {
+        assert_eq!(at_most(0.00001), "$0.00001");
+        assert_eq!(at_most(0.000005), "$0.000005");
+        assert_eq!(at_most(0.000_616), "$0.00062");
+        // Regression (user review): "at most $0.00060" beside a budget dialog's "$0.000602".
+        assert_eq!(at_most(0.000_602), "$0.00061");
+        assert_eq!(at_most(0.0006), "$0.0006");
+        assert_eq!(at_most(0.0123), "$0.0123");
+        assert_eq!(at_most(2.5), "$2.50");
+        assert_eq!(at_most(0.0), "$0.00");
     }
 
     #[test]

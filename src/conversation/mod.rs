@@ -7,6 +7,7 @@
 
 pub mod merge;
 pub mod options;
+pub mod sizing;
 pub mod spend;
 pub mod tabs;
 

@@ -160,7 +160,7 @@ pub fn worst_case_usd(request: &ChatRequest) -> Option<f64> {
 pub fn preview_line(request: &ChatRequest) -> String {
     let tokens = request.estimate_prompt_tokens();
     match worst_case_usd(request) {
-        Some(usd) => format!("≈ {} tokens in · at most {}", group_digits(tokens), money::readable(usd)),
+        Some(usd) => format!("≈ {} tokens in · at most {}", group_digits(tokens), money::at_most(usd)),
         None => format!("≈ {} tokens in", group_digits(tokens)),
     }
 }

@@ -9,7 +9,7 @@ use crate::app::net;
 use crate::app::state::AppState;
 use crate::catalog::chat_model;
 use crate::conversation::spend::{credit_warning, preview_line, worst_case_usd};
-use crate::conversation::{Attachment, Conversation};
+use crate::conversation::{sizing, Attachment, Conversation};
 use crate::types::chat::ImageDetail;
 use crate::types::is_allowed_image_url;
 
@@ -39,16 +39,58 @@ fn add_files(files: Option<web_sys::FileList>, chat: ChatState, detail: ImageDet
             continue;
         }
         let Ok(reader) = web_sys::FileReader::new() else { continue };
-        let name = file.name();
+        let (name, mime, bytes) = (file.name(), file.type_(), file.size());
         let r = reader.clone();
         let onload = Closure::once_into_js(move || {
             if let Some(url) = r.result().ok().and_then(|v| v.as_string()) {
-                chat.update_images(|a| a.push(Attachment { url, detail, name }));
+                fit_for_sending(url, &mime, bytes, move |url| {
+                    chat.update_images(|a| a.push(Attachment { url, detail, name }))
+                });
             }
         });
         reader.set_onload(Some(onload.unchecked_ref()));
         let _ = reader.read_as_data_url(&file);
     }
+}
+
+/// Gives `attach` the image at `url` (a file's data URL) as it will be sent: drawn to the size
+/// the models use and re-encoded (WebP) when it is larger or heavy (`sizing::sending_size`),
+/// else as it is. The thumbnail shows what is attached, so what is seen is what is sent.
+fn fit_for_sending(url: String, mime: &str, bytes: f64, attach: impl FnOnce(String) + 'static) {
+    let Ok(img) = web_sys::HtmlImageElement::new() else { return attach(url) };
+    let (i, mime, src) = (img.clone(), mime.to_owned(), url.clone());
+    let attach = std::rc::Rc::new(std::cell::RefCell::new(Some(attach)));
+    let once = attach.clone();
+    let onload = Closure::once_into_js(move || {
+        let Some(attach) = once.borrow_mut().take() else { return };
+        let size = sizing::sending_size(&mime, bytes, i.natural_width(), i.natural_height());
+        let drawn = size.and_then(|(w, h)| draw(&i, w, h));
+        let resized = size.is_some_and(|(w, h)| (w, h) != (i.natural_width(), i.natural_height()));
+        attach(sizing::pick(&url, drawn.as_deref(), resized).to_owned());
+    });
+    // An image the browser cannot read goes as it is: the service says what it makes of it.
+    let original = src.clone();
+    let onerror = Closure::once_into_js(move || {
+        if let Some(attach) = attach.borrow_mut().take() {
+            attach(original);
+        }
+    });
+    img.set_onload(Some(onload.unchecked_ref()));
+    img.set_onerror(Some(onerror.unchecked_ref()));
+    img.set_src(&src);
+}
+
+/// `img` drawn at `width` × `height` on a canvas, as a WebP data URL (quality 0.9).
+fn draw(img: &web_sys::HtmlImageElement, width: u32, height: u32) -> Option<String> {
+    let canvas: web_sys::HtmlCanvasElement =
+        web_sys::window()?.document()?.create_element("canvas").ok()?.dyn_into().ok()?;
+    canvas.set_width(width);
+    canvas.set_height(height);
+    let ctx: web_sys::CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
+    // Smoother than the default ("low") when a photo is halved or more.
+    let _ = js_sys::Reflect::set(&ctx, &"imageSmoothingQuality".into(), &"high".into());
+    ctx.draw_image_with_html_image_element_and_dw_and_dh(img, 0.0, 0.0, f64::from(width), f64::from(height)).ok()?;
+    canvas.to_data_url_with_type_and_encoder_options("image/webp", &wasm_bindgen::JsValue::from_f64(0.9)).ok()
 }
 
 /// The composer. Its text is the conversation's own draft, kept across reloads; sending
