@@ -183,10 +183,16 @@ test("an answer cut at the token limit says so and continues; content_filter is 
   const after = await page.getByTestId("message-assistant").last().locator(".markdown").textContent();
   assert.ok(after.startsWith(before) && after.length > before.length, "joined to the same answer");
   assert.equal(await page.getByTestId("message-assistant").count(), 1, "no second answer");
-  assert.equal(await page.getByTestId("max-tokens").inputValue(), "24");
+  // For this answer alone: the chat's limit, what every later message may cost, is unchanged
+  // (user review: the raise changed the setting for good, silently doubling the worst case).
+  assert.equal(await page.getByTestId("max-tokens").inputValue(), "12");
+  assert.match(await note.innerText(), /Cut off at the token limit \(24 tokens\)/, "cut again, at the raised limit");
   await page.getByTestId("continue").click();
   assert.equal(await lastAnswerSettled(page), "done");
-  assert.equal(bodies.at(-1).max_completion_tokens, 24);
+  assert.equal(bodies.at(-1).max_completion_tokens, 24, "going on at the limit it was cut off at");
+  await send(page, "And about lakes?");
+  assert.equal(await lastAnswerSettled(page), "done");
+  assert.equal(bodies.at(-1).max_completion_tokens, 12, "a new message at the chat's own limit");
   await context.close();
 
   const key = await newKey(sandbox.url, { fault: "content-filter=5" });

@@ -198,6 +198,10 @@ pub struct Node {
     /// tab under an id taken here, or brought back by an Undo (see [`Node::key`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<tabs::NodeKey>,
+    /// The completion token cap of the request that last streamed into this answer, when it
+    /// was not the conversation's (a continuation raised for this answer alone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completion_cap: Option<u32>,
 }
 
 impl Node {
@@ -478,6 +482,7 @@ impl Conversation {
             active_child: None,
             imported: false,
             origin: None,
+            completion_cap: None,
         });
         self.set_active(parent, id);
         self.updated_ms = now_ms;
@@ -627,7 +632,10 @@ impl Conversation {
     /// The request that continues the answer `answer_id` where it was cut off: its history,
     /// the answer so far, and a request to go on without repeating it. The continuation is
     /// joined to the same answer ([`Conversation::continue_answer`]).
-    pub fn continuation_request(&self, answer_id: u32) -> Option<ChatRequest> {
+    /// With `raise`, the continuation may write twice the tokens the answer was cut off at:
+    /// for this answer alone, the conversation's own cap (what every later message may cost)
+    /// stays as the user set it.
+    pub fn continuation_request(&self, answer_id: u32, raise: bool) -> Option<ChatRequest> {
         let answer = self.node(answer_id)?;
         if answer.role != Role::Assistant || answer.content.is_empty() {
             return None;
@@ -635,7 +643,22 @@ impl Conversation {
         let mut request = self.request_for(answer_id)?;
         request.messages.push(Message::assistant(answer.content.clone()));
         request.messages.push(Message::user(CONTINUE_PROMPT));
+        let cap = self.completion_cap(answer_id);
+        if raise {
+            request.max_completion_tokens = Some(cap.saturating_mul(2));
+        } else if answer.completion_cap.is_some() {
+            // Continued again after a raise: at the cap it was cut off at.
+            request.max_completion_tokens = Some(cap);
+        }
         Some(request)
+    }
+
+    /// The completion token cap answer `answer_id` was last streamed under: its own when a
+    /// continuation raised it, else the conversation's (or the service's default).
+    pub fn completion_cap(&self, answer_id: u32) -> u32 {
+        self.node(answer_id).and_then(|n| n.completion_cap).unwrap_or_else(|| {
+            self.settings.max_completion_tokens.unwrap_or(crate::types::chat::DEFAULT_MAX_COMPLETION_TOKENS)
+        })
     }
 
     /// Marks the answer `answer_id` as streaming again, for a continuation. Returns its text
@@ -658,7 +681,11 @@ impl Conversation {
     /// tokens, and marked as such. Costs add up over continuations.
     pub fn finish_answer(&mut self, answer_id: u32, end: AnswerEnd, request: Option<&ChatRequest>) {
         let anchored = request.and_then(|r| self.anchored_prompt_tokens(answer_id, r));
+        let own_cap = self.settings.max_completion_tokens.unwrap_or(crate::types::chat::DEFAULT_MAX_COMPLETION_TOKENS);
         let Some(n) = self.node_mut(answer_id) else { return };
+        if let Some(r) = request {
+            n.completion_cap = r.max_completion_tokens.filter(|&cap| cap != own_cap);
+        }
         n.content = end.text;
         n.status = Some(end.status);
         n.finish_reason = end.finish_reason;

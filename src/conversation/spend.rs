@@ -348,7 +348,7 @@ mod tests {
         };
         c.finish_answer(a, end, None);
         assert!(c.node(a).expect("a").cut_at_limit());
-        let req = c.continuation_request(a).expect("continuation");
+        let req = c.continuation_request(a, false).expect("continuation");
         let texts: Vec<String> = req.messages.iter().map(|m| m.content.text()).collect();
         assert_eq!(texts[texts.len() - 2], "first half");
         assert_eq!(texts[texts.len() - 1], crate::conversation::CONTINUE_PROMPT);
@@ -364,6 +364,39 @@ mod tests {
         assert_eq!(n.usage.as_ref().map(|u| u.total_tokens), Some(30));
         assert!(!n.cut_at_limit() && !n.cost_estimated);
         assert_eq!(n.content, "first half, second half");
+    }
+
+    #[test]
+    fn a_raised_continuation_raises_this_answer_alone() {
+        let mut c = conv();
+        c.settings.max_completion_tokens = Some(300);
+        let u = c.push_user("long please", vec![], 1);
+        let a = c.start_answer(u, 1);
+        let cut = |text: &str| AnswerEnd {
+            text: text.into(),
+            finish_reason: Some("length".into()),
+            usage: Some(Usage { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, ..Usage::default() }),
+            ..AnswerEnd::default()
+        };
+        let first = c.request_for(a).expect("request");
+        c.finish_answer(a, cut("part one"), Some(&first));
+        assert_eq!(c.completion_cap(a), 300);
+        // Raised: 600 for this continuation; the chat's limit (every later message's worst
+        // case) stays 300 (user review: the raise changed the setting for good).
+        let raised = c.continuation_request(a, true).expect("continuation");
+        assert_eq!(raised.max_completion_tokens, Some(600));
+        c.continue_answer(a);
+        c.finish_answer(a, cut("part one, part two"), Some(&raised));
+        assert_eq!(c.settings.max_completion_tokens, Some(300));
+        assert_eq!(c.completion_cap(a), 600, "cut off at 600: the note says so");
+        // Continued plainly: at the limit it was cut off at; raised again: twice that.
+        assert_eq!(c.continuation_request(a, false).expect("again").max_completion_tokens, Some(600));
+        assert_eq!(c.continuation_request(a, true).expect("again").max_completion_tokens, Some(1200));
+        // A new message goes out at the chat's own limit.
+        let u2 = c.push_user("next", vec![], 2);
+        let b = c.start_answer(u2, 2);
+        assert_eq!(c.request_for(b).expect("request").max_completion_tokens, Some(300));
+        assert_eq!(c.completion_cap(b), 300);
     }
 
     #[test]

@@ -356,9 +356,8 @@ fn AnswerMessage(conv: ConvSignal, id: u32) -> impl IntoView {
             && node.with(|n| n.as_ref().is_some_and(|n| !n.content.trim().is_empty()))
     };
     let filtered = move || finish().as_deref() == Some("content_filter");
-    let limit = move || {
-        conv.with(|c| c.settings.max_completion_tokens.unwrap_or(crate::types::chat::DEFAULT_MAX_COMPLETION_TOKENS))
-    };
+    // The limit this answer was cut off at (a raised continuation's own, or the chat's).
+    let limit = move || conv.with(|c| c.completion_cap(id));
     let continue_with = {
         let conv_id = conv_id.clone();
         move |raise: bool| {
@@ -436,8 +435,9 @@ fn AnswerMessage(conv: ConvSignal, id: u32) -> impl IntoView {
                 <div class="cut-note" role="note" data-testid="cut-note">
                     <span>{move || format!("Cut off at the token limit ({} tokens).", limit())}</span>
                     <button class="primary" data-testid="continue" disabled=busy on:click=continue_with(false)>"Continue"</button>
-                    <button data-testid="raise-continue" disabled=busy on:click=continue_with(true)>
-                        {move || format!("Raise the limit to {} and continue", limit().saturating_mul(2))}
+                    <button data-testid="raise-continue" disabled=busy on:click=continue_with(true)
+                        title="For this answer only: the chat's Max completion tokens stays as it is (Options).">
+                        {move || format!("Continue with a {}-token limit", limit().saturating_mul(2))}
                     </button>
                 </div>
             </Show>

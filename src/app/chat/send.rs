@@ -236,21 +236,15 @@ pub fn edit_and_resend(
     }
 }
 
-/// Continues an answer cut off at the token limit; with `raise`, first doubles the
-/// conversation's token limit. The continuation is joined to the same answer.
+/// Continues an answer cut off at the token limit; with `raise`, at twice the limit it was
+/// cut off at, for this answer alone (the conversation's own limit is the user's to change).
+/// The continuation is joined to the same answer.
 pub fn continue_answer(app: AppState, chat: ChatState, conv_id: String, answer_id: u32, raise: bool) {
     if chat.is_streaming(&conv_id) {
         return;
     }
-    if raise {
-        chat.update_conv(app, &conv_id, |c| {
-            c.change_settings(now_ms(), |s| {
-                let cap = s.max_completion_tokens.unwrap_or(crate::types::chat::DEFAULT_MAX_COMPLETION_TOKENS);
-                s.max_completion_tokens = Some(cap.saturating_mul(2));
-            });
-        });
-    }
-    let Some(request) = chat.find(&conv_id).and_then(|c| c.with_untracked(|c| c.continuation_request(answer_id)))
+    let Some(request) =
+        chat.find(&conv_id).and_then(|c| c.with_untracked(|c| c.continuation_request(answer_id, raise)))
     else {
         return;
     };
