@@ -361,6 +361,15 @@ test("drafts are per conversation, survive reloads and settings; the credit foll
   // A typed key goes to the sandbox that served the page only once the user agrees.
   await page.getByTestId("consent").waitFor();
   assert.equal(await page.getByTestId("balance").count(), 0, "nothing asked with the key before consent");
+  // A way back: the typed key goes, and the demo key's chat is there again.
+  await page.getByTestId("consent-forget").click();
+  await page.getByTestId("balance").filter({ hasText: "credit $5.00" }).or(page.getByTestId("balance").filter({ hasText: "credit $4.9" })).waitFor();
+  assert.equal(await page.getByTestId("composer").inputValue(), "draft for one");
+  await page.getByTestId("open-settings").click();
+  assert.equal(await page.getByTestId("api-key").inputValue(), "", "the typed key is gone");
+  await page.getByTestId("api-key").fill(key);
+  await page.getByTestId("save-settings").click();
+  await page.getByTestId("consent").waitFor();
   await page.getByTestId("consent-accept").click();
   await page.getByTestId("balance").filter({ hasText: "credit $3.00" }).waitFor();
   await page.waitForTimeout(4000);

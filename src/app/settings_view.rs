@@ -182,6 +182,11 @@ pub fn Consent() -> impl IntoView {
             apply(app, s);
         }
     };
+    let forget = move |_| {
+        let mut s = app.settings.get_untracked();
+        s.api_key.clear();
+        apply(app, s);
+    };
     view! {
         <section class="first-run" data-testid="consent">
             <h1>"Send your key to this server?"</h1>
@@ -190,6 +195,11 @@ pub fn Consent() -> impl IntoView {
             <div class="dialog-actions">
                 <button class="primary" data-testid="consent-accept" on:click=trust>"Use my key here"</button>
                 <button data-testid="consent-settings" on:click=move |_| app.show_settings.set(true)>"Settings"</button>
+                // A way back (user review: the page had none but Settings): the key typed goes,
+                // nothing having been sent with it; a sandbox's demo key is used again.
+                <button data-testid="consent-forget" on:click=forget>
+                    {move || if app.host.with(|h| *h == Host::Relay) { "Forget this token" } else { "Forget this key, keep the demo key" }}
+                </button>
             </div>
         </section>
     }
