@@ -157,14 +157,10 @@ test("an attached image survives a reload with the draft, and reaches a vision m
   await context.close();
 });
 
-test("photos are sent at the size the models use, the thumbnail showing what is sent, so a conversation with photos stays sendable", async () => {
-  const { page, context } = await openApp(browser, sandbox.url);
-  await page.getByTestId("model").selectOption("gpt-4o-mini");
-  const bodies = [];
-  page.on("request", (r) => { if (r.method() === "POST" && r.url().includes("chat-completions/")) bodies.push(r.postData() ?? ""); });
-  // Drawn in the page: a 4032 × 3024 "photo" (a phone camera's size) and a 1200 × 1200 noisy
-  // PNG (fits, but heavy).
-  const png = async (w, h, noise) => Buffer.from(await page.evaluate(async ([w, h, noise]) => {
+/** A PNG of `w` × `h` drawn in the page: circles on a plain ground, with `noise` random
+ * pixels (a heavy file). */
+async function drawnPng(page, w, h, noise) {
+  return Buffer.from(await page.evaluate(async ([w, h, noise]) => {
     const c = new OffscreenCanvas(w, h);
     const x = c.getContext("2d");
     x.fillStyle = "#236";
@@ -185,14 +181,23 @@ test("photos are sent at the size the models use, the thumbnail showing what is 
     for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
     return btoa(s);
   }, [w, h, noise]), "base64");
+}
+
+test("photos are sent at the size the models use, the thumbnail showing what is sent, so a conversation with photos stays sendable", async () => {
+  const { page, context } = await openApp(browser, sandbox.url);
+  await page.getByTestId("model").selectOption("gpt-4o-mini");
+  const bodies = [];
+  page.on("request", (r) => { if (r.method() === "POST" && r.url().includes("chat-completions/")) bodies.push(r.postData() ?? ""); });
+  // Drawn in the page: a 4032 × 3024 "photo" (a phone camera's size) and a 1200 × 1200 noisy
+  // PNG (fits, but heavy).
   const size = (url) => page.evaluate(async (url) => {
     const img = new Image();
     img.src = url;
     await img.decode();
     return [img.naturalWidth, img.naturalHeight];
   }, url);
-  const photo = await png(4032, 3024, false);
-  const heavy = await png(1200, 1200, true);
+  const photo = await drawnPng(page, 4032, 3024, false);
+  const heavy = await drawnPng(page, 1200, 1200, true);
   assert.ok(heavy.length > 3_000_000 && photo.length < 8_000_000, `PNGs of ${photo.length} and ${heavy.length} bytes`);
   const sent = [];
   for (const [name, buffer, text] of [["photo.png", photo, "What is in this photo?"], ["noise.png", heavy, "And this one?"]]) {
@@ -214,6 +219,37 @@ test("photos are sent at the size the models use, the thumbnail showing what is 
   assert.equal(await lastAnswerSettled(page), "done");
   assert.ok(bodies.at(-1).length < heavy.length + photo.length, `the third request is ${bodies.at(-1).length} bytes`);
   assert.equal(JSON.parse(bodies.at(-1)).messages.flatMap((m) => Array.isArray(m.content) ? m.content : []).filter((p) => p.type === "image_url").length, 2);
+  await context.close();
+});
+
+test("a photo still being fitted when another conversation is opened joins the one it was attached in", async () => {
+  const { page, context } = await openApp(browser, sandbox.url);
+  await page.getByTestId("model").selectOption("gpt-4o-mini");
+  await send(page, "Conversation one");
+  assert.equal(await lastAnswerSettled(page), "done");
+  await page.getByTestId("new-chat").click();
+  await send(page, "Conversation two");
+  assert.equal(await lastAnswerSettled(page), "done");
+  const photo = await drawnPng(page, 4032, 3024, false);
+  // Attached in "two", and "one" opened in the same moment: the photo is read and fitted after.
+  await page.evaluate(async (b64) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const files = new DataTransfer();
+    files.items.add(new File([bytes], "photo.png", { type: "image/png" }));
+    const input = document.querySelector('[data-testid="attach-file"]');
+    input.files = files.files;
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+    [...document.querySelectorAll('[data-testid="conv-item"]')]
+      .find((item) => item.textContent.includes("Conversation one"))
+      .querySelector(".conv-title")
+      .click();
+  }, photo.toString("base64"));
+  await page.getByTestId("message-user").filter({ hasText: "Conversation one" }).waitFor();
+  await page.waitForTimeout(2000);
+  assert.equal(await page.getByTestId("attachments").locator("img").count(), 0, "not in the conversation opened since");
+  await page.getByTestId("conv-item").filter({ hasText: "Conversation two" }).locator(".conv-title").click();
+  await page.getByTestId("attachments").locator("img").waitFor();
+  assert.equal(await page.getByTestId("attachments").locator("img").count(), 1);
   await context.close();
 });
 

@@ -23,6 +23,9 @@ const NO_VISION: &str =
 /// Reads image files as data URLs into the waiting images of the conversation shown.
 fn add_files(files: Option<web_sys::FileList>, chat: ChatState, detail: ImageDetail) {
     let Some(files) = files else { return };
+    // An image is ready only after it is read and fitted: it joins the conversation it was
+    // attached in, even if another is shown by then.
+    let key = chat.composing_key();
     for i in 0..files.length() {
         let Some(file) = files.get(i) else { continue };
         // Raster images only: an SVG can carry script.
@@ -39,12 +42,12 @@ fn add_files(files: Option<web_sys::FileList>, chat: ChatState, detail: ImageDet
             continue;
         }
         let Ok(reader) = web_sys::FileReader::new() else { continue };
-        let (name, mime, bytes) = (file.name(), file.type_(), file.size());
+        let (name, mime, bytes, key) = (file.name(), file.type_(), file.size(), key.clone());
         let r = reader.clone();
         let onload = Closure::once_into_js(move || {
             if let Some(url) = r.result().ok().and_then(|v| v.as_string()) {
                 fit_for_sending(url, &mime, bytes, move |url| {
-                    chat.update_images(|a| a.push(Attachment { url, detail, name }))
+                    chat.update_images_of(&key, |a| a.push(Attachment { url, detail, name }))
                 });
             }
         });

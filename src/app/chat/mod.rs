@@ -463,8 +463,18 @@ impl ChatState {
 
     /// Changes the images waiting in the conversation shown.
     pub fn update_images(&self, change: impl FnOnce(&mut Vec<Attachment>)) {
-        let key = self.active.get_untracked().unwrap_or_default();
-        self.attachments.update(|a| change(a.entry(key).or_default()));
+        self.update_images_of(&self.composing_key(), change);
+    }
+
+    /// Changes the images waiting in conversation `key` (a [`ChatState::composing_key`]).
+    pub fn update_images_of(&self, key: &str, change: impl FnOnce(&mut Vec<Attachment>)) {
+        self.attachments.update(|a| change(a.entry(key.to_owned()).or_default()));
+    }
+
+    /// The key of what is being composed in the conversation shown: its id, or empty in a new
+    /// chat.
+    pub fn composing_key(&self) -> String {
+        self.active.get_untracked().unwrap_or_default()
     }
 
     /// Clears what was composed in conversation `key` once it is safely sent, and moves a
