@@ -108,13 +108,6 @@ pub fn turn_error_words(kind: &str, message: &str) -> String {
             detail = detail[at + end + 1..].trim_start_matches(':').trim();
         }
     }
-    // Too large: every message sends the conversation's images again, so it stays too large
-    // until one goes (the service's own words say only "request body too large").
-    let hint = if kind == "invalid_request" && status == "413" {
-        "Every message sends the images earlier in this conversation again: edit the message with the largest image to remove it, or start a new chat."
-    } else {
-        hint
-    };
     // Servers often start with the headline again ("insufficient credit: this request…").
     for repeat in [kind.replace('_', " "), headline.to_lowercase()] {
         if !repeat.is_empty() && detail.to_lowercase().starts_with(&repeat) {
@@ -143,6 +136,13 @@ pub fn retrying_words(kind: &str, message: &str, wait: std::time::Duration) -> S
 /// since the service holds the most a message can cost before it answers.
 pub fn answer_error_words(kind: &str, message: &str) -> String {
     let words = turn_error_words(kind, message);
+    // Too large: every message sends the conversation's images again, so it stays too large
+    // until one goes (the service's own words say only "request body too large").
+    if kind == "invalid_request" && message.contains("(http 413)") {
+        return format!(
+            "{words} Every message sends the images earlier in this conversation again: edit the message with the largest image to remove it, or start a new chat."
+        );
+    }
     match (kind, words.strip_suffix("Top up your credit, then retry.")) {
         ("insufficient_credit", Some(start)) => {
             format!("{start}Top up your credit, or lower Max completion tokens in the chat's options, then retry.")
@@ -271,10 +271,15 @@ mod tests {
             ),
             "Could not reach http://127.0.0.1:9. Check your connection, and in Settings that the endpoint is right."
         );
-        // A request too large says how to get out of it (user review: every retry failed alike).
+        // A chat request too large says how to get out of it (user review: every retry failed
+        // alike); an image job's words say nothing of a conversation.
+        assert_eq!(
+            super::answer_error_words("invalid_request", "the request was rejected (http 413): request body too large"),
+            "The request was refused: request body too large. Every message sends the images earlier in this conversation again: edit the message with the largest image to remove it, or start a new chat."
+        );
         assert_eq!(
             turn_error_words("invalid_request", "the request was rejected (http 413): request body too large"),
-            "The request was refused: request body too large. Every message sends the images earlier in this conversation again: edit the message with the largest image to remove it, or start a new chat."
+            "The request was refused: request body too large."
         );
         // Nothing was sent (the app's own code could not be downloaded): the endpoint is fine.
         assert_eq!(
