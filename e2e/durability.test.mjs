@@ -223,6 +223,58 @@ test("two tabs on one conversation: each sees the other's messages, and messages
   await context.close();
 });
 
+test("a tab's save keeps what another tab stored that it never heard of", async () => {
+  // Tabs tell each other of their saves, but a message can come too late (both save at
+  // once) or never (a record too large for the channel). Another tab's write, made here
+  // straight into IndexedDB as that tab would (its record and the stamp of its write), is
+  // not heard of; this tab's next save must still keep it.
+  const { page: a, context } = await openApp(browser, sandbox.url, { key: await newKey(sandbox.url) });
+  await send(a, "Tell me about rust ownership");
+  await lastAnswerSettled(a);
+  await a.waitForTimeout(300);
+  await a.evaluate(
+    () =>
+      new Promise((done, fail) => {
+        const open = indexedDB.open("minitoolai");
+        open.onerror = () => fail(open.error);
+        open.onsuccess = () => {
+          const tx = open.result.transaction(["conversations", "settings"], "readwrite");
+          const records = tx.objectStore("conversations");
+          const all = records.getAll();
+          all.onsuccess = () => {
+            const conv = JSON.parse(all.result[0]);
+            const question = conv.nodes.find((n) => n.role === "user");
+            const answer = conv.nodes.find((n) => n.role === "assistant");
+            const now = Date.now();
+            const id = Math.max(...conv.nodes.map((n) => n.id)) + 1;
+            conv.nodes.push({ ...question, id, parent: answer.id, content: "Written in another tab", created_ms: now, active_child: null });
+            conv.updated_ms = now;
+            records.put(JSON.stringify(conv), conv.id);
+            tx.objectStore("settings").put("another-tab-1", `written:${conv.id}`);
+          };
+          tx.oncomplete = () => done();
+          tx.onerror = () => fail(tx.error);
+        };
+      }),
+  );
+  await send(a, "A question from this tab");
+  await lastAnswerSettled(a);
+  await a.waitForTimeout(500);
+  const [conv] = await stored(a);
+  assert.deepEqual(questions(conv), ["A question from this tab", "Tell me about rust ownership", "Written in another tab"]);
+  // After a reload both are there: the two questions after the first answer are two versions.
+  await a.reload();
+  await a.getByTestId("message-user").filter({ hasText: "A question from this tab" }).waitFor();
+  const first = (await a.getByTestId("version-label").last().innerText()) === "1/2";
+  await a.getByTestId(first ? "next-version" : "prev-version").last().click();
+  await a.getByTestId("message-user").filter({ hasText: "Written in another tab" }).waitFor();
+  // The version chosen is kept too.
+  await a.waitForTimeout(300);
+  await a.reload();
+  await a.getByTestId("message-user").filter({ hasText: "Written in another tab" }).waitFor();
+  await context.close();
+});
+
 test("a conversation deleted in one tab stays deleted though another tab's save crossed the deletion; its Undo brings it back in both", async () => {
   const { page: a, context } = await openApp(browser, sandbox.url);
   await send(a, "Is this a ghost");

@@ -2,6 +2,7 @@
 //! record a JSON string under its id.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::future::Future;
 use std::rc::Rc;
 
@@ -74,28 +75,13 @@ impl Db {
                 // Image bytes are never journalled (only their deletion is).
                 Some(_) if store == IMAGES => Ok(()),
                 // Another tab may have written this conversation since: both are kept.
-                Some(json) if store == CONVERSATIONS => {
-                    let json = self.reconciled(id, json).await;
-                    self.put_raw(store, id, &JsValue::from_str(&json)).await
-                }
+                Some(json) if store == CONVERSATIONS => self.put_conversation(id, json).await,
                 Some(json) => self.put_raw(store, id, &JsValue::from_str(json)).await,
                 None => self.delete(store, id).await,
             };
             if done.is_ok() && journal::is_settled_by(local.get_item(&key).ok().flatten().as_deref(), entry.stamp) {
                 let _ = local.remove_item(&key);
             }
-        }
-    }
-
-    /// A journalled conversation record (`json`) with what the database holds of it.
-    async fn reconciled(&self, id: &str, json: &str) -> String {
-        let journaled = serde_json::from_str::<Conversation>(json);
-        let stored = self.get::<Conversation>(CONVERSATIONS, id).await.ok().flatten();
-        match (stored, journaled) {
-            (Some(stored), Ok(journaled)) => {
-                serde_json::to_string(&Conversation::reconcile(stored, journaled)).unwrap_or_else(|_| json.to_owned())
-            }
-            _ => json.to_owned(),
         }
     }
 
@@ -112,7 +98,9 @@ impl Db {
         let db = self.clone();
         async move {
             let done = match &json {
+                Some(json) if store == CONVERSATIONS => db.put_conversation(&id, json).await,
                 Some(json) => db.put_raw(store, &id, &JsValue::from_str(json)).await,
+                None if store == CONVERSATIONS => db.delete_conversation(&id).await,
                 None => db.delete(store, &id).await,
             };
             if let (Ok(()), Some(stamp), Some(local)) = (&done, stamp, local_storage()) {
@@ -122,6 +110,75 @@ impl Db {
             }
             done
         }
+    }
+
+    /// Writes a conversation's record (`json`) so that no other tab's write is lost.
+    ///
+    /// Each tab saves a whole conversation at a time, and two tabs can save one at once:
+    /// the write that reaches IndexedDB last would be the record, without what the other tab
+    /// wrote. So the write is one readwrite transaction, which IndexedDB runs one after
+    /// another across tabs: it reads who wrote the record last (a stamp beside it), and when
+    /// that was not this tab's last write, it merges the stored record with this one
+    /// ([`Conversation::reconcile`]) before it writes, and the tab takes the result in
+    /// ([`on_merged`]). A tab writing alone reads only the stamp.
+    async fn put_conversation(&self, id: &str, json: &str) -> Result<(), StorageError> {
+        let failed = |e| err("could not save", e);
+        let tx = self.0.transaction(&[CONVERSATIONS, SETTINGS], TransactionMode::ReadWrite).map_err(failed)?;
+        let records = tx.store(CONVERSATIONS).map_err(failed)?;
+        let stamps = tx.store(SETTINGS).map_err(failed)?;
+        let (key, stamp_key) = (JsValue::from_str(id), JsValue::from_str(&written_key(id)));
+        let last = stamps.get(stamp_key.clone()).await.map_err(failed)?.and_then(|v| v.as_string());
+        let mine = WRITTEN.with(|w| w.borrow().get(id).cloned());
+        let merged = if last.is_some() && last == mine {
+            None
+        } else {
+            let stored = records.get(key.clone()).await.map_err(failed)?.and_then(|v| v.as_string());
+            stored.and_then(|stored| merged(&stored, json))
+        };
+        let record = JsValue::from_str(merged.as_deref().unwrap_or(json));
+        records.put(&record, Some(&key)).await.map_err(failed)?;
+        let stamp = STAMPS.with(|s| s.borrow_mut().next_stamp());
+        stamps.put(&JsValue::from_str(&stamp), Some(&stamp_key)).await.map_err(failed)?;
+        tx.done().await.map_err(failed)?;
+        WRITTEN.with(|w| w.borrow_mut().insert(id.to_owned(), stamp));
+        if let Some(both) = merged {
+            if let Some(on) = ON_MERGED.with(|o| o.borrow().clone()) {
+                on(both);
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads every conversation, and takes them as this tab's copies: its first write of
+    /// each merges only what another tab wrote after this read (records that no longer
+    /// decode are skipped).
+    pub async fn conversations(&self) -> Result<Vec<Conversation>, StorageError> {
+        let failed = |e| err("could not read", e);
+        // One transaction: no write comes between the records and their stamps.
+        let tx = self.0.transaction(&[CONVERSATIONS, SETTINGS], TransactionMode::ReadOnly).map_err(failed)?;
+        let records = tx.store(CONVERSATIONS).map_err(failed)?.get_all(None, None).await.map_err(failed)?;
+        let convs: Vec<Conversation> =
+            records.iter().filter_map(|v| v.as_string()).filter_map(|s| serde_json::from_str(&s).ok()).collect();
+        let stamps = tx.store(SETTINGS).map_err(failed)?;
+        for c in &convs {
+            if let Some(stamp) = stamps.get(JsValue::from_str(&written_key(&c.id))).await.map_err(failed)? {
+                if let Some(stamp) = stamp.as_string() {
+                    WRITTEN.with(|w| w.borrow_mut().insert(c.id.clone(), stamp));
+                }
+            }
+        }
+        Ok(convs)
+    }
+
+    /// Deletes a conversation's record and the stamp of its last write.
+    async fn delete_conversation(&self, id: &str) -> Result<(), StorageError> {
+        let failed = |e| err("could not delete", e);
+        let tx = self.0.transaction(&[CONVERSATIONS, SETTINGS], TransactionMode::ReadWrite).map_err(failed)?;
+        tx.store(CONVERSATIONS).map_err(failed)?.delete(JsValue::from_str(id)).await.map_err(failed)?;
+        tx.store(SETTINGS).map_err(failed)?.delete(JsValue::from_str(&written_key(id))).await.map_err(failed)?;
+        tx.done().await.map_err(failed)?;
+        WRITTEN.with(|w| w.borrow_mut().remove(id));
+        Ok(())
     }
 
     /// Writes one raw value (for image bytes).
@@ -170,6 +227,38 @@ fn local_storage() -> Option<web_sys::Storage> {
 thread_local! {
     static STAMPS: RefCell<journal::Stamps> =
         RefCell::new(journal::Stamps::new(format!("{:x}", (js_sys::Math::random() * 4e9) as u64)));
+    /// The stamp of this tab's last write of each conversation, by id.
+    static WRITTEN: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
+    /// See [`on_merged`].
+    static ON_MERGED: RefCell<Option<OnMerged>> = RefCell::new(None);
+}
+
+/// What [`on_merged`] calls.
+type OnMerged = Rc<dyn Fn(String)>;
+
+/// The key, in the settings store, of the stamp of conversation `id`'s last write.
+fn written_key(id: &str) -> String {
+    format!("written:{id}")
+}
+
+/// The stored record of a conversation (`stored`) and the one being written (`json`), as
+/// one record with both; `None` when either does not decode (the write then stands alone).
+/// `None` also when the stored record adds nothing to this one.
+fn merged(stored: &str, json: &str) -> Option<String> {
+    let stored = serde_json::from_str::<Conversation>(stored).ok()?;
+    let mine = serde_json::from_str::<Conversation>(json).ok()?;
+    let both = Conversation::reconcile(stored, mine.clone());
+    if both == mine {
+        return None;
+    }
+    serde_json::to_string(&both).ok()
+}
+
+/// Calls `on` with a conversation's record each time a write merged in what another tab
+/// had stored (see [`Db::put_conversation`]): the tab's own copy must take it in, or its
+/// next write would leave it out again.
+pub fn on_merged(on: impl Fn(String) + 'static) {
+    ON_MERGED.with(|o| *o.borrow_mut() = Some(Rc::new(on)));
 }
 
 /// Writes the change to the journal; its stamp, or `None` when the journal could not take it

@@ -202,6 +202,15 @@ pub struct Node {
     /// was not the conversation's (a continuation raised for this answer alone).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completion_cap: Option<u32>,
+    /// How many times its text, status or charge changed after it was made. Of two tabs'
+    /// copies of a message, the one with more changes is the newer (a finished answer is
+    /// never replaced by a copy saved while it was streaming).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rev: u64,
+    /// When the user last chose which of its replies is shown (Unix milliseconds; 0 when
+    /// they never did: the latest added is shown). Of two tabs' choices, the later is kept.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub chosen_ms: u64,
 }
 
 impl Node {
@@ -442,12 +451,15 @@ impl Conversation {
     }
 
     /// Shows another version of the node `id` (`delta` −1 or +1), with its own continuation.
-    pub fn switch_version(&mut self, id: u32, delta: i32) -> Option<u32> {
+    pub fn switch_version(&mut self, id: u32, delta: i32, now_ms: u64) -> Option<u32> {
         let parent = self.node(id)?.parent;
         let siblings: Vec<u32> = self.nodes.iter().filter(|n| n.parent == parent).map(|n| n.id).collect();
         let at = siblings.iter().position(|&s| s == id)? as i64 + i64::from(delta);
         let target = *siblings.get(usize::try_from(at).ok()?)?;
         self.set_active(parent, target);
+        if let Some(p) = parent.and_then(|p| self.node_mut(p)) {
+            p.chosen_ms = now_ms;
+        }
         Some(target)
     }
 
@@ -483,6 +495,8 @@ impl Conversation {
             imported: false,
             origin: None,
             completion_cap: None,
+            rev: 0,
+            chosen_ms: 0,
         });
         self.set_active(parent, id);
         self.updated_ms = now_ms;
@@ -661,6 +675,18 @@ impl Conversation {
         })
     }
 
+    /// Writes the text answer `answer_id` has received so far, with the content deltas
+    /// counted (`None` leaves the count as it was).
+    pub fn stream_into(&mut self, answer_id: u32, text: String, deltas: Option<u64>) {
+        if let Some(n) = self.node_mut(answer_id) {
+            n.rev += 1;
+            n.content = text;
+            if deltas.is_some() {
+                n.streamed_tokens = deltas;
+            }
+        }
+    }
+
     /// Marks the answer `answer_id` as streaming again, for a continuation. Returns its text
     /// so far (the continuation is appended to it).
     pub fn continue_answer(&mut self, answer_id: u32) -> Option<String> {
@@ -672,6 +698,7 @@ impl Conversation {
         n.finish_reason = None;
         n.error = None;
         n.streamed_tokens = None;
+        n.rev += 1;
         Some(n.content.clone())
     }
 
@@ -686,6 +713,7 @@ impl Conversation {
         if let Some(r) = request {
             n.completion_cap = r.max_completion_tokens.filter(|&cap| cap != own_cap);
         }
+        n.rev += 1;
         n.content = end.text;
         n.status = Some(end.status);
         n.finish_reason = end.finish_reason;
@@ -1065,7 +1093,7 @@ mod tests {
         // A second regeneration of the first answer, from its version 2.
         let a1b = c.start_answer(u1, 1005);
         assert_eq!(c.later_questions(a1b), None, "the new version has nothing after it yet");
-        assert_eq!(c.switch_version(a1b, -1), Some(a1));
+        assert_eq!(c.switch_version(a1b, -1, 500), Some(a1));
         assert_eq!(c.later_questions(a1), Some((1, 1, 3)));
     }
 
@@ -1108,7 +1136,7 @@ mod tests {
         c.node_mut(a1b).expect("a1b").content = "second answer".into();
         assert_eq!(texts(&c), ["first question", "second answer"]);
         assert_eq!(c.versions(a1b), (1, 2));
-        assert_eq!(c.switch_version(a1b, -1), Some(a1));
+        assert_eq!(c.switch_version(a1b, -1, 500), Some(a1));
         assert_eq!(texts(&c), ["first question", "first answer"]);
         // Edit the question: a sibling user message with its own answers.
         let u1b = c.edit_user(u1, "edited question", &[], 4).expect("edit");
@@ -1117,9 +1145,9 @@ mod tests {
         c.node_mut(a2).expect("a2").content = "answer to edit".into();
         assert_eq!(texts(&c), ["edited question", "answer to edit"]);
         assert_eq!(c.versions(u1b), (1, 2));
-        c.switch_version(u1b, -1);
+        c.switch_version(u1b, -1, 500);
         assert_eq!(texts(&c), ["first question", "first answer"], "the old branch is intact");
-        assert_eq!(c.switch_version(u1, -1), None, "no version before the first");
+        assert_eq!(c.switch_version(u1, -1, 500), None, "no version before the first");
         assert_eq!(
             c.request_for(a2).expect("req").messages.last().map(|m| m.content.text()),
             Some("edited question".into())

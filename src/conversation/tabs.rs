@@ -39,9 +39,10 @@ impl Conversation {
     ///
     /// Messages either side lacks are added (under a new id where the id is taken here by
     /// another message); turns deleted on either side stay deleted. For a message both
-    /// hold, the other tab's version is taken (it wrote last), except for the messages in
-    /// `mine`, which this tab is writing now (its streaming answers). Which version of a
-    /// message is shown stays this tab's choice, where it made one.
+    /// hold, the copy that changed more often ([`Node::rev`]) is kept, and on a tie the other
+    /// tab's (it wrote last); the messages in `mine`, which this tab is writing now (its
+    /// streaming answers), always keep this tab's copy. Which version of a message is shown
+    /// stays this tab's choice, where it made one.
     ///
     /// Returns whether this tab holds something `theirs` lacks: then it must save, so the
     /// stored record ends with both tabs' messages.
@@ -79,7 +80,9 @@ impl Conversation {
         }
         let map = |id: u32| ids.get(&id).copied().unwrap_or(id);
 
-        let mut shown: Vec<(u32, Option<u32>, Option<u32>)> = Vec::new();
+        // (a message here, the reply this tab showed under it, when it chose that reply, the
+        // other tab's choice)
+        let mut shown: Vec<(u32, Option<u32>, u64, Option<u32>)> = Vec::new();
         for t in theirs.nodes.iter().filter(|t| !gone(t)) {
             let mut t = t.clone();
             // Known by the key it had where it was written, whatever its id here.
@@ -95,21 +98,31 @@ impl Conversation {
                     // there, by Regenerate or an edit, shows here too), except that this tab
                     // keeps showing an answer it is streaming.
                     if here.active_child.is_some() {
-                        shown.push((here.id, here.active_child, t.active_child));
+                        shown.push((here.id, here.active_child, here.chosen_ms, t.active_child));
                     }
-                    *here = t;
+                    if here.rev > t.rev {
+                        // Changed here since the copy they saved (an answer that ended here
+                        // after they saved it streaming): this copy stays, and they lack it.
+                        (here.active_child, here.chosen_ms) = (t.active_child, t.chosen_ms);
+                        ahead = true;
+                    } else {
+                        *here = t;
+                    }
                 }
                 None => self.nodes.push(t),
             }
         }
-        for (id, ours, theirs_choice) in shown {
-            let created = |c: Option<u32>| c.and_then(|c| self.node(c)).map(|n| n.created_ms);
+        for (id, ours, our_chosen_ms, theirs_choice) in shown {
+            // When a choice was made: when the user switched to it, or when the reply shown
+            // was added (a new version is shown where it was made).
+            let created = |c: Option<u32>| c.and_then(|c| self.node(c)).map_or(0, |n| n.created_ms);
+            let their_chosen_ms = self.node(id).map_or(0, |n| n.chosen_ms);
             let keep = theirs_choice.is_none()
-                || created(theirs_choice) < created(ours)
+                || their_chosen_ms.max(created(theirs_choice)) < our_chosen_ms.max(created(ours))
                 || ours.is_some_and(|o| mine.iter().any(|&m| self.descends_from(m, o)));
             if keep {
                 if let Some(n) = self.node_mut(id) {
-                    n.active_child = ours;
+                    (n.active_child, n.chosen_ms) = (ours, our_chosen_ms);
                 }
             }
         }
@@ -176,9 +189,10 @@ impl Conversation {
         self.updated_ms = self.updated_ms.max(now_ms);
     }
 
-    /// A conversation's record as the database holds it (`stored`) and as a tab's journal
-    /// holds it (its last save, which the tab closed before the database had): one record
-    /// with both. The newer side's version of a message both hold is kept.
+    /// A conversation's record as the database holds it (`stored`) and as a tab writes it
+    /// (`journaled`: a save, or the last save of a tab closed before the database had it):
+    /// one record with both. Of a message both hold, the copy that changed more often is
+    /// kept, and on a tie the newer record's.
     pub fn reconcile(stored: Conversation, journaled: Conversation) -> Conversation {
         let (mut base, newer) =
             if journaled.updated_ms >= stored.updated_ms { (stored, journaled) } else { (journaled, stored) };
@@ -322,6 +336,71 @@ mod tests {
         there.node_mut(answer).expect("answer").content = "answer to two, finished".into();
         here.merge_from(&there, &[]);
         assert_eq!(here.node(answer).expect("answer").content, "answer to two, finished");
+    }
+
+    /// Regression (read-through): a tab that finished an answer, then heard a save the other
+    /// tab made while the answer was still streaming there (it had sent a question at that
+    /// moment), took that copy: the finished answer went back to its partial text, still
+    /// "streaming", without its charge, and the next save spread that to both tabs.
+    #[test]
+    fn a_finished_answer_outlives_a_copy_saved_while_it_streamed() {
+        use crate::conversation::{AnswerEnd, AnswerStatus};
+        use crate::types::chat::Usage;
+        let mut here = conv(&["one"]);
+        let question = here.push_user("two", vec![], 50);
+        let answer = here.start_answer(question, 50);
+        here.stream_into(answer, "The ans".into(), Some(2));
+        // The other tab heard that save, and sent a question under the streaming answer.
+        let mut there = here.clone();
+        ask(&mut there, "three, from the other tab", 60);
+        here.stream_into(answer, "The answer, in full.".into(), Some(5));
+        let usage = Usage { prompt_tokens: 20, completion_tokens: 5, total_tokens: 25, ..Usage::default() };
+        let end = AnswerEnd { text: "The answer, in full.".into(), usage: Some(usage), ..AnswerEnd::default() };
+        here.finish_answer(answer, end, None);
+        let finished = here.node(answer).expect("answer").clone();
+        assert!(finished.cost_usd.is_some());
+
+        assert!(here.merge_from(&there, &[]), "the other tab lacks the finished answer: saved again");
+        let kept = Node { active_child: None, ..here.node(answer).expect("answer").clone() };
+        assert_eq!(kept, finished, "the finished answer is kept whole (with the question under it)");
+        assert!(users(&here).contains(&"three, from the other tab".to_owned()));
+        // The other tab hears that save and takes the finished answer; both now agree.
+        assert!(!there.merge_from(&here, &[]));
+        let theirs = there.nodes.iter().find(|n| n.key() == finished.key()).expect("the answer there");
+        assert_eq!(
+            (theirs.content.as_str(), theirs.status, theirs.cost_usd),
+            ("The answer, in full.", Some(AnswerStatus::Done), finished.cost_usd)
+        );
+    }
+
+    /// Regression (read-through): switching back to an older version (‹) was undone by the
+    /// next copy heard from the other tab, which still showed the newer one: the newer
+    /// reply was taken as the later choice.
+    #[test]
+    fn a_switch_to_an_older_version_holds_and_spreads() {
+        let mut here = conv(&["one"]);
+        let question = here.nodes[0].id;
+        let second = here.start_answer(question, 80);
+        let mut there = here.clone();
+        assert_eq!(
+            here.switch_version(second, -1, 100).map(|a| here.node(a).expect("a").content.clone()),
+            Some("answer to one".into())
+        );
+        let first_choice = here.node(question).expect("q").active_child;
+        // A copy saved there before it heard of the switch does not undo it here ...
+        here.merge_from(&there, &[]);
+        assert_eq!(here.node(question).expect("q").active_child, first_choice);
+        // ... and the switch, heard there, is shown there.
+        there.merge_from(&here, &[]);
+        assert_eq!(there.node(question).expect("q").active_child, first_choice);
+        // A version made later, there, is shown in both.
+        let third = there.start_answer(question, 200);
+        here.merge_from(&there, &[]);
+        let third_here = here.nodes.iter().find(|n| n.created_ms == 200).map(|n| n.id);
+        assert_eq!(
+            (there.node(question).expect("q").active_child, here.node(question).expect("q").active_child),
+            (Some(third), third_here)
+        );
     }
 
     #[test]

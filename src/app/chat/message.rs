@@ -127,7 +127,7 @@ fn Versions(conv: ConvSignal, id: u32) -> impl IntoView {
         let id2 = conv_id.clone();
         move |_| {
             chat.update_conv(app, &id2, |c| {
-                c.switch_version(id, delta);
+                c.switch_version(id, delta, dom::now_ms());
             })
         }
     };

@@ -124,23 +124,8 @@ fn persist(app: AppState, conv: &Conversation) {
     persist_telling(app, conv, Tell::Now);
 }
 
-thread_local! {
-    /// When this tab last saved each conversation, by id (ms since the epoch).
-    static SAVED_AT: std::cell::RefCell<HashMap<String, u64>> = std::cell::RefCell::new(HashMap::new());
-}
-
-/// Whether this tab saved conversation `id` within the last few seconds (a write that may
-/// not have reached IndexedDB before another tab's).
-fn saved_lately(id: &str) -> bool {
-    const LATELY_MS: u64 = 5_000;
-    SAVED_AT.with(|s| s.borrow().get(id).is_some_and(|t| dom::now_ms().saturating_sub(*t) < LATELY_MS))
-}
-
 /// [`persist`], telling the other tabs as `tell` says.
 fn persist_telling(app: AppState, conv: &Conversation, tell: Tell) {
-    SAVED_AT.with(|s| {
-        s.borrow_mut().insert(conv.id.clone(), dom::now_ms());
-    });
     // What it was charged is recorded before anything else can happen to it.
     app.record_spending(|l, now| l.record_conversation(conv, now));
     match serde_json::to_string(conv) {
@@ -194,7 +179,7 @@ impl ChatState {
             });
             self.deleted.set(deleted);
         }
-        match db.all::<Conversation>(storage::CONVERSATIONS).await {
+        match db.conversations().await {
             Ok(mut convs) => {
                 for c in &mut convs {
                     if c.mark_interrupted() {
@@ -241,6 +226,8 @@ impl ChatState {
         }
         let chat = *self;
         tabs::listen(move |heard| chat.hear(app, heard));
+        // A save that merged in what another tab stored, unheard of: taken in as if heard.
+        storage::on_merged(move |json| chat.hear(app, Heard::Saved(json)));
         // From now on, every change to the attached images is saved (attach, remove, send).
         self.owner.with_value(|owner| {
             owner.with(|| {
@@ -345,18 +332,11 @@ impl ChatState {
         if !theirs.nodes.iter().any(|n| n.status == Some(AnswerStatus::Streaming)) {
             app.refresh_balance();
         }
-        let (mut ahead, mut grew) = (false, false);
-        conv.update(|c| {
-            let before = c.clone();
-            ahead = c.merge_from(&theirs, &mine);
-            grew = *c != before;
-        });
-        // Two tabs saving one conversation at once: whichever write reaches IndexedDB last is
-        // the record. This tab's own save, made just before it heard, may still be on its way
-        // and lack what it just heard (a question sent there while an answer ended here was
-        // lost on reload): when the merge added to a copy this tab saved lately, its last
-        // write is made to hold both. The other tab then hears nothing new, and stops.
-        if ahead || (grew && saved_lately(&theirs.id)) {
+        let mut ahead = false;
+        conv.update(|c| ahead = c.merge_from(&theirs, &mine));
+        // The stored record holds both already (each write merges what another tab stored,
+        // see `Db::put_conversation`); saving again tells the other tab what it lacks.
+        if ahead {
             conv.with_untracked(|c| persist(app, c));
         }
     }

@@ -79,16 +79,9 @@ pub fn on_page_visibility(app: AppState, chat: ChatState, change: PageVisibility
     for live in chat.streams.get_untracked() {
         let text = live.arrived();
         let deltas = live.deltas.lock().map(|d| *d).unwrap_or_default();
-        chat.update_conv_quietly(app, &live.conv_id, |c| {
-            if let Some(n) = c.node_mut(live.node_id) {
-                n.content = text;
-                // With the tokens counted so far, so an interrupted answer is estimated from
-                // all it received.
-                if deltas.is_some() {
-                    n.streamed_tokens = deltas;
-                }
-            }
-        });
+        // With the tokens counted so far, so an interrupted answer is estimated from all it
+        // received.
+        chat.update_conv_quietly(app, &live.conv_id, |c| c.stream_into(live.node_id, text, deltas));
         if change == PageVisibility::Leaving {
             // The answer ends with this tab: the other tabs show it interrupted, with what it
             // cost, at once (this tab's own record is marked when the app starts again).
@@ -502,12 +495,7 @@ async fn exchanging(job: Exchange) {
 
 /// Writes the partial text to storage without re-rendering the thread.
 fn save_partial(app: AppState, chat: ChatState, conv_id: &str, answer_id: u32, text: String, deltas: Option<u64>) {
-    chat.update_conv_quietly(app, conv_id, |c| {
-        if let Some(n) = c.node_mut(answer_id) {
-            n.content = text;
-            n.streamed_tokens = deltas;
-        }
-    });
+    chat.update_conv_quietly(app, conv_id, |c| c.stream_into(answer_id, text, deltas));
 }
 
 #[allow(clippy::too_many_arguments)]
