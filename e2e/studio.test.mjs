@@ -783,6 +783,40 @@ test("the form as typed survives a reload, also after Generate", async () => {
   await context.close();
 });
 
+test("an image deleted and imported back from an export is counted once in the gallery's total", async () => {
+  // User review: 2 images, exported, one deleted, the file imported: the card came back and
+  // its cost was counted twice, once by the card and once "on deleted images".
+  const { page, context } = await openStudio();
+  await fill(page, { prompt: "A lighthouse at dusk", width: "256", height: "256", count: "2" });
+  await page.getByTestId("generate").click();
+  await cardsWithStatus(page, "done", 2);
+  const totals = page.getByTestId("gallery-totals");
+  assert.match(await totals.innerText(), /^2 images · \$0\.003 spent$/);
+  await page.getByTestId("tab-chat").click();
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-all").click()]);
+  const path = join(tempDir(), "export-twice.json");
+  await download.saveAs(path);
+  await page.getByTestId("tab-studio").click();
+  await cards(page).first().getByTestId("job-delete").click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="job-card"]').length === 1);
+  assert.match(await totals.innerText(), /^1 image · \$0\.003 spent \(\$0\.0015 on deleted images\)$/);
+  await page.getByTestId("tab-chat").click();
+  await page.getByTestId("import-file").setInputFiles(path);
+  await page.getByTestId("toast").filter({ hasText: "1 image into the gallery" }).waitFor();
+  await page.getByTestId("tab-studio").click();
+  await cardsWithStatus(page, "done", 2);
+  assert.match(await totals.innerText(), /^2 images · \$0\.003 spent$/);
+  await page.reload();
+  await page.getByTestId("tab-studio").click();
+  await cardsWithStatus(page, "done", 2);
+  assert.match(await totals.innerText(), /^2 images · \$0\.003 spent$/);
+  // Deleted again, it is again counted as deleted, once.
+  await cards(page).first().getByTestId("job-delete").click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="job-card"]').length === 1);
+  assert.match(await totals.innerText(), /^1 image · \$0\.003 spent \(\$0\.0015 on deleted images\)$/);
+  await context.close();
+});
+
 test("today's spending is what the sandbox billed, through deletes and Undo, Delete all and an import, a deleted image, reloads and a second tab", async () => {
   const key = await newKey(sandbox.url);
   const { page: a, context } = await openApp(browser, sandbox.url, { key });

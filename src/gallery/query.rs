@@ -1,6 +1,7 @@
 //! What the gallery shows: status filter, prompt search, newest first; totals; file names.
 
 use std::cmp::Reverse;
+use std::collections::BTreeMap;
 
 use super::job::{Job, JobStatus};
 use crate::catalog::IMAGE_PRICE_NANO_USD;
@@ -106,10 +107,51 @@ pub struct Totals {
     pub deleted_spend_nano_usd: u64,
 }
 
+/// What deleted jobs were charged, in nano-USD, by job id: the money stays spent, so the
+/// gallery's total keeps it, until a job comes back (Undo, an import of a file that has it),
+/// when its card counts it again.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(from = "StoredDeleted")]
+pub struct DeletedCharges(BTreeMap<String, u64>);
+
+/// How [`DeletedCharges`] were stored: once one sum for every deleted job (kept, for no job).
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum StoredDeleted {
+    Sum(u64),
+    ById(BTreeMap<String, u64>),
+}
+
+impl From<StoredDeleted> for DeletedCharges {
+    fn from(stored: StoredDeleted) -> Self {
+        match stored {
+            StoredDeleted::Sum(0) => Self::default(),
+            StoredDeleted::Sum(nano) => Self(BTreeMap::from([(String::new(), nano)])),
+            StoredDeleted::ById(by_id) => Self(by_id),
+        }
+    }
+}
+
+impl DeletedCharges {
+    /// Records that job `id`, charged `nano_usd`, was deleted.
+    pub fn add(&mut self, id: &str, nano_usd: u64) {
+        if nano_usd > 0 {
+            self.0.insert(id.to_owned(), nano_usd);
+        }
+    }
+
+    /// Job `id` is back.
+    pub fn remove(&mut self, id: &str) {
+        self.0.remove(id);
+    }
+}
+
 impl Totals {
-    /// Totals that start with what deleted jobs were charged, in nano-USD.
-    pub fn with_deleted(deleted_nano_usd: u64) -> Self {
-        Self { spend_nano_usd: deleted_nano_usd, deleted_spend_nano_usd: deleted_nano_usd, ..Self::default() }
+    /// Counts what the deleted jobs were charged, except the jobs that are `here` again.
+    pub fn add_deleted(&mut self, deleted: &DeletedCharges, here: impl Fn(&str) -> bool) {
+        let nano: u64 = deleted.0.iter().filter(|(id, _)| id.is_empty() || !here(id)).map(|(_, n)| n).sum();
+        self.spend_nano_usd += nano;
+        self.deleted_spend_nano_usd += nano;
     }
 
     /// Adds up `jobs`.
@@ -309,9 +351,41 @@ mod tests {
         assert_eq!(t.summary(), "1 image · $0.0075 spent · 2 in progress · 1 failed · 1 timed out");
         assert_eq!(Totals::of(&[]).summary(), "0 images · $0.00 spent");
         // What deleted images cost stays in the total, and is said.
-        let mut kept = Totals::with_deleted(1_500_000);
-        g.iter().filter(|j| j.id == "a").for_each(|j| kept.add(j));
+        let mut deleted = DeletedCharges::default();
+        deleted.add("gone", 1_500_000);
+        let mut kept = Totals::of(g.iter().filter(|j| j.id == "a"));
+        kept.add_deleted(&deleted, |id| id == "a");
         assert_eq!(kept.summary(), "1 image · $0.003 spent ($0.0015 on deleted images)");
+    }
+
+    /// Regression (user review): an image deleted, then imported back from a file exported
+    /// before, was counted twice: by its card and in "on deleted images" ($0.009 spent for
+    /// five images that cost $0.0075).
+    #[test]
+    fn a_deleted_job_that_comes_back_is_counted_once() {
+        let mut jobs = gallery();
+        jobs.iter_mut().for_each(|j| j.charges = 1);
+        let all = Totals::of(&jobs).spend_nano_usd;
+        let mut deleted = DeletedCharges::default();
+        let gone = jobs.remove(0);
+        deleted.add(&gone.id, 1_500_000);
+        let totals = |jobs: &[Job]| {
+            let mut t = Totals::of(jobs);
+            t.add_deleted(&deleted, |id| jobs.iter().any(|j| j.id == id));
+            t
+        };
+        assert_eq!((totals(&jobs).spend_nano_usd, totals(&jobs).deleted_spend_nano_usd), (all, 1_500_000));
+        // Imported back: its card counts it, the deleted charges no longer do.
+        jobs.push(gone);
+        assert_eq!((totals(&jobs).spend_nano_usd, totals(&jobs).deleted_spend_nano_usd), (all, 0));
+        // The sum stored before charges were kept by job still counts, whatever comes back.
+        let legacy: DeletedCharges = serde_json::from_str("3000000").expect("a stored sum");
+        let mut t = Totals::of(&jobs);
+        t.add_deleted(&legacy, |_| true);
+        assert_eq!(t.spend_nano_usd, all + 3_000_000);
+        let by_id: DeletedCharges =
+            serde_json::from_str(&serde_json::to_string(&deleted).expect("json")).expect("back");
+        assert_eq!(by_id, deleted);
     }
 
     #[test]

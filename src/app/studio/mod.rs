@@ -27,7 +27,7 @@ use super::dom::{local_get, local_set, now_ms};
 use super::state::AppState;
 use super::storage;
 use super::Unfetched;
-use crate::gallery::{matches, newest_first, ImageForm, Job, OnReload, StatusFilter, Totals};
+use crate::gallery::{matches, newest_first, DeletedCharges, ImageForm, Job, OnReload, StatusFilter, Totals};
 use crate::Client;
 
 /// The localStorage slot of the studio form as typed.
@@ -95,7 +95,7 @@ pub struct Studio {
     /// The gallery's numbers.
     pub totals: Memo<Totals>,
     /// What deleted jobs were charged, nano-USD: money spent stays in the total.
-    pub deleted_spend: RwSignal<u64>,
+    pub deleted_spend: RwSignal<DeletedCharges>,
     /// Non-Send browser objects.
     pub local: StoredValue<Local, LocalStorage>,
     /// Whether the gallery was loaded and pending jobs resumed.
@@ -134,10 +134,14 @@ impl Studio {
             shown.sort();
             shown.into_iter().map(|(_, id)| id.0).collect::<Vec<String>>()
         });
-        let deleted_spend = RwSignal::new(0);
+        let deleted_spend = RwSignal::new(DeletedCharges::default());
         let totals = Memo::new(move |_| {
-            let mut t = Totals::with_deleted(deleted_spend.get());
-            jobs.with(|js| js.iter().for_each(|e| e.job.with(|j| t.add(j))));
+            let mut t = Totals::default();
+            jobs.with(|js| {
+                js.iter().for_each(|e| e.job.with(|j| t.add(j)));
+                let here: HashSet<&str> = js.iter().map(|e| e.id.as_str()).collect();
+                deleted_spend.with(|d| t.add_deleted(d, |id| here.contains(id)));
+            });
             t
         });
         Self {
@@ -223,8 +227,8 @@ pub(crate) fn resume(studio: Studio, app: AppState) -> Result<Pin<Box<dyn Future
             studio.loaded.set(true);
             return;
         };
-        if let Ok(Some(nano)) = db.get::<u64>(storage::SETTINGS, DELETED_SPEND_ID).await {
-            studio.deleted_spend.update(|d| *d += nano);
+        if let Ok(Some(deleted)) = db.get::<DeletedCharges>(storage::SETTINGS, DELETED_SPEND_ID).await {
+            studio.deleted_spend.set(deleted);
         }
         let stored = match db.all::<Job>(storage::JOBS).await {
             Ok(stored) => stored,

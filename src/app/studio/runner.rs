@@ -218,14 +218,16 @@ pub fn delete(app: AppState, st: Studio, ids: &[String]) {
     if ids.is_empty() {
         return;
     }
-    let charged: u64 = st.jobs.with_untracked(|js| {
+    let charges: Vec<(String, u64)> = st.jobs.with_untracked(|js| {
         js.iter()
             .filter(|e| ids.contains(&e.id))
-            .map(|e| e.job.with_untracked(|j| Totals::of([j]).spend_nano_usd))
-            .sum()
+            .map(|e| (e.id.clone(), e.job.with_untracked(|j| Totals::of([j]).spend_nano_usd)))
+            .filter(|(_, nano)| *nano > 0)
+            .collect()
     });
+    let charged: u64 = charges.iter().map(|(_, nano)| nano).sum();
     if charged > 0 {
-        st.deleted_spend.update(|d| *d += charged);
+        st.deleted_spend.update(|d| charges.iter().for_each(|(id, nano)| d.add(id, *nano)));
         app.save(storage::SETTINGS, super::DELETED_SPEND_ID.to_owned(), st.deleted_spend.get_untracked());
     }
     // What an Undo puts back: the records as they are now (their bytes are set aside).
@@ -275,7 +277,7 @@ pub fn delete(app: AppState, st: Studio, ids: &[String]) {
 /// in the gallery's total (out of "on deleted images"), and polling for a job not over.
 fn restore(app: AppState, st: Studio, jobs: Vec<Job>, charged: u64) {
     if charged > 0 {
-        st.deleted_spend.update(|d| *d = d.saturating_sub(charged));
+        st.deleted_spend.update(|d| jobs.iter().for_each(|j| d.remove(&j.id)));
         app.save(storage::SETTINGS, super::DELETED_SPEND_ID.to_owned(), st.deleted_spend.get_untracked());
     }
     let mut resume = Vec::new();
