@@ -37,44 +37,65 @@ pub fn exact_nano(nano: u64) -> String {
 /// least four: a message costs a fraction of a cent, and cents alone would read $4.99 after a
 /// $0.0004 one), rounded down (what is shown is there), no trailing zeros past the cents.
 pub fn left(usd: f64) -> String {
-    let decimals = readable_decimals(usd);
-    let scale = 10f64.powi(decimals as i32);
-    // The epsilon keeps 2.999 (2.99899…97 in binary) from reading 2.9989.
-    let floored = if usd.is_finite() && usd > 0.0 { (usd * scale + 1e-6).floor() / scale } else { 0.0 };
-    trim_past_cents(fixed(floored, decimals))
+    trim_past_cents(rounded(usd, Round::Down, readable_decimals(usd)))
 }
 
 /// An upper bound ("at most …"): two significant digits at least, rounded up (a bound shown
 /// lower than the budget check's own figure read as fitting a budget it did not), no
 /// trailing zeros past the cents ("$0.00061" for $0.000602, "$2.50").
 pub fn at_most(usd: f64) -> String {
-    let decimals = readable_decimals(usd);
-    let scale = 10f64.powi(decimals as i32);
-    // The epsilon keeps an exact 0.0006 (0.000600…01 in binary) from reading 0.00061.
-    let ceiled = if usd.is_finite() && usd > 0.0 { (usd * scale - 1e-6).ceil() / scale } else { 0.0 };
-    trim_past_cents(fixed(ceiled, decimals))
+    trim_past_cents(rounded(usd, Round::Up, readable_decimals(usd)))
 }
 
-/// Amounts read side by side in one sentence: all with the decimals the smallest of them
-/// needs (less the zeros that end them all), so that "$0.0000 of its $0.000010" does not read as two kinds of number; and two
-/// amounts that differ never read the same ("spent $0.00050 of its $0.00050" for $0.000496 of
-/// $0.0005): decimals are added until they read apart.
+/// How an amount in a sentence is rounded to its decimals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Round {
+    /// To the nearest (an amount spent, a budget).
+    Nearest,
+    /// Up: an upper bound ("may cost up to").
+    Up,
+    /// Down: a credit left (what is shown is there).
+    Down,
+}
+
+/// Amounts read side by side in one sentence, each rounded to the nearest: see [`alike_as`].
 pub fn alike<const N: usize>(amounts: [f64; N]) -> [String; N] {
-    let mut decimals = amounts.iter().map(|&a| readable_decimals(a)).max().unwrap_or(4);
+    alike_as(amounts.map(|a| (a, Round::Nearest)))
+}
+
+/// Amounts read side by side in one sentence, each rounded as it says: all with the decimals
+/// the smallest of them needs (less the zeros that end them all), so that "$0.0000 of its
+/// $0.000010" does not read as two kinds of number; and two amounts that differ never read
+/// the same ("spent $0.00050 of its $0.00050" for $0.000496 of $0.0005): decimals are added
+/// until they read apart.
+pub fn alike_as<const N: usize>(amounts: [(f64, Round); N]) -> [String; N] {
+    let mut decimals = amounts.iter().map(|&(a, _)| readable_decimals(a)).max().unwrap_or(4);
     let blurred = |decimals: usize| {
-        amounts
-            .iter()
-            .enumerate()
-            .any(|(i, &a)| amounts[i + 1..].iter().any(|&b| a != b && fixed(a, decimals) == fixed(b, decimals)))
+        amounts.iter().enumerate().any(|(i, &(a, ra))| {
+            amounts[i + 1..].iter().any(|&(b, rb)| a != b && rounded(a, ra, decimals) == rounded(b, rb, decimals))
+        })
     };
     while decimals < 9 && blurred(decimals) {
         decimals += 1;
     }
     // Zeros that end every amount say nothing ("$0.00020 … $0.00150" reads "$0.0002 … $0.0015").
-    while decimals > 2 && amounts.iter().all(|&a| fixed(a, decimals).ends_with('0')) {
+    while decimals > 2 && amounts.iter().all(|&(a, r)| rounded(a, r, decimals).ends_with('0')) {
         decimals -= 1;
     }
-    amounts.map(|a| fixed(a, decimals))
+    amounts.map(|(a, r)| rounded(a, r, decimals))
+}
+
+/// `usd` with `decimals` decimals, rounded as `round` says.
+fn rounded(usd: f64, round: Round, decimals: usize) -> String {
+    let scale = 10f64.powi(decimals as i32);
+    match round {
+        Round::Nearest => fixed(usd, decimals),
+        // The epsilons keep an exact 0.0006 (0.000600…01 in binary) from reading 0.00061 up,
+        // and 2.999 (2.99899…97) from reading 2.9989 down.
+        Round::Up if usd.is_finite() && usd > 0.0 => fixed((usd * scale - 1e-6).ceil() / scale, decimals),
+        Round::Down if usd.is_finite() && usd > 0.0 => fixed((usd * scale + 1e-6).floor() / scale, decimals),
+        Round::Up | Round::Down => fixed(0.0, decimals),
+    }
 }
 
 /// `usd` with `decimals` decimals, never `$-0.000000`.
@@ -157,5 +178,23 @@ mod tests {
         assert_eq!(alike([0.0002, 0.0015]), ["$0.0002", "$0.0015"]);
         assert_eq!(alike([0.001_49, 0.0015]), ["$0.00149", "$0.00150"]);
         assert_eq!(alike([-0.5, 0.001]), ["$0.000", "$0.001"]);
+    }
+
+    /// Regression (user review): the budget question said "this request may cost up to
+    /// $0.00060" where the message box said "at most $0.00061" for the same $0.000602: a
+    /// bound in a sentence was rounded to the nearest, below the real worst case.
+    #[test]
+    fn bounds_and_credit_in_a_sentence_round_their_own_way() {
+        assert_eq!(
+            alike_as([(0.0, Round::Nearest), (0.0005, Round::Nearest), (0.000_602, Round::Up)])[2],
+            at_most(0.000_602)
+        );
+        assert_eq!(alike_as([(0.001_49, Round::Down), (0.0015, Round::Nearest)]), ["$0.0014", "$0.0015"]);
+        assert_eq!(
+            alike_as([(0.000_5, Round::Up), (0.000_5, Round::Down)]),
+            ["$0.0005", "$0.0005"],
+            "exact stays exact"
+        );
+        assert_eq!(alike_as([(-1.0, Round::Up), (f64::NAN, Round::Down)]), ["$0.00", "$0.00"]);
     }
 }

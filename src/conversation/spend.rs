@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Conversation;
 use crate::catalog::{chat_model, nano_to_usd};
-use crate::money;
+use crate::money::{self, Round};
 use crate::types::chat::{ChatRequest, Usage};
 
 /// A cost that outlives its message (a deleted turn).
@@ -109,7 +109,8 @@ pub fn budget_warning(
     if let Some(budget) = conversation.settings.budget_usd {
         let spent = conversation.total_cost_usd();
         if spent + worst_usd > budget {
-            let [spent, budget, worst] = money::alike([spent, budget, worst_usd]);
+            let [spent, budget, worst] =
+                money::alike_as([(spent, Round::Nearest), (budget, Round::Nearest), (worst_usd, Round::Up)]);
             return Some(BudgetWarning {
                 message: format!(
                     "This conversation has spent {spent} of its {budget} budget, and this request may cost up to {worst}."
@@ -118,18 +119,21 @@ pub fn budget_warning(
         }
     }
     daily_budget
-        .and_then(|daily| over_daily_budget(spent_today, daily, worst_usd, "this request may cost up to"))
+        .and_then(|daily| over_daily_budget(spent_today, daily, (worst_usd, Round::Up), "this request may cost up to"))
         .map(|message| BudgetWarning { message })
 }
 
 /// Whether spending `cost_usd` more today goes over the daily budget (`daily`), with
 /// `spent_today` spent across chat and images: then what to say, `cost_words` naming the
-/// cost ("this request may cost up to", "these images cost").
-pub fn over_daily_budget(spent_today: f64, daily: f64, cost_usd: f64, cost_words: &str) -> Option<String> {
+/// cost ("this request may cost up to", "these images cost"), rounded as `cost` says (up
+/// for a bound).
+pub fn over_daily_budget(spent_today: f64, daily: f64, cost: (f64, Round), cost_words: &str) -> Option<String> {
+    let (cost_usd, round) = cost;
     if spent_today + cost_usd <= daily {
         return None;
     }
-    let [spent, daily, cost] = money::alike([spent_today, daily, cost_usd]);
+    let [spent, daily, cost] =
+        money::alike_as([(spent_today, Round::Nearest), (daily, Round::Nearest), (cost_usd, round)]);
     Some(format!("Today's spending in this browser (chat and images) is {spent} of the {daily} daily budget, and {cost_words} {cost}."))
 }
 
@@ -142,7 +146,7 @@ pub fn credit_warning(whose: &str, credit_usd: f64, worst_usd: f64) -> Option<St
     if !(credit_usd.is_finite() && worst_usd.is_finite()) || credit_usd >= worst_usd {
         return None;
     }
-    let [credit, worst] = money::alike([credit_usd.max(0.0), worst_usd]);
+    let [credit, worst] = money::alike_as([(credit_usd.max(0.0), Round::Down), (worst_usd, Round::Up)]);
     Some(format!(
         "{whose} ({credit}) is less than this message can cost (at most {worst}), so the service may refuse it. \
          Add credit, or lower Max completion tokens in the chat's options."
@@ -205,8 +209,12 @@ pub fn usage_line(n: &super::Node) -> Option<String> {
 mod tests {
     #[test]
     fn the_daily_budget_counts_what_was_spent_and_what_comes() {
-        assert_eq!(super::over_daily_budget(0.0005, 0.001, 0.0005, "these images cost"), None, "exactly the budget");
-        let w = super::over_daily_budget(0.0148, 0.001, 0.0045, "these images cost").expect("over");
+        assert_eq!(
+            super::over_daily_budget(0.0005, 0.001, (0.0005, Round::Nearest), "these images cost"),
+            None,
+            "exactly the budget"
+        );
+        let w = super::over_daily_budget(0.0148, 0.001, (0.0045, Round::Nearest), "these images cost").expect("over");
         assert_eq!(
             w,
             "Today's spending in this browser (chat and images) is $0.0148 of the $0.0010 daily budget, and these images cost $0.0045."

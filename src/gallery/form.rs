@@ -98,7 +98,10 @@ impl Batch {
         if !credit_usd.is_finite() || credit_usd * 1e9 >= self.cost_nano_usd() as f64 {
             return None;
         }
-        let [credit, each] = crate::money::alike([credit_usd.max(0.0), nano_to_usd(IMAGE_PRICE_NANO_USD)]);
+        let [credit, each] = crate::money::alike_as([
+            (credit_usd.max(0.0), crate::money::Round::Down),
+            (nano_to_usd(IMAGE_PRICE_NANO_USD), crate::money::Round::Nearest),
+        ]);
         let affordable = (credit_usd.max(0.0) * 1e9 / IMAGE_PRICE_NANO_USD as f64).floor() as u64;
         Some(match affordable {
             0 => format!("{whose} ({credit}) is less than one image costs ({each}): the service will refuse the job."),
@@ -328,12 +331,11 @@ mod tests {
         let w = batch("1").credit_warning("Your credit", 0.0002).expect("short");
         assert_eq!(w, "Your credit ($0.0002) is less than one image costs ($0.0015): the service will refuse the job.");
         // Regression: the credit was rounded to four decimals, "Your credit ($0.0015) is less
-        // than one image costs ($0.0015)".
+        // than one image costs ($0.0015)". A credit is rounded down, as the header shows it.
         let w = batch("1").credit_warning("Your credit", 0.001_49).expect("short");
-        assert_eq!(
-            w,
-            "Your credit ($0.00149) is less than one image costs ($0.00150): the service will refuse the job."
-        );
+        assert_eq!(w, "Your credit ($0.0014) is less than one image costs ($0.0015): the service will refuse the job.");
+        let w = batch("1").credit_warning("Your credit", 0.001_499_9).expect("short");
+        assert_eq!(w, "Your credit ($0.0014) is less than one image costs ($0.0015): the service will refuse the job.");
     }
 
     /// Checks `form` and returns the messages, in order.

@@ -10,6 +10,7 @@ use crate::catalog::{DEFAULT_SCHEDULER, SCHEDULERS};
 use crate::conversation::spend::over_daily_budget;
 use crate::gallery::form::model_options;
 use crate::gallery::{ImageForm, ASPECT_PRESETS};
+use crate::money::Round;
 
 /// Runs `go` at once when `cost_nano_usd` keeps today's spending (chat and images) within
 /// the daily budget; otherwise asks first, in the app's dialog, as the chat does.
@@ -21,10 +22,9 @@ pub(super) fn within_budget_or_ask(
     confirm_label: &str,
     go: crate::app::state::Action,
 ) {
-    let over = app
-        .settings
-        .with_untracked(|s| s.daily_budget_usd)
-        .and_then(|daily| over_daily_budget(app.spent_today(), daily, nano_to_usd(cost_nano_usd), cost_words));
+    let over = app.settings.with_untracked(|s| s.daily_budget_usd).and_then(|daily| {
+        over_daily_budget(app.spent_today(), daily, (nano_to_usd(cost_nano_usd), Round::Nearest), cost_words)
+    });
     match over {
         Some(message) => app.confirm.set(Some(Confirm {
             title: "This goes over your daily budget".into(),
