@@ -382,7 +382,7 @@ test("the daily budget counts spending across conversations", async () => {
   await page.getByTestId("daily-budget").fill("1e999");
   await page.getByTestId("save-settings").click();
   assert.equal(
-    await page.getByTestId("settings-error").innerText(),
+    await page.getByTestId("daily-budget-error").innerText(),
     "Daily budget must be a positive number of US dollars, or empty for none (you entered 1e999).",
   );
   await page.getByTestId("daily-budget").fill("0.0005");

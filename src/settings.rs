@@ -144,6 +144,67 @@ impl Settings {
     }
 }
 
+/// What is wrong with the settings dialog's fields, each in words (`None`: nothing).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct FieldProblems {
+    /// The API key (or relay token).
+    pub key: Option<String>,
+    /// The API base URL.
+    pub base_url: Option<String>,
+    /// The daily budget.
+    pub daily_budget: Option<String>,
+}
+
+/// Checks every field of the settings dialog at once, the way the client and this page will
+/// use them (`origin`: the page's own, whose server a plain `http://` URL may name); the
+/// daily budget, read, when all are right.
+pub fn check_fields(key: &str, base_url: &str, daily: &str, origin: &str) -> Result<Option<f64>, FieldProblems> {
+    let words = |e: crate::Error| crate::words::error_words(&e);
+    let (key, base_url, daily) = (key.trim(), base_url.trim(), daily.trim());
+    let mut problems = FieldProblems::default();
+    if !key.is_empty() {
+        problems.key = crate::ClientConfig::new(key).base_url(DEFAULT_BASE_URL).validate().err().map(words);
+    }
+    if !base_url.is_empty() {
+        problems.base_url = crate::ClientConfig::new("placeholder").base_url(base_url).validate().err().map(words);
+        if problems.base_url.is_none() && !http_allowed(base_url, origin) {
+            problems.base_url = Some(
+                "API base URL must start with https://. Plain http:// works only for localhost, 127.0.0.1 and \
+                 this page's own server: elsewhere it would carry your key unencrypted, and this page blocks it."
+                    .to_owned(),
+            );
+        }
+    }
+    let budget = match daily {
+        "" => None,
+        v => match v.parse::<f64>() {
+            Ok(b) if b > 0.0 && b.is_finite() => Some(b),
+            _ => {
+                problems.daily_budget = Some(format!(
+                    "Daily budget must be a positive number of US dollars, or empty for none (you entered {v})."
+                ));
+                None
+            }
+        },
+    };
+    if problems == FieldProblems::default() {
+        Ok(budget)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Whether `url` (already checked as an http(s) URL) may be used from this page: https
+/// anywhere; plain http only to this computer or the page's own server (the page's
+/// Content-Security-Policy allows nothing else, and a key would cross the network unencrypted).
+fn http_allowed(url: &str, origin: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    let Some(rest) = lower.strip_prefix("http://") else { return true };
+    let authority = rest.split('/').next().unwrap_or_default();
+    let host = authority.rsplit_once(':').map_or(authority, |(host, _)| host);
+    matches!(host, "localhost" | "127.0.0.1") || format!("http://{authority}") == origin.to_ascii_lowercase()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,5 +259,43 @@ mod tests {
         assert_eq!((e.kind, e.needs_consent), (EndpointKind::Relay, false));
         // A relay has no demo key: a token is needed.
         assert_eq!(Settings::default().endpoint(&Host::Relay, ORIGIN), None);
+    }
+
+    /// Regression (user review): a plain-http endpoint on another host was saved, then every
+    /// message failed with "Could not reach …, check your connection": the page's own security
+    /// policy blocks it (and the key would travel unencrypted).
+    #[test]
+    fn plain_http_is_for_this_computer_and_the_pages_own_server() {
+        let base = |url: &str| check_fields("sk-x", url, "", "http://192.168.1.5:8787").err().and_then(|p| p.base_url);
+        for fine in [
+            "https://api.example/v1/",
+            "http://localhost:8787/api/",
+            "http://127.0.0.1/api/",
+            "http://192.168.1.5:8787/api/",
+            "HTTP://LOCALHOST/api/",
+        ] {
+            assert_eq!(base(fine), None, "{fine}");
+        }
+        for refused in ["http://example.com/api/", "http://192.168.1.6:8787/api/", "http://localhost.example/api/"] {
+            assert!(
+                base(refused).is_some_and(|w| w.starts_with("API base URL must start with https://.")),
+                "{refused}"
+            );
+        }
+    }
+
+    /// Regression (user review): the dialog said one thing wrong at a time; a bad budget
+    /// showed only after the URL was mended and saved again.
+    #[test]
+    fn every_field_is_checked_at_once() {
+        let problems = check_fields("sk x", "not a url", "-5", "https://app.example").expect_err("three problems");
+        assert_eq!(problems.key.as_deref(), Some("API key must contain only printable ASCII characters, no spaces."));
+        assert_eq!(problems.base_url.as_deref(), Some("API base URL must start with http:// or https://."));
+        assert_eq!(
+            problems.daily_budget.as_deref(),
+            Some("Daily budget must be a positive number of US dollars, or empty for none (you entered -5).")
+        );
+        assert_eq!(check_fields("", "", "", "https://app.example"), Ok(None));
+        assert_eq!(check_fields(" sk-1 ", " https://api.example/ ", " 2.5 ", "https://app.example"), Ok(Some(2.5)));
     }
 }

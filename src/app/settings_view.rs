@@ -6,7 +6,7 @@ use super::net::Credit;
 use super::settings::{self, Host, Settings, Theme};
 use super::state::AppState;
 use super::storage;
-use crate::{ClientConfig, DEFAULT_BASE_URL};
+use crate::DEFAULT_BASE_URL;
 
 /// Saves settings: the key where the user chose, everything else in IndexedDB.
 fn apply(app: AppState, new: Settings) {
@@ -14,16 +14,6 @@ fn apply(app: AppState, new: Settings) {
     app.save(storage::SETTINGS, "app".into(), new.clone());
     app.settings.set(new);
     app.refresh_balance();
-}
-
-/// Checks a key and base URL the way the client will.
-fn check(key: &str, base_url: &str) -> Result<(), String> {
-    if key.trim().is_empty() && base_url.trim().is_empty() {
-        return Ok(());
-    }
-    let base = if base_url.trim().is_empty() { DEFAULT_BASE_URL } else { base_url.trim() };
-    let key = if key.trim().is_empty() { "placeholder" } else { key.trim() };
-    ClientConfig::new(key).base_url(base).validate().map_err(|e| crate::words::error_words(&e))
 }
 
 /// The settings dialog.
@@ -36,7 +26,8 @@ pub fn SettingsDialog() -> impl IntoView {
     let base = RwSignal::new(current.base_url.clone());
     let theme = RwSignal::new(current.theme);
     let daily = RwSignal::new(current.daily_budget_usd.map(|b| b.to_string()).unwrap_or_default());
-    let error = RwSignal::new(None::<String>);
+    // What is wrong with each field, shown under it, all at once.
+    let problems = RwSignal::new(crate::settings::FieldProblems::default());
     // Keyboard users land in the dialog (so Escape closes it) and go back to the Settings button.
     let first_field = NodeRef::<leptos::html::Input>::new();
     Effect::new(move |_| {
@@ -52,22 +43,27 @@ pub fn SettingsDialog() -> impl IntoView {
         }
     };
     let save = move |_| {
-        if let Err(e) = check(&key.get_untracked(), &base.get_untracked()) {
-            error.set(Some(e));
-            return;
-        }
-        let daily_budget_usd = match daily.get_untracked().trim() {
-            "" => None,
-            v => match v.parse::<f64>() {
-                Ok(b) if b > 0.0 && b.is_finite() => Some(b),
-                _ => {
-                    // A text field (a number field would hand over "" for 1e999: no budget).
-                    error.set(Some(format!(
-                        "Daily budget must be a positive number of US dollars, or empty for none (you entered {v})."
-                    )));
-                    return;
+        let checked = crate::settings::check_fields(
+            &key.get_untracked(),
+            &base.get_untracked(),
+            &daily.get_untracked(),
+            &app.origin.get_value(),
+        );
+        let daily_budget_usd = match checked {
+            Ok(budget) => budget,
+            Err(found) => {
+                problems.set(found);
+                // To the first field that is wrong, as a form does.
+                let first = problems.with_untracked(|p| {
+                    [(&p.key, "api-key"), (&p.base_url, "base-url"), (&p.daily_budget, "daily-budget")]
+                        .into_iter()
+                        .find_map(|(problem, id)| problem.is_some().then_some(id))
+                });
+                if let Some(id) = first {
+                    super::dom::focus(&format!("[data-testid={id}]"));
                 }
-            },
+                return;
+            }
         };
         apply(
             app,
@@ -113,8 +109,10 @@ pub fn SettingsDialog() -> impl IntoView {
                 <h2 id="settings-title">"Settings"</h2>
                 <label>{move || if relay() { "Relay token" } else { "API key" }}
                     <input type="password" autocomplete="off" data-testid="api-key" placeholder=move || if relay() { "mtr_…" } else { "sk-…" } node_ref=first_field
+                        aria-invalid=move || problems.with(|p| p.key.is_some()).to_string() aria-describedby="api-key-error"
                         prop:value=move || key.get() on:input=move |ev| key.set(event_target_value(&ev)) />
                 </label>
+                <FieldError id="api-key-error" problem=Signal::derive(move || problems.with(|p| p.key.clone())) />
                 // The key in use was refused by the sandbox or relay that served the page.
                 <Show when=move || app.balance.get() == Some(Credit::Refused)>
                     <p class="field-error" role="alert" data-testid="key-refused-hint">
@@ -136,8 +134,10 @@ pub fn SettingsDialog() -> impl IntoView {
                 </label>
                 <label>"API base URL"
                     <input type="url" data-testid="base-url" placeholder=placeholder
+                        aria-invalid=move || problems.with(|p| p.base_url.is_some()).to_string() aria-describedby="base-url-error"
                         prop:value=move || base.get() on:input=move |ev| base.set(event_target_value(&ev)) />
                 </label>
+                <FieldError id="base-url-error" problem=Signal::derive(move || problems.with(|p| p.base_url.clone())) />
                 <label>"Theme"
                     <select data-testid="theme" prop:value=move || theme.get().as_str() on:change=move |ev| theme.set(match event_target_value(&ev).as_str() {
                         "light" => Theme::Light, "dark" => Theme::Dark, _ => Theme::System })>
@@ -148,11 +148,10 @@ pub fn SettingsDialog() -> impl IntoView {
                 </label>
                 <label>"Daily budget (USD, optional; counts what this browser spends)"
                     <input type="text" inputmode="decimal" data-testid="daily-budget"
+                        aria-invalid=move || problems.with(|p| p.daily_budget.is_some()).to_string() aria-describedby="daily-budget-error"
                         prop:value=move || daily.get() on:input=move |ev| daily.set(event_target_value(&ev)) />
                 </label>
-                <Show when=move || error.get().is_some()>
-                    <p class="field-error" role="alert" data-testid="settings-error">{move || error.get()}</p>
-                </Show>
+                <FieldError id="daily-budget-error" problem=Signal::derive(move || problems.with(|p| p.daily_budget.clone())) />
                 <div class="dialog-actions">
                     <button class="danger" data-testid="forget-key" on:click=forget>"Forget key"</button>
                     <span class="spacer"></span>
@@ -161,6 +160,16 @@ pub fn SettingsDialog() -> impl IntoView {
                 </div>
             </div>
         </div>
+    }
+}
+
+/// A field's problem, under it (its `id` is the field's `aria-describedby` and test id).
+#[component]
+fn FieldError(id: &'static str, problem: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <p class="field-error" role="alert" id=id data-testid=id hidden=move || problem.with(Option::is_none)>
+            {move || problem.get()}
+        </p>
     }
 }
 
@@ -223,7 +232,7 @@ pub fn FirstRun() -> impl IntoView {
             }));
             return;
         }
-        if let Err(e) = check(&k, "") {
+        if let Some(e) = crate::settings::check_fields(&k, "", "", "").err().and_then(|p| p.key) {
             error.set(Some(e));
             return;
         }
