@@ -385,8 +385,19 @@ test("the daily budget counts spending across conversations", async () => {
     await page.getByTestId("daily-budget-error").innerText(),
     "Daily budget must be a positive number of US dollars, or empty for none (you entered 1e999).",
   );
+  // Every wrong field is said at once, under it, and focus goes to the first of them; a
+  // plain-http endpoint elsewhere than this computer is refused (the page could not reach it).
+  await page.getByTestId("base-url").fill("http://example.com/api/");
+  await page.getByTestId("save-settings").click();
+  assert.match(await page.getByTestId("base-url-error").innerText(), /^API base URL must start with https:\/\/\. Plain http:\/\/ works only for localhost/);
+  assert.match(await page.getByTestId("daily-budget-error").innerText(), /you entered 1e999/);
+  assert.equal(await page.getByTestId("base-url").getAttribute("aria-invalid"), "true");
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "base-url");
+  assert.equal(await page.getByTestId("api-key-error").isVisible(), false);
+  await page.getByTestId("base-url").fill("");
   await page.getByTestId("daily-budget").fill("0.0005");
   await page.getByTestId("save-settings").click();
+  await page.getByTestId("settings").waitFor({ state: "detached" });
   await page.getByTestId("new-chat").click();
   await send(page, "And more");
   await page.getByTestId("confirm-dialog").waitFor();
