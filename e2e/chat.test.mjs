@@ -154,6 +154,20 @@ test("an attached image survives a reload with the draft, and reaches a vision m
   await page.reload();
   await page.getByTestId("message-user").last().locator("img.thumb").waitFor();
   assert.equal(await page.getByTestId("attachments").locator("img").count(), 0);
+  // The picture sent opens at full size (user review: a click did nothing); Escape closes
+  // it and the thumbnail has focus again.
+  const thumb = page.getByTestId("message-user").last().getByTestId("open-image");
+  await thumb.click();
+  const viewer = page.getByTestId("image-viewer");
+  await viewer.waitFor();
+  assert.equal(await viewer.locator("img").getAttribute("src"), await thumb.locator("img").getAttribute("src"));
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "image-viewer-close");
+  await page.keyboard.press("Escape");
+  await viewer.waitFor({ state: "detached" });
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "open-image");
+  await thumb.click();
+  await page.getByTestId("image-viewer-close").click();
+  await viewer.waitFor({ state: "detached" });
   await context.close();
 });
 

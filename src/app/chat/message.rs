@@ -247,7 +247,17 @@ fn UserMessage(conv: ConvSignal, id: u32) -> impl IntoView {
                 .unwrap_or_default()
         })
         .into_iter()
-        .map(|a| view! { <img class="thumb" src=a.url alt=a.name referrerpolicy="no-referrer" /> }.into_any())
+        .map(|a| {
+            let (url, name) = (a.url.clone(), a.name.clone());
+            let label = format!("Open {} at full size", a.name);
+            view! {
+                <button class="thumb-open" data-testid="open-image" aria-label=label
+                    on:click=move |ev| super::viewer::open(chat, url.clone(), name.clone(), &ev)>
+                    <img class="thumb" src=a.url alt=a.name referrerpolicy="no-referrer" />
+                </button>
+            }
+            .into_any()
+        })
         .collect_view()
     };
     view! {

@@ -12,6 +12,7 @@ mod options;
 mod send;
 mod sidebar;
 mod thread;
+mod viewer;
 
 use std::collections::HashMap;
 
@@ -100,6 +101,8 @@ pub struct ChatState {
     pub speaking: RwSignal<Option<(String, u32)>>,
     /// Whether the sidebar drawer is open (narrow screens).
     pub sidebar_open: RwSignal<bool>,
+    /// The attached picture seen at full size, if any.
+    viewing: RwSignal<Option<viewer::Viewing>, LocalStorage>,
     /// When another tab last told each conversation's state, by id (ms since the epoch): an
     /// answer it is streaming is live there while it keeps telling.
     heard_at: StoredValue<HashMap<String, u64>>,
@@ -164,6 +167,7 @@ impl ChatState {
             follow: RwSignal::new(0),
             speaking: RwSignal::new(None),
             sidebar_open: RwSignal::new(false),
+            viewing: RwSignal::new_local(None),
             heard_at: StoredValue::new(HashMap::new()),
             owner: StoredValue::new(Owner::current().expect("the chat state is made inside the app")),
         }
@@ -792,7 +796,7 @@ pub fn ChatPage() -> impl IntoView {
         if ev.key() != "Escape" || ev.default_prevented() || app.confirm.with_untracked(Option::is_some) {
             return;
         }
-        if chat.sidebar_open.get_untracked() {
+        if chat.sidebar_open.get_untracked() || chat.viewing.with_untracked(Option::is_some) {
             return;
         }
         if let Some(id) =
@@ -818,6 +822,7 @@ pub fn ChatPage() -> impl IntoView {
                     {move || chat.announcement.get()}
                 </div>
             </section>
+            <viewer::Viewer />
         </div>
     }
 }

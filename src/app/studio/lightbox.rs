@@ -135,7 +135,7 @@ pub fn Lightbox() -> impl IntoView {
                         <span data-testid="lightbox-position">{position}</span>
                         <button data-testid="lightbox-next" aria-label="Next" on:click=move |_| step(st, 1)>"→"</button>
                         <span class="spacer"></span>
-                        <button node_ref=close_button data-testid="lightbox-close" aria-label="Close" on:click=move |_| st.lightbox.set(None)>"✕"</button>
+                        <button node_ref=close_button class="lightbox-close" data-testid="lightbox-close" aria-label="Close" on:click=move |_| st.lightbox.set(None)>"✕"</button>
                     </div>
                     // The actions before the parameters: on a phone the panel is short, and they
                     // were below its fold.
