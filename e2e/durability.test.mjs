@@ -383,6 +383,8 @@ test("a message is not sent into a conversation another tab is still answering i
   await lastAnswerSettled(b, 60_000);
   await sandboxCall(sandbox.url, "POST", "/sandbox/faults", { body: { key, fault: "" } });
   await a.waitForFunction(() => !document.querySelector('[data-testid="message-assistant"][data-status="streaming"]'), null, { timeout: 5000 });
+  // The refusal goes when that answer ends (user review: it stayed, as if still refused).
+  await a.getByTestId("composer-error").waitFor({ state: "detached", timeout: 5000 });
   await a.getByTestId("composer").press("Enter");
   await lastAnswerSettled(a);
   // It followed B's whole answer.

@@ -151,6 +151,20 @@ pub fn answer_error_words(kind: &str, message: &str) -> String {
     }
 }
 
+/// The button that continues an answer cut at the token limit with a raised limit, for that
+/// answer alone: "Continue with a 600-token limit", "… an 800-token limit".
+pub fn continue_with_limit(tokens: u32) -> String {
+    // The article goes by how the number is said: "an" before eight, eleven, eighteen and
+    // eighty-, eight hundred… (of the number's first group of thousands).
+    let mut lead = tokens;
+    while lead >= 1000 {
+        lead /= 1000;
+    }
+    let eight = lead.to_string().starts_with('8');
+    let article = if eight || lead == 11 || lead == 18 { "an" } else { "a" };
+    format!("Continue with {article} {tokens}-token limit")
+}
+
 /// What a toast says when a new version of an earlier `what` ("answer", "question") leaves
 /// the `later` questions asked after it with the old version, now `version` of `of`.
 pub fn later_questions_kept(what: &str, later: usize, version: usize, of: usize) -> String {
@@ -343,5 +357,17 @@ mod tests {
         assert_eq!(sentence("why?"), "Why?");
         assert_eq!(sentence(""), "");
         assert_eq!(sentence("édition"), "Édition.");
+    }
+
+    #[test]
+    fn the_article_before_a_token_limit_goes_by_how_it_is_said() {
+        let article = |n| continue_with_limit(n).split(' ').nth(2).map(str::to_owned).expect("article");
+        for n in [8, 11, 18, 80, 86, 800, 8_192, 11_000, 18_500, 80_000] {
+            assert_eq!(article(n), "an", "{n}");
+        }
+        for n in [1, 48, 100, 600, 1_600, 1_800, 12_000, 108] {
+            assert_eq!(article(n), "a", "{n}");
+        }
+        assert_eq!(continue_with_limit(80), "Continue with an 80-token limit");
     }
 }

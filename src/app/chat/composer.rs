@@ -128,6 +128,16 @@ pub fn Composer() -> impl IntoView {
         }
         now
     });
+    // The same for an answer another tab is writing here (user review: the words stayed
+    // after it ended, as if sending were still refused).
+    Effect::new(move |was: Option<bool>| {
+        let now = chat.active_streaming_elsewhere();
+        let said = |e: &Option<String>| e.as_deref() == Some(send::ANSWERING_ELSEWHERE);
+        if was == Some(true) && !now && chat.composer_error.with_untracked(said) {
+            chat.composer_error.set(None);
+        }
+        now
+    });
     // What sending would send: the whole conversation shown and the message box.
     let request = Memo::new(move |_| {
         let (text, images) = (chat.draft(), chat.pending_images());

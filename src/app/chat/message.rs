@@ -447,7 +447,7 @@ fn AnswerMessage(conv: ConvSignal, id: u32) -> impl IntoView {
                     <button class="primary" data-testid="continue" disabled=busy on:click=continue_with(false)>"Continue"</button>
                     <button data-testid="raise-continue" disabled=busy on:click=continue_with(true)
                         title="For this answer only: the chat's Max completion tokens stays as it is (Options).">
-                        {move || format!("Continue with a {}-token limit", limit().saturating_mul(2))}
+                        {move || crate::words::continue_with_limit(limit().saturating_mul(2))}
                     </button>
                 </div>
             </Show>

@@ -425,6 +425,15 @@ impl ChatState {
         self.active.with(|a| a.as_deref().is_some_and(|id| self.is_streaming(id)))
     }
 
+    /// Whether the conversation shown has an answer streaming that this tab is not writing
+    /// (another tab is) (tracked).
+    pub fn active_streaming_elsewhere(&self) -> bool {
+        let Some(id) = self.active.get() else { return false };
+        let Some(conv) = self.find(&id) else { return false };
+        let here: Vec<u32> = self.streams.with(|s| s.iter().filter(|l| l.conv_id == id).map(|l| l.node_id).collect());
+        conv.with(|c| c.nodes.iter().any(|n| n.status == Some(AnswerStatus::Streaming) && !here.contains(&n.id)))
+    }
+
     /// The unsent text of the conversation shown (tracked).
     pub fn draft(&self) -> String {
         let key = self.active.get().unwrap_or_default();

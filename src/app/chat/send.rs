@@ -98,7 +98,7 @@ pub fn on_page_visibility(app: AppState, chat: ChatState, change: PageVisibility
 const SAVE_EVERY_MS: u64 = 500;
 
 /// What a send says while another tab is writing an answer in the same conversation.
-const ANSWERING_ELSEWHERE: &str =
+pub(super) const ANSWERING_ELSEWHERE: &str =
     "Not sent: another tab is still writing an answer in this conversation. Send this when it ends.";
 
 /// Checks `request` against the budgets; runs `go` at once, or after the user confirms in
