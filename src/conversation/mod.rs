@@ -50,6 +50,11 @@ impl Default for ChatSettings {
 }
 
 impl ChatSettings {
+    /// The completion token cap its requests go out with: its own, or the service's default.
+    pub fn completion_cap(&self) -> u32 {
+        self.max_completion_tokens.unwrap_or(crate::types::chat::DEFAULT_MAX_COMPLETION_TOKENS)
+    }
+
     /// The settings a new chat starts with after this conversation: the same model and
     /// reasoning effort (as ChatGPT keeps the model picked), every option hidden under Options
     /// (developer prompt, temperature, token cap, budget) back to its default, so that no
@@ -670,9 +675,7 @@ impl Conversation {
     /// The completion token cap answer `answer_id` was last streamed under: its own when a
     /// continuation raised it, else the conversation's (or the service's default).
     pub fn completion_cap(&self, answer_id: u32) -> u32 {
-        self.node(answer_id).and_then(|n| n.completion_cap).unwrap_or_else(|| {
-            self.settings.max_completion_tokens.unwrap_or(crate::types::chat::DEFAULT_MAX_COMPLETION_TOKENS)
-        })
+        self.node(answer_id).and_then(|n| n.completion_cap).unwrap_or_else(|| self.settings.completion_cap())
     }
 
     /// Writes the text answer `answer_id` has received so far, with the content deltas
@@ -708,7 +711,7 @@ impl Conversation {
     /// tokens, and marked as such. Costs add up over continuations.
     pub fn finish_answer(&mut self, answer_id: u32, end: AnswerEnd, request: Option<&ChatRequest>) {
         let anchored = request.and_then(|r| self.anchored_prompt_tokens(answer_id, r));
-        let own_cap = self.settings.max_completion_tokens.unwrap_or(crate::types::chat::DEFAULT_MAX_COMPLETION_TOKENS);
+        let own_cap = self.settings.completion_cap();
         let Some(n) = self.node_mut(answer_id) else { return };
         if let Some(r) = request {
             n.completion_cap = r.max_completion_tokens.filter(|&cap| cap != own_cap);
