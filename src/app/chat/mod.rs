@@ -291,19 +291,15 @@ impl ChatState {
     /// block this one for long).
     pub fn answering_elsewhere(&self, id: &str) -> bool {
         const LIVE_MS: u64 = 5_000;
-        let Some(conv) = self.find(id) else { return false };
-        let here = self.answers_streaming_here(id);
-        let streaming_there = conv.with_untracked(|c| {
-            c.nodes.iter().any(|n| n.status == Some(AnswerStatus::Streaming) && !here.contains(&n.id))
-        });
+        let streaming_there = untrack(|| self.streaming_elsewhere(id));
         let recent =
             self.heard_at.with_value(|h| h.get(id).is_some_and(|t| dom::now_ms().saturating_sub(*t) < LIVE_MS));
         streaming_there && recent
     }
 
-    /// The ids of the answers this tab is streaming in conversation `id`.
+    /// The ids of the answers this tab is streaming in conversation `id` (tracked).
     fn answers_streaming_here(&self, id: &str) -> Vec<u32> {
-        self.streams.with_untracked(|s| s.iter().filter(|l| l.conv_id == id).map(|l| l.node_id).collect())
+        self.streams.with(|s| s.iter().filter(|l| l.conv_id == id).map(|l| l.node_id).collect())
     }
 
     /// Whether this tab saw conversation `id` deleted (here or in another tab).
@@ -331,7 +327,7 @@ impl ChatState {
         {
             self.leave_shared_new_chat(app, &theirs.id, conv.with_untracked(|c| c.settings.clone()));
         }
-        let mine = self.answers_streaming_here(&theirs.id);
+        let mine = untrack(|| self.answers_streaming_here(&theirs.id));
         // An answer ended there: the credit changed.
         if !theirs.nodes.iter().any(|n| n.status == Some(AnswerStatus::Streaming)) {
             app.refresh_balance();
@@ -428,9 +424,14 @@ impl ChatState {
     /// Whether the conversation shown has an answer streaming that this tab is not writing
     /// (another tab is) (tracked).
     pub fn active_streaming_elsewhere(&self) -> bool {
-        let Some(id) = self.active.get() else { return false };
-        let Some(conv) = self.find(&id) else { return false };
-        let here: Vec<u32> = self.streams.with(|s| s.iter().filter(|l| l.conv_id == id).map(|l| l.node_id).collect());
+        self.active.get().is_some_and(|id| self.streaming_elsewhere(&id))
+    }
+
+    /// Whether conversation `id` has an answer streaming that this tab is not writing
+    /// (tracked).
+    fn streaming_elsewhere(&self, id: &str) -> bool {
+        let Some(conv) = self.find(id) else { return false };
+        let here = self.answers_streaming_here(id);
         conv.with(|c| c.nodes.iter().any(|n| n.status == Some(AnswerStatus::Streaming) && !here.contains(&n.id)))
     }
 
