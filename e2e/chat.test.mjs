@@ -475,6 +475,13 @@ test("a refused option is said beside its field, stays there, and nothing is sen
   assert.equal(await page.getByTestId("max-tokens-error").innerText(), "Max completion tokens must be at least 1 (you entered -5).");
   assert.equal(await page.getByTestId("max-tokens").inputValue(), "-5", "what was typed stays, marked invalid");
   assert.equal(await page.getByTestId("max-tokens").getAttribute("aria-invalid"), "true");
+  // Once refused, the field is judged at each key: its words follow, and go as soon as it is
+  // right, before it is left.
+  await page.getByTestId("max-tokens").fill("-50");
+  assert.equal(await page.getByTestId("max-tokens-error").innerText(), "Max completion tokens must be at least 1 (you entered -50).");
+  await page.getByTestId("max-tokens").fill("50");
+  assert.equal(await page.getByTestId("max-tokens-error").innerText(), "");
+  assert.equal(await page.getByTestId("max-tokens").getAttribute("aria-invalid"), "false");
   await page.getByTestId("max-tokens").fill("");
   await page.getByTestId("max-tokens").press("Tab");
   assert.equal(await page.getByTestId("max-tokens-error").innerText(), "");

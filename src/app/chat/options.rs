@@ -123,6 +123,13 @@ pub fn Options() -> impl IntoView {
             }
         }
     });
+    // A field is judged when it is left, not at each key (half-typed, "0.0" is no budget yet);
+    // once refused, it is judged again at each key, so its words go as soon as it is right.
+    let recheck = |error: RwSignal<Option<String>>, now: Option<String>| {
+        if error.with_untracked(Option::is_some) {
+            error.set(now);
+        }
+    };
     // Text fields, not `type="number"`: a number field hands over "" for what it cannot
     // read (1e999), which would pass for an empty field and send the default; the words
     // typed reach the checks, which name the field, the range and what was entered.
@@ -170,6 +177,7 @@ pub fn Options() -> impl IntoView {
                         <input type="text" inputmode="decimal" data-testid="temperature" placeholder="1" node_ref=temp_input
                             aria-invalid=move || temp_error.get().is_some().to_string()
                             prop:value=temp_value
+                            on:input=move |ev| recheck(temp_error, parse_temperature(&event_target_value(&ev)).err())
                             on:change=move |ev| match parse_temperature(&event_target_value(&ev)) {
                                 Ok(t) => { temp_error.set(None); change(Box::new(move |s| s.temperature = t)); }
                                 Err(e) => temp_error.set(Some(e)),
@@ -180,6 +188,7 @@ pub fn Options() -> impl IntoView {
                         <input type="text" inputmode="numeric" data-testid="max-tokens" placeholder="1000" node_ref=tokens_input
                             aria-invalid=move || tokens_error.get().is_some().to_string()
                             prop:value=tokens_value
+                            on:input=move |ev| recheck(tokens_error, parse_max_tokens(&event_target_value(&ev)).err())
                             on:change=move |ev| match parse_max_tokens(&event_target_value(&ev)) {
                                 Ok(t) => { tokens_error.set(None); change(Box::new(move |s| s.max_completion_tokens = t)); }
                                 Err(e) => tokens_error.set(Some(e)),
@@ -204,6 +213,7 @@ pub fn Options() -> impl IntoView {
                         <input type="text" inputmode="decimal" data-testid="conv-budget" node_ref=budget_input
                             aria-invalid=move || budget_error.get().is_some().to_string()
                             prop:value=budget_value
+                            on:input=move |ev| recheck(budget_error, parse_budget(&event_target_value(&ev)).err())
                             on:change=move |ev| match parse_budget(&event_target_value(&ev)) {
                                 Ok(b) => { budget_error.set(None); change(Box::new(move |s| s.budget_usd = b)); }
                                 Err(e) => budget_error.set(Some(e)),
