@@ -394,8 +394,14 @@ test("the daily budget counts spending across conversations", async () => {
   assert.equal(await page.getByTestId("base-url").getAttribute("aria-invalid"), "true");
   assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "base-url");
   assert.equal(await page.getByTestId("api-key-error").isVisible(), false);
+  // A refused field is judged again as it is typed: its words go once it is right, before Save.
+  await page.getByTestId("daily-budget").fill("-2");
+  assert.match(await page.getByTestId("daily-budget-error").innerText(), /you entered -2\)/);
   await page.getByTestId("base-url").fill("");
+  assert.equal(await page.getByTestId("base-url-error").isVisible(), false);
+  assert.equal(await page.getByTestId("base-url").getAttribute("aria-invalid"), "false");
   await page.getByTestId("daily-budget").fill("0.0005");
+  assert.equal(await page.getByTestId("daily-budget-error").isVisible(), false);
   await page.getByTestId("save-settings").click();
   await page.getByTestId("settings").waitFor({ state: "detached" });
   await page.getByTestId("new-chat").click();

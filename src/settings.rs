@@ -155,6 +155,21 @@ pub struct FieldProblems {
     pub daily_budget: Option<String>,
 }
 
+impl FieldProblems {
+    /// What is still wrong with the fields already refused, judged as they are now (`now`:
+    /// every field checked): a refused field's words follow what is typed and go once it is
+    /// right, while a field not refused is judged only at the next Save (half-typed, it is
+    /// not wrong yet).
+    pub fn still(&self, now: &FieldProblems) -> FieldProblems {
+        let keep = |was: &Option<String>, now: &Option<String>| was.as_ref().and(now.clone());
+        FieldProblems {
+            key: keep(&self.key, &now.key),
+            base_url: keep(&self.base_url, &now.base_url),
+            daily_budget: keep(&self.daily_budget, &now.daily_budget),
+        }
+    }
+}
+
 /// Checks every field of the settings dialog at once, the way the client and this page will
 /// use them (`origin`: the page's own, whose server a plain `http://` URL may name); the
 /// daily budget, read, when all are right.
@@ -210,6 +225,23 @@ mod tests {
     use super::*;
 
     const ORIGIN: &str = "http://127.0.0.1:8787";
+
+    #[test]
+    fn a_refused_field_is_judged_again_as_it_is_typed_and_no_other() {
+        let refused = check_fields("", "ftp://x", "-1", ORIGIN).unwrap_err();
+        assert!(refused.base_url.is_some() && refused.daily_budget.is_some());
+        // The budget corrected, the URL changed but still wrong, a bad key half-typed.
+        let now = check_fields("a b", "http://example.com", "2", ORIGIN).unwrap_err();
+        assert!(now.key.is_some());
+        let still = refused.still(&now);
+        assert_eq!(still.key, None, "a field not refused waits for Save");
+        assert_eq!(still.daily_budget, None, "a corrected field's words go");
+        assert!(
+            still.base_url.as_deref().unwrap().contains("https://"),
+            "a refused field's words follow it: {still:?}"
+        );
+        assert_eq!(refused.still(&FieldProblems::default()), FieldProblems::default());
+    }
 
     fn sandbox() -> Host {
         Host::Sandbox(SandboxInfo { demo_key: Some("demo-key-1234".into()) })

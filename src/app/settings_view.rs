@@ -28,6 +28,17 @@ pub fn SettingsDialog() -> impl IntoView {
     let daily = RwSignal::new(current.daily_budget_usd.map(|b| b.to_string()).unwrap_or_default());
     // What is wrong with each field, shown under it, all at once.
     let problems = RwSignal::new(crate::settings::FieldProblems::default());
+    // Once Save refused a field, it is judged again as it is typed, so its words go as soon
+    // as it is right (they stayed until the next Save).
+    Effect::new(move |_| {
+        let now = crate::settings::check_fields(&key.get(), &base.get(), &daily.get(), &app.origin.get_value())
+            .err()
+            .unwrap_or_default();
+        let still = problems.with_untracked(|p| p.still(&now));
+        if problems.with_untracked(|p| *p != still) {
+            problems.set(still);
+        }
+    });
     // Keyboard users land in the dialog (so Escape closes it) and go back to the Settings button.
     let first_field = NodeRef::<leptos::html::Input>::new();
     Effect::new(move |_| {
