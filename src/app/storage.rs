@@ -159,14 +159,30 @@ impl Db {
         let records = tx.store(CONVERSATIONS).map_err(failed)?.get_all(None, None).await.map_err(failed)?;
         let convs: Vec<Conversation> =
             records.iter().filter_map(|v| v.as_string()).filter_map(|s| serde_json::from_str(&s).ok()).collect();
+        // Every stamp in two requests (their keys, their values, in one key order), not one
+        // request per conversation: the stamps' keys are "written:" and the id, so they lie
+        // between "written:" and "written;" (';' is the character after ':').
         let stamps = tx.store(SETTINGS).map_err(failed)?;
-        for c in &convs {
-            if let Some(stamp) = stamps.get(JsValue::from_str(&written_key(&c.id))).await.map_err(failed)? {
-                if let Some(stamp) = stamp.as_string() {
-                    WRITTEN.with(|w| w.borrow_mut().insert(c.id.clone(), stamp));
+        let range = || {
+            rexie::KeyRange::bound(
+                &JsValue::from_str(&written_key("")),
+                &JsValue::from_str("written;"),
+                None,
+                Some(true),
+            )
+            .map_err(|e| err("could not read", e))
+        };
+        let keys = stamps.get_all_keys(Some(range()?), None).await.map_err(failed)?;
+        let values = stamps.get_all(Some(range()?), None).await.map_err(failed)?;
+        WRITTEN.with(|w| {
+            let mut w = w.borrow_mut();
+            for (key, value) in keys.iter().zip(&values) {
+                let id = key.as_string().and_then(|k| k.strip_prefix(&written_key("")).map(str::to_owned));
+                if let (Some(id), Some(stamp)) = (id, value.as_string()) {
+                    w.insert(id, stamp);
                 }
             }
-        }
+        });
         Ok(convs)
     }
 
