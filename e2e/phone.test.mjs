@@ -229,6 +229,7 @@ test("on a phone: new image cards come into view, the lightbox swipes sideways a
   await page.getByTestId("tab-studio").click();
   await page.getByTestId("studio-prompt").fill("A lighthouse at night");
   await page.getByTestId("studio-count").fill("2");
+  await page.getByTestId("preset-16:9").click();
   await page.getByTestId("generate").click();
   await page.getByTestId("job-card").first().waitFor();
   await page.waitForFunction(() => {
@@ -236,6 +237,10 @@ test("on a phone: new image cards come into view, the lightbox swipes sideways a
     return r.top >= 0 && r.top < innerHeight - 80;
   }, null, { timeout: 15_000 });
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="job-card"][data-status="done"]').length === 2, null, { timeout: 20_000 });
+  // One card per row, each picture in its own shape (16:9), not letterboxed in a square.
+  const thumb = await page.locator(".job-thumb").first().boundingBox();
+  assert.ok(Math.abs(thumb.height / thumb.width - 768 / 1344) < 0.02, `a 16:9 card's picture is ${thumb.width}×${thumb.height}`);
+  assert.ok(thumb.width > 300, `the card takes the row (${thumb.width} px)`);
   await page.getByTestId("job-open").first().click();
   await page.getByTestId("lightbox").waitFor();
   assert.match(await page.getByTestId("lightbox-position").innerText(), /^1 of 2$/);

@@ -92,7 +92,8 @@ pub fn JobCard(id: String) -> impl IntoView {
     view! {
         <article class="job-card" data-testid="job-card" data-id=id.get_value()
             data-status=move || status.get().as_str() class:selected=selected>
-            <div class="job-thumb">{image}</div>
+            // Its own shape where cards stand one per row (a phone); square in a grid.
+            <div class="job-thumb" style:--ratio=format!("{w} / {h}")>{image}</div>
             <div class="job-body">
                 <div class="job-head">
                     <input type="checkbox" data-testid="job-select" aria-label="Select" prop:checked=selected on:change=toggle />
