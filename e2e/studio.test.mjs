@@ -556,6 +556,13 @@ test("a deleted image comes back with Undo, with its local copy and its place in
   await page.getByTestId("empty-gallery").waitFor();
   assert.match(await page.getByTestId("gallery-totals").innerText(), /on deleted images/);
   const toast = page.getByTestId("toast").filter({ hasText: "Image deleted." });
+  // The toast leaves the totals it changed in sight, and the filters (it covered them).
+  const overlap = (a, b) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+  const shown = await toast.boundingBox();
+  for (const id of ["gallery-totals", "gallery-search"]) {
+    const other = await page.getByTestId(id).boundingBox();
+    assert.ok(!overlap(shown, other), `the toast (${JSON.stringify(shown)}) covers ${id} (${JSON.stringify(other)})`);
+  }
   await toast.getByTestId("toast-action").click();
 
   // Back as it was: the card with its local copy, counted as an image again.

@@ -284,7 +284,8 @@ enum Screen {
 fn Toasts() -> impl IntoView {
     let app = expect_context::<AppState>();
     view! {
-        <div class="toasts" role="status" aria-live="polite" data-testid="toasts">
+        <div class="toasts" role="status" aria-live="polite" data-testid="toasts"
+            class:at-bottom=move || app.page.get() == Page::Studio>
             <For each=move || app.toasts.get() key=|t| t.id let:toast>
                 <div class="toast" data-testid="toast">
                     <span>{toast.text.clone()}</span>
