@@ -6,7 +6,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { startSandbox, launchBrowser, newKey, openApp, send, lastAnswerSettled, sandboxCall, tempDir } from "./support.mjs";
+import { startSandbox, launchBrowser, newKey, openApp, send, lastAnswerSettled, sandboxCall, tempDir, exactUsd } from "./support.mjs";
 
 let sandbox, browser;
 before(async () => {
@@ -220,6 +220,48 @@ test("two tabs on one conversation: each sees the other's messages, and messages
   await a.getByTestId("conv-item").filter({ hasText: "Tell me about rust ownership" }).waitFor({ state: "detached", timeout: 5000 });
   // A, which showed it, says so (it did not just vanish).
   await a.getByTestId("toast").filter({ hasText: "“Tell me about rust ownership” was deleted in another tab." }).waitFor();
+  await context.close();
+});
+
+test("a question deleted and brought back by Undo is counted once: in the total, in another tab, after a reload and in the day's spending", async () => {
+  const key = await newKey(sandbox.url);
+  const { page: a, context } = await openApp(browser, sandbox.url, { key });
+  await send(a, "A first question to delete");
+  await lastAnswerSettled(a);
+  await send(a, "A second question");
+  await lastAnswerSettled(a);
+  const nano = (await sandboxCall(sandbox.url, "GET", "/sandbox/balance", { key })).spent_nano_usd;
+  const billed = exactUsd(nano);
+  const total = (page) => page.getByTestId("conv-total").innerText();
+  assert.ok((await total(a)).endsWith(` · ${billed}`), `${await total(a)} is what was billed, ${billed}`);
+  const b = await context.newPage();
+  await b.goto(sandbox.url);
+  await b.getByTestId("conv-item").filter({ hasText: "A first question to delete" }).locator(".conv-title").click();
+  await b.getByTestId("message-user").nth(1).waitFor();
+  // Deleted and brought back, three times (each time it was counted once more).
+  for (let i = 0; i < 3; i++) {
+    await a.getByTestId("delete-turn").first().click();
+    await a.getByTestId("message-user").nth(1).waitFor({ state: "detached" });
+    await b.getByTestId("message-user").nth(1).waitFor({ state: "detached" });
+    await a.getByTestId("toast").filter({ hasText: "Question and its answer deleted" }).last().getByTestId("toast-action").click();
+    await a.getByTestId("message-user").nth(1).waitFor();
+    await b.getByTestId("message-user").nth(1).waitFor();
+  }
+  await a.waitForTimeout(1000);
+  for (const page of [a, b]) assert.ok((await total(page)).endsWith(` · ${billed}`), `${await total(page)} is still ${billed}`);
+  await a.reload();
+  await a.getByTestId("message-user").nth(1).waitFor();
+  assert.ok((await total(a)).endsWith(` · ${billed}`), `after a reload, ${await total(a)} is still ${billed}`);
+  // The day's spending, as the budget question says it.
+  await a.getByTestId("open-settings").click();
+  await a.getByTestId("daily-budget").fill("0.0000001");
+  await a.getByTestId("save-settings").click();
+  await a.getByTestId("composer").fill("And now?");
+  await a.getByTestId("send").click();
+  await a.getByTestId("confirm-dialog").waitFor();
+  const said = Number((await a.getByTestId("confirm-dialog").innerText()).match(/Today's spending in this browser \(chat and images\) is \$([\d.]+)/)[1]);
+  // (Said to two significant digits.)
+  assert.ok(Math.abs(said - nano / 1e9) <= 0.1 * (nano / 1e9), `today's spending ${said} is what was billed, ${nano / 1e9}`);
   await context.close();
 });
 

@@ -216,6 +216,11 @@ pub struct Node {
     /// they never did: the latest added is shown). Of two tabs' choices, the later is kept.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub chosen_ms: u64,
+    /// The identity its charge was first counted under, where the message has since taken
+    /// another (brought back by an Undo, see [`Conversation::revert_to`]): the money was
+    /// spent once, whether the answer is here, deleted, or back again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub charged_as: Option<tabs::NodeKey>,
 }
 
 impl Node {
@@ -227,8 +232,13 @@ impl Node {
             tokens: self.usage.as_ref().map_or(0, |u| u.total_tokens),
             estimated: self.cost_estimated,
             imported: self.imported,
-            node: Some(self.key()),
+            node: Some(self.charge_key()),
         })
+    }
+
+    /// The identity its charge is counted under (see [`Node::charged_as`]).
+    pub fn charge_key(&self) -> tabs::NodeKey {
+        self.charged_as.unwrap_or_else(|| self.key())
     }
 
     /// Adds a charge (a first answer or a continuation) to what this answer cost.
@@ -499,6 +509,7 @@ impl Conversation {
             active_child: None,
             imported: false,
             origin: None,
+            charged_as: None,
             completion_cap: None,
             rev: 0,
             chosen_ms: 0,
@@ -787,7 +798,9 @@ impl Conversation {
             i += 1;
         }
         let charged: Vec<_> = self.nodes.iter().filter(|n| doomed.contains(&n.id)).filter_map(Node::charge).collect();
-        self.removed_charges.extend(charged);
+        for c in charged {
+            self.keep_removed_charge(c);
+        }
         let keys: Vec<_> = self.nodes.iter().filter(|n| doomed.contains(&n.id)).map(Node::key).collect();
         self.deleted_nodes.extend(keys);
         self.nodes.retain(|n| !doomed.contains(&n.id));
@@ -809,25 +822,44 @@ impl Conversation {
 
     /// Every answer's cost, all versions and deleted turns included (money spent is spent).
     pub fn total_cost_usd(&self) -> f64 {
-        self.nodes.iter().filter_map(|n| n.cost_usd).sum::<f64>()
-            + self.removed_charges.iter().map(|c| c.cost_usd).sum::<f64>()
+        self.charges().iter().map(|c| c.cost_usd).sum()
     }
 
     /// Whether any cost in the total is an estimate.
     pub fn total_is_estimated(&self) -> bool {
-        self.nodes.iter().any(|n| n.cost_estimated) || self.removed_charges.iter().any(|c| c.estimated)
+        self.charges().iter().any(|c| c.estimated)
     }
 
     /// Tokens of every answer, all versions and deleted turns included, like the cost.
     pub fn total_tokens(&self) -> u64 {
-        self.nodes.iter().filter_map(|n| n.usage.as_ref()).map(|u| u.total_tokens).sum::<u64>()
-            + self.removed_charges.iter().map(|c| c.tokens).sum::<u64>()
+        self.charges().iter().map(|c| c.tokens).sum()
     }
 
-    /// Every charge in the conversation: its answers' costs (all versions) and its deleted
-    /// turns'.
+    /// Every charge in the conversation, each once: its answers' costs (all versions) and
+    /// its deleted turns' (a deleted turn brought back by an Undo is counted by its
+    /// answers, not again by the charge its deletion kept).
     pub fn charges(&self) -> Vec<spend::Charge> {
-        self.nodes.iter().filter_map(Node::charge).chain(self.removed_charges.iter().cloned()).collect()
+        let mut all: Vec<spend::Charge> = self.nodes.iter().filter_map(Node::charge).collect();
+        let here: Vec<tabs::NodeKey> = all.iter().filter_map(|c| c.node).collect();
+        all.extend(self.removed_charges.iter().filter(|c| c.node.is_none_or(|k| !here.contains(&k))).cloned());
+        all
+    }
+
+    /// Keeps the charge of a deleted answer: once per answer, at the largest amount seen (a
+    /// continued answer costs more than its first part); returns whether anything changed.
+    pub(crate) fn keep_removed_charge(&mut self, charge: spend::Charge) -> bool {
+        let same = |c: &spend::Charge| if charge.node.is_some() { c.node == charge.node } else { *c == charge };
+        match self.removed_charges.iter_mut().find(|c| same(c)) {
+            Some(kept) if kept.cost_usd >= charge.cost_usd => false,
+            Some(kept) => {
+                *kept = charge;
+                true
+            }
+            None => {
+                self.removed_charges.push(charge);
+                true
+            }
+        }
     }
 
     /// What this device spent on answers created at or after `since_ms` (imported answers

@@ -128,22 +128,18 @@ impl Conversation {
         }
         // Messages only this tab has.
         ahead |= self.nodes.iter().any(|n| !theirs.nodes.iter().any(|t| t.key() == n.key()));
-        if self.active_root.is_none() {
+        // Nothing shown here yet, or what was shown first is no longer first (an Undo there
+        // put a deleted first question back before it): the other tab's first message.
+        if !self.is_root(self.active_root) && self.is_root(theirs.active_root.map(map)) {
             self.active_root = theirs.active_root.map(map);
         }
-        // A message added under one already here: shown where this tab showed nothing yet.
-        for i in 0..self.nodes.len() {
-            if self.nodes[i].active_child.is_none() {
-                let id = self.nodes[i].id;
-                self.nodes[i].active_child =
-                    self.nodes.iter().filter(|n| n.parent == Some(id)).map(|n| n.id).next_back();
-            }
-        }
+        // A message added under one already here is shown where this tab showed nothing
+        // yet, and a shown reply that now follows another message (put back by an Undo)
+        // gives way to one that follows this one.
+        self.repair_active();
 
         for c in &theirs.removed_charges {
-            if !self.removed_charges.contains(c) {
-                self.removed_charges.push(c.clone());
-            }
+            self.keep_removed_charge(c.clone());
         }
         ahead |= self.removed_charges.iter().any(|c| !theirs.removed_charges.contains(c));
         // The title and the settings each go by when they were last given: a rename in one
@@ -184,6 +180,8 @@ impl Conversation {
             }
         }
         for n in self.nodes.iter_mut().filter(|n| brought_back.contains(&n.key())) {
+            // A new identity, but its charge stays the one counted already.
+            n.charged_as = Some(n.charge_key());
             n.origin = Some(NodeKey { id: n.id, created_ms: now_ms });
         }
         self.updated_ms = self.updated_ms.max(now_ms);
@@ -213,19 +211,27 @@ impl Conversation {
         false
     }
 
-    /// After messages were taken out: the shown path goes through messages that exist.
+    /// After messages were taken out or moved: the shown path goes through messages that
+    /// exist, each shown reply following the message above it.
     fn repair_active(&mut self) {
-        let exists = |c: &Conversation, id: Option<u32>| id.is_some_and(|id| c.node(id).is_some());
-        if !exists(self, self.active_root) {
+        if !self.is_root(self.active_root) {
             self.active_root = self.nodes.iter().filter(|n| n.parent.is_none()).map(|n| n.id).next_back();
         }
         for i in 0..self.nodes.len() {
-            if !exists(self, self.nodes[i].active_child) {
-                let id = self.nodes[i].id;
+            let id = self.nodes[i].id;
+            let follows = |c: &Conversation, child: Option<u32>| {
+                child.and_then(|c2| c.node(c2)).is_some_and(|n| n.parent == Some(id))
+            };
+            if !follows(self, self.nodes[i].active_child) {
                 self.nodes[i].active_child =
                     self.nodes.iter().filter(|n| n.parent == Some(id)).map(|n| n.id).next_back();
             }
         }
+    }
+
+    /// Whether `id` names a first message (one that follows none).
+    fn is_root(&self, id: Option<u32>) -> bool {
+        id.and_then(|id| self.node(id)).is_some_and(|n| n.parent.is_none())
     }
 }
 
@@ -416,6 +422,75 @@ mod tests {
         let stale = conv(&["one", "two", "three"]);
         there.merge_from(&stale, &[]);
         assert_eq!(users(&there), ["one", "three"]);
+    }
+
+    /// Regression (user review): a question deleted and brought back by Undo was counted
+    /// twice, by its answers (back under a new identity) and by the charge its deletion kept,
+    /// once the copy holding the deletion was merged in (the stored record, another tab);
+    /// each Delete and Undo added the answers' cost again, in the header and the day's total.
+    #[test]
+    fn a_deleted_turn_brought_back_by_undo_is_counted_once() {
+        let mut here = conv(&["one", "two"]);
+        let usage = crate::types::chat::Usage {
+            prompt_tokens: 10,
+            completion_tokens: 5,
+            total_tokens: 15,
+            ..Default::default()
+        };
+        for (i, n) in here.nodes.iter_mut().filter(|n| n.role == Role::Assistant).enumerate() {
+            n.add_charge(&usage, Some(0.001 * (i + 1) as f64), false);
+        }
+        let (cost, tokens) = (here.total_cost_usd(), here.total_tokens());
+        let before = here.clone();
+        let two = here.nodes.iter().find(|n| n.content == "two").expect("two").id;
+        assert!(here.delete_turn(two));
+        assert_eq!((here.total_cost_usd(), here.total_tokens()), (cost, tokens), "deleting takes nothing off");
+        // As stored, and as the other tab took it in.
+        let deleted = here.clone();
+        here.revert_to(before, 500);
+        here.merge_from(&deleted, &[]);
+        here.merge_from(&deleted, &[]);
+        let mut there = deleted.clone();
+        there.merge_from(&here, &[]);
+        let stored = Conversation::reconcile(deleted.clone(), here.clone());
+        for c in [&here, &there, &stored] {
+            assert_eq!(users(c), ["one", "two"]);
+            assert!((c.total_cost_usd() - cost).abs() < 1e-12, "{} against {cost}", c.total_cost_usd());
+            assert_eq!(c.total_tokens(), tokens);
+        }
+        // The day's spending counts it once, deleted and back.
+        let mut ledger = crate::ledger::Ledger::default();
+        ledger.record_conversation(&deleted, 1_000);
+        ledger.record_conversation(&here, 1_000);
+        ledger.record_conversation(&there, 1_000);
+        assert!((ledger.spent_since(0) - cost).abs() < 1e-12, "{} against {cost}", ledger.spent_since(0));
+        // Deleted again after the Undo, and merged with the first deletion: still once.
+        let two = here.nodes.iter().find(|n| n.content == "two").expect("two").id;
+        assert!(here.delete_turn(two));
+        here.merge_from(&deleted, &[]);
+        assert_eq!(here.removed_charges.len(), 1);
+        assert!((here.total_cost_usd() - cost).abs() < 1e-12);
+        assert_eq!(here.total_tokens(), tokens);
+    }
+
+    /// Regression (found by an end-to-end test): a first or middle question deleted and put
+    /// back by Undo stayed hidden in the other tab, which kept showing from the question
+    /// that had followed it (no longer first), or a reply that now followed another message.
+    #[test]
+    fn a_question_put_back_by_undo_before_others_shows_in_the_other_tab() {
+        for (asked, deleted) in [(&["one", "two"][..], "one"), (&["one", "two", "three"][..], "two")] {
+            let mut here = conv(asked);
+            let mut there = here.clone();
+            let before = here.clone();
+            let id = here.nodes.iter().find(|n| n.content == deleted).expect("asked").id;
+            assert!(here.delete_turn(id));
+            there.merge_from(&here, &[]);
+            assert_eq!(shown(&there).len(), asked.len() - 1);
+            here.revert_to(before, 500);
+            there.merge_from(&here, &[]);
+            assert_eq!(shown(&there), asked, "deleting {deleted}");
+            assert_eq!(shown(&here), asked);
+        }
     }
 
     /// Regression: an Undo in one tab was undone again by the other tab's copy (which had
