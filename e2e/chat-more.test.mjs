@@ -658,6 +658,30 @@ test("a model picked on the start screen does not leave an empty chat in the lis
   await context.close();
 });
 
+test("a new chat that opens with an image left attached in it says so, and keeps it (user review: it went with the next question unseen)", async () => {
+  const { page, context } = await openApp(browser, sandbox.url);
+  await send(page, "A first conversation");
+  await lastAnswerSettled(page);
+  await page.getByTestId("new-chat").click();
+  const png = readFileSync(new URL("./fixtures/dot.png", import.meta.url));
+  await page.getByTestId("attach-file").setInputFiles({ name: "dot.png", mimeType: "image/png", buffer: png });
+  await page.getByTestId("attachments").locator("img").waitFor();
+  // Left unsent: another conversation, a reload, then New chat again.
+  await page.getByTestId("conv-item").filter({ hasText: "A first conversation" }).locator(".conv-title").click();
+  await page.reload();
+  await page.getByTestId("composer").waitFor();
+  assert.equal(await page.getByTestId("toast").count(), 0);
+  await page.getByTestId("new-chat").click();
+  await page.getByTestId("toast").filter({ hasText: "The image you attached before is still attached: remove it if you do not mean to send it." }).waitFor();
+  assert.equal(await page.getByTestId("remove-attachment").count(), 1, "kept: nothing is dropped without the user's say");
+  // Pressed again in that chat, it says nothing more.
+  await page.getByTestId("toast").filter({ hasText: "still attached" }).getByTestId("toast-dismiss").click();
+  await page.getByTestId("new-chat").click();
+  await page.waitForTimeout(300);
+  assert.equal(await page.getByTestId("toast").filter({ hasText: "still attached" }).count(), 0);
+  await context.close();
+});
+
 test("regenerating an earlier answer says where the later questions went", async () => {
   const { page, context } = await openApp(browser, sandbox.url);
   await send(page, "What is the capital of France?");

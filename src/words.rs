@@ -175,6 +175,30 @@ pub fn later_questions_kept(what: &str, later: usize, version: usize, of: usize)
     )
 }
 
+/// What a new chat says when it opens with what the user left unsent there (`text`: some
+/// text; `images`: how many images): kept, so nothing typed is lost, and said, so nothing
+/// is sent unseen (an image left attached went with a later question).
+pub fn draft_back(text: bool, images: usize) -> Option<String> {
+    let attached = match images {
+        0 => String::new(),
+        1 => "1 image".to_owned(),
+        n => format!("{n} images"),
+    };
+    match (text, images) {
+        (false, 0) => None,
+        (true, 0) => Some("Your unsent message is back.".to_owned()),
+        (true, _) => {
+            Some(format!("Your unsent message is back, with {attached} attached: remove what you do not mean to send."))
+        }
+        (false, 1) => {
+            Some("The image you attached before is still attached: remove it if you do not mean to send it.".to_owned())
+        }
+        (false, _) => Some(format!(
+            "The {attached} you attached before are still attached: remove them if you do not mean to send them."
+        )),
+    }
+}
+
 /// The undo bar's words after `n` conversations were deleted.
 pub fn conversations_deleted(n: usize) -> String {
     if n == 1 {
@@ -321,6 +345,18 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn a_draft_back_in_a_new_chat_says_what_it_holds() {
+        assert_eq!(draft_back(false, 0), None);
+        assert_eq!(draft_back(true, 0).as_deref(), Some("Your unsent message is back."));
+        assert_eq!(
+            draft_back(true, 2).as_deref(),
+            Some("Your unsent message is back, with 2 images attached: remove what you do not mean to send.")
+        );
+        assert!(draft_back(false, 1).is_some_and(|w| w.starts_with("The image you attached before is still")));
+        assert!(draft_back(false, 3).is_some_and(|w| w.starts_with("The 3 images you attached before are still")));
+    }
 
     #[test]
     fn fields_are_named_as_on_screen() {

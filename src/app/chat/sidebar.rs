@@ -272,7 +272,17 @@ pub fn Sidebar() -> impl IntoView {
         });
     };
     let new_chat = move |_| {
-        chat.new_conversation(app);
+        let was = chat.active.get_untracked();
+        let id = chat.new_conversation(app);
+        // An empty chat is reused, with what was left unsent in it: said, so that an image
+        // left attached does not go with the next question unseen.
+        if was.as_deref() != Some(id.as_str()) {
+            let text = chat.drafts.with_untracked(|d| d.get(&id).is_some_and(|t| !t.trim().is_empty()));
+            let images = chat.attachments.with_untracked(|a| a.get(&id).map_or(0, Vec::len));
+            if let Some(words) = crate::words::draft_back(text, images) {
+                app.toast(words, None);
+            }
+        }
         chat.sidebar_open.set(false);
         chat.focus_composer();
     };
