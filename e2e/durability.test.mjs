@@ -382,6 +382,61 @@ test("a conversation deleted in one tab while the other streams into it: that ta
   await context.close();
 });
 
+test("an answer stopped because another tab deleted its conversation is counted in the day's spending, and that tab's Undo brings it back stopped and charged", async () => {
+  const key = await newKey(sandbox.url);
+  const { page: a, context } = await openApp(browser, sandbox.url, { key });
+  await send(a, "Short question first");
+  await lastAnswerSettled(a);
+  await sandboxCall(sandbox.url, "POST", "/sandbox/faults", { body: { key, fault: "stall-between-ms=80" } });
+  const b = await context.newPage();
+  await b.goto(sandbox.url);
+  const item = (page) => page.getByTestId("conv-item").filter({ hasText: "Short question first" });
+  await item(b).locator(".conv-title").click();
+  await b.getByTestId("message-user").filter({ hasText: "Short question first" }).waitFor();
+  await send(b, "Late question from B");
+  const streaming = b.locator('[data-testid="message-assistant"][data-status="streaming"] .markdown');
+  await streaming.filter({ hasText: /\w+ \w+ \w+ \w+/ }).waitFor({ timeout: 10_000 });
+  await item(a).getByTestId("delete-conv").click();
+  await b.getByTestId("toast").filter({ hasText: "the answer it was writing here was stopped" }).waitFor({ timeout: 5000 });
+  // B's day counts both answers, the stopped one included, though nothing was restored.
+  await b.waitForTimeout(500);
+  const ledger = (page) =>
+    page.evaluate(
+      () =>
+        new Promise((done, fail) => {
+          const open = indexedDB.open("minitoolai");
+          open.onerror = () => fail(open.error);
+          open.onsuccess = () => {
+            const get = open.result.transaction(["settings"], "readonly").objectStore("settings").get("spending");
+            get.onsuccess = () => done(JSON.parse(get.result).entries);
+          };
+        }),
+    );
+  const entries = Object.keys(await ledger(b)).filter((k) => k.startsWith("chat "));
+  assert.equal(entries.length, 2, `both answers are in the day's spending: ${entries}`);
+  // A's Undo brings the conversation back: with B's answer as B stopped it, charged.
+  await a.getByTestId("undo-delete").click();
+  await item(b).locator(".conv-title").click();
+  await b.getByTestId("message-user").filter({ hasText: "Late question from B" }).waitFor();
+  const answerIn = (page) => page.getByTestId("message-assistant").last();
+  await a.getByTestId("message-user").filter({ hasText: "Late question from B" }).waitFor();
+  for (const page of [a, b]) {
+    await page.waitForFunction(() => {
+      const all = document.querySelectorAll('[data-testid="message-assistant"]');
+      return all[all.length - 1]?.dataset.status === "stopped";
+    }, null, { timeout: 5000 }).catch(() => {});
+    assert.equal(await answerIn(page).getAttribute("data-status"), "stopped");
+  }
+  await a.waitForTimeout(800);
+  const [conv] = await stored(a);
+  const late = conv.nodes.find((n) => n.content === "Late question from B");
+  const answer = conv.nodes.find((n) => n.parent === late.id);
+  assert.equal(answer.status, "stopped");
+  assert.ok(answer.cost_usd > 0, "the stopped answer keeps its charge");
+  assert.doesNotMatch(await a.getByTestId("conv-total").innerText(), / · \$0\.00$/);
+  await context.close();
+});
+
 test("two tabs that took the same empty chat for their new chat: the one still typing keeps its words in a chat of its own", async () => {
   const { page: a, context } = await openApp(browser, sandbox.url);
   await a.getByTestId("new-chat").click();

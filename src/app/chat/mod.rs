@@ -106,6 +106,10 @@ pub struct ChatState {
     /// When another tab last told each conversation's state, by id (ms since the epoch): an
     /// answer it is streaming is live there while it keeps telling.
     heard_at: StoredValue<HashMap<String, u64>>,
+    /// This tab's copy of each conversation another tab deleted while it held something the
+    /// deleting tab had not seen (an answer it was writing, stopped and charged here): taken
+    /// in if that tab's Undo brings the conversation back, which holds only its own copy.
+    kept_deleted: StoredValue<HashMap<String, Conversation>>,
     /// The app's root owner: conversation signals are made under it, so they outlive the
     /// chat page (the studio page replaces it, and a signal made under it would be gone).
     owner: StoredValue<Owner>,
@@ -169,6 +173,7 @@ impl ChatState {
             sidebar_open: RwSignal::new(false),
             viewing: RwSignal::new_local(None),
             heard_at: StoredValue::new(HashMap::new()),
+            kept_deleted: StoredValue::new(HashMap::new()),
             owner: StoredValue::new(Owner::current().expect("the chat state is made inside the app")),
         }
     }
@@ -275,7 +280,21 @@ impl ChatState {
                 self.deleted.update(|d| {
                     d.remove(&theirs.id);
                 });
-                self.take_in(app, theirs);
+                // What this tab wrote there after the other tab's last copy (an answer it
+                // stopped and charged when the deletion came) comes back too, and goes to
+                // the other tab (its Undo showed the answer cut off, uncharged).
+                match self.kept_deleted.try_update_value(|k| k.remove(&theirs.id)).flatten() {
+                    Some(mut mine) => {
+                        let ahead = mine.merge_from(&theirs, &[]);
+                        self.take_in(app, mine);
+                        if ahead {
+                            if let Some(conv) = self.find(&theirs.id) {
+                                conv.with_untracked(|c| persist(app, c));
+                            }
+                        }
+                    }
+                    None => self.take_in(app, theirs),
+                }
             }
             Heard::Deleted(json) => {
                 let Ok(gone) = serde_json::from_str::<Conversation>(&json) else { return };
@@ -363,6 +382,14 @@ impl ChatState {
         app.delete(storage::CONVERSATIONS, id.clone());
         // The answers settled here are newer than the other tab's copy of them.
         let ahead = mine.merge_from(&gone, &settled);
+        // Stopped here, an answer was charged here: counted in the day's spending, as when
+        // the conversation is deleted in the tab that streams it.
+        app.record_spending(|l, now| l.record_conversation(&mine, now));
+        if ahead {
+            self.kept_deleted.update_value(|k| {
+                k.insert(id.clone(), mine.clone());
+            });
+        }
         if shown || streaming || ahead {
             let what = match (streaming, ahead) {
                 (true, _) => ", and the answer it was writing here was stopped",
