@@ -236,6 +236,30 @@ test("photos are sent at the size the models use, the thumbnail showing what is 
   await context.close();
 });
 
+test("a picture over 8 MB is scaled down to attach, and a file that is not a picture is refused in words (user review)", async () => {
+  const { page, context } = await openApp(browser, sandbox.url);
+  await page.getByTestId("model").selectOption("gpt-4o-mini");
+  // Named .png, but text: it would have been paid for as an image the model cannot see.
+  await page.getByTestId("attach-file").setInputFiles({ name: "fake.png", mimeType: "image/png", buffer: Buffer.from("not a picture") });
+  await page.getByTestId("composer-error").filter({ hasText: "fake.png could not be read as an image (it may be damaged, or not an image at all), so it was not attached." }).waitFor();
+  assert.equal(await page.getByTestId("attachments").locator("img").count(), 0);
+  // A heavy photo (noise keeps the PNG large): accepted, and attached scaled down.
+  const big = await drawnPng(page, 3000, 2000, true);
+  assert.ok(big.length > 8 * 1024 * 1024, `a PNG of ${big.length} bytes`);
+  await page.getByTestId("attach-file").setInputFiles({ name: "big.png", mimeType: "image/png", buffer: big });
+  const thumb = page.getByTestId("attachments").locator("img");
+  await thumb.waitFor({ timeout: 20_000 });
+  const url = await thumb.getAttribute("src");
+  assert.match(url, /^data:image\/webp;base64,/);
+  assert.deepEqual(await page.evaluate(async (url) => {
+    const img = new Image();
+    img.src = url;
+    await img.decode();
+    return [img.naturalWidth, img.naturalHeight];
+  }, url), [2048, 1365]);
+  await context.close();
+});
+
 test("a photo still being fitted when another conversation is opened joins the one it was attached in", async () => {
   const { page, context } = await openApp(browser, sandbox.url);
   await page.getByTestId("model").selectOption("gpt-4o-mini");

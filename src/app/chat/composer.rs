@@ -13,9 +13,6 @@ use crate::conversation::{sizing, Attachment, Conversation};
 use crate::types::chat::ImageDetail;
 use crate::types::is_allowed_image_url;
 
-/// Largest image accepted as an attachment (data URLs travel in the request body).
-const MAX_IMAGE_BYTES: f64 = 8.0 * 1024.0 * 1024.0;
-
 /// What the composer says when images are attached and the model cannot see them.
 const NO_VISION: &str =
     "This model does not take images. Pick a model that does, or remove the images to send the text alone.";
@@ -37,8 +34,8 @@ fn add_files(files: Option<web_sys::FileList>, chat: ChatState, detail: ImageDet
             )));
             continue;
         }
-        if file.size() > MAX_IMAGE_BYTES {
-            chat.composer_error.set(Some(format!("{} is too large: images up to 8 MB can be attached.", file.name())));
+        if let Some(words) = sizing::too_large(&file.name(), &file.type_(), file.size()) {
+            chat.composer_error.set(Some(words));
             continue;
         }
         let Ok(reader) = web_sys::FileReader::new() else { continue };
@@ -46,8 +43,18 @@ fn add_files(files: Option<web_sys::FileList>, chat: ChatState, detail: ImageDet
         let r = reader.clone();
         let onload = Closure::once_into_js(move || {
             if let Some(url) = r.result().ok().and_then(|v| v.as_string()) {
-                fit_for_sending(url, &mime, bytes, move |url| {
-                    chat.update_images_of(&key, |a| a.push(Attachment { url, detail, name }))
+                fit_for_sending(url, &mime, bytes, move |fitted| {
+                    match fitted {
+                    Some(url) => match sizing::too_large_to_send(&name, &url) {
+                        Some(words) => chat.composer_error.set(Some(words)),
+                        None => chat.update_images_of(&key, |a| a.push(Attachment { url, detail, name })),
+                    },
+                    // Named ".png", but not a picture (or a damaged one): it would be paid for
+                    // as an image the model cannot see.
+                    None => chat.composer_error.set(Some(format!(
+                        "{name} could not be read as an image (it may be damaged, or not an image at all), so it was not attached."
+                    ))),
+                }
                 });
             }
         });
@@ -58,9 +65,10 @@ fn add_files(files: Option<web_sys::FileList>, chat: ChatState, detail: ImageDet
 
 /// Gives `attach` the image at `url` (a file's data URL) as it will be sent: drawn to the size
 /// the models use and re-encoded (WebP) when it is larger or heavy (`sizing::sending_size`),
-/// else as it is. The thumbnail shows what is attached, so what is seen is what is sent.
-fn fit_for_sending(url: String, mime: &str, bytes: f64, attach: impl FnOnce(String) + 'static) {
-    let Ok(img) = web_sys::HtmlImageElement::new() else { return attach(url) };
+/// else as it is; `None` when the browser cannot read it as an image. The thumbnail shows
+/// what is attached, so what is seen is what is sent.
+fn fit_for_sending(url: String, mime: &str, bytes: f64, attach: impl FnOnce(Option<String>) + 'static) {
+    let Ok(img) = web_sys::HtmlImageElement::new() else { return attach(Some(url)) };
     let (i, mime, src) = (img.clone(), mime.to_owned(), url.clone());
     let attach = std::rc::Rc::new(std::cell::RefCell::new(Some(attach)));
     let once = attach.clone();
@@ -69,13 +77,12 @@ fn fit_for_sending(url: String, mime: &str, bytes: f64, attach: impl FnOnce(Stri
         let size = sizing::sending_size(&mime, bytes, i.natural_width(), i.natural_height());
         let drawn = size.and_then(|(w, h)| draw(&i, w, h));
         let resized = size.is_some_and(|(w, h)| (w, h) != (i.natural_width(), i.natural_height()));
-        attach(sizing::pick(&url, drawn.as_deref(), resized).to_owned());
+        attach(Some(sizing::pick(&url, drawn.as_deref(), resized).to_owned()));
     });
-    // An image the browser cannot read goes as it is: the service says what it makes of it.
-    let original = src.clone();
+    // The browser reads every type that can be attached: one it cannot read is not an image.
     let onerror = Closure::once_into_js(move || {
         if let Some(attach) = attach.borrow_mut().take() {
-            attach(original);
+            attach(None);
         }
     });
     img.set_onload(Some(onload.unchecked_ref()));
