@@ -291,21 +291,24 @@ test("the message box grows with what is typed, up to a limit, on a phone and a 
   }
 });
 
-test("on a phone a toast does not cover the message box or Send", async () => {
-  const { page, context } = await openApp(browser, sandbox.url, { viewport: { width: 390, height: 844 }, hasTouch: true });
-  await page.getByTestId("composer").fill("A turn to delete on a phone");
-  await page.getByTestId("send").click();
-  await lastAnswerSettled(page);
-  await page.getByTestId("delete-turn").last().click();
-  const toast = page.getByTestId("toast").filter({ hasText: "Question and its answer deleted" });
-  await toast.waitFor();
-  const overlap = (a, b) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
-  const t = await toast.boundingBox();
-  for (const id of ["composer", "send"]) {
-    const box = await page.getByTestId(id).boundingBox();
-    assert.ok(!overlap(t, box), `the toast (${JSON.stringify(t)}) covers ${id} (${JSON.stringify(box)})`);
+test("a toast covers neither the message box and Send nor the model and the conversation's cost, on a phone and a desktop", async () => {
+  for (const [viewport, hasTouch] of [[{ width: 390, height: 844 }, true], [{ width: 1280, height: 800 }, false]]) {
+    const { page, context } = await openApp(browser, sandbox.url, { viewport, hasTouch });
+    await page.getByTestId("composer").fill("A turn to delete");
+    await page.getByTestId("send").click();
+    await lastAnswerSettled(page);
+    await page.getByTestId("delete-turn").last().click();
+    const toast = page.getByTestId("toast").filter({ hasText: "Question and its answer deleted" });
+    await toast.waitFor();
+    const overlap = (a, b) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+    const t = await toast.boundingBox();
+    for (const [name, locator] of [["composer", page.getByTestId("composer")], ["send", page.getByTestId("send")],
+      ["the model", page.locator(".model-picker")], ["the cost", page.getByTestId("conv-total")]]) {
+      const box = await locator.boundingBox();
+      assert.ok(!overlap(t, box), `at ${viewport.width} px the toast (${JSON.stringify(t)}) covers ${name} (${JSON.stringify(box)})`);
+    }
+    await context.close();
   }
-  await context.close();
 });
 
 test("the model picker shows the whole model name on a phone, with its prices where there is room, and follows the select", async () => {
