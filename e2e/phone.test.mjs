@@ -291,12 +291,20 @@ test("the message box grows with what is typed, up to a limit, on a phone and a 
   }
 });
 
-test("a toast covers neither the message box and Send nor the model and the conversation's cost, on a phone and a desktop", async () => {
+test("on a phone and a desktop: an answer's headings are a step above its text, and a toast covers neither the message box and Send nor the model and the conversation's cost", async () => {
   for (const [viewport, hasTouch] of [[{ width: 390, height: 844 }, true], [{ width: 1280, height: 800 }, false]]) {
     const { page, context } = await openApp(browser, sandbox.url, { viewport, hasTouch });
     await page.getByTestId("composer").fill("A turn to delete");
     await page.getByTestId("send").click();
     await lastAnswerSettled(page);
+    // An answer's headings are a step above its text, not a page's title (a 2em h1 took
+    // three lines of a phone).
+    const sizes = await page.evaluate(() => {
+      const px = (sel) => [...document.querySelectorAll(`[data-testid=message-assistant] .markdown ${sel}`)].map((e) => parseFloat(getComputedStyle(e).fontSize));
+      return { p: px("p")[0], headings: px(":is(h1, h2, h3)") };
+    });
+    assert.ok(sizes.headings.length > 0, "the answer has headings");
+    for (const h of sizes.headings) assert.ok(h <= sizes.p * 1.45, `a heading of ${h} px over text of ${sizes.p} px`);
     await page.getByTestId("delete-turn").last().click();
     const toast = page.getByTestId("toast").filter({ hasText: "Question and its answer deleted" });
     await toast.waitFor();
