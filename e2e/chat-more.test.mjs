@@ -400,7 +400,8 @@ test("the daily budget counts spending across conversations", async () => {
   await page.getByTestId("base-url").fill("");
   assert.equal(await page.getByTestId("base-url-error").isVisible(), false);
   assert.equal(await page.getByTestId("base-url").getAttribute("aria-invalid"), "false");
-  await page.getByTestId("daily-budget").fill("0.0005");
+  // Typed with its dollar sign, as people do (user review: "$5" was refused).
+  await page.getByTestId("daily-budget").fill("$0.0005");
   assert.equal(await page.getByTestId("daily-budget-error").isVisible(), false);
   await page.getByTestId("save-settings").click();
   await page.getByTestId("settings").waitFor({ state: "detached" });

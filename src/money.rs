@@ -85,6 +85,23 @@ pub fn alike_as<const N: usize>(amounts: [(f64, Round); N]) -> [String; N] {
     amounts.map(|(a, r)| rounded(a, r, decimals))
 }
 
+/// A positive amount of US dollars as people type it ("5", "$5", "0.50 USD", "US$ 2"), or
+/// `None` when it is not one (empty, negative, zero, not a number, too large to read).
+pub fn parse_usd(text: &str) -> Option<f64> {
+    let mut t = text.trim();
+    for prefix in ["US$", "$"] {
+        if let Some(rest) = t.strip_prefix(prefix) {
+            t = rest.trim_start();
+        }
+    }
+    for suffix in ["USD", "usd", "$"] {
+        if let Some(rest) = t.strip_suffix(suffix) {
+            t = rest.trim_end();
+        }
+    }
+    t.parse::<f64>().ok().filter(|v| *v > 0.0 && v.is_finite())
+}
+
 /// `usd` with `decimals` decimals, rounded as `round` says.
 fn rounded(usd: f64, round: Round, decimals: usize) -> String {
     let scale = 10f64.powi(decimals as i32);
@@ -124,6 +141,23 @@ fn trim_past_cents(s: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_are_read_as_people_type_them() {
+        for (typed, read) in [
+            ("5", Some(5.0)),
+            ("$5", Some(5.0)),
+            (" $ 0.50 ", Some(0.5)),
+            ("2 USD", Some(2.0)),
+            ("US$ 3", Some(3.0)),
+            ("4$", Some(4.0)),
+        ] {
+            assert_eq!(parse_usd(typed), read, "{typed}");
+        }
+        for typed in ["", "$", "-1", "$-1", "0", "1e999", "five", "$$5x"] {
+            assert_eq!(parse_usd(typed), None, "{typed}");
+        }
+    }
 
     #[test]
     fn spent_amounts_are_exact_to_the_nano_dollar() {

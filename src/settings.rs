@@ -192,9 +192,9 @@ pub fn check_fields(key: &str, base_url: &str, daily: &str, origin: &str) -> Res
     }
     let budget = match daily {
         "" => None,
-        v => match v.parse::<f64>() {
-            Ok(b) if b > 0.0 && b.is_finite() => Some(b),
-            _ => {
+        v => match crate::money::parse_usd(v) {
+            Some(b) => Some(b),
+            None => {
                 problems.daily_budget = Some(format!(
                     "Daily budget must be a positive number of US dollars, or empty for none (you entered {v})."
                 ));

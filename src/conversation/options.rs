@@ -38,9 +38,9 @@ pub fn parse_budget(text: &str) -> Result<Option<f64>, String> {
     if text.is_empty() {
         return Ok(None);
     }
-    match text.parse::<f64>() {
-        Ok(b) if b > 0.0 && b.is_finite() => Ok(Some(b)),
-        _ => {
+    match crate::money::parse_usd(text) {
+        Some(b) => Ok(Some(b)),
+        None => {
             Err(format!("The budget must be a positive amount of US dollars, or empty for none (you entered {text})."))
         }
     }
