@@ -149,9 +149,12 @@ impl ImageForm {
     /// Why Generate is disabled, for under it: the prompt wanted first, else the first field
     /// to correct (its own sentence).
     pub fn why_not_ready(errors: &[FieldError]) -> String {
-        match errors.iter().find(|e| e.field != "prompt") {
-            None => "Describe the image to generate it.".to_owned(),
-            Some(e) => format!("Correct the field marked in red first. {}", e.message),
+        let wrong: Vec<&FieldError> = errors.iter().filter(|e| e.field != "prompt").collect();
+        match wrong.as_slice() {
+            [] => "Describe the image to generate it.".to_owned(),
+            [e] => format!("Correct the field marked in red first. {}", e.message),
+            // Every field wrong is counted (user review: six were red, and only Steps named).
+            [e, ..] => format!("Correct the {} fields marked in red first. {}", wrong.len(), e.message),
         }
     }
 
@@ -369,6 +372,13 @@ mod tests {
             ImageForm::why_not_ready(&errors),
             "Correct the field marked in red first. Steps must be between 1 and 8 (you entered 9)."
         );
+        f.width = "5".into();
+        let errors = f.check().expect_err("three problems");
+        assert_eq!(
+            ImageForm::why_not_ready(&errors),
+            "Correct the 2 fields marked in red first. Steps must be between 1 and 8 (you entered 9)."
+        );
+        f.width = "1024".into();
 
         type Case = (&'static str, fn(&mut ImageForm), &'static str);
         let cases: &[Case] = &[
