@@ -342,7 +342,9 @@ test("a conversation deleted in one tab stays deleted though another tab's save 
   await context.close();
 });
 
-test("a conversation deleted in one tab while the other streams into it: that tab stops, says so, and its Restore brings back what it wrote", async () => {
+/** Tab A asks, tab B asks a follow-up in the same conversation, and A deletes the
+ * conversation while B's answer streams; resolves once B says it stopped that answer. */
+async function deletedWhileStreaming() {
   const key = await newKey(sandbox.url);
   const { page: a, context } = await openApp(browser, sandbox.url, { key });
   await send(a, "Short question first");
@@ -360,6 +362,11 @@ test("a conversation deleted in one tab while the other streams into it: that ta
   await item(a).getByTestId("delete-conv").click();
   const toast = b.getByTestId("toast").filter({ hasText: "“Short question first” was deleted in another tab, and the answer it was writing here was stopped." });
   await toast.waitFor({ timeout: 5000 });
+  return { a, b, context, item, toast };
+}
+
+test("a conversation deleted in one tab while the other streams into it: that tab stops, says so, and its Restore brings back what it wrote", async () => {
+  const { a, b, context, item, toast } = await deletedWhileStreaming();
   await item(b).waitFor({ state: "detached" });
   // Nothing B was still saving brings it back: not in A's list, not in the database.
   await b.waitForTimeout(2000);
@@ -383,21 +390,7 @@ test("a conversation deleted in one tab while the other streams into it: that ta
 });
 
 test("an answer stopped because another tab deleted its conversation is counted in the day's spending, and that tab's Undo brings it back stopped and charged", async () => {
-  const key = await newKey(sandbox.url);
-  const { page: a, context } = await openApp(browser, sandbox.url, { key });
-  await send(a, "Short question first");
-  await lastAnswerSettled(a);
-  await sandboxCall(sandbox.url, "POST", "/sandbox/faults", { body: { key, fault: "stall-between-ms=80" } });
-  const b = await context.newPage();
-  await b.goto(sandbox.url);
-  const item = (page) => page.getByTestId("conv-item").filter({ hasText: "Short question first" });
-  await item(b).locator(".conv-title").click();
-  await b.getByTestId("message-user").filter({ hasText: "Short question first" }).waitFor();
-  await send(b, "Late question from B");
-  const streaming = b.locator('[data-testid="message-assistant"][data-status="streaming"] .markdown');
-  await streaming.filter({ hasText: /\w+ \w+ \w+ \w+/ }).waitFor({ timeout: 10_000 });
-  await item(a).getByTestId("delete-conv").click();
-  await b.getByTestId("toast").filter({ hasText: "the answer it was writing here was stopped" }).waitFor({ timeout: 5000 });
+  const { a, b, context, item } = await deletedWhileStreaming();
   // B's day counts both answers, the stopped one included, though nothing was restored.
   await b.waitForTimeout(500);
   const ledger = (page) =>
