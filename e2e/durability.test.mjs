@@ -142,19 +142,25 @@ test("a deleted image is gone after an immediate reload, its kept copy too, and 
   await context.close();
 });
 
-/** Every conversation as stored in IndexedDB (what a fresh tab would load). */
-const stored = (page) =>
+/** What the app stored in IndexedDB: record `key` of `store` (its JSON read), or every
+ * record of it without a key. */
+const readStored = (page, store, key) =>
   page.evaluate(
-    () =>
+    ([store, key]) =>
       new Promise((done, fail) => {
         const open = indexedDB.open("minitoolai");
         open.onerror = () => fail(open.error);
         open.onsuccess = () => {
-          const all = open.result.transaction(["conversations"], "readonly").objectStore("conversations").getAll();
-          all.onsuccess = () => done(all.result.map((json) => JSON.parse(json)));
+          const s = open.result.transaction([store], "readonly").objectStore(store);
+          const read = key === undefined ? s.getAll() : s.get(key);
+          read.onsuccess = () => done(key === undefined ? read.result.map((json) => JSON.parse(json)) : JSON.parse(read.result));
         };
       }),
+    [store, key],
   );
+
+/** Every conversation as stored in IndexedDB (what a fresh tab would load). */
+const stored = (page) => readStored(page, "conversations");
 
 /** The user messages of a stored conversation, sorted. */
 const questions = (conv) => conv.nodes.filter((n) => n.role === "user").map((n) => n.content).sort();
@@ -393,19 +399,7 @@ test("an answer stopped because another tab deleted its conversation is counted 
   const { a, b, context, item } = await deletedWhileStreaming();
   // B's day counts both answers, the stopped one included, though nothing was restored.
   await b.waitForTimeout(500);
-  const ledger = (page) =>
-    page.evaluate(
-      () =>
-        new Promise((done, fail) => {
-          const open = indexedDB.open("minitoolai");
-          open.onerror = () => fail(open.error);
-          open.onsuccess = () => {
-            const get = open.result.transaction(["settings"], "readonly").objectStore("settings").get("spending");
-            get.onsuccess = () => done(JSON.parse(get.result).entries);
-          };
-        }),
-    );
-  const entries = Object.keys(await ledger(b)).filter((k) => k.startsWith("chat "));
+  const entries = Object.keys((await readStored(b, "settings", "spending")).entries).filter((k) => k.startsWith("chat "));
   assert.equal(entries.length, 2, `both answers are in the day's spending: ${entries}`);
   // A's Undo brings the conversation back: with B's answer as B stopped it, charged.
   await a.getByTestId("undo-delete").click();
