@@ -822,17 +822,25 @@ impl Conversation {
 
     /// Every answer's cost, all versions and deleted turns included (money spent is spent).
     pub fn total_cost_usd(&self) -> f64 {
-        self.charges().iter().map(|c| c.cost_usd).sum()
+        self.totals().1
     }
 
     /// Whether any cost in the total is an estimate.
     pub fn total_is_estimated(&self) -> bool {
-        self.charges().iter().any(|c| c.estimated)
+        self.totals().2
     }
 
     /// Tokens of every answer, all versions and deleted turns included, like the cost.
     pub fn total_tokens(&self) -> u64 {
-        self.charges().iter().map(|c| c.tokens).sum()
+        self.totals().0
+    }
+
+    /// The tokens, cost and whether any of it is an estimate, in one pass over the charges
+    /// (the options bar shows all three as an answer streams).
+    pub fn totals(&self) -> (u64, f64, bool) {
+        self.charges().iter().fold((0, 0.0, false), |(tokens, cost, estimated), c| {
+            (tokens + c.tokens, cost + c.cost_usd, estimated || c.estimated)
+        })
     }
 
     /// Every charge in the conversation, each once: its answers' costs (all versions) and
@@ -846,19 +854,13 @@ impl Conversation {
     }
 
     /// Keeps the charge of a deleted answer: once per answer, at the largest amount seen (a
-    /// continued answer costs more than its first part); returns whether anything changed.
-    pub(crate) fn keep_removed_charge(&mut self, charge: spend::Charge) -> bool {
+    /// continued answer costs more than its first part).
+    pub(crate) fn keep_removed_charge(&mut self, charge: spend::Charge) {
         let same = |c: &spend::Charge| if charge.node.is_some() { c.node == charge.node } else { *c == charge };
         match self.removed_charges.iter_mut().find(|c| same(c)) {
-            Some(kept) if kept.cost_usd >= charge.cost_usd => false,
-            Some(kept) => {
-                *kept = charge;
-                true
-            }
-            None => {
-                self.removed_charges.push(charge);
-                true
-            }
+            Some(kept) if kept.cost_usd < charge.cost_usd => *kept = charge,
+            Some(_) => {}
+            None => self.removed_charges.push(charge),
         }
     }
 

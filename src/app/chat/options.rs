@@ -9,7 +9,7 @@ use crate::app::dom;
 use crate::app::state::AppState;
 use crate::catalog::{chat_model, CHAT_MODELS};
 use crate::conversation::options::{model_details, parse_budget, parse_max_tokens, parse_temperature};
-use crate::conversation::ChatSettings;
+use crate::conversation::{ChatSettings, Conversation};
 use crate::money;
 use crate::types::chat::ReasoningEffort;
 
@@ -45,10 +45,8 @@ pub fn Options() -> impl IntoView {
     let family = move || chat_model(&model()).and_then(|m| m.reasoning);
     // With the answer streaming now, estimated as it grows (what it costs is spent already).
     let totals = Memo::new(move |_| {
-        let (tokens, cost, estimated) = chat
-            .active_conv()
-            .map(|c| c.with(|c| (c.total_tokens(), c.total_cost_usd(), c.total_is_estimated())))
-            .unwrap_or((0, 0.0, false));
+        let (tokens, cost, estimated) =
+            chat.active_conv().map(|c| c.with(Conversation::totals)).unwrap_or((0, 0.0, false));
         let live = chat.active.get().and_then(|id| chat.live(&id)).and_then(|l| l.running_cost());
         match live {
             Some((more_tokens, more_cost)) => (tokens + more_tokens, cost + more_cost, true),
