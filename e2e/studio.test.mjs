@@ -132,6 +132,35 @@ test("invalid values are blocked as the user types, naming the field and the ran
   await context.close();
 });
 
+test("the field being typed in stays above the Generate bar when the credit warning grows it, on a phone too", async () => {
+  // $0.0031 pays for two images: typing 3 in "Images" brings the warning into the sticky bar.
+  const key = await newKey(sandbox.url, { balance: 0.0031 });
+  for (const viewport of [{ width: 1280, height: 720 }, { width: 390, height: 844 }]) {
+    const { page, context } = await openStudio({ key, viewport, hasTouch: viewport.width < 500 });
+    await page.getByTestId("balance").filter({ hasText: "$0.0031" }).waitFor();
+    await fill(page, { prompt: "a lighthouse" });
+    // Reached with Tab from the field before it, as a keyboard user does.
+    await page.getByTestId("studio-height").focus();
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "studio-count");
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type("3");
+    await page.getByTestId("credit-warning").waitFor();
+    const clear = () => page.evaluate(() => {
+      const field = document.querySelector("[data-testid=studio-count]").getBoundingClientRect();
+      const bar = document.querySelector(".generate-bar").getBoundingClientRect();
+      return { field: Math.round(field.bottom), bar: Math.round(bar.top), clear: field.bottom <= bar.top && field.top >= 0 };
+    });
+    await page.waitForFunction(() => {
+      const field = document.querySelector("[data-testid=studio-count]").getBoundingClientRect();
+      return field.bottom <= document.querySelector(".generate-bar").getBoundingClientRect().top;
+    }, null, { timeout: 3000 }).catch(() => {});
+    const seen = await clear();
+    assert.ok(seen.clear, `${viewport.width} px: the field (bottom ${seen.field}) is under the bar (top ${seen.bar})`);
+    await context.close();
+  }
+});
+
 test("three jobs at once: cards at once, then PNGs of the requested size, kept locally", async () => {
   const key = await newKey(sandbox.url, { balance: 1 });
   const { page, context, errors } = await openStudio({ key });

@@ -94,6 +94,14 @@ pub fn StudioForm() -> impl IntoView {
         let (whose, credit) = app.balance.with(|b| b.as_ref().and_then(crate::app::net::Credit::usd_left))?;
         check.with(|c| c.as_ref().ok().and_then(|batch| batch.credit_warning(whose, credit)))
     };
+    // What the sticky Generate bar says (the credit warning, why it is disabled) makes it
+    // taller: the field being typed in stays above it (user review: the warning covered the
+    // "Images" field as a larger count was typed).
+    Effect::new(move |_| {
+        credit_short();
+        why_disabled();
+        request_animation_frame(keep_focus_above_bar);
+    });
     // Over the daily budget (chat and images together): asked first, as the chat does.
     let go = move || {
         if !app.has_endpoint() {
@@ -218,5 +226,25 @@ pub fn StudioForm() -> impl IntoView {
                 "USD 0.0015 per image, charged when the service accepts the job."
             </p>
         </form>
+    }
+}
+
+/// Scrolls the form's focused field clear of the sticky Generate bar, which the form's
+/// scroll padding (`--generate-bar`, set here to the bar's height) keeps fields out from
+/// under when they are reached with Tab.
+fn keep_focus_above_bar() {
+    let doc = crate::app::dom::document();
+    let Some(page) = doc.query_selector(".studio-page").ok().flatten() else { return };
+    let Some(bar) = page.query_selector(".generate-bar").ok().flatten() else { return };
+    let height = bar.get_bounding_client_rect().height();
+    let _ = page.set_attribute("style", &format!("--generate-bar: {height:.0}px"));
+    let Some(field) = doc.active_element() else { return };
+    if bar.contains(Some(&field)) || field.closest(".studio-form").ok().flatten().is_none() {
+        return;
+    }
+    if field.get_bounding_client_rect().bottom() > bar.get_bounding_client_rect().top() {
+        let options = web_sys::ScrollIntoViewOptions::new();
+        options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+        field.scroll_into_view_with_scroll_into_view_options(&options);
     }
 }
