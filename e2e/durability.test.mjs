@@ -195,9 +195,14 @@ test("two tabs on one conversation: each sees the other's messages, and messages
       await lastAnswerSettled(page);
     }
   }
-  await a.waitForTimeout(1500);
-  // Nothing was lost: the stored conversation has every question, each with its answer.
-  const convs = await stored(a);
+  // Nothing was lost: the stored conversation has every question, each with its answer
+  // (read until the last saves are in, for at most 10 s: a loaded machine writes later).
+  const paid = (conv) => conv.nodes.filter((n) => n.role === "assistant" && n.cost_usd > 0).length;
+  let convs = await stored(a);
+  for (const until = Date.now() + 10_000; Date.now() < until && !(convs.length === 1 && paid(convs[0]) >= 4); ) {
+    await a.waitForTimeout(250);
+    convs = await stored(a);
+  }
   assert.equal(convs.length, 1);
   const [conv] = convs;
   assert.deepEqual(questions(conv), [
