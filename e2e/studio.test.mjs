@@ -819,6 +819,30 @@ test("the form as typed survives a reload, also after Generate", async () => {
   await context.close();
 });
 
+test("two tabs show one Images form: a tab opened earlier shows what was typed last and does not put back its old copy", async () => {
+  const { page: a, context } = await openApp(browser, sandbox.url);
+  // Tab B loads first and stays on the chat.
+  const b = await context.newPage();
+  await b.goto(sandbox.url);
+  await b.getByTestId("composer").waitFor();
+  await a.getByTestId("tab-studio").click();
+  await fill(a, { prompt: "A prompt typed in tab A after B loaded", steps: 6 });
+  // B opens the Images page: it shows A's form, and leaves it as it is.
+  await b.getByTestId("tab-studio").click();
+  await b.getByTestId("studio-prompt").waitFor();
+  assert.equal(await b.getByTestId("studio-prompt").inputValue(), "A prompt typed in tab A after B loaded");
+  assert.equal(await b.getByTestId("studio-steps").inputValue(), "6");
+  // What B types shows in A as it is typed, and is what A comes back to after a reload.
+  await fill(b, { steps: 5 });
+  await a.waitForFunction(() => document.querySelector("[data-testid=studio-steps]").value === "5", null, { timeout: 3000 });
+  await a.reload();
+  await a.getByTestId("tab-studio").click();
+  await a.getByTestId("studio-prompt").waitFor();
+  assert.equal(await a.getByTestId("studio-prompt").inputValue(), "A prompt typed in tab A after B loaded", "A's form after a reload");
+  assert.equal(await a.getByTestId("studio-steps").inputValue(), "5");
+  await context.close();
+});
+
 test("an image deleted and imported back from an export is counted once in the gallery's total", async () => {
   // User review: 2 images, exported, one deleted, the file imported: the card came back and
   // its cost was counted twice, once by the card and once "on deleted images".

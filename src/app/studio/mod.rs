@@ -166,11 +166,33 @@ impl Studio {
 
     /// Loads the gallery, resumes pending jobs, and starts the clock.
     fn start(self, app: AppState) {
-        // The form as typed survives a reload, as a chat draft does.
+        // The form as typed survives a reload, as a chat draft does. Another tab may have
+        // changed it since this page loaded: the page shows what was typed last, and writes
+        // only what is typed here (a tab opened earlier put its old copy back, and the tab
+        // that typed came back from a reload at that copy).
         let form = self.form;
-        Effect::new(move |_| {
+        if let Some(saved) = local_get(FORM_SLOT) {
+            form.set(ImageForm::from_saved(&saved));
+        }
+        // What another tab typed is shown here as it is typed; it is not written back (an
+        // echo could land after that tab's next key and undo it).
+        let heard = StoredValue::new(None::<String>);
+        // The studio lives as long as the page: so does this listener (its handle only removes it).
+        let _ = window_event_listener(leptos::ev::storage, move |ev| {
+            if ev.key().as_deref() == Some(FORM_SLOT) {
+                if let Some(saved) = ev.new_value() {
+                    let theirs = ImageForm::from_saved(&saved);
+                    heard.set_value(Some(theirs.to_saved()));
+                    form.set(theirs);
+                }
+            }
+        });
+        Effect::new(move |first: Option<()>| {
             let saved = form.with(ImageForm::to_saved);
-            local_set(FORM_SLOT, &saved);
+            if first.is_some() && heard.with_value(|h| h.as_ref() != Some(&saved)) {
+                local_set(FORM_SLOT, &saved);
+            }
+            heard.set_value(None);
         });
         // A create the page has sent but whose answer has not come: the service may accept
         // and charge it, and a page left now cannot learn the job's id (the API lists no
