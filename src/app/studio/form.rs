@@ -237,7 +237,10 @@ fn keep_focus_above_bar() {
     let Some(page) = doc.query_selector(".studio-page").ok().flatten() else { return };
     let Some(bar) = page.query_selector(".generate-bar").ok().flatten() else { return };
     let height = bar.get_bounding_client_rect().height();
-    let _ = page.set_attribute("style", &format!("--generate-bar: {height:.0}px"));
+    // Through the CSSOM: the page's CSP refuses style attributes.
+    if let Some(page) = wasm_bindgen::JsCast::dyn_ref::<web_sys::HtmlElement>(&page) {
+        let _ = page.style().set_property("--generate-bar", &format!("{height:.0}px"));
+    }
     let Some(field) = doc.active_element() else { return };
     if bar.contains(Some(&field)) || field.closest(".studio-form").ok().flatten().is_none() {
         return;
