@@ -343,6 +343,10 @@ test("an answer that ended early with some text goes on from where it stopped wi
   const partial = await answer.locator(".markdown").textContent();
   assert.ok(partial.length > 0, "partial text kept");
   await sandboxCall(sandbox.url, "POST", "/sandbox/faults", { body: { key, fault: "" } });
+  // What Continue sends besides the conversation is said before (its tooltip) and after
+  // (under the answer, also after a reload): nothing billed is hidden (user review).
+  assert.match(await answer.getByTestId("continue-partial").getAttribute("title"), /the answer so far and the request “Your answer was cut off\. Continue exactly where it stopped/);
+  assert.equal(await answer.getByTestId("continued-note").count(), 0);
   await answer.getByTestId("continue-partial").click();
   assert.equal(await lastAnswerSettled(page), "done");
   // The same answer grew: its text starts with what it had, there is no second version,
@@ -357,6 +361,10 @@ test("an answer that ended early with some text goes on from where it stopped wi
   assert.equal(last.at(-1).role, "user");
   assert.match(last.at(-1).content, /Continue exactly where it stopped/);
   assert.equal(await answer.getByTestId("continue-partial").count(), 0, "offered no more once it is done");
+  const note = `Continued once: the answer so far was sent back with “${last.at(-1).content}”`;
+  assert.equal(await answer.getByTestId("continued-note").innerText(), note);
+  await page.reload();
+  assert.equal(await page.getByTestId("message-assistant").last().getByTestId("continued-note").innerText(), note);
   await context.close();
 });
 

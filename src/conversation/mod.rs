@@ -221,6 +221,10 @@ pub struct Node {
     /// spent once, whether the answer is here, deleted, or back again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub charged_as: Option<tabs::NodeKey>,
+    /// How many times the answer was continued: each continuation sent the answer so far with
+    /// [`CONTINUE_PROMPT`], which the answer says under it (what was sent is shown).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub continued: u64,
 }
 
 impl Node {
@@ -513,6 +517,7 @@ impl Conversation {
             completion_cap: None,
             rev: 0,
             chosen_ms: 0,
+            continued: 0,
         });
         self.set_active(parent, id);
         self.updated_ms = now_ms;
@@ -712,6 +717,7 @@ impl Conversation {
         n.finish_reason = None;
         n.error = None;
         n.streamed_tokens = None;
+        n.continued += 1;
         n.rev += 1;
         Some(n.content.clone())
     }
@@ -933,6 +939,9 @@ impl Conversation {
             for a in &node.attachments {
                 let shown = if a.url.starts_with("data:") { "(embedded image)" } else { a.url.as_str() };
                 out.push_str(&format!("- image: {} {}\n", a.name, shown));
+            }
+            if let Some(note) = crate::words::continued_note(node.continued) {
+                out.push_str(&format!("*{note}*\n\n"));
             }
             if let Some(cost) = node.cost_usd {
                 out.push_str(&format!("*cost: {}*\n\n", crate::money::exact(cost)));

@@ -372,6 +372,16 @@ mod tests {
         assert_eq!(n.usage.as_ref().map(|u| u.total_tokens), Some(30));
         assert!(!n.cut_at_limit() && !n.cost_estimated);
         assert_eq!(n.content, "first half, second half");
+        // What the continuation sent besides the conversation is said, in the export too.
+        assert_eq!(n.continued, 1);
+        let md = c.to_markdown();
+        assert!(
+            md.contains(&format!(
+                "*Continued once: the answer so far was sent back with “{}”*",
+                crate::conversation::CONTINUE_PROMPT
+            )),
+            "{md}"
+        );
     }
 
     #[test]

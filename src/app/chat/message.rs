@@ -441,12 +441,16 @@ fn AnswerMessage(conv: ConvSignal, id: u32) -> impl IntoView {
             <Markdown text=text streaming=Signal::derive(move || is_live() || status().is_some_and(AnswerStatus::ended_early)) />
             {move || status_note().map(|s| view! { <p class="status-note" data-testid="status-note">{s}</p> })}
             {move || retry_note.get().map(|s| view! { <p class="status-note" role="status" data-testid="retry-note">{s}</p> })}
+            // What a continuation sent besides the conversation is said, not hidden.
+            {move || node.with(|n| n.as_ref().and_then(|n| crate::words::continued_note(n.continued)))
+                .map(|s| view! { <p class="status-note" data-testid="continued-note">{s}</p> })}
             <Show when=cut>
                 <div class="cut-note" role="note" data-testid="cut-note">
                     <span>{move || format!("Cut off at the token limit ({} tokens).", limit())}</span>
-                    <button class="primary" data-testid="continue" disabled=busy on:click=continue_with(false)>"Continue"</button>
+                    <button class="primary" data-testid="continue" disabled=busy on:click=continue_with(false)
+                        title=crate::words::continue_sends()>"Continue"</button>
                     <button data-testid="raise-continue" disabled=busy on:click=continue_with(true)
-                        title="For this answer only: the chat's Max completion tokens stays as it is (Options).">
+                        title=format!("{} For this answer only: the chat's Max completion tokens stays as it is (Options).", crate::words::continue_sends())>
                         {move || crate::words::continue_with_limit(limit().saturating_mul(2))}
                     </button>
                 </div>
@@ -457,7 +461,8 @@ fn AnswerMessage(conv: ConvSignal, id: u32) -> impl IntoView {
             {error}
             <Show when=resumable>
                 <div class="cut-note" role="note" data-testid="resume-note">
-                    <button class="primary" data-testid="continue-partial" disabled=busy on:click=continue_partial(false)>"Continue this answer"</button>
+                    <button class="primary" data-testid="continue-partial" disabled=busy on:click=continue_partial(false)
+                        title=crate::words::continue_sends()>"Continue this answer"</button>
                 </div>
             </Show>
             <div class="actions">
