@@ -466,6 +466,17 @@ test("conversations can be renamed, searched, deleted and restored", async () =>
   await page.getByTestId("rename-input").press("Escape");
   await page.getByTestId("conv-item").filter({ hasText: "Ice notes" }).waitFor();
   await onTitle();
+  // A name typed straight after the click is kept whole: the field has focus, its words
+  // selected, before the first key (user review: "Locally renamed" became "ocally renamed").
+  await page.getByTestId("conv-item").first().getByTestId("rename-conv").click();
+  await page.keyboard.type("Glacier notes");
+  await page.keyboard.press("Enter");
+  await page.getByTestId("conv-item").filter({ hasText: "Glacier notes" }).waitFor({ timeout: 3000 });
+  assert.equal(await page.getByTestId("conv-item").first().locator(".conv-title").innerText(), "Glacier notes");
+  await page.getByTestId("conv-item").first().getByTestId("rename-conv").click();
+  await page.keyboard.type("Ice notes");
+  await page.keyboard.press("Enter");
+  await page.getByTestId("conv-item").filter({ hasText: "Ice notes" }).waitFor();
   await page.getByTestId("search").fill("volcano");
   assert.equal(await page.getByTestId("conv-item").count(), 1);
   assert.equal(await page.getByTestId("no-matches").count(), 0);

@@ -60,7 +60,6 @@ fn ConvItem(conv: ConvSignal, delete: Callback<String>) -> impl IntoView {
     let title = Memo::new(move |_| conv.with(|c| c.title.clone()));
     let renaming = RwSignal::new(false);
     let draft = RwSignal::new(String::new());
-    let input = NodeRef::<leptos::html::Input>::new();
     let active = {
         let id = id.clone();
         Memo::new(move |_| chat.active_id().as_deref() == Some(id.as_str()))
@@ -86,12 +85,6 @@ fn ConvItem(conv: ConvSignal, delete: Callback<String>) -> impl IntoView {
     let start_rename = move |_| {
         draft.set(title.get_untracked());
         renaming.set(true);
-        request_animation_frame(move || {
-            if let Some(i) = input.get_untracked() {
-                let _ = i.focus();
-                i.select();
-            }
-        });
     };
     let on_key = {
         let commit = commit.clone();
@@ -131,9 +124,22 @@ fn ConvItem(conv: ConvSignal, delete: Callback<String>) -> impl IntoView {
                     </button>
                 }
             }>
-                <input class="rename-input" data-testid="rename-input" aria-label="Conversation name" node_ref=input
-                    prop:value=move || draft.get() on:input=move |ev| draft.set(event_target_value(&ev))
-                    on:keydown=on_key.clone() on:blur={ let c = commit.clone(); move |_| c() } />
+                {
+                    // Given its words, focused and its words selected as soon as it is in the
+                    // page: before the next key is handled. Focused a frame later, a name typed
+                    // straight after the click lost its first letter (user review).
+                    let input = NodeRef::<leptos::html::Input>::new();
+                    input.on_load(move |i| {
+                        i.set_value(&draft.get_untracked());
+                        let _ = i.focus();
+                        i.select();
+                    });
+                    view! {
+                        <input class="rename-input" data-testid="rename-input" aria-label="Conversation name" node_ref=input
+                            on:input=move |ev| draft.set(event_target_value(&ev))
+                            on:keydown=on_key.clone() on:blur={ let c = commit.clone(); move |_| c() } />
+                    }
+                }
             </Show>
             <Show when=streaming.clone()>
                 <span class="streaming-dot" data-testid="conv-streaming" title="Answering" aria-label="Answering"></span>
