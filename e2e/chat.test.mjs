@@ -647,7 +647,7 @@ test("the spend guard warns before a request could exceed the conversation's bud
   assert.match(await dialog.innerText(), /budget/);
   // Nothing is spent yet: the title says it may go over (user review: "Over budget" before
   // anything was spent).
-  assert.equal(await dialog.locator("h2").innerText(), "This message may go over your budget");
+  assert.equal(await dialog.locator("h2").innerText(), "This message may go over the conversation's budget");
   assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "confirm-cancel", "focus moves in, on Cancel");
   assert.match(await dialog.innerText(), /spent \$0\.0+ of its \$0\.00010* budget/);
   // An Enter pressed again (the one that sent, repeated) cancels; it never spends.
@@ -665,6 +665,13 @@ test("the spend guard warns before a request could exceed the conversation's bud
   await page.getByTestId("confirm-ok").click();
   assert.equal(await lastAnswerSettled(page), "done");
   assert.equal(await page.getByTestId("composer").inputValue(), "", "sent text leaves the composer");
+  // Over the budget now: the next question says so (user review: "may go over" at 3.4 times
+  // the budget).
+  await send(page, "And another?");
+  await dialog.waitFor();
+  assert.equal(await dialog.locator("h2").innerText(), "This conversation is already over its budget");
+  assert.match(await dialog.innerText(), /This conversation has spent \$0\.000\d+, more than its \$0\.00010* budget, and this request may cost up to \$0\.000\d+ more\. Send anyway\?/);
+  await page.getByTestId("confirm-cancel").click();
   await context.close();
 });
 

@@ -359,7 +359,7 @@ test("the daily budget counts images with the chat, and Generate asks first when
   await dialog.waitFor();
   assert.match(await dialog.innerText(), /Today's spending in this browser \(chat and images\) is \$0\.0015 of the \$0\.0020 daily budget, and this image costs \$0\.0015\. Generate anyway\?/);
   // Titled for what it is: a question before spending, not "Over budget" (user review).
-  assert.equal(await dialog.locator("h2").innerText(), "This goes over your daily budget");
+  assert.equal(await dialog.locator("h2").innerText(), "This image may go over your daily budget");
   await page.getByTestId("confirm-cancel").click();
   await page.waitForTimeout(500);
   assert.equal(await cards(page).count(), 1);
@@ -371,7 +371,8 @@ test("the daily budget counts images with the chat, and Generate asks first when
   await page.getByTestId("composer").fill("And a question");
   await page.getByTestId("send").click();
   await dialog.waitFor();
-  assert.match(await dialog.innerText(), /Today's spending in this browser \(chat and images\) is \$0\.0030+ of the \$0\.0020+ daily budget/);
+  assert.match(await dialog.innerText(), /Today's spending in this browser \(chat and images\) is \$0\.0030+, more than the \$0\.0020+ daily budget/);
+  assert.equal(await dialog.locator("h2").innerText(), "Today's spending is already over your daily budget");
   await page.getByTestId("confirm-cancel").click();
   await context.close();
 });

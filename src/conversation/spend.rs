@@ -94,6 +94,8 @@ pub fn estimated_usage(request: &ChatRequest, streamed_tokens: u64) -> Usage {
 /// Why a request should be confirmed before it is sent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BudgetWarning {
+    /// The question's title: whether this may go over a budget, or one is already over.
+    pub title: String,
     /// In words, with the amounts.
     pub message: String,
 }
@@ -109,32 +111,65 @@ pub fn budget_warning(
     if let Some(budget) = conversation.settings.budget_usd {
         let spent = conversation.total_cost_usd();
         if spent + worst_usd > budget {
+            let over = spent >= budget;
             let [spent, budget, worst] =
                 money::alike_as([(spent, Round::Nearest), (budget, Round::Nearest), (worst_usd, Round::Up)]);
-            return Some(BudgetWarning {
-                message: format!(
-                    "This conversation has spent {spent} of its {budget} budget, and this request may cost up to {worst}."
-                ),
+            // Already over, it says so (user review: "may go over" at 3.4 times the budget).
+            return Some(if over {
+                BudgetWarning {
+                    title: "This conversation is already over its budget".into(),
+                    message: format!(
+                        "This conversation has spent {spent}, more than its {budget} budget, and this request may cost up to {worst} more."
+                    ),
+                }
+            } else {
+                BudgetWarning {
+                    title: "This message may go over the conversation's budget".into(),
+                    message: format!(
+                        "This conversation has spent {spent} of its {budget} budget, and this request may cost up to {worst}."
+                    ),
+                }
             });
         }
     }
-    daily_budget
-        .and_then(|daily| over_daily_budget(spent_today, daily, (worst_usd, Round::Up), "this request may cost up to"))
-        .map(|message| BudgetWarning { message })
+    daily_budget.and_then(|daily| {
+        over_daily_budget(spent_today, daily, (worst_usd, Round::Up), "this request may cost up to", "This message")
+    })
 }
 
 /// Whether spending `cost_usd` more today goes over the daily budget (`daily`), with
-/// `spent_today` spent across chat and images: then what to say, `cost_words` naming the
+/// `spent_today` spent across chat and images: then what to ask, `cost_words` naming the
 /// cost ("this request may cost up to", "these images cost"), rounded as `cost` says (up
-/// for a bound).
-pub fn over_daily_budget(spent_today: f64, daily: f64, cost: (f64, Round), cost_words: &str) -> Option<String> {
+/// for a bound), and `what` naming what is asked for ("This message", "These images").
+pub fn over_daily_budget(
+    spent_today: f64,
+    daily: f64,
+    cost: (f64, Round),
+    cost_words: &str,
+    what: &str,
+) -> Option<BudgetWarning> {
     let (cost_usd, round) = cost;
     if spent_today + cost_usd <= daily {
         return None;
     }
+    let over = spent_today >= daily;
     let [spent, daily, cost] =
         money::alike_as([(spent_today, Round::Nearest), (daily, Round::Nearest), (cost_usd, round)]);
-    Some(format!("Today's spending in this browser (chat and images) is {spent} of the {daily} daily budget, and {cost_words} {cost}."))
+    Some(if over {
+        BudgetWarning {
+            title: "Today's spending is already over your daily budget".into(),
+            message: format!(
+                "Today's spending in this browser (chat and images) is {spent}, more than the {daily} daily budget, and {cost_words} {cost} more."
+            ),
+        }
+    } else {
+        BudgetWarning {
+            title: format!("{what} may go over your daily budget"),
+            message: format!(
+                "Today's spending in this browser (chat and images) is {spent} of the {daily} daily budget, and {cost_words} {cost}."
+            ),
+        }
+    })
 }
 
 /// What the message box warns of when the credit known (`credit_usd`, the sandbox key's
@@ -210,14 +245,15 @@ mod tests {
     #[test]
     fn the_daily_budget_counts_what_was_spent_and_what_comes() {
         assert_eq!(
-            super::over_daily_budget(0.0005, 0.001, (0.0005, Round::Nearest), "these images cost"),
+            super::over_daily_budget(0.0005, 0.001, (0.0005, Round::Nearest), "these images cost", "These images"),
             None,
             "exactly the budget"
         );
-        let w = super::over_daily_budget(0.0148, 0.001, (0.0045, Round::Nearest), "these images cost").expect("over");
+        let w = super::over_daily_budget(0.0004, 0.001, (0.0045, Round::Nearest), "these images cost", "These images")
+            .expect("over");
         assert_eq!(
-            w,
-            "Today's spending in this browser (chat and images) is $0.0148 of the $0.0010 daily budget, and these images cost $0.0045."
+            w.message,
+            "Today's spending in this browser (chat and images) is $0.0004 of the $0.0010 daily budget, and these images cost $0.0045."
         );
     }
 
@@ -424,6 +460,7 @@ mod tests {
         c.settings.budget_usd = Some(0.5);
         let w = budget_warning(&c, 0.0, None, 1.0).expect("over the conversation budget");
         assert!(w.message.contains("$0.50 budget") && w.message.contains("$1.00."), "{}", w.message);
+        assert_eq!(w.title, "This message may go over the conversation's budget");
         c.settings.budget_usd = None;
         assert_eq!(budget_warning(&c, 0.2, Some(0.5), 0.2), None);
         let w = budget_warning(&c, 0.4, Some(0.5), 0.2).expect("over the daily budget");
@@ -433,6 +470,31 @@ mod tests {
             "{}",
             w.message
         );
+        assert_eq!(w.title, "This message may go over your daily budget");
+    }
+
+    #[test]
+    fn a_budget_already_spent_is_said_to_be_over() {
+        let mut c = conv();
+        let u = c.push_user("q", vec![], 1);
+        let a = c.start_answer(u, 1);
+        let usage = Usage { prompt_tokens: 1000, completion_tokens: 1000, total_tokens: 2000, ..Usage::default() };
+        c.finish_answer(a, AnswerEnd { text: "a".into(), usage: Some(usage), ..AnswerEnd::default() }, None);
+        let spent = c.total_cost_usd();
+        c.settings.budget_usd = Some(spent / 2.0);
+        let w = budget_warning(&c, 0.0, None, 0.0001).expect("over");
+        assert_eq!(w.title, "This conversation is already over its budget");
+        assert!(w.message.contains(", more than its ") && w.message.ends_with(" more."), "{}", w.message);
+        let w = over_daily_budget(0.0035, 0.002, (0.0075, Round::Nearest), "these images cost", "These images")
+            .expect("over");
+        assert_eq!(w.title, "Today's spending is already over your daily budget");
+        assert_eq!(
+            w.message,
+            "Today's spending in this browser (chat and images) is $0.0035, more than the $0.0020 daily budget, and these images cost $0.0075 more."
+        );
+        let w = over_daily_budget(0.001, 0.002, (0.0075, Round::Nearest), "these images cost", "These images")
+            .expect("would go over");
+        assert_eq!(w.title, "These images may go over your daily budget");
     }
 
     #[test]

@@ -129,7 +129,7 @@ fn checked(app: AppState, chat: ChatState, conv_id: &str, request: &ChatRequest,
     });
     match warning {
         Some(w) => app.confirm.set(Some(Confirm {
-            title: "This message may go over your budget".into(),
+            title: w.title,
             message: format!("{} Send anyway?", w.message),
             confirm_label: "Send anyway".into(),
             destructive: false,

@@ -80,6 +80,7 @@ pub fn JobCard(id: String) -> impl IntoView {
             app,
             crate::catalog::IMAGE_PRICE_NANO_USD,
             "retrying costs",
+            "This retry",
             "Retry anyway",
             go,
         );

@@ -14,21 +14,23 @@ use crate::money::Round;
 
 /// Runs `go` at once when `cost_nano_usd` keeps today's spending (chat and images) within
 /// the daily budget; otherwise asks first, in the app's dialog, as the chat does.
-/// `cost_words` completes "…, and {cost_words} $0.0015."; `confirm_label` is the button.
+/// `cost_words` completes "…, and {cost_words} $0.0015."; `what` names what is asked for
+/// ("These images"); `confirm_label` is the button.
 pub(super) fn within_budget_or_ask(
     app: AppState,
     cost_nano_usd: u64,
     cost_words: &str,
+    what: &str,
     confirm_label: &str,
     go: crate::app::state::Action,
 ) {
     let over = app.settings.with_untracked(|s| s.daily_budget_usd).and_then(|daily| {
-        over_daily_budget(app.spent_today(), daily, (nano_to_usd(cost_nano_usd), Round::Nearest), cost_words)
+        over_daily_budget(app.spent_today(), daily, (nano_to_usd(cost_nano_usd), Round::Nearest), cost_words, what)
     });
     match over {
-        Some(message) => app.confirm.set(Some(Confirm {
-            title: "This goes over your daily budget".into(),
-            message: format!("{message} {confirm_label}?"),
+        Some(w) => app.confirm.set(Some(Confirm {
+            title: w.title,
+            message: format!("{} {confirm_label}?", w.message),
             confirm_label: confirm_label.into(),
             destructive: false,
             on_confirm: go,
@@ -112,11 +114,13 @@ pub fn StudioForm() -> impl IntoView {
             runner::generate(app, st);
             return;
         };
-        let words = if batch.count == 1 { "this image costs" } else { "these images cost" };
+        let (words, what) =
+            if batch.count == 1 { ("this image costs", "This image") } else { ("these images cost", "These images") };
         within_budget_or_ask(
             app,
             batch.cost_nano_usd(),
             words,
+            what,
             "Generate anyway",
             std::sync::Arc::new(move || {
                 runner::generate(app, st);
