@@ -119,6 +119,35 @@ test("a new chat keeps the model picked and none of the last chat's hidden optio
   await context.close();
 });
 
+test("a temperature a reasoning model may refuse is said before sending, and sent as shown", async () => {
+  const { page, context } = await openApp(browser, sandbox.url);
+  const bodies = recordChatBodies(page);
+  await page.getByTestId("more-options").click();
+  await page.getByTestId("temperature").fill("0.7");
+  await page.getByTestId("temperature").press("Tab");
+  await page.getByTestId("composer").fill("Think about this");
+  assert.equal(await page.getByTestId("temperature-warning").count(), 0, "gpt-4o-mini takes a temperature");
+  // Switched to gpt-5 (user review: the 0.7 went with it, unsaid).
+  await page.getByTestId("model").selectOption("gpt-5");
+  const words = "Temperature is set to 0.7 in Options, and gpt-5 is a reasoning model: OpenAI's reasoning models take only the default temperature (1), so the service may refuse this message. Clear Temperature to use the default.";
+  assert.equal(await page.getByTestId("temperature-warning").innerText(), words);
+  // Beside the field too.
+  await page.getByTestId("more-options").click();
+  assert.equal(await page.getByTestId("temperature-note").innerText(), words);
+  await page.getByTestId("send").click();
+  await lastAnswerSettled(page);
+  assert.deepEqual([bodies.at(-1).model, bodies.at(-1).temperature], ["gpt-5", 0.7], "what was shown is what was sent");
+  // Cleared, nothing is said and the default goes.
+  if (!(await page.getByTestId("temperature").isVisible())) await page.getByTestId("more-options").click();
+  await page.getByTestId("temperature").fill("");
+  await page.getByTestId("temperature").press("Tab");
+  await page.getByTestId("composer").fill("And now?");
+  await page.getByTestId("cost-preview").waitFor();
+  assert.equal(await page.getByTestId("temperature-warning").count(), 0);
+  assert.equal(await page.getByTestId("temperature-note").textContent(), "");
+  await context.close();
+});
+
 test("importing an export never loses newer messages; diverged conversations come in as copies, with undo (item 2)", async () => {
   const { page, context } = await openApp(browser, sandbox.url);
   const popups = forbidPopups(page);

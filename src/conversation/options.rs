@@ -46,6 +46,19 @@ pub fn parse_budget(text: &str) -> Result<Option<f64>, String> {
     }
 }
 
+/// A temperature the model may refuse, said before sending: OpenAI's reasoning models (the
+/// GPT-5 family here) take only the default, 1. The provider's document lists `temperature`
+/// for every model, so it is sent as set (what is shown is what is sent), and said (user
+/// review: a 0.7 set for gpt-4o-mini went on to gpt-5 unsaid).
+pub fn temperature_warning(settings: &super::ChatSettings) -> Option<String> {
+    let t = settings.temperature.filter(|t| *t != 1.0)?;
+    crate::catalog::chat_model(&settings.model)?.reasoning?;
+    Some(format!(
+        "Temperature is set to {t} in Options, and {} is a reasoning model: OpenAI's reasoning models take only the default temperature (1), so the service may refuse this message. Clear Temperature to use the default.",
+        settings.model
+    ))
+}
+
 /// A model's prices and abilities as the model picker shows them after its name:
 /// `$0.15/$0.60 per 1M · images`, `$1.25/$10 per 1M · images · reasoning`.
 pub fn model_details(m: &ChatModel) -> String {
@@ -78,6 +91,26 @@ fn usd_per_million(nano_per_token: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_temperature_a_reasoning_model_may_refuse_is_said() {
+        let mut s =
+            super::super::ChatSettings { model: "gpt-4o-mini".into(), temperature: Some(0.7), ..Default::default() };
+        assert_eq!(temperature_warning(&s), None, "gpt-4o-mini takes it");
+        s.model = "gpt-5".into();
+        assert_eq!(
+            temperature_warning(&s).as_deref(),
+            Some("Temperature is set to 0.7 in Options, and gpt-5 is a reasoning model: OpenAI's reasoning models take only the default temperature (1), so the service may refuse this message. Clear Temperature to use the default.")
+        );
+        s.temperature = Some(1.0);
+        assert_eq!(temperature_warning(&s), None, "the default is taken");
+        s.temperature = None;
+        assert_eq!(temperature_warning(&s), None);
+        s.temperature = Some(0.0);
+        s.model = "gpt-5.1-codex-mini".into();
+        assert!(temperature_warning(&s)
+            .is_some_and(|w| w.starts_with("Temperature is set to 0 in Options, and gpt-5.1-codex-mini")));
+    }
 
     #[test]
     fn typed_options_are_parsed_or_refused_in_words() {

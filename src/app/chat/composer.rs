@@ -174,6 +174,9 @@ pub fn Composer() -> impl IntoView {
         let worst = request.with(|r| r.as_ref().and_then(worst_case_usd))?;
         credit_warning(whose, credit, worst)
     });
+    // A temperature the model may refuse (a reasoning model), said before sending.
+    let temperature_warning =
+        Memo::new(move |_| crate::conversation::options::temperature_warning(&chat.active_settings()));
     let submit = move || {
         let t = chat.draft_untracked();
         let images = chat.pending_images_untracked();
@@ -282,6 +285,9 @@ pub fn Composer() -> impl IntoView {
             </Show>
             <Show when=move || credit_short.with(Option::is_some)>
                 <p class="credit-warning" role="status" data-testid="credit-warning">{move || credit_short.get()}</p>
+            </Show>
+            <Show when=move || request.with(Option::is_some) && temperature_warning.with(Option::is_some)>
+                <p class="credit-warning" role="status" data-testid="temperature-warning">{move || temperature_warning.get()}</p>
             </Show>
             <Show when=move || linking.get() && vision()>
                 <div class="link-row">

@@ -181,6 +181,7 @@ pub fn Options() -> impl IntoView {
                                 Err(e) => temp_error.set(Some(e)),
                             } />
                         <span class="field-error" role="alert" data-testid="temperature-error">{move || temp_error.get()}</span>
+                        <span class="hint" data-testid="temperature-note">{move || settings.with(crate::conversation::options::temperature_warning)}</span>
                     </label>
                     <label class:invalid=move || tokens_error.get().is_some()>"Max completion tokens (≥ 1)"
                         <input type="text" inputmode="numeric" data-testid="max-tokens" placeholder="1000" node_ref=tokens_input
