@@ -291,6 +291,34 @@ test("the message box grows with what is typed, up to a limit, on a phone and a 
   }
 });
 
+test("attached pictures keep the message box low, Send stays at the right, and Attach keeps its name, at 320 px and on a desktop", async () => {
+  for (const viewport of [{ width: 320, height: 640 }, { width: 1280, height: 800 }]) {
+    const { page, context } = await openApp(browser, sandbox.url, { viewport, hasTouch: viewport.width < 500 });
+    const dot = join(root, "e2e", "fixtures", "dot.png");
+    await page.getByTestId("attach-file").setInputFiles([dot]);
+    await page.getByTestId("attach-file").setInputFiles([dot]);
+    await page.getByTestId("composer").fill("What is in these pictures?");
+    await page.getByTestId("image-detail").waitFor();
+    const seen = await page.evaluate(() => {
+      const rect = (el) => el.getBoundingClientRect();
+      const item = rect(document.querySelector(".attachment"));
+      const thumb = rect(document.querySelector(".attachment .thumb"));
+      const remove = rect(document.querySelector("[data-testid=remove-attachment]"));
+      const send = rect(document.querySelector("[data-testid=send]"));
+      const box = rect(document.querySelector("[data-testid=composer]"));
+      return { item: item.height, thumb: thumb.height, removeBeside: remove.left >= thumb.right - 1, sendRight: Math.round(box.right - send.right) };
+    });
+    // The remove button and the detail sit beside the picture (under it, each attachment was
+    // taller than the message box at 320 px: user review).
+    assert.ok(seen.removeBeside && seen.item <= seen.thumb + 4, `${viewport.width} px: ${JSON.stringify(seen)}`);
+    assert.ok(seen.sendRight <= 2, `${viewport.width} px: Send at the right (${seen.sendRight} px from it)`);
+    // Its name is the same on every screen (a shorter label shows on a phone).
+    assert.equal(await page.getByRole("button", { name: "Attach image" }).count(), 1);
+    assert.equal(await page.getByRole("button", { name: "Link an image" }).count(), 1);
+    await context.close();
+  }
+});
+
 test("on a phone and a desktop: an answer's headings are a step above its text, and a toast covers neither the message box and Send nor the model and the conversation's cost", async () => {
   for (const [viewport, hasTouch] of [[{ width: 390, height: 844 }, true], [{ width: 1280, height: 800 }, false]]) {
     const { page, context } = await openApp(browser, sandbox.url, { viewport, hasTouch });

@@ -305,14 +305,14 @@ pub fn Composer() -> impl IntoView {
             </Show>
             <div class="composer-bar">
                 <Show when=vision>
-                    <button type="button" data-testid="attach" on:click=move |_| { if let Some(i) = file_input.get() { i.click(); } }>"Attach"<span class="wide-only">" image"</span></button>
+                    <button type="button" data-testid="attach" aria-label="Attach image" on:click=move |_| { if let Some(i) = file_input.get() { i.click(); } }>"Attach"<span class="wide-only">" image"</span></button>
                     <input type="file" accept="image/png,image/jpeg,image/webp,image/gif,image/avif" multiple class="hidden" data-testid="attach-file" node_ref=file_input
                         on:change=move |ev| {
                             let input: web_sys::HtmlInputElement = event_target(&ev);
                             add_files(input.files(), chat, detail.get_untracked());
                             input.set_value("");
                         } />
-                    <button type="button" data-testid="image-link" aria-expanded=move || linking.get().to_string()
+                    <button type="button" data-testid="image-link" aria-label="Link an image" aria-expanded=move || linking.get().to_string()
                         on:click=move |_| {
                             linking.update(|open| *open = !*open);
                             if linking.get_untracked() {
