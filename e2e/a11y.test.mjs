@@ -161,6 +161,11 @@ describe("keyboard", () => {
     const key = await newKey(sandbox.url);
     const { page, context } = await open(key);
     await sendByKeyboard(page, "First conversation by keyboard");
+    // A message's buttons say what they act on: a thread has many Copy and Delete buttons
+    // (user review: they all sounded the same), and Delete says its answers go with it.
+    for (const name of ["Edit question", "Copy question", "Delete question and its answers", "Copy answer", "Regenerate answer"]) {
+      assert.equal(await page.getByRole("button", { name, exact: true }).count(), 1, name);
+    }
     // Regenerate: Tab to the answer's button, Enter.
     await tabTo(page, "regenerate");
     await page.keyboard.press("Enter");

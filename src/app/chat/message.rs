@@ -102,9 +102,10 @@ pub fn Markdown(#[prop(into)] text: Signal<String>, #[prop(optional, into)] stre
     view! { <div class="markdown" node_ref=root on:click=on_click></div> }
 }
 
-/// A "Copy" button whose "Copied" goes back to "Copy".
+/// A "Copy" button whose "Copied" goes back to "Copy"; named for a screen reader by `what`
+/// it copies ("question", "answer"), as many stand in a thread.
 #[component]
-fn CopyButton(#[prop(into)] text: Signal<String>) -> impl IntoView {
+fn CopyButton(#[prop(into)] text: Signal<String>, what: &'static str) -> impl IntoView {
     let copied = RwSignal::new(false);
     let copy = move |_| {
         dom::copy_text(&text.get_untracked());
@@ -112,7 +113,10 @@ fn CopyButton(#[prop(into)] text: Signal<String>) -> impl IntoView {
         set_timeout(move || copied.try_set(false).map_or((), |_| ()), COPIED_FOR);
     };
     view! {
-        <button data-testid="copy-message" on:click=copy>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
+        <button data-testid="copy-message" on:click=copy
+            aria-label=move || if copied.get() { "Copied".to_owned() } else { format!("Copy {what}") }>
+            {move || if copied.get() { "Copied" } else { "Copy" }}
+        </button>
     }
 }
 
@@ -308,9 +312,11 @@ fn UserMessage(conv: ConvSignal, id: u32) -> impl IntoView {
                         draft.set(content.get_untracked());
                         kept.set(node.with_untracked(|n| n.as_ref().map(|n| n.attachments.clone()).unwrap_or_default()));
                         editing.set(true);
-                    }>"Edit"</button>
-                <CopyButton text=content />
-                <button data-testid="delete-turn" disabled=busy on:click=delete>"Delete"</button>
+                    } aria-label="Edit question">"Edit"</button>
+                <CopyButton text=content what="question" />
+                // What goes with it is said before (user review): its answers, which Undo brings back.
+                <button data-testid="delete-turn" disabled=busy on:click=delete aria-label="Delete question and its answers"
+                    title="Delete this question and its answers (Undo brings them back)">"Delete"</button>
             </div>
         </article>
     }
@@ -468,7 +474,8 @@ fn AnswerMessage(conv: ConvSignal, id: u32) -> impl IntoView {
             <div class="actions">
                 <Versions conv=conv id=id />
                 <Show when=move || !is_live()>
-                    <button data-testid="regenerate" disabled=busy on:click={
+                    <button data-testid="regenerate" disabled=busy aria-label=move || format!("{} answer", retry_label())
+                        on:click={
                         let r = regenerate.clone();
                         move |_| { r(None); chat.focus_composer(); }
                     }>{retry_label}</button>
@@ -508,7 +515,7 @@ fn AnswerMessage(conv: ConvSignal, id: u32) -> impl IntoView {
                     </details>
                     // Nothing to copy or read out on an answer that failed before saying anything.
                     <span class="text-actions" hidden=move || text.with(|t| t.trim().is_empty())>
-                        <CopyButton text=text />
+                        <CopyButton text=text what="answer" />
                         <button data-testid="read-aloud" aria-pressed={ let s = speaking_me.clone(); move || s().to_string() } on:click=read_aloud.clone()>
                             {let s = speaking_me.clone(); move || if s() { "Stop reading" } else { "Read aloud" }}
                         </button>
