@@ -63,7 +63,7 @@ test("the app is usable before its chunks arrive; what they hold is fetched agai
   await page.getByTestId("tab-studio").click();
   await page.getByTestId("studio").waitFor();
   await page.getByTestId("tab-chat").click();
-  await page.getByTestId("message-assistant").last().getByRole("button", { name: "Retry", exact: true }).click();
+  await page.getByTestId("message-assistant").last().getByRole("button", { name: "Retry answer", exact: true }).click();
   assert.equal(await lastAnswerSettled(page), "done");
   assert.equal(await page.getByTestId("message-assistant").last().locator(".markdown").textContent(), "Here it is.");
   await page.getByTestId("open-settings").click();
