@@ -151,24 +151,6 @@ pub fn answer_error_words(kind: &str, message: &str) -> String {
     }
 }
 
-/// What Continue sends, for its buttons' tooltip: nothing is sent that is not said.
-pub fn continue_sends() -> String {
-    format!(
-        "Sends the conversation, the answer so far and the request “{}”; what comes is added to this answer.",
-        crate::conversation::CONTINUE_PROMPT
-    )
-}
-
-/// Under an answer continued `times` times: the request each continuation sent with it.
-pub fn continued_note(times: u64) -> Option<String> {
-    let prompt = crate::conversation::CONTINUE_PROMPT;
-    match times {
-        0 => None,
-        1 => Some(format!("Continued once: the answer so far was sent back with “{prompt}”")),
-        n => Some(format!("Continued {n} times: each time, the answer so far was sent back with “{prompt}”")),
-    }
-}
-
 /// The button that continues an answer cut at the token limit with a raised limit, for that
 /// answer alone: "Continue with a 600-token limit", "… an 800-token limit".
 pub fn continue_with_limit(tokens: u32) -> String {
@@ -252,17 +234,6 @@ pub fn option_blocks_send(why: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn a_continued_answer_says_what_each_continuation_sent() {
-        assert_eq!(continued_note(0), None);
-        let once = continued_note(1).unwrap();
-        assert!(
-            once.starts_with("Continued once: the answer so far was sent back with “Your answer was cut off."),
-            "{once}"
-        );
-        assert!(continued_note(3).unwrap().starts_with("Continued 3 times: each time,"));
-        assert!(continue_sends().contains(crate::conversation::CONTINUE_PROMPT));
-    }
 
     #[test]
     fn a_refused_option_says_what_to_do() {

@@ -328,6 +328,20 @@ pub fn continuation_separator(before: &str, first: &str) -> &'static str {
 pub const CONTINUE_PROMPT: &str =
     "Your answer was cut off. Continue exactly where it stopped, without repeating anything.";
 
+/// What Continue sends, for its buttons' tooltip: nothing is sent that is not said.
+pub fn continue_sends() -> String {
+    format!("Sends the conversation, the answer so far and the request “{CONTINUE_PROMPT}”; what comes is added to this answer.")
+}
+
+/// Under an answer continued `times` times: the request each continuation sent with it.
+pub fn continued_note(times: u64) -> Option<String> {
+    match times {
+        0 => None,
+        1 => Some(format!("Continued once: the answer so far was sent back with “{CONTINUE_PROMPT}”")),
+        n => Some(format!("Continued {n} times: each time, the answer so far was sent back with “{CONTINUE_PROMPT}”")),
+    }
+}
+
 /// A conversation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Conversation {
@@ -940,7 +954,7 @@ impl Conversation {
                 let shown = if a.url.starts_with("data:") { "(embedded image)" } else { a.url.as_str() };
                 out.push_str(&format!("- image: {} {}\n", a.name, shown));
             }
-            if let Some(note) = crate::words::continued_note(node.continued) {
+            if let Some(note) = continued_note(node.continued) {
                 out.push_str(&format!("*{note}*\n\n"));
             }
             if let Some(cost) = node.cost_usd {
@@ -1437,6 +1451,18 @@ mod tests {
         let a = c.start_answer_with(u, "gpt-5", 2);
         assert_eq!(c.request_for(a).map(|r| r.model).as_deref(), Some("gpt-5"));
         assert_eq!(c.settings.model, "gpt-4o-mini", "the conversation's model is unchanged");
+    }
+
+    #[test]
+    fn a_continued_answer_says_what_each_continuation_sent() {
+        assert_eq!(continued_note(0), None);
+        let once = continued_note(1).unwrap();
+        assert!(
+            once.starts_with("Continued once: the answer so far was sent back with “Your answer was cut off."),
+            "{once}"
+        );
+        assert!(continued_note(3).unwrap().starts_with("Continued 3 times: each time,"));
+        assert!(continue_sends().contains(CONTINUE_PROMPT));
     }
 
     #[test]

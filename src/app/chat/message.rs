@@ -448,15 +448,15 @@ fn AnswerMessage(conv: ConvSignal, id: u32) -> impl IntoView {
             {move || status_note().map(|s| view! { <p class="status-note" data-testid="status-note">{s}</p> })}
             {move || retry_note.get().map(|s| view! { <p class="status-note" role="status" data-testid="retry-note">{s}</p> })}
             // What a continuation sent besides the conversation is said, not hidden.
-            {move || node.with(|n| n.as_ref().and_then(|n| crate::words::continued_note(n.continued)))
+            {move || node.with(|n| n.as_ref().and_then(|n| crate::conversation::continued_note(n.continued)))
                 .map(|s| view! { <p class="status-note" data-testid="continued-note">{s}</p> })}
             <Show when=cut>
                 <div class="cut-note" role="note" data-testid="cut-note">
                     <span>{move || format!("Cut off at the token limit ({} tokens).", limit())}</span>
                     <button class="primary" data-testid="continue" disabled=busy on:click=continue_with(false)
-                        title=crate::words::continue_sends()>"Continue"</button>
+                        title=crate::conversation::continue_sends()>"Continue"</button>
                     <button data-testid="raise-continue" disabled=busy on:click=continue_with(true)
-                        title=format!("{} For this answer only: the chat's Max completion tokens stays as it is (Options).", crate::words::continue_sends())>
+                        title=format!("{} For this answer only: the chat's Max completion tokens stays as it is (Options).", crate::conversation::continue_sends())>
                         {move || crate::words::continue_with_limit(limit().saturating_mul(2))}
                     </button>
                 </div>
@@ -468,7 +468,7 @@ fn AnswerMessage(conv: ConvSignal, id: u32) -> impl IntoView {
             <Show when=resumable>
                 <div class="cut-note" role="note" data-testid="resume-note">
                     <button class="primary" data-testid="continue-partial" disabled=busy on:click=continue_partial(false)
-                        title=crate::words::continue_sends()>"Continue this answer"</button>
+                        title=crate::conversation::continue_sends()>"Continue this answer"</button>
                 </div>
             </Show>
             <div class="actions">
