@@ -99,9 +99,11 @@ pub fn StudioForm() -> impl IntoView {
     // What the sticky Generate bar says (the credit warning, why it is disabled) makes it
     // taller: the field being typed in stays above it (user review: the warning covered the
     // "Images" field as a larger count was typed).
+    // (Measured when those words change, not at every key.)
+    let bar_words = Memo::new(move |_| (credit_short(), why_disabled()));
     Effect::new(move |_| {
-        credit_short();
-        why_disabled();
+        // Read, not only tracked: a memo never read never learns what it depends on.
+        bar_words.with(|_| ());
         request_animation_frame(keep_focus_above_bar);
     });
     // Over the daily budget (chat and images together): asked first, as the chat does.
