@@ -79,6 +79,11 @@ impl Ledger {
         // The answer's identity across tabs and deletions; a charge kept before answers
         // carried it is known by its time alone.
         let key = match &charge.node {
+            // (The writing tab's number where there is one: two tabs' answers of one id and
+            // millisecond are two charges.)
+            Some(node) if node.writer != 0 => {
+                format!("chat {conv_id} {} {} {}", node.id, node.created_ms, node.writer)
+            }
             Some(node) => format!("chat {conv_id} {} {}", node.id, node.created_ms),
             None => format!("chat {conv_id} - {}", charge.created_ms),
         };

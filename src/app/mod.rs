@@ -38,6 +38,9 @@ pub fn mount() {
 /// The root component.
 #[component]
 pub fn App() -> impl IntoView {
+    // This tab's number, on the messages it writes: another tab's message of the same id and
+    // millisecond is another message (2^53 values: `Math.random` gives 53 bits).
+    crate::conversation::tabs::set_writer((js_sys::Math::random() * 9_007_199_254_740_991.0) as u64 | 1);
     let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
     let app = AppState {
         settings: RwSignal::new(Settings { api_key: settings::load_key(), ..Settings::default() }),

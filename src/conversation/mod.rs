@@ -225,6 +225,9 @@ pub struct Node {
     /// [`CONTINUE_PROMPT`], which the answer says under it (what was sent is shown).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub continued: u64,
+    /// The tab that wrote it ([`tabs::writer`]), part of its identity across tabs.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub writer: u64,
 }
 
 impl Node {
@@ -532,6 +535,7 @@ impl Conversation {
             rev: 0,
             chosen_ms: 0,
             continued: 0,
+            writer: tabs::writer(),
         });
         self.set_active(parent, id);
         self.updated_ms = now_ms;
@@ -1285,7 +1289,10 @@ mod tests {
         let retry = c.start_answer(u, 3);
         assert_eq!(c.versions(retry), (0, 1), "the empty failure is not a version");
         assert!(c.node(failed).is_none() && retry != failed);
-        assert!(c.deleted_nodes.contains(&tabs::NodeKey { id: failed, created_ms: 2 }), "other tabs drop it too");
+        assert!(
+            c.deleted_nodes.contains(&tabs::NodeKey { id: failed, created_ms: 2, writer: 0 }),
+            "other tabs drop it too"
+        );
         // A failure that was billed (the service accepted it) or said something stays.
         let req = c.request_for(retry).expect("request");
         let billed = AnswerEnd { status: AnswerStatus::Failed, streamed_tokens: Some(3), ..AnswerEnd::default() };

@@ -12,25 +12,45 @@
 //! time ([`NodeKey`]); a message of the other tab whose id is taken here gets a new id.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
 use super::{Conversation, Node};
 
-/// Who a message is across tabs: its id and when it was created (Unix milliseconds).
+/// Who a message is across tabs: its id, when it was created (Unix milliseconds), and the
+/// tab that wrote it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct NodeKey {
     /// The id the tab that wrote it gave it.
     pub id: u32,
     /// When it was created.
     pub created_ms: u64,
+    /// The tab that wrote it ([`writer`]; 0 for messages written before tabs were told apart).
+    #[serde(default, skip_serializing_if = "super::is_zero")]
+    pub writer: u64,
+}
+
+/// This tab's random number, stamped on the messages it writes (0 until the app sets it).
+static WRITER: AtomicU64 = AtomicU64::new(0);
+
+/// Sets this tab's number (the app does, once, at start): two tabs asked a question at the
+/// same moment give it the same id and the same millisecond, and only this tells the two
+/// questions apart (one was lost in a merge, taken for the other).
+pub fn set_writer(writer: u64) {
+    WRITER.store(writer, Ordering::Relaxed);
+}
+
+/// This tab's number (see [`set_writer`]).
+pub fn writer() -> u64 {
+    WRITER.load(Ordering::Relaxed)
 }
 
 impl Node {
-    /// The message's identity across tabs: its first id (before another tab renumbered it)
-    /// and its creation time.
+    /// The message's identity across tabs: its first id (before another tab renumbered it),
+    /// its creation time and the tab that wrote it.
     pub fn key(&self) -> NodeKey {
-        self.origin.unwrap_or(NodeKey { id: self.id, created_ms: self.created_ms })
+        self.origin.unwrap_or(NodeKey { id: self.id, created_ms: self.created_ms, writer: self.writer })
     }
 }
 
@@ -88,7 +108,7 @@ impl Conversation {
             // Known by the key it had where it was written, whatever its id here.
             let key = t.key();
             t.id = map(t.id);
-            t.origin = (key != NodeKey { id: t.id, created_ms: t.created_ms }).then_some(key);
+            t.origin = (key != NodeKey { id: t.id, created_ms: t.created_ms, writer: t.writer }).then_some(key);
             t.parent = t.parent.map(map);
             t.active_child = t.active_child.map(map);
             match self.nodes.iter_mut().find(|n| n.key() == t.key()) {
@@ -182,7 +202,7 @@ impl Conversation {
         for n in self.nodes.iter_mut().filter(|n| brought_back.contains(&n.key())) {
             // A new identity, but its charge stays the one counted already.
             n.charged_as = Some(n.charge_key());
-            n.origin = Some(NodeKey { id: n.id, created_ms: now_ms });
+            n.origin = Some(NodeKey { id: n.id, created_ms: now_ms, writer: writer() });
         }
         self.updated_ms = self.updated_ms.max(now_ms);
     }
@@ -297,6 +317,36 @@ mod tests {
         let before = a.clone();
         assert!(!a.merge_from(&b, &[]));
         assert_eq!(a, before);
+    }
+
+    /// Regression (a flaky end-to-end test): two tabs asking in the same millisecond gave
+    /// their questions the same id and time, and a merge took one for the other: a paid
+    /// question and its answer were lost. The tab that wrote a message is part of its key.
+    #[test]
+    fn two_tabs_asking_in_the_same_millisecond_keep_both_questions() {
+        let start = conv(&["rust ownership"]);
+        let (mut a, mut b) = (start.clone(), start);
+        ask(&mut a, "from tab A", 100);
+        ask(&mut b, "from tab B", 100);
+        for n in &mut a.nodes[2..] {
+            n.writer = 11;
+        }
+        for n in &mut b.nodes[2..] {
+            n.writer = 22;
+        }
+        assert_eq!((a.nodes[2].id, a.nodes[2].created_ms), (b.nodes[2].id, b.nodes[2].created_ms));
+        assert!(a.merge_from(&b, &[]));
+        assert_eq!(users(&a), ["from tab A", "from tab B", "rust ownership"]);
+        assert!(!b.merge_from(&a, &[]));
+        assert_eq!(users(&b), users(&a));
+        for n in a.nodes.iter().filter(|n| n.role == Role::Assistant) {
+            let q = a.node(n.parent.expect("an answer has a question")).expect("its question");
+            assert_eq!(n.content, format!("answer to {}", q.content));
+        }
+        // Their charges are two in the day's ledger too.
+        let keys: std::collections::HashSet<NodeKey> =
+            a.nodes.iter().filter(|n| n.role == Role::Assistant).map(Node::key).collect();
+        assert_eq!(keys.len(), 3);
     }
 
     /// Regression (second review): after Regenerate in one tab, the other kept showing the
