@@ -79,12 +79,7 @@ impl Ledger {
         // The answer's identity across tabs and deletions; a charge kept before answers
         // carried it is known by its time alone.
         let key = match &charge.node {
-            // (The writing tab's number where there is one: two tabs' answers of one id and
-            // millisecond are two charges.)
-            Some(node) if node.writer != 0 => {
-                format!("chat {conv_id} {} {} {}", node.id, node.created_ms, node.writer)
-            }
-            Some(node) => format!("chat {conv_id} {} {}", node.id, node.created_ms),
+            Some(node) => format!("chat {conv_id} {node}"),
             None => format!("chat {conv_id} - {}", charge.created_ms),
         };
         self.record(key, Entry { at_ms: charge.created_ms, usd: charge.cost_usd }, now_ms)
@@ -210,5 +205,24 @@ mod tests {
         job.charges = 0;
         assert!(!a.record_job(&job, NOW));
         assert!((a.spent_since(MIDNIGHT) - (0.75 + images)).abs() < 1e-12);
+    }
+
+    /// Two tabs' answers of one id and one millisecond are two charges; an answer written
+    /// before tabs were told apart keeps the key it had, so a ledger saved then still knows it.
+    #[test]
+    fn two_tabs_answers_of_one_millisecond_are_two_charges() {
+        let (mut a, mut b) = (answered("c", &["one"], NOW - 5000), answered("c", &["one"], NOW - 5000));
+        let mut l = Ledger::default();
+        assert!(l.record_conversation(&a, NOW));
+        let old = format!("chat c {} {}", a.nodes[1].id, a.nodes[1].created_ms);
+        assert_eq!(l.entries.keys().collect::<Vec<_>>(), [&old]);
+        for (c, writer) in [(&mut a, 11), (&mut b, 22)] {
+            c.nodes.iter_mut().for_each(|n| n.writer = writer);
+        }
+        let mut l = Ledger::default();
+        assert!(l.record_conversation(&a, NOW));
+        assert!(l.record_conversation(&b, NOW), "the other tab's answer is another charge");
+        assert_eq!(l.spent_since(MIDNIGHT), 0.5);
+        assert!(l.entries.contains_key(&format!("{old} 22")));
     }
 }

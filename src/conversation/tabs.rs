@@ -31,6 +31,18 @@ pub struct NodeKey {
     pub writer: u64,
 }
 
+/// The key as words, `id created_ms` and the writer where there is one (the day's ledger
+/// keys answers so; keys written before tabs were told apart stay as they were).
+impl std::fmt::Display for NodeKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.id, self.created_ms)?;
+        if self.writer != 0 {
+            write!(f, " {}", self.writer)?;
+        }
+        Ok(())
+    }
+}
+
 /// This tab's random number, stamped on the messages it writes (0 until the app sets it).
 static WRITER: AtomicU64 = AtomicU64::new(0);
 
