@@ -124,7 +124,7 @@ pub fn Composer() -> impl IntoView {
     let url_input = NodeRef::<leptos::html::Input>::new();
     let file_input = NodeRef::<leptos::html::Input>::new();
     let touch = crate::app::dom::coarse_pointer();
-    let vision = move || chat_model(&chat.active_settings().model).is_some_and(|m| m.vision);
+    let vision = move || chat.with_active_settings(|s| chat_model(&s.model).is_some_and(|m| m.vision));
     let streaming = move || chat.active_streaming();
     // Enter while the answer streams sends nothing (as in ChatGPT), but says why; the words
     // go when the answer ends.
@@ -176,7 +176,7 @@ pub fn Composer() -> impl IntoView {
     });
     // A temperature the model may refuse (a reasoning model), said before sending.
     let temperature_warning =
-        Memo::new(move |_| crate::conversation::options::temperature_warning(&chat.active_settings()));
+        Memo::new(move |_| chat.with_active_settings(crate::conversation::options::temperature_warning));
     let submit = move || {
         let t = chat.draft_untracked();
         let images = chat.pending_images_untracked();

@@ -430,7 +430,16 @@ impl ChatState {
 
     /// The settings of the conversation shown, or the defaults for a new one (tracked).
     pub fn active_settings(&self) -> ChatSettings {
-        self.active_conv().map(|c| c.with(|c| c.settings.clone())).unwrap_or_default()
+        self.with_active_settings(ChatSettings::clone)
+    }
+
+    /// `f` of the settings of the conversation shown (the defaults for a new chat), tracked,
+    /// without copying them.
+    pub fn with_active_settings<R>(&self, f: impl FnOnce(&ChatSettings) -> R) -> R {
+        match self.active_conv() {
+            Some(c) => c.with(|c| f(&c.settings)),
+            None => f(&ChatSettings::default()),
+        }
     }
 
     /// The answer streaming in conversation `conv_id`, if any (tracked).
