@@ -659,7 +659,7 @@ test("a model picked on the start screen does not leave an empty chat in the lis
   await context.close();
 });
 
-test("a new chat that opens with an image left attached in it says so, and keeps it (user review: it went with the next question unseen)", async () => {
+test("a new chat with an image left attached in it stays listed, and says so when it opens again (user reviews: it went with the next question unseen; it vanished from the list)", async () => {
   const { page, context } = await openApp(browser, sandbox.url);
   await send(page, "A first conversation");
   await lastAnswerSettled(page);
@@ -669,8 +669,13 @@ test("a new chat that opens with an image left attached in it says so, and keeps
   await page.getByTestId("attachments").locator("img").waitFor();
   // Left unsent: another conversation, a reload, then New chat again.
   await page.getByTestId("conv-item").filter({ hasText: "A first conversation" }).locator(".conv-title").click();
+  // The new chat stays in the list while something waits in it (user review: it vanished
+  // with a question and two pictures in it).
+  assert.equal(await page.getByTestId("conv-item").count(), 2);
   await page.reload();
   await page.getByTestId("composer").waitFor();
+  await page.getByTestId("conv-item").nth(1).waitFor();
+  assert.deepEqual(await page.locator("[data-testid=conv-item] .conv-title").allInnerTexts(), ["New chat", "A first conversation"]);
   assert.equal(await page.getByTestId("toast").count(), 0);
   await page.getByTestId("new-chat").click();
   await page.getByTestId("toast").filter({ hasText: "The image you attached before is still attached: remove it if you do not mean to send it." }).waitFor();
@@ -755,3 +760,16 @@ test("Undo of a deleted conversation does not take the user away from a new chat
   await context.close();
 });
 
+
+test("an answer says it is waiting until its first words come (user review: only Stop showed that anything was happening)", async () => {
+  const key = await newKey(sandbox.url, { fault: "stall-before-ms=2500" });
+  const { page, context } = await openApp(browser, sandbox.url, { key });
+  await send(page, "A slow question");
+  const waiting = page.getByTestId("message-assistant").last().getByTestId("waiting");
+  await waiting.waitFor();
+  assert.equal(await waiting.innerText(), "Waiting for the answer…");
+  await lastAnswerSettled(page);
+  assert.equal(await page.getByTestId("waiting").count(), 0, "gone once the answer came");
+  assert.notEqual((await page.getByTestId("message-assistant").last().innerText()).trim(), "");
+  await context.close();
+});

@@ -151,6 +151,16 @@ pub fn answer_error_words(kind: &str, message: &str) -> String {
     }
 }
 
+/// What an answer says while nothing of it has come yet (user review: only the Stop button
+/// showed that anything was happening, and a reasoning model can think for a while first).
+pub fn waiting_for_answer(model: &str) -> &'static str {
+    if crate::catalog::chat_model(model).is_some_and(|m| m.reasoning.is_some()) {
+        "Thinking before it answers…"
+    } else {
+        "Waiting for the answer…"
+    }
+}
+
 /// The button that continues an answer cut at the token limit with a raised limit, for that
 /// answer alone: "Continue with a 600-token limit", "… an 800-token limit".
 pub fn continue_with_limit(tokens: u32) -> String {
@@ -406,5 +416,12 @@ mod tests {
             assert_eq!(article(n), "a", "{n}");
         }
         assert_eq!(continue_with_limit(80), "Continue with an 80-token limit");
+    }
+
+    #[test]
+    fn an_answer_waiting_for_its_first_words_says_so() {
+        assert_eq!(super::waiting_for_answer("gpt-4o-mini"), "Waiting for the answer…");
+        assert_eq!(super::waiting_for_answer("gpt-5"), "Thinking before it answers…");
+        assert_eq!(super::waiting_for_answer("not-a-model"), "Waiting for the answer…");
     }
 }

@@ -122,6 +122,15 @@ impl AnswerStatus {
     pub fn ended_early(self) -> bool {
         matches!(self, Self::Stopped | Self::Interrupted | Self::Failed)
     }
+
+    /// What is said under an answer that ended so (a failure says its error instead).
+    pub fn note(self) -> Option<&'static str> {
+        match self {
+            Self::Stopped => Some("Stopped."),
+            Self::Interrupted => Some("Interrupted: the page was closed while this answer streamed."),
+            _ => None,
+        }
+    }
 }
 
 /// A failure, as stored with an answer.
@@ -428,11 +437,13 @@ impl Conversation {
         self.nodes.is_empty() && self.removed_charges.is_empty()
     }
 
-    /// Whether the sidebar lists it while `active` is open: a chat with nothing in it (a
-    /// model picked on the start screen) only while it is the one open, so it does not stay
-    /// behind as an empty "New chat".
-    pub fn is_listed(&self, active: Option<&str>) -> bool {
-        !self.is_empty() || active == Some(self.id.as_str())
+    /// Whether the sidebar lists it while `active` is open, `unsent` telling whether text
+    /// or images are waiting in its composer: a chat with nothing in it (a model picked on
+    /// the start screen) only while it is the one open, so it does not stay behind as an
+    /// empty "New chat"; one with something unsent stays, so what was typed there is not
+    /// hidden when another conversation is opened.
+    pub fn is_listed(&self, active: Option<&str>, unsent: bool) -> bool {
+        !self.is_empty() || unsent || active == Some(self.id.as_str())
     }
 
     /// A node by id.
@@ -961,9 +972,25 @@ impl Conversation {
             if let Some(note) = continued_note(node.continued) {
                 out.push_str(&format!("*{note}*\n\n"));
             }
-            if let Some(cost) = node.cost_usd {
-                out.push_str(&format!("*cost: {}*\n\n", crate::money::exact(cost)));
+            // What the answer shows under it: how it ended, its tokens and cost, "≈" where
+            // estimated (user review: an estimate was exported as an exact cost).
+            if let Some(note) = node.status.and_then(AnswerStatus::note) {
+                out.push_str(&format!("*{note}*\n\n"));
             }
+            match (spend::usage_line(node), node.cost_usd) {
+                (Some(line), _) => out.push_str(&format!("*{line}*\n\n")),
+                (None, Some(cost)) => out.push_str(&format!("*cost: {}*\n\n", crate::money::exact(cost))),
+                (None, None) => {}
+            }
+        }
+        let (tokens, cost, estimated) = self.totals();
+        if cost > 0.0 {
+            let approx = if estimated { "≈ " } else { "" };
+            out.push_str(&format!(
+                "---\n\n*Spent in this conversation: {tokens} tokens · {approx}{}, all versions included{}.*\n",
+                crate::money::exact(cost),
+                if estimated { " (part of it estimated)" } else { "" }
+            ));
         }
         out
     }
@@ -1166,10 +1193,13 @@ mod tests {
     #[test]
     fn an_empty_chat_is_listed_only_while_open() {
         let mut c = conv();
-        assert!(c.is_listed(Some("c1")));
-        assert!(!c.is_listed(Some("c2")) && !c.is_listed(None));
+        assert!(c.is_listed(Some("c1"), false));
+        assert!(!c.is_listed(Some("c2"), false) && !c.is_listed(None, false));
+        // Something typed or attached in it and left unsent keeps it in the list (user
+        // review: the new chat vanished with a question and two pictures in it).
+        assert!(c.is_listed(Some("c2"), true));
         c.push_user("Hi", vec![], 1001);
-        assert!(c.is_listed(Some("c2")) && c.is_listed(None));
+        assert!(c.is_listed(Some("c2"), false) && c.is_listed(None, false));
     }
 
     #[test]

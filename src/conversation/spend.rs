@@ -514,6 +514,18 @@ mod tests {
             usage_line(n).as_deref(),
             Some("≈ 10 prompt + 5 completion tokens · ≈ $0.000004 (estimated: the answer ended before the service reported its usage)")
         );
+        // The Markdown export says it as the answer does (user review: an estimate was
+        // exported as an exact "cost: $…", without "Stopped" and without a total).
+        let md = c.to_markdown();
+        for said in [
+            "\n*Stopped.*\n",
+            "\n*≈ 10 prompt + 5 completion tokens · ≈ $0.000004 (estimated: the answer ended before the service reported its usage)*\n",
+            "\n*Spent in this conversation: 15 tokens · ≈ $0.000004, all versions included (part of it estimated).*\n",
+        ] {
+            assert!(md.contains(said), "{said} in {md}");
+        }
+        assert!(!md.contains("cost:"), "{md}");
+        let n = c.node_mut(answer).expect("answer");
         // Continued to its end: only the part that ended early was estimated.
         n.add_charge(
             &Usage { prompt_tokens: 20, completion_tokens: 7, total_tokens: 27, ..Usage::default() },

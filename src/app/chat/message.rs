@@ -350,12 +350,7 @@ fn AnswerMessage(conv: ConvSignal, id: u32) -> impl IntoView {
             format!("{:?}", status().unwrap_or(AnswerStatus::Done)).to_lowercase()
         }
     };
-    let status_note = move || match status() {
-        _ if is_live() => None,
-        Some(AnswerStatus::Stopped) => Some("Stopped."),
-        Some(AnswerStatus::Interrupted) => Some("Interrupted: the page was closed while this answer streamed."),
-        _ => None,
-    };
+    let status_note = move || if is_live() { None } else { status().and_then(AnswerStatus::note) };
     let finish = move || {
         if is_live() {
             return None;
@@ -447,6 +442,13 @@ fn AnswerMessage(conv: ConvSignal, id: u32) -> impl IntoView {
             <Markdown text=text streaming=Signal::derive(move || is_live() || status().is_some_and(AnswerStatus::ended_early)) />
             {move || status_note().map(|s| view! { <p class="status-note" data-testid="status-note">{s}</p> })}
             {move || retry_note.get().map(|s| view! { <p class="status-note" role="status" data-testid="retry-note">{s}</p> })}
+            // Nothing of the answer yet: said, so the wait does not look like a hang.
+            <Show when=move || is_live() && retry_note.with(Option::is_none) && text.with(String::is_empty)>
+                <p class="status-note waiting" role="status" data-testid="waiting">
+                    <span class="streaming-dot" aria-hidden="true"></span>
+                    {move || crate::words::waiting_for_answer(&model_label())}
+                </p>
+            </Show>
             // What a continuation sent besides the conversation is said, not hidden.
             {move || node.with(|n| n.as_ref().and_then(|n| crate::conversation::continued_note(n.continued)))
                 .map(|s| view! { <p class="status-note" data-testid="continued-note">{s}</p> })}

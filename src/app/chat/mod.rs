@@ -412,6 +412,17 @@ impl ChatState {
         self.convs.get()
     }
 
+    /// Whether text or images wait unsent in conversation `id`'s composer (tracked).
+    pub fn has_unsent(&self, id: &str) -> bool {
+        self.drafts.with(|d| d.get(id).is_some_and(|t| !t.trim().is_empty()))
+            || self.attachments.with(|a| a.get(id).is_some_and(|v| !v.is_empty()))
+    }
+
+    /// [`has_unsent`](Self::has_unsent), untracked.
+    pub fn untrack_unsent(&self, id: &str) -> bool {
+        untrack(|| self.has_unsent(id))
+    }
+
     /// The conversation with this id (untracked).
     pub fn find(&self, id: &str) -> Option<ConvSignal> {
         self.convs.with_untracked(|cs| cs.iter().copied().find(|c| c.with_untracked(|c| c.id == id)))

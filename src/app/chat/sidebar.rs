@@ -166,7 +166,7 @@ pub fn Sidebar() -> impl IntoView {
             .into_iter()
             .filter_map(|c| {
                 c.with(|conv| {
-                    (conv.is_listed(active.as_deref()) && conv.matches(&q))
+                    (conv.is_listed(active.as_deref(), chat.has_unsent(&conv.id)) && conv.matches(&q))
                         .then(|| (conv.updated_ms, conv.id.clone(), c))
                 })
             })
@@ -208,7 +208,12 @@ pub fn Sidebar() -> impl IntoView {
             let active = chat.active.get_untracked();
             chat.convs.with_untracked(|cs| {
                 cs.iter()
-                    .map(|c| c.with_untracked(|c| (c.id.clone(), c.is_listed(active.as_deref()))))
+                    .map(|c| {
+                        c.with_untracked(|c| {
+                            let unsent = chat.untrack_unsent(&c.id);
+                            (c.id.clone(), c.is_listed(active.as_deref(), unsent))
+                        })
+                    })
                     .collect::<Vec<_>>()
             })
         };
