@@ -141,7 +141,12 @@ test("429 says when to retry", async () => {
   assert.equal(await lastAnswerSettled(page), "failed");
   const err = page.getByTestId("turn-error").last();
   assert.equal(await err.getAttribute("data-kind"), "rate_limited");
-  assert.match(await err.innerText(), /Retry in 30 s/);
+  // The wait counts down (user review: "Retry in 3 s." stayed so a minute later).
+  const left = async () => Number((await err.getByTestId("retry-wait").innerText()).trim().match(/^Retry in (\d+) s\.$/)?.[1]);
+  const first = await left();
+  assert.ok(first >= 27 && first <= 30, `${first}`);
+  await page.waitForFunction((n) => document.querySelector("[data-testid=retry-wait]").innerText.trim() === `Retry in ${n - 1} s.`, first, { timeout: 3_000 });
+  assert.match(await err.innerText(), /^The service is busy: .*429.*\. Retry in \d+ s\.$/);
   // Retried once the service takes it again: the answer that said nothing and cost nothing
   // is replaced, not kept as "1/2" beside the real one.
   await sandboxCall(sandbox.url, "POST", "/sandbox/faults", { body: { key, fault: "" } });
@@ -156,6 +161,20 @@ test("429 says when to retry", async () => {
   await context.close();
 });
 
+test("a failed answer's wait, once over, is not said any more (user review: \"Retry in 3 s.\" a minute later)", async () => {
+  const key = await newKey(sandbox.url, { fault: "status=429; retry-after=1" });
+  const { page, context } = await openApp(browser, sandbox.url, { key });
+  await send(page, "Busy for good?");
+  assert.equal(await lastAnswerSettled(page, 30_000), "failed");
+  const err = page.getByTestId("turn-error").last();
+  await page.waitForFunction(() => document.querySelector("[data-testid=retry-wait]")?.innerText.trim() === "", null, { timeout: 3_000 });
+  assert.match(await err.innerText(), /^The service is busy: .*429.*\.$/);
+  await page.reload();
+  await page.getByTestId("turn-error").waitFor();
+  assert.doesNotMatch(await page.getByTestId("turn-error").innerText(), /Retry in/, "nor after a reload");
+  await context.close();
+});
+
 test("while the client waits to retry (a 429 with a short Retry-After), the answer says so, then answers", async () => {
   const key = await newKey(sandbox.url, { fault: "status=429; retry-after=3; fail-times=1" });
   const { page, context } = await openApp(browser, sandbox.url, { key });
@@ -163,7 +182,9 @@ test("while the client waits to retry (a 429 with a short Retry-After), the answ
   // Not an empty answer: what happened, and when it tries again (user review).
   const note = page.getByTestId("retry-note");
   await note.waitFor({ timeout: 5_000 });
-  assert.match(await note.innerText(), /^The service is busy: .*429.*\. Trying again in 3 s…$/);
+  assert.match(await note.innerText(), /^The service is busy: .*429.*\. Trying again in [23] s…$/);
+  // Counting down to the next try (user review: it said "in 5 s" for five seconds).
+  await page.waitForFunction(() => /Trying again in 1 s…$/.test(document.querySelector("[data-testid=retry-note]")?.innerText ?? ""), null, { timeout: 4_000 });
   assert.equal(await lastAnswerSettled(page, 30_000), "done");
   assert.equal(await note.count(), 0, "gone once it answers");
   assert.equal(await page.getByTestId("turn-error").count(), 0);

@@ -96,7 +96,7 @@ describe("fault matrix in the app", () => {
     ["status=402", "failed", "insufficient_credit", /injected 402/, false],
     ["status=429; retry-after=1; fail-times=1", "done", null, null, null],
     ["status=429; fail-times=1", "done", null, null, null],
-    ["status=429; retry-after=30", "failed", "rate_limited", /injected 429[\s\S]*Retry in 30 s/, false],
+    ["status=429; retry-after=30", "failed", "rate_limited", /injected 429[\s\S]*Retry in (30|29|28|27) s/, false],
     ["status=500; body=json", "failed", "server", /injected 500/, false],
     ["status=502; body=html", "failed", "server", /502 Bad Gateway/, false],
     ["status=503; body=empty", "failed", "server", /HTTP 503/, false],

@@ -124,12 +124,25 @@ pub fn turn_error_words(kind: &str, message: &str) -> String {
     [first.as_str(), hint].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(" ")
 }
 
-/// What an answer says while the client waits `wait` to try again after a failure
-/// (`kind`, `message` as for [`turn_error_words`]): "The service is busy (HTTP 429). Trying
-/// again in 5 s…".
-pub fn retrying_words(kind: &str, message: &str, wait: std::time::Duration) -> String {
-    let secs = wait.as_millis().div_ceil(1000).max(1);
-    format!("{} Trying again in {secs} s…", turn_error_words(kind, message))
+/// What an answer says while the client waits `left` to try again after a failure (`kind`,
+/// `message` as for [`turn_error_words`]): "The service is busy (HTTP 429). Trying again in
+/// 5 s…", counting down (user review: it said "in 5 s" for five seconds), then "Trying
+/// again…" while the new try is on its way.
+pub fn retrying_words(kind: &str, message: &str, left: std::time::Duration) -> String {
+    match left.as_millis().div_ceil(1000) {
+        0 => format!("{} Trying again…", turn_error_words(kind, message)),
+        secs => format!("{} Trying again in {secs} s…", turn_error_words(kind, message)),
+    }
+}
+
+/// What a failed answer adds while the wait the service asked for (until `until_ms`) is not
+/// over at `now_ms`: " Retry in 3 s.", counting down, then nothing (user review: it said
+/// "Retry in 3 s." a minute later).
+pub fn retry_in(until_ms: u64, now_ms: u64) -> String {
+    match until_ms.saturating_sub(now_ms).div_ceil(1000) {
+        0 => String::new(),
+        secs => format!(" Retry in {secs} s."),
+    }
 }
 
 /// [`turn_error_words`] for a chat answer: short of credit, a lower token cap also helps,
@@ -303,6 +316,15 @@ mod tests {
             ),
             "The server failed: overloaded. Trying again in 1 s…"
         );
+        assert_eq!(
+            super::retrying_words("rate_limited", "rate limited (http 429)", std::time::Duration::ZERO),
+            "The service is busy (HTTP 429). Trying again…"
+        );
+        // A failed answer's wait counts down, then is not said at all.
+        assert_eq!(super::retry_in(10_000, 7_000), " Retry in 3 s.");
+        assert_eq!(super::retry_in(10_000, 9_001), " Retry in 1 s.");
+        assert_eq!(super::retry_in(10_000, 10_000), "");
+        assert_eq!(super::retry_in(10_000, 70_000), "");
         // In the chat, what else lowers the hold (user review: the advice left it out).
         assert_eq!(
             super::answer_error_words("insufficient_credit", "insufficient credit (http 402)"),

@@ -145,6 +145,22 @@ pub struct StoredError {
     /// Milliseconds the server asked to wait, if it did.
     #[serde(default)]
     pub retry_after_ms: Option<u64>,
+    /// When it failed (Unix ms; 0 in answers stored before it was kept): the wait above
+    /// counts from here.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub at_ms: u64,
+}
+
+impl StoredError {
+    /// The failure `e`, at `at_ms`.
+    pub fn at(e: &crate::Error, at_ms: u64) -> Self {
+        Self { at_ms, ..Self::from(e) }
+    }
+
+    /// Until when the server asked to wait (Unix ms), if it did and the time is known.
+    pub fn retry_until_ms(&self) -> Option<u64> {
+        self.retry_after_ms.filter(|_| self.at_ms > 0).map(|ms| self.at_ms.saturating_add(ms))
+    }
 }
 
 impl From<&crate::Error> for StoredError {
@@ -154,6 +170,7 @@ impl From<&crate::Error> for StoredError {
             status: e.status(),
             message: e.message().into(),
             retry_after_ms: e.retry_after().map(|d| d.as_millis() as u64),
+            at_ms: 0,
         }
     }
 }

@@ -334,10 +334,17 @@ fn AnswerMessage(conv: ConvSignal, id: u32) -> impl IntoView {
     };
     let is_live = move || live.with(Option::is_some);
     // While the client waits to try again: why, and when.
-    let retry_note = {
+    let retry_wait = {
         let conv_id = conv_id.clone();
         Memo::new(move |_| chat.live(&conv_id).filter(|l| l.node_id == id).and_then(|l| l.retry_note.get()))
     };
+    // The waits count down: the client's before its next try, the service's after a failure.
+    let until = Memo::new(move |_| match retry_wait.get() {
+        Some(w) => Some(w.until_ms),
+        None => node.with(|n| n.as_ref().and_then(|n| n.error.as_ref()?.retry_until_ms())),
+    });
+    let clock = countdown_clock(until);
+    let retry_note = Memo::new(move |_| retry_wait.with(|w| w.as_ref().map(|w| w.words(clock.get()))));
     let text = Signal::derive(move || match live.get() {
         Some(t) => t.get(),
         None => node.with(|n| n.as_ref().map(|n| n.content.clone()).unwrap_or_default()),
@@ -382,13 +389,16 @@ fn AnswerMessage(conv: ConvSignal, id: u32) -> impl IntoView {
     let continue_partial = continue_with.clone();
     let error = move || {
         node.with(|n| n.as_ref().and_then(|n| n.error.clone())).filter(|_| !is_live()).map(|e| {
-            let wait = e.retry_after_ms.map(|ms| format!(" Retry in {} s.", ms.div_ceil(1000))).unwrap_or_default();
+            let until = e.retry_until_ms();
+            let wait = Memo::new(move |_| until.map(|t| crate::words::retry_in(t, clock.get())).unwrap_or_default());
             let open_settings = (e.kind == "authentication").then(|| {
                 view! { <button data-testid="error-settings" on:click=move |_| app.show_settings.set(true)>"Settings"</button> }
             });
             view! {
                 <div class="turn-error" role="alert" data-testid="turn-error" data-kind=e.kind.clone()>
-                    {format!("{}{wait}", crate::words::answer_error_words(&e.kind, &e.message))}
+                    {crate::words::answer_error_words(&e.kind, &e.message)}
+                    // Counting down: not read out again at each second.
+                    <span data-testid="retry-wait" aria-live="off">{wait}</span>
                     {open_settings}
                 </div>
             }
@@ -528,4 +538,34 @@ fn AnswerMessage(conv: ConvSignal, id: u32) -> impl IntoView {
             </div>
         </article>
     }
+}
+
+/// The time now (Unix ms), kept current four times a second while `until()` is later than
+/// it, and still otherwise: the clock of a countdown, ticking only while one runs.
+fn countdown_clock(until: Memo<Option<u64>>) -> ReadSignal<u64> {
+    let (now, set_now) = signal(dom::now_ms());
+    let ticking = StoredValue::new(None::<IntervalHandle>);
+    let stop = move || {
+        if let Some(h) = ticking.try_update_value(Option::take).flatten() {
+            h.clear();
+        }
+    };
+    Effect::new(move |_| {
+        stop();
+        let Some(until) = until.get() else { return };
+        set_now.set(dom::now_ms());
+        if until <= dom::now_ms() {
+            return;
+        }
+        let tick = move || {
+            let t = dom::now_ms();
+            set_now.set(t);
+            if t >= until {
+                stop();
+            }
+        };
+        ticking.set_value(set_interval_with_handle(tick, std::time::Duration::from_millis(250)).ok());
+    });
+    on_cleanup(stop);
+    now
 }

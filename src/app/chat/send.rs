@@ -38,7 +38,26 @@ pub struct Live {
     request: Arc<ChatRequest>,
     /// While the client waits to try again (a 429, a 5xx, a lost connection): what failed
     /// and when it tries again, shown in the answer's place.
-    pub retry_note: ArcRwSignal<Option<String>>,
+    pub retry_note: ArcRwSignal<Option<RetryWait>>,
+}
+
+/// A failure the client will try again after: what failed and when it tries again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryWait {
+    /// [`ErrorKind::as_str`].
+    pub kind: &'static str,
+    /// The failure's message.
+    pub message: String,
+    /// When the next try goes (Unix ms).
+    pub until_ms: u64,
+}
+
+impl RetryWait {
+    /// What the answer says at `now_ms` ([`words::retrying_words`](crate::words::retrying_words)).
+    pub fn words(&self, now_ms: u64) -> String {
+        let left = std::time::Duration::from_millis(self.until_ms.saturating_sub(now_ms));
+        crate::words::retrying_words(self.kind, &self.message, left)
+    }
 }
 
 impl PartialEq for Live {
@@ -399,7 +418,8 @@ fn start_stream(
     let on_retry: crate::RetryHook = {
         let note = job.retry_note.clone();
         std::rc::Rc::new(move |err: &Error, wait: std::time::Duration| {
-            note.set(Some(crate::words::retrying_words(err.kind().as_str(), err.message(), wait)));
+            let until_ms = now_ms().saturating_add(wait.as_millis() as u64);
+            note.set(Some(RetryWait { kind: err.kind().as_str(), message: err.message().to_owned(), until_ms }));
         })
     };
     let job =
@@ -424,7 +444,7 @@ pub struct Exchange {
     chat: ChatState,
     shown: FrameText,
     deltas: Arc<Mutex<Option<u64>>>,
-    retry_note: ArcRwSignal<Option<String>>,
+    retry_note: ArcRwSignal<Option<RetryWait>>,
     conv_id: String,
     answer_id: u32,
     continuing: bool,
@@ -542,7 +562,7 @@ fn finish(
                 text: if partial.len() > streamed.len() { partial } else { streamed },
                 status: if stopped { AnswerStatus::Stopped } else { AnswerStatus::Failed },
                 streamed_tokens: deltas,
-                error: (!stopped).then(|| StoredError::from(&e)),
+                error: (!stopped).then(|| StoredError::at(&e, now_ms())),
                 ..AnswerEnd::default()
             }
         }
