@@ -792,6 +792,41 @@ test("Export all carries the gallery with its pictures; importing it elsewhere s
   await fresh.context.close();
 });
 
+test("what deleted images cost travels with Export all: an import elsewhere shows the same spending (user review: $0.0135 came back as $0.009)", async () => {
+  const { page, context } = await openStudio();
+  await fill(page, { prompt: "A kite over a beach", width: "256", height: "256", count: "2" });
+  await page.getByTestId("generate").click();
+  await cardsWithStatus(page, "done", 2);
+  await cards(page).first().getByTestId("job-delete").click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="job-card"]').length === 1);
+  const spent = "1 image · $0.003 spent ($0.0015 on deleted images)";
+  assert.equal(await page.getByTestId("gallery-totals").innerText(), spent);
+  await page.getByTestId("tab-chat").click();
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-all").click()]);
+  const path = join(tempDir(), "export-deleted.json");
+  await download.saveAs(path);
+  await context.close();
+
+  const fresh = await openApp(browser, sandbox.url);
+  await fresh.page.getByTestId("import-file").setInputFiles(path);
+  const toast = fresh.page.getByTestId("toast").filter({ hasText: "1 image into the gallery" });
+  await toast.waitFor();
+  await fresh.page.getByTestId("tab-studio").click();
+  await cardsWithStatus(fresh.page, "done", 1);
+  assert.equal(await fresh.page.getByTestId("gallery-totals").innerText(), spent);
+  await fresh.page.reload();
+  await fresh.page.getByTestId("tab-studio").click();
+  await cardsWithStatus(fresh.page, "done", 1);
+  assert.equal(await fresh.page.getByTestId("gallery-totals").innerText(), spent, "after a reload too");
+  // The same file again: nothing is counted twice.
+  await fresh.page.getByTestId("tab-chat").click();
+  await fresh.page.getByTestId("import-file").setInputFiles(path);
+  await fresh.page.getByTestId("toast").filter({ hasText: "already in the gallery" }).waitFor();
+  await fresh.page.getByTestId("tab-studio").click();
+  assert.equal(await fresh.page.getByTestId("gallery-totals").innerText(), spent, "the same file again counts nothing twice");
+  await fresh.context.close();
+});
+
 test("the form as typed survives a reload, also after Generate", async () => {
   const { page, context } = await openStudio();
   const values = async () => ({

@@ -1131,6 +1131,10 @@ pub struct Export {
     /// bytes travel in its `image_url`, as a `data:` URL.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gallery: Vec<crate::gallery::Job>,
+    /// What the gallery's deleted jobs were charged, by job id (in "Export all"): the money
+    /// stays spent, in the gallery's total after an import too.
+    #[serde(default, skip_serializing_if = "crate::gallery::DeletedCharges::is_empty")]
+    pub deleted_images: crate::gallery::DeletedCharges,
 }
 
 impl Export {
@@ -1142,7 +1146,14 @@ impl Export {
             c.nodes.iter_mut().for_each(|n| n.imported = false);
             c.removed_charges.iter_mut().for_each(|c| c.imported = false);
         }
-        Self { format: "minitoolai-export".into(), version: 1, exported_ms: now_ms, conversations, gallery: Vec::new() }
+        Self {
+            format: "minitoolai-export".into(),
+            version: 1,
+            exported_ms: now_ms,
+            conversations,
+            gallery: Vec::new(),
+            deleted_images: Default::default(),
+        }
     }
 
     /// Reads an export (or a single exported conversation) back.

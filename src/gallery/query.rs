@@ -144,6 +144,24 @@ impl DeletedCharges {
     pub fn remove(&mut self, id: &str) {
         self.0.remove(id);
     }
+
+    /// Whether no deleted job is counted.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Takes in the deleted jobs of `other` (an import's) not counted here; returns their
+    /// ids, for an Undo. A job counted on both sides is the same job: counted once.
+    pub fn merge(&mut self, other: &DeletedCharges) -> Vec<String> {
+        let mut added = Vec::new();
+        for (id, nano) in &other.0 {
+            if *nano > 0 && !self.0.contains_key(id) {
+                self.0.insert(id.clone(), *nano);
+                added.push(id.clone());
+            }
+        }
+        added
+    }
 }
 
 impl Totals {
@@ -386,6 +404,41 @@ mod tests {
         let by_id: DeletedCharges =
             serde_json::from_str(&serde_json::to_string(&deleted).expect("json")).expect("back");
         assert_eq!(by_id, deleted);
+    }
+
+    /// Regression (user review): "6 images · $0.0135 spent ($0.0045 on deleted images)"
+    /// came back from Export all and Import as "$0.009": deleted and failed jobs' charges
+    /// did not travel with the file.
+    #[test]
+    fn deleted_jobs_charges_travel_with_an_export_and_count_once() {
+        let mut jobs = gallery();
+        jobs.iter_mut().for_each(|j| j.charges = 1);
+        let all = Totals::of(&jobs).spend_nano_usd;
+        let mut there = DeletedCharges::default();
+        let gone = jobs.remove(0);
+        there.add(&gone.id, 1_500_000);
+        there.add("", 3_000_000);
+        let mut export = crate::conversation::Export::new(Vec::new(), 1);
+        export.gallery = jobs.clone();
+        export.deleted_images = there.clone();
+        let file = serde_json::to_string(&export).expect("json");
+        let read = crate::conversation::Export::read(&file).expect("read");
+        // Into a fresh browser: everything spent there is spent here.
+        let mut here = DeletedCharges::default();
+        let mut added = here.merge(&read.deleted_images);
+        added.sort();
+        assert_eq!(added, ["", gone.id.as_str()]);
+        let mut t = Totals::of(&read.gallery);
+        t.add_deleted(&here, |id| read.gallery.iter().any(|j| j.id == id));
+        assert_eq!((t.spend_nano_usd, t.deleted_spend_nano_usd), (all + 3_000_000, 4_500_000));
+        // The same file again adds nothing; an export without it reads as before.
+        assert!(here.merge(&read.deleted_images).is_empty());
+        assert!(
+            !file.is_empty()
+                && !serde_json::to_string(&crate::conversation::Export::new(Vec::new(), 1))
+                    .expect("json")
+                    .contains("deleted_images")
+        );
     }
 
     #[test]

@@ -793,6 +793,7 @@ impl ChatState {
         let mut export = Export::new(self.snapshot(), dom::now_ms());
         leptos::task::spawn_local(async move {
             export.gallery = crate::app::studio::transfer::for_export(app).await;
+            export.deleted_images = crate::app::studio::transfer::deleted_for_export(app).await;
             match serde_json::to_string_pretty(&export) {
                 Ok(json) => dom::download("minitoolai-export.json", "application/json", &json),
                 Err(e) => app.toast(format!("The export could not be made: {e}."), None),

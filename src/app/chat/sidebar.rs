@@ -267,15 +267,21 @@ pub fn Sidebar() -> impl IntoView {
                     });
                     let undo = apply_import(app, chat, &plan);
                     let (images, images_here) = transfer::import(app, studio, imported.gallery).await;
+                    let deleted_images = transfer::import_deleted(app, studio, &imported.deleted_images).await;
                     let changed = plan.counts();
                     let summary = plan.summary_with_images(images.len(), images_here);
-                    let action = (changed.0 + changed.1 + changed.2 + images.len() > 0).then(|| {
-                        let undo: Action = std::sync::Arc::new(move || {
-                            transfer::undo_import(app, studio, &images);
-                            undo();
+                    let action =
+                        (changed.0 + changed.1 + changed.2 + images.len() + deleted_images.len() > 0).then(|| {
+                            let undo: Action = std::sync::Arc::new(move || {
+                                transfer::undo_import(app, studio, &images);
+                                let deleted_images = deleted_images.clone();
+                                leptos::task::spawn_local(async move {
+                                    transfer::undo_import_deleted(app, studio, &deleted_images).await
+                                });
+                                undo();
+                            });
+                            ("Undo".to_owned(), undo)
                         });
-                        ("Undo".to_owned(), undo)
-                    });
                     app.toast(summary, action);
                 }
                 Err(e) => app.toast(format!("Nothing was imported: {e}"), None),

@@ -8,7 +8,7 @@ use super::{Entry, Studio};
 use crate::app::dom;
 use crate::app::state::AppState;
 use crate::app::storage;
-use crate::gallery::{to_import, Job, JobStatus, LocalCopy};
+use crate::gallery::{to_import, DeletedCharges, Job, JobStatus, LocalCopy};
 
 /// Every job of the gallery as stored, a kept image with its bytes in its `image_url`.
 pub async fn for_export(app: AppState) -> Vec<Job> {
@@ -25,6 +25,52 @@ pub async fn for_export(app: AppState) -> Vec<Job> {
         }
     }
     jobs
+}
+
+/// What the gallery's deleted jobs were charged, as this tab counts them.
+pub async fn deleted_for_export(app: AppState) -> DeletedCharges {
+    stored_deleted(app, None).await
+}
+
+/// The deleted jobs' charges: the gallery's own once it is loaded (`st`), else as stored.
+async fn stored_deleted(app: AppState, st: Option<Studio>) -> DeletedCharges {
+    if let Some(st) = st.filter(|st| st.loaded.get_untracked()) {
+        return st.deleted_spend.get_untracked();
+    }
+    let Some(db) = app.db.get_value() else { return DeletedCharges::default() };
+    db.get::<DeletedCharges>(storage::SETTINGS, super::DELETED_SPEND_ID).await.ok().flatten().unwrap_or_default()
+}
+
+/// Saves the deleted jobs' charges, in the gallery shown too.
+fn save_deleted(app: AppState, st: Studio, deleted: DeletedCharges) {
+    if st.loaded.get_untracked() {
+        st.deleted_spend.set(deleted.clone());
+    }
+    app.save(storage::SETTINGS, super::DELETED_SPEND_ID.to_owned(), deleted);
+}
+
+/// Takes in an import's deleted jobs' charges (user review: an import lost what deleted and
+/// failed images had cost); returns the ids added, for its Undo.
+pub async fn import_deleted(app: AppState, st: Studio, imported: &DeletedCharges) -> Vec<String> {
+    if imported.is_empty() {
+        return Vec::new();
+    }
+    let mut deleted = stored_deleted(app, Some(st)).await;
+    let added = deleted.merge(imported);
+    if !added.is_empty() {
+        save_deleted(app, st, deleted);
+    }
+    added
+}
+
+/// Takes back the deleted jobs' charges an import added.
+pub async fn undo_import_deleted(app: AppState, st: Studio, ids: &[String]) {
+    if ids.is_empty() {
+        return;
+    }
+    let mut deleted = stored_deleted(app, Some(st)).await;
+    ids.iter().for_each(|id| deleted.remove(id));
+    save_deleted(app, st, deleted);
 }
 
 /// Adds the imported jobs the gallery does not have (see [`to_import`]); returns the ids
