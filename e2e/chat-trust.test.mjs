@@ -488,9 +488,18 @@ test("a credit short of what a message or a batch of images can cost is said bef
   await page.getByTestId("studio-prompt").fill("a lighthouse");
   await page.getByTestId("studio-count").fill("3");
   await warning.filter({ hasText: "Your credit ($0.0031) pays for 2 of these 3 images ($0.0015 each): the service will refuse the rest." }).waitFor();
-  // Generated anyway: the service makes two and refuses the third, which says so in the
-  // words a refused chat message uses (not the library's "insufficient credit (http 402)").
+  // Generate asks first, and makes only the two the credit pays for (user review: all three
+  // went and one came back refused).
   await page.getByTestId("generate").click();
+  await page.getByTestId("confirm-ok").filter({ hasText: "Generate 2 images" }).click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="job-card"][data-status="done"]').length === 2, null, { timeout: 20_000 });
+  // With $0.0001 left, one more generated anyway (the credit shown may be older than a
+  // top-up): the service refuses it, in the words a refused chat message uses (not the
+  // library's "insufficient credit (http 402)").
+  await page.getByTestId("balance").filter({ hasText: "$0.0001" }).waitFor();
+  await page.getByTestId("studio-count").fill("1");
+  await page.getByTestId("generate").click();
+  await page.getByTestId("confirm-ok").filter({ hasText: "Generate anyway" }).click();
   const refused = page.locator('[data-testid="job-card"][data-status="failed"] [data-testid="job-message"]');
   await refused.first().waitFor({ timeout: 20_000 });
   assert.match(await refused.first().innerText(), /^Not enough credit[:.( ].*Top up your credit, then retry\.$/);

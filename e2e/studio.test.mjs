@@ -161,6 +161,30 @@ test("the field being typed in stays above the Generate bar when the credit warn
   }
 });
 
+test("with credit for 2 of 5 images, Generate asks to make the 2 and makes only them (user review: all five went, three were refused)", async () => {
+  const key = await newKey(sandbox.url, { balance: 0.004 });
+  const { page, context } = await openStudio({ key });
+  await page.getByTestId("balance").filter({ hasText: "$0.004" }).waitFor();
+  await fill(page, { prompt: "A windmill in the rain", width: "256", height: "256", count: "5" });
+  await page.getByTestId("generate").click();
+  const dialog = page.getByTestId("confirm-dialog");
+  await dialog.waitFor();
+  assert.match(await dialog.innerText(), /pays for 2 of these 5 images[\s\S]*Generate 2 images \(\$0\.003\) instead\?/);
+  // Cancel leaves everything as it was: nothing sent.
+  await page.getByTestId("confirm-cancel").click();
+  assert.equal(await cards(page).count(), 0);
+  await page.getByTestId("generate").click();
+  assert.equal(await page.getByTestId("confirm-ok").innerText(), "Generate 2 images");
+  await page.getByTestId("confirm-ok").click();
+  await cardsWithStatus(page, "done", 2);
+  assert.equal(await cards(page).count(), 2, "no card refused for want of credit");
+  assert.equal(await page.getByTestId("studio-count").inputValue(), "2", "the form says what was made");
+  assert.equal(await page.getByTestId("gallery-totals").innerText(), "2 images · $0.003 spent");
+  const balance = await sandboxCall(sandbox.url, "GET", "/sandbox/balance", { key });
+  assert.equal(balance.spent_nano_usd, 2 * 1_500_000);
+  await context.close();
+});
+
 test("three jobs at once: cards at once, then PNGs of the requested size, kept locally", async () => {
   const key = await newKey(sandbox.url, { balance: 1 });
   const { page, context, errors } = await openStudio({ key });

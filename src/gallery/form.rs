@@ -75,6 +75,20 @@ pub struct FieldError {
     pub message: String,
 }
 
+/// What Generate asks before a batch the credit known does not pay for
+/// ([`Batch::credit_question`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreditQuestion {
+    /// The dialog's title.
+    pub title: String,
+    /// What it says.
+    pub message: String,
+    /// The button that generates.
+    pub confirm_label: String,
+    /// How many images that button generates.
+    pub count: u32,
+}
+
 /// What one click of Generate starts: `count` jobs of `request`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Batch {
@@ -95,20 +109,56 @@ impl Batch {
     /// What the studio warns of when the credit known (`credit_usd`, named by `whose`) pays
     /// for fewer images than the batch asks for: the service refuses the jobs it cannot charge.
     pub fn credit_warning(&self, whose: &str, credit_usd: f64) -> Option<String> {
-        if !credit_usd.is_finite() || credit_usd * 1e9 >= self.cost_nano_usd() as f64 {
-            return None;
-        }
+        let affordable = self.affordable(credit_usd)?;
         let [credit, each] = crate::money::alike_as([
             (credit_usd.max(0.0), crate::money::Round::Down),
             (nano_to_usd(IMAGE_PRICE_NANO_USD), crate::money::Round::Nearest),
         ]);
-        let affordable = (credit_usd.max(0.0) * 1e9 / IMAGE_PRICE_NANO_USD as f64).floor() as u64;
         Some(match affordable {
             0 => format!("{whose} ({credit}) is less than one image costs ({each}): the service will refuse the job."),
             n => format!(
                 "{whose} ({credit}) pays for {n} of these {} images ({each} each): the service will refuse the rest.",
                 self.count
             ),
+        })
+    }
+
+    /// How many of the batch's images `credit_usd` pays for, when fewer than all of them.
+    pub fn affordable(&self, credit_usd: f64) -> Option<u32> {
+        if !credit_usd.is_finite() || credit_usd * 1e9 >= self.cost_nano_usd() as f64 {
+            return None;
+        }
+        Some((credit_usd.max(0.0) * 1e9 / IMAGE_PRICE_NANO_USD as f64).floor() as u32)
+    }
+
+    /// What Generate asks when the credit known (`credit_usd`, named by `whose`) pays for
+    /// fewer images than the batch: to generate only those (user review: all five were sent,
+    /// and three came back refused), or, when it pays for none, whether to send anyway (the
+    /// credit may have been topped up since it was read). `None` when it pays for all.
+    pub fn credit_question(&self, whose: &str, credit_usd: f64) -> Option<CreditQuestion> {
+        let affordable = self.affordable(credit_usd)?;
+        let warning = self.credit_warning(whose, credit_usd)?;
+        Some(match affordable {
+            0 => CreditQuestion {
+                title: "Not enough credit".into(),
+                message: format!(
+                    "{warning} Top up your credit first, or generate anyway if you have just topped it up."
+                ),
+                confirm_label: "Generate anyway".into(),
+                count: self.count,
+            },
+            n => {
+                let what = if n == 1 { "1 image".to_owned() } else { format!("{n} images") };
+                CreditQuestion {
+                    title: "Not enough credit for every image".into(),
+                    message: format!(
+                        "{warning} Generate {what} ({}) instead?",
+                        crate::money::exact_nano(u64::from(n) * IMAGE_PRICE_NANO_USD)
+                    ),
+                    confirm_label: format!("Generate {what}"),
+                    count: n,
+                }
+            }
         })
     }
 
@@ -339,6 +389,27 @@ mod tests {
         assert_eq!(w, "Your credit ($0.0014) is less than one image costs ($0.0015): the service will refuse the job.");
         let w = batch("1").credit_warning("Your credit", 0.001_499_9).expect("short");
         assert_eq!(w, "Your credit ($0.0014) is less than one image costs ($0.0015): the service will refuse the job.");
+    }
+
+    /// Regression (user review): with credit for 2 of 5 images, Generate sent all five and
+    /// three came back refused. It now asks to generate the 2.
+    #[test]
+    fn generate_asks_to_make_only_what_the_credit_pays_for() {
+        let batch = |count: &str| ImageForm { count: count.into(), ..form() }.check().expect("valid");
+        assert_eq!(batch("3").credit_question("Your credit", 0.0045), None, "exactly enough");
+        let q = batch("5").credit_question("Your credit", 0.004).expect("short");
+        assert_eq!(q.title, "Not enough credit for every image");
+        assert_eq!(
+            q.message,
+            "Your credit ($0.0040) pays for 2 of these 5 images ($0.0015 each): the service will refuse the rest. \
+             Generate 2 images ($0.003) instead?"
+        );
+        assert_eq!((q.confirm_label.as_str(), q.count), ("Generate 2 images", 2));
+        let q = batch("2").credit_question("Your credit", 0.002).expect("short");
+        assert_eq!((q.confirm_label.as_str(), q.count), ("Generate 1 image", 1));
+        let q = batch("2").credit_question("Your credit", 0.0).expect("none");
+        assert_eq!((q.title.as_str(), q.confirm_label.as_str(), q.count), ("Not enough credit", "Generate anyway", 2));
+        assert!(q.message.ends_with("Top up your credit first, or generate anyway if you have just topped it up."));
     }
 
     /// Checks `form` and returns the messages, in order.

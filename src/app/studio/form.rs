@@ -107,11 +107,7 @@ pub fn StudioForm() -> impl IntoView {
         request_animation_frame(keep_focus_above_bar);
     });
     // Over the daily budget (chat and images together): asked first, as the chat does.
-    let go = move || {
-        if !app.has_endpoint() {
-            st.tell("Not started: there is no API key. Add yours in Settings.");
-            return;
-        }
+    let within_budget = move || {
         let Ok(batch) = st.form.with_untracked(ImageForm::check) else {
             runner::generate(app, st);
             return;
@@ -128,6 +124,33 @@ pub fn StudioForm() -> impl IntoView {
                 runner::generate(app, st);
             }),
         );
+    };
+    // More images than the credit known pays for: asked first whether to make only those.
+    let go = move || {
+        if !app.has_endpoint() {
+            st.tell("Not started: there is no API key. Add yours in Settings.");
+            return;
+        }
+        let question = st.form.with_untracked(ImageForm::check).ok().and_then(|batch| {
+            let (whose, credit) =
+                app.balance.with_untracked(|b| b.as_ref().and_then(crate::app::net::Credit::usd_left))?;
+            batch.credit_question(whose, credit).map(|q| (q, batch.count))
+        });
+        let Some((q, asked)) = question else { return within_budget() };
+        let count = q.count;
+        app.confirm.set(Some(Confirm {
+            title: q.title,
+            message: q.message,
+            confirm_label: q.confirm_label,
+            destructive: false,
+            on_confirm: std::sync::Arc::new(move || {
+                // The form says what is made: the count is changed where it is seen.
+                if count != asked {
+                    st.form.update(|f| f.count = count.to_string());
+                }
+                within_budget();
+            }),
+        }));
     };
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) && !ev.is_composing() {
