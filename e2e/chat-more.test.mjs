@@ -128,7 +128,7 @@ test("an unreachable endpoint is named, with the CORS hint, and the text is kept
   assert.equal(await lastAnswerSettled(page, 30_000), "failed");
   const err = page.getByTestId("turn-error").last();
   assert.equal(await err.getAttribute("data-kind"), "network");
-  assert.match(await err.innerText(), /Could not reach http:\/\/127\.0\.0\.1:9\. Check your connection, and in Settings that the endpoint is right\./);
+  assert.match(await err.innerText(), /Could not reach http:\/\/127\.0\.0\.1:9\. Check your connection, and the API base URL in Settings\./);
   assert.doesNotMatch(await err.innerText(), /CORS|Failed to fetch/, "no developer words");
   assert.match(await page.getByTestId("message-user").last().innerText(), /Anyone there\?/);
   await context.close();

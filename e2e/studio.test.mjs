@@ -645,6 +645,8 @@ test("delete all failed jobs at once", async () => {
   await page.getByTestId("generate").click();
   await cardsWithStatus(page, "done", 1);
   await page.getByTestId("delete-failed").click();
+  // A failed job has no picture: the question does not speak of copies (user review).
+  assert.equal(await page.getByTestId("confirm-dialog").innerText(), "Delete 2 failed jobs\n\nYou can undo it for 10 seconds.\n\nCancel\nDelete");
   await page.getByTestId("confirm-ok").click();
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="job-card"]').length === 1);
   assert.equal(await cards(page).first().getAttribute("data-status"), "done");

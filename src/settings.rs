@@ -105,7 +105,12 @@ impl Endpoint {
         match self.kind {
             EndpointKind::Sandbox => "Sandbox (local, no real credit)".into(),
             EndpointKind::Relay => "Relay — real credit".into(),
-            EndpointKind::Other => self.base_url.clone(),
+            // Named by its host, not a raw address (user review).
+            EndpointKind::Other if self.base_url == crate::DEFAULT_BASE_URL => "MiniToolAI — real credit".into(),
+            EndpointKind::Other => {
+                let rest = self.base_url.split_once("://").map_or(self.base_url.as_str(), |(_, r)| r);
+                format!("{} — real credit", rest.split('/').next().unwrap_or(rest))
+            }
         }
     }
 }
@@ -261,6 +266,10 @@ mod tests {
         let typed = Settings { api_key: " sk-typed ".into(), ..Settings::default() };
         let e = typed.endpoint(&Host::Static, ORIGIN).expect("endpoint");
         assert_eq!(parts(&e), (DEFAULT_BASE_URL, "sk-typed", EndpointKind::Other, false));
+        assert_eq!(e.label(), "MiniToolAI — real credit");
+        let proxy = Settings { base_url: "http://127.0.0.1:34499/api/".into(), ..typed };
+        let e = proxy.endpoint(&Host::Static, ORIGIN).expect("endpoint");
+        assert_eq!(e.label(), "127.0.0.1:34499 — real credit");
     }
 
     #[test]

@@ -75,7 +75,7 @@ pub fn turn_error_words(kind: &str, message: &str) -> String {
         "authentication" => ("The API key was refused", "Check your API key in Settings."),
         "insufficient_credit" => ("Not enough credit", "Top up your credit, then retry."),
         "rate_limited" => ("The service is busy", ""),
-        "network" => ("", "Check your connection, and in Settings that the endpoint is right."),
+        "network" => ("", "Check your connection, and the API base URL in Settings."),
         "timeout" => ("The server took too long to answer", ""),
         "server" => ("The server failed", ""),
         "invalid_request" => ("The request was refused", ""),
@@ -100,6 +100,12 @@ pub fn turn_error_words(kind: &str, message: &str) -> String {
             what if what.starts_with("the stream ended") || what.starts_with("the answer had no") => what,
             _ => "",
         };
+    }
+    // An error inside a 200 answer: the library says where the server's words came from,
+    // which the headline already says (user review: "The server failed: the server
+    // reported an error: …").
+    if let Some(rest) = detail.strip_prefix("the server reported an error:") {
+        detail = rest.trim();
     }
     let mut status = "";
     if let Some(at) = detail.find(" (http ") {
@@ -320,6 +326,12 @@ mod tests {
             super::retrying_words("rate_limited", "rate limited (http 429)", std::time::Duration::ZERO),
             "The service is busy (HTTP 429). Trying again…"
         );
+        // An error inside a streamed answer is said once (user review: "The server failed:
+        // the server reported an error: …").
+        assert_eq!(
+            turn_error_words("server", "the server reported an error: sandbox: injected error in stream"),
+            "The server failed: sandbox: injected error in stream."
+        );
         // A failed answer's wait counts down, then is not said at all.
         assert_eq!(super::retry_in(10_000, 7_000), " Retry in 3 s.");
         assert_eq!(super::retry_in(10_000, 9_001), " Retry in 1 s.");
@@ -340,7 +352,7 @@ mod tests {
                 "network",
                 "could not reach http://127.0.0.1:9: the connection failed, or the browser blocked the request (CORS) (Failed to fetch)"
             ),
-            "Could not reach http://127.0.0.1:9. Check your connection, and in Settings that the endpoint is right."
+            "Could not reach http://127.0.0.1:9. Check your connection, and the API base URL in Settings."
         );
         // A chat request too large says how to get out of it (user review: every retry failed
         // alike); an image job's words say nothing of a conversation.

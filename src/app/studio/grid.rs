@@ -32,22 +32,27 @@ pub fn Gallery() -> impl IntoView {
         }
     };
     // Asked in the page (never the browser's confirm()), like the chat's deletions.
-    let ask_delete = move |ids: Vec<String>, one: &str, many: &str| {
+    let ask_delete = move |ids: Vec<String>, one: &str, many: &str, message: &str| {
         let n = ids.len();
         if n == 0 {
             return;
         }
         app.confirm.set(Some(Confirm {
             title: format!("Delete {n} {}", if n == 1 { one } else { many }),
-            message: "Their local copies go too. You can undo it for 10 seconds.".into(),
+            message: message.into(),
             confirm_label: "Delete".into(),
             destructive: true,
             on_confirm: std::sync::Arc::new(move || runner::delete(app, st, &ids)),
         }));
     };
-    let delete_selected =
-        move |_| ask_delete(st.selected.get_untracked().into_iter().collect(), "selected image", "selected images");
-    let delete_failed = move |_| ask_delete(failed_ids(), "failed job", "failed jobs");
+    let delete_selected = move |_| {
+        let ids = st.selected.get_untracked().into_iter().collect();
+        let message = "The copies of their pictures kept in this browser go too. You can undo it for 10 seconds.";
+        ask_delete(ids, "selected image", "selected images", message)
+    };
+    // A failed job has no picture: nothing more goes than its card (user review).
+    let delete_failed =
+        move |_| ask_delete(failed_ids(), "failed job", "failed jobs", "You can undo it for 10 seconds.");
     let count_of =
         move |f: StatusFilter| st.jobs.with(|js| js.iter().filter(|e| e.job.with(|j| f.admits(j.status))).count());
 
