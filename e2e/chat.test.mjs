@@ -660,11 +660,17 @@ test("the spend guard warns before a request could exceed the conversation's bud
   await dialog.waitFor({ state: "detached" });
   assert.equal(await page.getByTestId("message-user").count(), 0, "nothing sent");
   assert.equal(await page.getByTestId("composer").inputValue(), "Is this affordable?");
+  const total = page.getByTestId("conv-total");
+  assert.equal(await total.getAttribute("class"), "conv-total");
   // Confirming sends anyway.
   await page.getByTestId("composer").press("Enter");
   await page.getByTestId("confirm-ok").click();
   assert.equal(await lastAnswerSettled(page), "done");
   assert.equal(await page.getByTestId("composer").inputValue(), "", "sent text leaves the composer");
+  // The total says it is over the budget, where it is shown (user review: nothing said so
+  // until the next send).
+  assert.equal(await total.getAttribute("class"), "conv-total over-budget");
+  assert.match(await total.getAttribute("title"), /over its \$0\.00010* budget$/);
   // Over the budget now: the next question says so (user review: "may go over" at 3.4 times
   // the budget).
   await send(page, "And another?");

@@ -234,6 +234,38 @@ test("an image made in one tab updates the credit shown in another", async () =>
   await context.close();
 });
 
+test("two tabs on the Images page show one gallery: cards made, finished and deleted in one show in the other, with its total (user review: they disagreed about money)", async () => {
+  const key = await newKey(sandbox.url, { balance: 2 });
+  const { page: a, context } = await openStudio({ key, viewport: { width: 1280, height: 800 } });
+  const b = await context.newPage();
+  await b.setViewportSize({ width: 1280, height: 800 });
+  await b.goto(sandbox.url);
+  await b.getByTestId("tab-studio").click();
+  await b.getByTestId("empty-gallery").waitFor();
+  await fill(a, { prompt: "A paper crane", width: "256", height: "256", count: "2" });
+  await a.getByTestId("generate").click();
+  // B shows A's cards while they run, then done, without a reload.
+  await cards(b).nth(1).waitFor({ timeout: 5_000 });
+  await cardsWithStatus(a, "done", 2);
+  await cardsWithStatus(b, "done", 2, 10_000);
+  await b.waitForFunction(() => [...document.querySelectorAll('[data-testid="job-image"]')].filter((i) => i.complete && i.naturalWidth === 256).length === 2, null, { timeout: 10_000 });
+  const totals = (page) => page.getByTestId("gallery-totals").innerText();
+  assert.equal(await totals(b), "2 images · $0.003 spent");
+  // B makes one of its own and deletes one of A's: A follows.
+  await fill(b, { prompt: "A paper frog", width: "256", height: "256", count: "1" });
+  await b.getByTestId("generate").click();
+  await cardsWithStatus(b, "done", 3);
+  await cardsWithStatus(a, "done", 3, 10_000);
+  await cards(b).filter({ hasText: "A paper crane" }).first().getByTestId("job-delete").click();
+  await a.waitForFunction(() => document.querySelectorAll('[data-testid="job-card"]').length === 2, null, { timeout: 5_000 });
+  const spent = "2 images · $0.0045 spent ($0.0015 on deleted images)";
+  await a.waitForFunction((t) => document.querySelector('[data-testid="gallery-totals"]')?.innerText === t, spent, { timeout: 5_000 });
+  assert.equal(await totals(b), spent);
+  const balance = await sandboxCall(sandbox.url, "GET", "/sandbox/balance", { key });
+  assert.equal(balance.spent_nano_usd, 3 * 1_500_000, "what both tabs say is what was billed");
+  await context.close();
+});
+
 test("a job the sandbox fails shows the server's message; retry makes a new job", async () => {
   const key = await newKey(sandbox.url, { fault: "job=fail:content policy violation (sandbox)" });
   const { page, context } = await openStudio({ key });

@@ -196,10 +196,13 @@ impl AppState {
             return;
         };
         let errors = self.storage_error;
+        let gallery = is_gallery_record(store, &id);
         let write = db.write(store, id, Some(json));
         spawn_local(async move {
-            if let Err(e) = write.await {
-                errors.set(Some(format!("{e}. Export your data to keep it.")));
+            match write.await {
+                Err(e) => errors.set(Some(format!("{e}. Export your data to keep it."))),
+                Ok(_) if gallery => super::tabs::tell_gallery_soon(),
+                Ok(_) => {}
             }
         });
     }
@@ -208,10 +211,13 @@ impl AppState {
     pub fn delete(&self, store: &'static str, id: String) {
         let Some(db) = self.db.get_value() else { return };
         let errors = self.storage_error;
+        let gallery = is_gallery_record(store, &id);
         let write = db.write(store, id, None);
         spawn_local(async move {
-            if let Err(e) = write.await {
-                errors.set(Some(e));
+            match write.await {
+                Err(e) => errors.set(Some(e)),
+                Ok(_) if gallery => super::tabs::tell_gallery_soon(),
+                Ok(_) => {}
             }
         });
     }
@@ -261,4 +267,10 @@ pub async fn load_ledger(app: AppState, db: &Db) {
         // Storage errors show where the conversations load.
         Err(_) => {}
     }
+}
+
+/// Whether a record is part of the image gallery (its cards, what its deleted cards cost):
+/// the other tabs are told when it is written, and show the gallery as stored.
+fn is_gallery_record(store: &str, id: &str) -> bool {
+    store == super::storage::JOBS || (store == super::storage::SETTINGS && id == super::studio::DELETED_SPEND_ID)
 }

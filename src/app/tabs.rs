@@ -23,6 +23,9 @@ pub enum Heard {
     /// It spent from the key's credit (an image, an answer): the credit shown here is out of
     /// date. With its spending ledger, in JSON.
     Spent(String),
+    /// It changed the image gallery (a card made, finished, deleted or brought back): the
+    /// stored gallery is newer than the one shown here.
+    Gallery,
 }
 
 /// How long a streaming answer's saves wait before the other tabs hear of them: a save every
@@ -33,6 +36,8 @@ thread_local! {
     static TABS: Option<web_sys::BroadcastChannel> = web_sys::BroadcastChannel::new(CHANNEL).ok();
     /// The latest save of each conversation waiting to be told (see [`tell_saved_soon`]).
     static WAITING: std::cell::RefCell<std::collections::HashMap<String, String>> = Default::default();
+    /// Whether a gallery change is waiting to be told (see [`tell_gallery_soon`]).
+    static GALLERY_WAITING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 fn post(kind: &str, json: &str) {
@@ -88,12 +93,28 @@ pub fn tell_deleted(id: &str, json: &str) {
     post("deleted", json);
 }
 
+/// Tells the other tabs, within a moment, that this one wrote to the stored gallery (after
+/// the write: they read it back). Several writes at once are told once.
+pub fn tell_gallery_soon() {
+    let first = GALLERY_WAITING.with(|w| !w.replace(true));
+    if first {
+        leptos::prelude::set_timeout(
+            || {
+                GALLERY_WAITING.with(|w| w.set(false));
+                post("gallery", "");
+            },
+            std::time::Duration::from_millis(100),
+        );
+    }
+}
+
 /// Tells the other tabs this one spent from the credit (`json`: its spending ledger).
 pub fn tell_spent(json: &str) {
     post("spent", json);
 }
 
-/// Calls `on` with what other tabs do, from now on (a tab never hears itself).
+/// Calls `on` with what other tabs do, from now on (a tab never hears itself); each
+/// listener hears everything.
 pub fn listen(on: impl Fn(Heard) + 'static) {
     TABS.with(|channel| {
         let Some(channel) = channel else { return };
@@ -105,10 +126,11 @@ pub fn listen(on: impl Fn(Heard) + 'static) {
                 "restored" => on(Heard::Restored(json)),
                 "deleted" => on(Heard::Deleted(json)),
                 "spent" => on(Heard::Spent(json)),
+                "gallery" => on(Heard::Gallery),
                 _ => {}
             }
         });
-        channel.set_onmessage(Some(handler.as_ref().unchecked_ref()));
+        let _ = channel.add_event_listener_with_callback("message", handler.as_ref().unchecked_ref());
         // Listens as long as the page lives.
         handler.forget();
     });

@@ -264,7 +264,7 @@ pub fn Composer() -> impl IntoView {
                                         chat.attachments.with_untracked(|a| b.retain(|url| a.values().flatten().any(|x| &x.url == url)));
                                     })
                                     on:load=move |_| broken.update(|b| { b.remove(&loaded); }) />
-                                <span class="detail-tag">{format!("{:?}", a.detail).to_lowercase()}</span>
+                                <span class="detail-tag" title="The detail the model sees this image at (the “detail” menu below)">{format!("detail: {:?}", a.detail).to_lowercase()}</span>
                                 <button type="button" class="icon" aria-label="Remove image" data-testid="remove-attachment"
                                     on:click=move |_| chat.update_images(|v| { if i < v.len() { v.remove(i); } })>"×"</button>
                             </li>

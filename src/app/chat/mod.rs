@@ -301,6 +301,8 @@ impl ChatState {
                 self.hear_deleted(app, gone);
             }
             Heard::Spent(json) => app.hear_spent(&json),
+            // The studio listens for its own.
+            Heard::Gallery => {}
         }
     }
 

@@ -53,6 +53,7 @@ pub fn Options() -> impl IntoView {
             None => (tokens, cost, estimated),
         }
     });
+    let over_budget = move || settings.with(|s| s.budget_usd).is_some_and(|b| totals.with(|t| t.1 >= b));
     let effort = move || settings.with(|s| s.reasoning_effort.map(|e| e.as_str()).unwrap_or_default());
     // A value the field refuses is said beside it and stays in the field, and nothing is sent
     // until it is corrected: what is shown is what is sent. Another conversation, or a
@@ -151,7 +152,13 @@ pub fn Options() -> impl IntoView {
                     }).collect_view()}
                 </select>
             </label>
-            <span class="conv-total" data-testid="conv-total" title="Spent in this conversation, all versions included">
+            // Over the conversation's budget: said where the total is, not only at the next
+            // send (user review).
+            <span class="conv-total" data-testid="conv-total" class:over-budget=over_budget
+                title=move || match settings.with(|s| s.budget_usd) {
+                    Some(b) if over_budget() => format!("Spent in this conversation, all versions included: over its {} budget", money::exact(b)),
+                    _ => "Spent in this conversation, all versions included".to_owned(),
+                }>
                 {move || {
                     let (tokens, cost, estimated) = totals.get();
                     let approx = if estimated { "≈ " } else { "" };

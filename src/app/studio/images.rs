@@ -105,6 +105,13 @@ pub async fn restore(app: AppState, st: Studio, db: &Db, entries: Vec<Entry>) {
 
 /// Drops a card's local copy and its `blob:` URL.
 pub fn forget(app: AppState, st: Studio, id: &str) {
+    let_go_here(st, id);
+    app.delete(storage::IMAGES, id.to_owned());
+}
+
+/// Lets go of card `id`'s bytes and `blob:` URL in this tab (another tab deleted it, and
+/// its stored copy).
+pub fn let_go_here(st: Studio, id: &str) {
     if let Some(url) = st
         .local
         .try_update_value(|l| {
@@ -115,7 +122,6 @@ pub fn forget(app: AppState, st: Studio, id: &str) {
     {
         let _ = web_sys::Url::revoke_object_url(&url);
     }
-    app.delete(storage::IMAGES, id.to_owned());
 }
 
 /// Drops a deleted card's local copy from storage, but keeps its bytes and `blob:` URL in

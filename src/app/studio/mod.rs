@@ -209,6 +209,13 @@ impl Studio {
             },
             Duration::from_millis(500),
         );
+        // Another tab's new cards, progress and deletions show here too (user review: two
+        // tabs disagreed about what the gallery had cost until both were reloaded).
+        super::tabs::listen(move |heard| {
+            if matches!(heard, super::tabs::Heard::Gallery) {
+                spawn_local(hear_gallery(app, self));
+            }
+        });
         spawn_local(async move {
             // Fetched after the first paint; when that failed, tried again until it comes.
             let mut wait = Duration::from_secs(1);
@@ -279,6 +286,75 @@ pub(crate) fn resume(studio: Studio, app: AppState) -> Result<Pin<Box<dyn Future
         }
         images::restore(app, studio, &db, entries).await;
     }))
+}
+
+/// Shows the gallery as another tab stored it: its new cards, its cards' progress and its
+/// deletions. A card this tab is running, or has just deleted (its Undo still offered),
+/// stays as this tab has it.
+async fn hear_gallery(app: AppState, st: Studio) {
+    if !st.loaded.get_untracked() {
+        return; // read in full when it opens
+    }
+    let Some(db) = app.db.get_value() else { return };
+    let Ok(stored) = db.all::<Job>(storage::JOBS).await else { return };
+    if let Ok(Some(theirs)) = db.get::<DeletedCharges>(storage::SETTINGS, DELETED_SPEND_ID).await {
+        // United, never replaced: a deletion of this tab not yet written stays counted (a
+        // card back by an Undo is counted by its card, not twice).
+        let mut deleted = st.deleted_spend.get_untracked();
+        if !deleted.merge(&theirs).is_empty() {
+            st.deleted_spend.set(deleted);
+        }
+    }
+    let mine =
+        |id: &str| st.local.try_with_value(|l| l.aborts.contains_key(id) || l.deleted.contains_key(id)).unwrap_or(true);
+    let allowed = |job: &Job| job.image_url.clone().filter(|u| crate::types::is_allowed_image_url(u));
+    let stored_ids: HashSet<String> = stored.iter().map(|j| j.id.clone()).collect();
+    let mut added = Vec::new();
+    let mut shown_anew = Vec::new();
+    for job in stored {
+        if mine(&job.id) {
+            continue;
+        }
+        match st.entry(&job.id) {
+            Some(entry) => {
+                if entry.job.with_untracked(|j| *j == job) {
+                    continue;
+                }
+                let picture_came = job.status == crate::gallery::JobStatus::Done
+                    && entry.job.with_untracked(|j| j.status != job.status || j.local_copy != job.local_copy);
+                if entry.src.with_untracked(Option::is_none) {
+                    entry.src.set(allowed(&job));
+                }
+                entry.job.set(job);
+                if picture_came {
+                    shown_anew.push(entry);
+                }
+            }
+            None => {
+                let entry =
+                    Entry { id: job.id.clone(), src: ArcRwSignal::new(allowed(&job)), job: ArcRwSignal::new(job) };
+                added.push(entry.clone());
+                shown_anew.push(entry);
+            }
+        }
+    }
+    // Deleted there: gone here too, unless this tab is still running it.
+    let gone: Vec<String> = st.jobs.with_untracked(|js| {
+        js.iter()
+            .filter(|e| !stored_ids.contains(&e.id) && !mine(&e.id) && !e.job.with_untracked(|j| j.status.is_pending()))
+            .map(|e| e.id.clone())
+            .collect()
+    });
+    if !added.is_empty() || !gone.is_empty() {
+        st.jobs.update(|js| {
+            js.retain(|e| !gone.contains(&e.id));
+            js.extend(added);
+        });
+        for id in &gone {
+            images::let_go_here(st, id);
+        }
+    }
+    images::restore(app, st, &db, shown_anew).await;
 }
 
 /// The studio page: the form beside the gallery.
