@@ -153,9 +153,14 @@ impl DeletedCharges {
     /// Takes in the deleted jobs of `other` (an import's) not counted here; returns their
     /// ids, for an Undo. A job counted on both sides is the same job: counted once.
     pub fn merge(&mut self, other: &DeletedCharges) -> Vec<String> {
+        self.merge_where(other, |_| true)
+    }
+
+    /// [`merge`](Self::merge), of the jobs `keep` says.
+    pub fn merge_where(&mut self, other: &DeletedCharges, keep: impl Fn(&str) -> bool) -> Vec<String> {
         let mut added = Vec::new();
         for (id, nano) in &other.0 {
-            if *nano > 0 && !self.0.contains_key(id) {
+            if *nano > 0 && !self.0.contains_key(id) && keep(id) {
                 self.0.insert(id.clone(), *nano);
                 added.push(id.clone());
             }

@@ -297,17 +297,21 @@ async fn hear_gallery(app: AppState, st: Studio) {
     }
     let Some(db) = app.db.get_value() else { return };
     let Ok(stored) = db.all::<Job>(storage::JOBS).await else { return };
-    if let Ok(Some(theirs)) = db.get::<DeletedCharges>(storage::SETTINGS, DELETED_SPEND_ID).await {
-        // United, never replaced: a deletion of this tab not yet written stays counted (a
-        // card back by an Undo is counted by its card, not twice).
-        let mut deleted = st.deleted_spend.get_untracked();
-        if !deleted.merge(&theirs).is_empty() {
-            st.deleted_spend.set(deleted);
+    if let Ok(Some(mut stored)) = db.get::<DeletedCharges>(storage::SETTINGS, DELETED_SPEND_ID).await {
+        // The stored record is the newest (an import's Undo there takes its charges out
+        // here too), but a deletion made here a moment ago, maybe not yet in it, stays.
+        let here = st.deleted_spend.get_untracked();
+        let just_deleted = |id: &str| st.local.try_with_value(|l| l.deleted.contains_key(id)).unwrap_or(false);
+        stored.merge_where(&here, just_deleted);
+        if stored != here {
+            st.deleted_spend.set(stored);
         }
     }
     let mine =
         |id: &str| st.local.try_with_value(|l| l.aborts.contains_key(id) || l.deleted.contains_key(id)).unwrap_or(true);
     let allowed = |job: &Job| job.image_url.clone().filter(|u| crate::types::is_allowed_image_url(u));
+    let kept =
+        |job: &Job| job.status == crate::gallery::JobStatus::Done && job.local_copy == crate::gallery::LocalCopy::Kept;
     let stored_ids: HashSet<String> = stored.iter().map(|j| j.id.clone()).collect();
     let mut added = Vec::new();
     let mut shown_anew = Vec::new();
@@ -320,7 +324,9 @@ async fn hear_gallery(app: AppState, st: Studio) {
                 if entry.job.with_untracked(|j| *j == job) {
                     continue;
                 }
-                let picture_came = job.status == crate::gallery::JobStatus::Done
+                // Its picture's copy, once the other tab kept it (that tab fetches it: this
+                // one shows the link until then, and never fetches it a second time).
+                let picture_came = kept(&job)
                     && entry.job.with_untracked(|j| j.status != job.status || j.local_copy != job.local_copy);
                 if entry.src.with_untracked(Option::is_none) {
                     entry.src.set(allowed(&job));
@@ -331,10 +337,13 @@ async fn hear_gallery(app: AppState, st: Studio) {
                 }
             }
             None => {
+                let is_kept = kept(&job);
                 let entry =
                     Entry { id: job.id.clone(), src: ArcRwSignal::new(allowed(&job)), job: ArcRwSignal::new(job) };
-                added.push(entry.clone());
-                shown_anew.push(entry);
+                if is_kept {
+                    shown_anew.push(entry.clone());
+                }
+                added.push(entry);
             }
         }
     }

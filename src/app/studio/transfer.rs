@@ -27,7 +27,7 @@ pub async fn for_export(app: AppState) -> Vec<Job> {
     jobs
 }
 
-/// What the gallery's deleted jobs were charged, as this tab counts them.
+/// What the gallery's deleted jobs were charged, as stored.
 pub async fn deleted_for_export(app: AppState) -> DeletedCharges {
     stored_deleted(app, None).await
 }
