@@ -272,5 +272,5 @@ pub async fn load_ledger(app: AppState, db: &Db) {
 /// Whether a record is part of the image gallery (its cards, what its deleted cards cost):
 /// the other tabs are told when it is written, and show the gallery as stored.
 fn is_gallery_record(store: &str, id: &str) -> bool {
-    store == super::storage::JOBS || (store == super::storage::SETTINGS && id == super::studio::DELETED_SPEND_ID)
+    store == super::storage::JOBS || (store == super::storage::SETTINGS && id == super::storage::DELETED_SPEND_ID)
 }

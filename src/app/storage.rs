@@ -22,6 +22,8 @@ pub const JOBS: &str = "jobs";
 pub const IMAGES: &str = "images";
 /// Store of settings (never the API key).
 pub const SETTINGS: &str = "settings";
+/// The record (in [`SETTINGS`]) of what the gallery's deleted jobs were charged.
+pub const DELETED_SPEND_ID: &str = "gallery-deleted-spend";
 
 /// An open database. Cheap to clone.
 #[derive(Clone)]

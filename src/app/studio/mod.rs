@@ -108,7 +108,7 @@ pub struct Studio {
 }
 
 /// The record (in the settings store) of what deleted jobs were charged.
-pub const DELETED_SPEND_ID: &str = "gallery-deleted-spend";
+pub use storage::DELETED_SPEND_ID;
 
 impl Studio {
     /// The studio provided by the app, started (gallery loaded, jobs resumed) on first use.
