@@ -211,9 +211,14 @@ impl Studio {
         );
         // Another tab's new cards, progress and deletions show here too (user review: two
         // tabs disagreed about what the gallery had cost until both were reloaded).
+        // (Its reading is in a wasm chunk of its own: the first load does not carry it.)
         super::tabs::listen(move |heard| {
             if matches!(heard, super::tabs::Heard::Gallery) {
-                spawn_local(hear_gallery(app, self));
+                spawn_local(async move {
+                    if let Ok(hearing) = hear_gallery(self, app).await {
+                        hearing.await;
+                    }
+                });
             }
         });
         spawn_local(async move {
@@ -288,10 +293,16 @@ pub(crate) fn resume(studio: Studio, app: AppState) -> Result<Pin<Box<dyn Future
     }))
 }
 
+/// Shows the gallery as another tab stored it ([`hearing`]): in a wasm chunk of its own.
+#[leptos::wasm_split::wasm_split(gallerytabs, wasm_split_path = ::leptos::wasm_split, fallible)]
+pub(crate) fn hear_gallery(studio: Studio, app: AppState) -> Result<Pin<Box<dyn Future<Output = ()>>>, Unfetched> {
+    Ok(Box::pin(hearing(app, studio)))
+}
+
 /// Shows the gallery as another tab stored it: its new cards, its cards' progress and its
 /// deletions. A card this tab is running, or has just deleted (its Undo still offered),
 /// stays as this tab has it.
-async fn hear_gallery(app: AppState, st: Studio) {
+async fn hearing(app: AppState, st: Studio) {
     if !st.loaded.get_untracked() {
         return; // read in full when it opens
     }
