@@ -220,7 +220,7 @@ export function report(r) {
   L.push(sizeRow("npm core bundled like the anchor (wasm + esbuild-minified streamed chat call)", s.npmBundled));
   L.push(sizeRow("the whole app (release build: all wasm and JS files)", s.app));
   if (s.appInitial) L.push(sizeRow(`… of which the first load fetches (${s.appInitial.files.map((x) => `\`${x.split("/").pop().replace(/-[0-9a-f]{16}/, "-…")}\``).join(", ")})`, s.appInitial));
-  if (s.appChunks) L.push(sizeRow("… fetched after the first paint: the app's chunks (`split_studio-…`, `split_sending-…`, `split_settings-…`, `split_gallery-…`, `chunk_…`: the Images page, sending, Settings, the gallery's loading, their shared code)", s.appChunks));
+  if (s.appChunks) L.push(sizeRow("… fetched after the first paint: the app's chunks (`split_studio-…`, `split_sending-…`, `split_settings-…`, `split_gallery-…`, `split_gallerytabs-…`, `chunk_…`: the Images page, sending, Settings, the gallery's loading, another tab's gallery read, their shared code)", s.appChunks));
   if (s.appRender) L.push(sizeRow("… fetched after the first paint: the markdown renderer module (`render-….js`, `render-…_bg.wasm`)", s.appRender));
   if (s.npmSse) L.push(sizeRow("npm `minitoolai/sse` (decoder only, wasm inside the JS) as shipped", s.npmSse));
   if (s.npmSseBundled) L.push(sizeRow("npm `minitoolai/sse` bundled like the anchor (own fetch + decoder), esbuild --minify", s.npmSseBundled));
