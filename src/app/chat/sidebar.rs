@@ -166,7 +166,12 @@ pub fn Sidebar() -> impl IntoView {
             .into_iter()
             .filter_map(|c| {
                 c.with(|conv| {
-                    (conv.is_listed(active.as_deref(), chat.has_unsent(&conv.id)) && conv.matches(&q))
+                    // Drafts are read (and tracked: every key typed) only for an empty chat not
+                    // shown, the one case they decide; otherwise typing would run this list,
+                    // and the search through every message, at each key.
+                    let unsent =
+                        conv.is_empty() && active.as_deref() != Some(conv.id.as_str()) && chat.has_unsent(&conv.id);
+                    (conv.is_listed(active.as_deref(), unsent) && conv.matches(&q))
                         .then(|| (conv.updated_ms, conv.id.clone(), c))
                 })
             })
