@@ -1,7 +1,8 @@
 // Benchmark 7: first load on a slow phone. The release app (target/bench/dist/, precompressed by
 // scripts/finish-dist.mjs) served by the sandbox, opened with a cold cache in Chromium under
 // DevTools' "Fast 3G" network profile and a 4× slower CPU; the time from navigation start to
-// the first frame where the chat composer is in the page, enabled and focusable.
+// the first frame where a chat message box is in the page, enabled and focusable (and the
+// first where the app's own is, so Send works).
 import { join } from "node:path";
 
 import { summary } from "./lib/stats.mjs";
@@ -12,19 +13,22 @@ import { startSandbox } from "./lib/sandbox.mjs";
 export const FAST_3G = { offline: false, latency: 562.5, downloadThroughput: (1.6 * 1000 * 1000) / 8 * 0.9, uploadThroughput: (750 * 1000) / 8 * 0.9 };
 export const CPU_SLOWDOWN = 4;
 
-// Runs in the page before any of its scripts: on every animation frame, until the composer
-// can take text, then records the time (ms since navigation start).
+// Runs in the page before any of its scripts: on every animation frame, records the first
+// frame (ms since navigation start) where a message box takes text (index.html's own, which
+// the app takes over, or the app's), and the first where the app's own is there (Send works).
 const WATCH = () => {
+  const takes = (el) => el && !el.disabled && !el.readOnly && el.getClientRects().length > 0;
   const frame = () => {
-    const composer = document.querySelector('[data-testid="composer"]');
-    const usable = composer && !composer.disabled && !composer.readOnly && composer.getClientRects().length > 0;
-    if (usable) window.__usableAt = performance.now();
+    const app = document.querySelector('[data-testid="composer"]');
+    const early = document.querySelector('[data-testid="early-composer"]');
+    if (window.__usableAt === undefined && (takes(app) || takes(early))) window.__usableAt = performance.now();
+    if (takes(app)) window.__sendsAt = performance.now();
     else requestAnimationFrame(frame);
   };
   requestAnimationFrame(frame);
 };
 
-/** One cold load; resolves to { ms, bytes, requests }. */
+/** One cold load; resolves to { ms, sendsMs, bytes, requests }. */
 export async function coldLoad(browser, url) {
   // A new context has its own, empty, HTTP cache and storage.
   const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
@@ -44,10 +48,10 @@ export async function coldLoad(browser, url) {
     if (r) r.bytes = e.encodedDataLength;
   });
   await page.goto(url, { waitUntil: "commit" });
-  await page.waitForFunction(() => window.__usableAt !== undefined, null, { timeout: 120_000, polling: 100 }).catch((e) => {
+  await page.waitForFunction(() => window.__sendsAt !== undefined, null, { timeout: 120_000, polling: 100 }).catch((e) => {
     throw new Error(`first load: the composer never became usable (${errors.join("; ") || e.message})`);
   });
-  const ms = await page.evaluate(() => window.__usableAt);
+  const [ms, sendsMs] = await page.evaluate(() => [window.__usableAt, window.__sendsAt]);
   await cdp.send("Emulation.setCPUThrottlingRate", { rate: 1 });
   await context.close();
   if (errors.length) throw new Error(`first load: ${errors.join("; ")}`);
@@ -55,6 +59,7 @@ export async function coldLoad(browser, url) {
   const name = (u) => new URL(u).pathname.split("/").pop() || "index.html";
   return {
     ms,
+    sendsMs,
     bytes: done.reduce((a, r) => a + r.bytes, 0),
     requests: done.map((r) => ({ file: name(r.url), type: r.type, encoding: r.encoding, bytes: r.bytes })),
   };
@@ -68,7 +73,7 @@ export async function firstLoadBench(browser, root, config, log) {
     const runs = [];
     for (let i = 0; i < config.runs; i++) {
       const r = await coldLoad(browser, sandbox.url);
-      log(`  run ${i + 1}: usable at ${Math.round(r.ms)} ms, ${r.bytes} bytes in ${r.requests.length} requests`);
+      log(`  run ${i + 1}: takes text at ${Math.round(r.ms)} ms, sends at ${Math.round(r.sendsMs)} ms, ${r.bytes} bytes in ${r.requests.length} requests`);
       runs.push(r);
     }
     const last = runs[runs.length - 1];
@@ -77,6 +82,7 @@ export async function firstLoadBench(browser, root, config, log) {
       network: FAST_3G,
       cpuSlowdown: CPU_SLOWDOWN,
       usableMs: summary(runs.map((r) => r.ms)),
+      sendsMs: summary(runs.map((r) => r.sendsMs)),
       bytes: last.bytes,
       requests: last.requests,
     };

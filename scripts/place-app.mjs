@@ -91,6 +91,14 @@ let html = readFileSync(join(root, "index.html"), "utf8").replace(/<link data-as
   writeFileSync(join(dist, name), bytes);
   return `<link rel="${rel === "css" ? "stylesheet" : "icon"}" href="./${name}" integrity="${sri(bytes)}"/>`;
 });
+// The early message box's script (a file: the policy forbids inline scripts), run once the
+// page is parsed.
+html = html.replace(/<script data-asset src="([^"]+)"><\/script>/g, (_, src) => {
+  const bytes = readFileSync(join(root, src));
+  const name = src.split("/").pop().replace(/(\.js)$/, `-${sha256(bytes)}$1`);
+  writeFileSync(join(dist, name), bytes);
+  return `<script defer src="./${name}" integrity="${sri(bytes)}"></script>`;
+});
 if (html.includes("data-asset")) throw new Error("place-app: a data-asset link it does not know in index.html");
 const indexPath = join(dist, "index.html");
 if (!html.includes("</head>")) throw new Error(`place-app: no </head> in ${indexPath}`);

@@ -3,6 +3,7 @@
 mod chat;
 mod dialog;
 mod dom;
+mod early;
 mod gesture;
 mod net;
 mod renderer;
@@ -25,9 +26,8 @@ use storage::Db;
 pub fn mount() {
     // A panic shows its message in the console instead of a bare "unreachable".
     console_error_panic_hook::set_once();
-    if let Some(boot) = dom::document().get_element_by_id("boot") {
-        boot.remove();
-    }
+    // index.html's loading page stays over the app until its first screen is ready: its
+    // message box may be taking text (`early`).
     leptos::mount::mount_to_body(App);
     // The markdown renderer is its own wasm file: fetched now, after the first paint, and
     // then the app's own chunks.
@@ -132,6 +132,18 @@ pub fn App() -> impl IntoView {
             Screen::Studio
         } else {
             Screen::Chat
+        }
+    });
+    // The first screen is ready: index.html's loading page goes. The chat's message box takes
+    // over what was written in the page's own (`chat::composer`); another first screen keeps
+    // it as the draft, where the message box will show it.
+    Effect::new(move |_| match screen.get() {
+        Screen::Loading | Screen::Chat => {}
+        Screen::FirstRun | Screen::Consent | Screen::Studio => {
+            if let Some(typed) = early::read() {
+                chat.take_early(&typed);
+            }
+            early::remove();
         }
     });
     let set_page = move |page: Page| {

@@ -5,6 +5,7 @@
 //! the tree ([`Conversation`]), what was spent ([`spend`]) and how an import joins what is
 //! already here ([`merge`]).
 
+pub mod early;
 pub mod merge;
 pub mod options;
 pub mod sizing;

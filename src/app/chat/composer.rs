@@ -5,8 +5,8 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
 use super::{send, ChatState};
-use crate::app::net;
 use crate::app::state::AppState;
+use crate::app::{early, net};
 use crate::catalog::chat_model;
 use crate::conversation::spend::{credit_warning, preview_line, worst_case_usd};
 use crate::conversation::{sizing, Attachment, Conversation};
@@ -237,6 +237,18 @@ pub fn Composer() -> impl IntoView {
             chat.composer_error.set(Some(BAD_IMAGE_URL.into()));
         }
     };
+    // What was written in index.html's message box while the app loaded joins the draft,
+    // after it. The page's box is read and taken away once this one is drawn, in one go: a
+    // key pressed before goes to that box (and is read), one pressed after comes here, which
+    // takes its focus and caret.
+    request_animation_frame(move || {
+        let typed = early::read();
+        early::remove();
+        if let Some(typed) = typed {
+            let (text, selection) = chat.take_early(&typed);
+            early::give_composer(&text, selection, typed.focused);
+        }
+    });
     let placeholder = if touch { "Message" } else { "Message (Enter to send, Shift+Enter for a new line)" };
     view! {
         <form class="composer" on:submit=move |ev| { ev.prevent_default(); submit(); }

@@ -803,6 +803,17 @@ impl ChatState {
         });
     }
 
+    /// Adds what was written in index.html's message box while the app loaded to the draft
+    /// of the conversation shown, after it; returns the draft and where that box's selection
+    /// lands in it.
+    pub fn take_early(&self, typed: &crate::app::early::Typed) -> (String, (u32, u32)) {
+        let (text, selection) = crate::conversation::early::join(&self.draft_untracked(), &typed.text, typed.selection);
+        if !typed.text.is_empty() {
+            self.set_draft(text.clone());
+        }
+        (text, selection)
+    }
+
     /// Puts the cursor in the composer.
     pub fn focus_composer(&self) {
         leptos::prelude::request_animation_frame(|| dom::focus("[data-testid=composer]"));

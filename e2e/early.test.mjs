@@ -1,0 +1,122 @@
+// While the app's wasm is on its way, index.html shows a message box that takes text at once
+// (src/app/early.js); the app takes that text over when it shows its first screen, with the
+// caret and the focus (src/app/early.rs). Nothing written while it loads is lost.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startSandbox, launchBrowser, newKey, acceptConsent, lastAnswerSettled, rendererSettled } from "./support.mjs";
+
+let sandbox, browser;
+before(async () => {
+  sandbox = await startSandbox();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await sandbox?.stop();
+});
+
+/** A context whose main wasm file is held back until `release()` is called. */
+async function heldContext({ key, viewport, hasTouch } = {}) {
+  const context = await browser.newContext({ viewport: viewport ?? { width: 1280, height: 900 }, hasTouch });
+  if (key) await context.addInitScript((k) => sessionStorage.setItem("minitoolai.apiKey", k), key);
+  let release;
+  const gate = new Promise((r) => (release = r));
+  await context.route(/\/minitoolai-app-[0-9a-f]{16}_bg\.wasm$/, async (route) => {
+    await gate;
+    await route.continue();
+  });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  return { context, page, errors, release };
+}
+
+const value = (page) => page.getByTestId("composer").inputValue();
+
+test("text written while the app loads is taken over, with the caret and the focus, and sent as written", async () => {
+  const { context, page, errors, release } = await heldContext();
+  await page.goto(sandbox.url);
+  const early = page.getByTestId("early-composer");
+  await early.click();
+  await page.keyboard.type("Hello from the loading page");
+  // Enter does not send yet and adds no line: it says why.
+  await page.keyboard.press("Enter");
+  await page.getByText("Sending works in a moment, once the app has loaded.").waitFor();
+  assert.equal(await early.inputValue(), "Hello from the loading page");
+  // The caret moved back inside the text: the app must keep it there.
+  for (let i = 0; i < 5; i++) await page.keyboard.press("ArrowLeft");
+  assert.equal(await page.getByTestId("composer").count(), 0, "the app is not there yet");
+
+  release();
+  await page.getByTestId("composer").waitFor();
+  assert.equal(await early.count(), 0, "the loading page is gone");
+  assert.equal(await value(page), "Hello from the loading page");
+  assert.ok(await page.getByTestId("composer").evaluate((el) => el === document.activeElement), "the app's box has the focus");
+  // Typing goes on where the caret was.
+  await page.keyboard.type("X");
+  assert.equal(await value(page), "Hello from the loadingX page");
+  await page.keyboard.press("Enter");
+  assert.equal(await lastAnswerSettled(page), "done");
+  assert.equal((await page.getByTestId("message-user").last().locator(".user-text").innerText()).trim(), "Hello from the loadingX page");
+  assert.equal(await value(page), "");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("a draft kept from before stays first; text written while the app loads follows it", async () => {
+  const { context, page, release } = await heldContext();
+  release();
+  await page.goto(sandbox.url);
+  await page.getByTestId("composer").fill("The draft I left");
+  await rendererSettled(page);
+  // Reloaded with the wasm held back again: a new gate for the new load.
+  await context.unrouteAll({ behavior: "wait" });
+  let again;
+  const gate = new Promise((r) => (again = r));
+  await context.route(/\/minitoolai-app-[0-9a-f]{16}_bg\.wasm$/, async (route) => {
+    await gate;
+    await route.continue();
+  });
+  await page.reload({ waitUntil: "commit" });
+  await page.getByTestId("early-composer").fill("and what I wrote while it loaded");
+  again();
+  await page.getByTestId("composer").waitFor();
+  await page.waitForFunction(() => document.querySelector('[data-testid="composer"]')?.value.includes("loaded"));
+  assert.equal(await value(page), "The draft I left\nand what I wrote while it loaded");
+  // Kept as the draft: a reload shows it whole.
+  await page.reload();
+  await page.getByTestId("composer").waitFor();
+  await page.waitForFunction(() => document.querySelector('[data-testid="composer"]')?.value.includes("loaded"));
+  assert.equal(await value(page), "The draft I left\nand what I wrote while it loaded");
+  await context.close();
+});
+
+test("text written while the app loads waits through a first screen that is not the chat", async () => {
+  // A key typed on a page the sandbox served: the app asks first whether it may be sent there.
+  const key = await newKey(sandbox.url, { reply: "Fine." });
+  const { context, page, release } = await heldContext({ key, viewport: { width: 390, height: 844 }, hasTouch: true });
+  await page.goto(sandbox.url);
+  await page.getByTestId("early-composer").tap();
+  await page.keyboard.type("Line one");
+  // On a touch keyboard Enter adds a line, as in the app.
+  await page.keyboard.press("Enter");
+  await page.keyboard.type("line two");
+  release();
+  await page.getByTestId("consent").waitFor();
+  assert.equal(await page.getByTestId("early-composer").count(), 0);
+  await acceptConsent(page);
+  await page.getByTestId("composer").waitFor();
+  assert.equal(await value(page), "Line one\nline two");
+  await context.close();
+});
+
+test("the Images page opened by its link shows no early message box", async () => {
+  const { context, page, release } = await heldContext();
+  await page.goto(`${sandbox.url}/#studio`);
+  await page.getByText("Loading…").first().waitFor();
+  assert.equal(await page.getByTestId("early-composer").isVisible(), false);
+  release();
+  await page.getByTestId("studio-prompt").waitFor();
+  assert.equal(await page.getByTestId("early-composer").count(), 0);
+  await context.close();
+});
