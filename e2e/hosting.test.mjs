@@ -190,10 +190,11 @@ test("the app served compressed loads with no console error or warning, using wh
   // The app's wasm, fetched once and compressed; the app's first request (is this the
   // sandbox?) was sent by the page's preload, while the wasm was on its way, and answered it.
   // After the first paint the app fetches (not preloaded) the markdown renderer's wasm and its
-  // own chunks (the Images page, Settings, sending…), each once.
+  // own chunks (the Images page, Settings, sending, the gallery and its reading of other tabs…),
+  // each once.
   await page.waitForFunction(() => {
     const wasm = performance.getEntriesByType("resource").map((e) => e.name);
-    return ["render-", "split_sending-", "split_studio-", "split_settings-", "split_gallery-"].every((n) => wasm.some((w) => w.includes(`/${n}`)));
+    return ["render-", "split_sending-", "split_studio-", "split_settings-", "split_gallery-", "split_gallerytabs-"].every((n) => wasm.some((w) => w.includes(`/${n}`)));
   });
   const names = wasm.map((r) => new URL(r.url()).pathname.split("/").pop().replace(/-[0-9a-f]{12,16}/, "-…"));
   assert.equal(names[0], "minitoolai-app-…_bg.wasm", JSON.stringify(names));

@@ -266,6 +266,35 @@ test("two tabs on the Images page show one gallery: cards made, finished and del
   await context.close();
 });
 
+test("two tabs deleting images at the same moment both keep what their image cost (each wrote its own record whole: the later dropped the other's)", async () => {
+  const key = await newKey(sandbox.url, { balance: 2 });
+  const { page: a, context } = await openStudio({ key, viewport: { width: 1280, height: 800 } });
+  const b = await context.newPage();
+  await b.setViewportSize({ width: 1280, height: 800 });
+  await b.goto(sandbox.url);
+  await b.getByTestId("tab-studio").click();
+  await b.getByTestId("empty-gallery").waitFor();
+  await fill(a, { prompt: "A paper boat", width: "256", height: "256", count: "2" });
+  await a.getByTestId("generate").click();
+  await cardsWithStatus(a, "done", 2);
+  await cardsWithStatus(b, "done", 2, 10_000);
+  // A deletes the first card and B the second, in the same moment.
+  const del = (page, i) => page.evaluate((i) => document.querySelectorAll('[data-testid="job-card"]')[i].querySelector('[data-testid="job-delete"]').click(), i);
+  await Promise.all([del(a, 0), del(b, 1)]);
+  const spent = "$0.003 spent ($0.003 on deleted images)";
+  const says = (page) => page.waitForFunction((t) => document.querySelector('[data-testid="gallery-totals"]')?.innerText.includes(t), spent, { timeout: 5_000 });
+  await says(a);
+  await says(b);
+  // As stored: a new tab reads it.
+  const c = await context.newPage();
+  await c.goto(`${sandbox.url}/#studio`);
+  await c.getByTestId("empty-gallery").waitFor();
+  await says(c);
+  const balance = await sandboxCall(sandbox.url, "GET", "/sandbox/balance", { key });
+  assert.equal(balance.spent_nano_usd, 2 * 1_500_000);
+  await context.close();
+});
+
 test("a job the sandbox fails shows the server's message; retry makes a new job", async () => {
   const key = await newKey(sandbox.url, { fault: "job=fail:content policy violation (sandbox)" });
   const { page, context } = await openStudio({ key });

@@ -15,4 +15,6 @@ pub mod query;
 
 pub use form::{AspectPreset, Batch, FieldError, ImageForm, ASPECT_PRESETS, COUNT_RANGE, WAIT_RANGE_S};
 pub use job::{to_import, Job, JobStatus, LocalCopy, OnReload};
-pub use query::{download_name, format_elapsed, matches, newest_first, visible, DeletedCharges, StatusFilter, Totals};
+pub use query::{
+    download_name, format_elapsed, matches, newest_first, visible, DeletedChange, DeletedCharges, StatusFilter, Totals,
+};

@@ -244,13 +244,16 @@ impl From<leptos::wasm_split::SplitLoaderError> for Unfetched {
 }
 
 /// Fetches the app's wasm chunks, one after the other, once the first paint is done: what
-/// the first paint does not need (the Images page, Settings, sending, the gallery's loading)
+/// the first paint does not need (the Images page, Settings, sending, the gallery's loading
+/// and its reading of other tabs' changes)
 /// is kept out of the wasm file the page waits for (`scripts/build-app` splits it at each
 /// `wasm_split` function). Each part is fetched again at its first use if this failed.
 fn prefetch() {
     spawn_local(async {
         let _ = chat::prefetch_sending().await;
         let _ = studio::prefetch_gallery().await;
+        // Read when another tab changes the gallery: at hand even if this tab is offline then.
+        let _ = studio::prefetch_gallerytabs().await;
         let _ = prefetch_settings().await;
         let _ = prefetch_studio().await;
     });

@@ -93,6 +93,10 @@ pub struct AppState {
 /// The ledger's record in the settings store.
 pub const LEDGER_ID: &str = "spending";
 
+/// What a write says when the browser gave the app no database.
+const NO_DATABASE: &str =
+    "the browser database is unavailable: changes are kept only until you close this tab. Export your data to keep it.";
+
 impl AppState {
     /// Today's spending (since local midnight) across conversations and image jobs.
     pub fn spent_today(&self) -> f64 {
@@ -189,10 +193,37 @@ impl AppState {
         }
     }
 
+    /// Changes the stored record of what the gallery's deleted jobs were charged (see
+    /// [`Db::change_deleted`](super::storage::Db::change_deleted)); `local` is this tab's
+    /// whole copy with the change made, if it has one. `stored` gets the record as written, another tab's changes
+    /// included.
+    pub fn change_deleted_spend(
+        &self,
+        change: crate::gallery::DeletedChange,
+        local: Option<&crate::gallery::DeletedCharges>,
+        stored: impl FnOnce(crate::gallery::DeletedCharges) + 'static,
+    ) {
+        let Some(db) = self.db.get_value() else {
+            self.storage_error.set(Some(NO_DATABASE.into()));
+            return;
+        };
+        let errors = self.storage_error;
+        let write = db.change_deleted(change, local);
+        spawn_local(async move {
+            match write.await {
+                Err(e) => errors.set(Some(format!("{e}. Export your data to keep it."))),
+                Ok(record) => {
+                    stored(record);
+                    super::tabs::tell_gallery_soon();
+                }
+            }
+        });
+    }
+
     /// [`save`](Self::save) for a record already in JSON.
     pub fn save_json(&self, store: &'static str, id: String, json: String) {
         let Some(db) = self.db.get_value() else {
-            self.storage_error.set(Some("the browser database is unavailable: changes are kept only until you close this tab. Export your data to keep it.".into()));
+            self.storage_error.set(Some(NO_DATABASE.into()));
             return;
         };
         let errors = self.storage_error;

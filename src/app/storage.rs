@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use wasm_bindgen::JsValue;
 
 use crate::conversation::Conversation;
+use crate::gallery::{DeletedChange, DeletedCharges};
 use crate::journal;
 
 const DB_NAME: &str = "minitoolai";
@@ -111,6 +112,44 @@ impl Db {
                 }
             }
             done
+        }
+    }
+
+    /// Applies `change` to the stored record of what the gallery's deleted jobs were charged
+    /// ([`DELETED_SPEND_ID`]) and returns the record as written. `local`, this tab's whole
+    /// copy with the change made when it has one, is kept in the journal until the write
+    /// lands (a reload right after keeps the change).
+    ///
+    /// Each tab used to write its own copy whole: two tabs deleting at once each wrote theirs,
+    /// and the later one dropped what the other's deletion had cost. The change is applied in
+    /// one readwrite transaction, which IndexedDB runs one after another across tabs.
+    pub fn change_deleted(
+        &self,
+        change: DeletedChange,
+        local: Option<&DeletedCharges>,
+    ) -> impl Future<Output = Result<DeletedCharges, StorageError>> + 'static {
+        let key = journal::key(SETTINGS, DELETED_SPEND_ID);
+        let json = local.and_then(|local| serde_json::to_string(local).ok());
+        let stamp = json.and_then(|json| record_in_journal(&key, Some(&json)));
+        let db = self.clone();
+        async move {
+            let failed = |e| err("could not save", e);
+            let tx = db.0.transaction(&[SETTINGS], TransactionMode::ReadWrite).map_err(failed)?;
+            let records = tx.store(SETTINGS).map_err(failed)?;
+            let id = JsValue::from_str(DELETED_SPEND_ID);
+            let stored = records.get(id.clone()).await.map_err(failed)?.and_then(|v| v.as_string());
+            let mut record: DeletedCharges =
+                stored.and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default();
+            change.apply(&mut record);
+            let json = serde_json::to_string(&record).map_err(|e| err("could not save", e))?;
+            records.put(&JsValue::from_str(&json), Some(&id)).await.map_err(failed)?;
+            tx.done().await.map_err(failed)?;
+            if let (Some(stamp), Some(local)) = (stamp, local_storage()) {
+                if journal::is_settled_by(local.get_item(&key).ok().flatten().as_deref(), &stamp) {
+                    let _ = local.remove_item(&key);
+                }
+            }
+            Ok(record)
         }
     }
 

@@ -169,6 +169,34 @@ impl DeletedCharges {
     }
 }
 
+/// A change to the stored [`DeletedCharges`], applied to the record as stored when it is
+/// written, not to a copy: two tabs changing it at once both count.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeletedChange {
+    /// Jobs deleted (or imported deleted), with their charges: taken in unless counted.
+    pub added: DeletedCharges,
+    /// Jobs back (Undo), or an import's taken back out.
+    pub removed: Vec<String>,
+}
+
+impl DeletedChange {
+    /// Jobs deleted.
+    pub fn deleted(added: DeletedCharges) -> Self {
+        Self { added, removed: Vec::new() }
+    }
+
+    /// Jobs back.
+    pub fn back(removed: Vec<String>) -> Self {
+        Self { added: DeletedCharges::default(), removed }
+    }
+
+    /// The change made to `record`.
+    pub fn apply(&self, record: &mut DeletedCharges) {
+        record.merge(&self.added);
+        self.removed.iter().for_each(|id| record.remove(id));
+    }
+}
+
 impl Totals {
     /// Counts what the deleted jobs were charged, except the jobs that are `here` again.
     pub fn add_deleted(&mut self, deleted: &DeletedCharges, here: impl Fn(&str) -> bool) {
@@ -491,5 +519,27 @@ mod tests {
         ] {
             assert_eq!(extension(url), ext, "{url}");
         }
+    }
+
+    #[test]
+    fn two_tabs_changing_the_deleted_charges_at_once_both_count() {
+        // Both tabs read the record with nothing deleted; each deletes one job.
+        let stored = DeletedCharges::default();
+        let (mut a, mut b) = (stored.clone(), stored.clone());
+        a.add("x", 1_500_000);
+        b.add("y", 1_500_000);
+        // Written whole, the later write would drop the other's job.
+        assert_eq!(b.0.len(), 1);
+        // Applied to the record as stored, one after the other, both stay.
+        let mut record = stored;
+        DeletedChange::deleted(a).apply(&mut record);
+        DeletedChange::deleted(b).apply(&mut record);
+        assert_eq!(record.0, BTreeMap::from([("x".into(), 1_500_000), ("y".into(), 1_500_000)]));
+        // An Undo in one tab takes back its own job only; a job counted once stays once.
+        DeletedChange::back(vec!["x".into()]).apply(&mut record);
+        let mut again = DeletedCharges::default();
+        again.add("y", 1_500_000);
+        DeletedChange::deleted(again).apply(&mut record);
+        assert_eq!(record.0, BTreeMap::from([("y".into(), 1_500_000)]));
     }
 }

@@ -294,7 +294,7 @@ pub(crate) fn resume(studio: Studio, app: AppState) -> Result<Pin<Box<dyn Future
 }
 
 /// Shows the gallery as another tab stored it ([`hearing`]): in a wasm chunk of its own.
-#[leptos::wasm_split::wasm_split(gallerytabs, wasm_split_path = ::leptos::wasm_split, fallible)]
+#[leptos::wasm_split::wasm_split(gallerytabs, wasm_split_path = ::leptos::wasm_split, fallible, preload(prefetch_gallerytabs))]
 pub(crate) fn hear_gallery(studio: Studio, app: AppState) -> Result<Pin<Box<dyn Future<Output = ()>>>, Unfetched> {
     Ok(Box::pin(hearing(app, studio)))
 }

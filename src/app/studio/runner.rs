@@ -10,7 +10,7 @@ use super::{images, Entry, Studio};
 use crate::app::dom::now_ms;
 use crate::app::state::AppState;
 use crate::app::storage;
-use crate::gallery::{Job, JobStatus, Totals};
+use crate::gallery::{DeletedChange, DeletedCharges, Job, JobStatus, Totals};
 use crate::types::image::JobState;
 use crate::{CallOptions, Client, Error};
 
@@ -227,8 +227,9 @@ pub fn delete(app: AppState, st: Studio, ids: &[String]) {
     });
     let charged: u64 = charges.iter().map(|(_, nano)| nano).sum();
     if charged > 0 {
-        st.deleted_spend.update(|d| charges.iter().for_each(|(id, nano)| d.add(id, *nano)));
-        app.save(storage::SETTINGS, super::DELETED_SPEND_ID.to_owned(), st.deleted_spend.get_untracked());
+        let mut added = DeletedCharges::default();
+        charges.iter().for_each(|(id, nano)| added.add(id, *nano));
+        change_deleted(app, st, DeletedChange::deleted(added));
     }
     // What an Undo puts back: the records as they are now (their bytes are set aside).
     let removed: Vec<Job> =
@@ -273,12 +274,28 @@ pub fn delete(app: AppState, st: Studio, ids: &[String]) {
     app.toast(words, Some(("Undo".to_owned(), undo)));
 }
 
+/// Changes what the deleted jobs were charged: in the gallery shown at once (when it is
+/// loaded), and in the stored record, which may hold another tab's changes too: the gallery
+/// then shows the record as written.
+pub fn change_deleted(app: AppState, st: Studio, change: DeletedChange) {
+    let mut local = st.deleted_spend.get_untracked();
+    change.apply(&mut local);
+    let shown = st.loaded.get_untracked();
+    if shown {
+        st.deleted_spend.set(local.clone());
+    }
+    app.change_deleted_spend(change, shown.then_some(&local), move |stored| {
+        if shown && st.deleted_spend.with_untracked(|d| *d != stored) {
+            st.deleted_spend.set(stored);
+        }
+    });
+}
+
 /// Puts deleted cards back, as they were: records, local copies, the money they cost back
 /// in the gallery's total (out of "on deleted images"), and polling for a job not over.
 fn restore(app: AppState, st: Studio, jobs: Vec<Job>, charged: u64) {
     if charged > 0 {
-        st.deleted_spend.update(|d| jobs.iter().for_each(|j| d.remove(&j.id)));
-        app.save(storage::SETTINGS, super::DELETED_SPEND_ID.to_owned(), st.deleted_spend.get_untracked());
+        change_deleted(app, st, DeletedChange::back(jobs.iter().map(|j| j.id.clone()).collect()));
     }
     let mut resume = Vec::new();
     for mut job in jobs {

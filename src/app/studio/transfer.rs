@@ -8,7 +8,7 @@ use super::{Entry, Studio};
 use crate::app::dom;
 use crate::app::state::AppState;
 use crate::app::storage;
-use crate::gallery::{to_import, DeletedCharges, Job, JobStatus, LocalCopy};
+use crate::gallery::{to_import, DeletedChange, DeletedCharges, Job, JobStatus, LocalCopy};
 
 /// Every job of the gallery as stored, a kept image with its bytes in its `image_url`.
 pub async fn for_export(app: AppState) -> Vec<Job> {
@@ -41,14 +41,6 @@ async fn stored_deleted(app: AppState, st: Option<Studio>) -> DeletedCharges {
     db.get::<DeletedCharges>(storage::SETTINGS, super::DELETED_SPEND_ID).await.ok().flatten().unwrap_or_default()
 }
 
-/// Saves the deleted jobs' charges, in the gallery shown too.
-fn save_deleted(app: AppState, st: Studio, deleted: DeletedCharges) {
-    if st.loaded.get_untracked() {
-        st.deleted_spend.set(deleted.clone());
-    }
-    app.save(storage::SETTINGS, super::DELETED_SPEND_ID.to_owned(), deleted);
-}
-
 /// Takes in an import's deleted jobs' charges (user review: an import lost what deleted and
 /// failed images had cost); returns the ids added, for its Undo.
 pub async fn import_deleted(app: AppState, st: Studio, imported: &DeletedCharges) -> Vec<String> {
@@ -58,7 +50,9 @@ pub async fn import_deleted(app: AppState, st: Studio, imported: &DeletedCharges
     let mut deleted = stored_deleted(app, Some(st)).await;
     let added = deleted.merge(imported);
     if !added.is_empty() {
-        save_deleted(app, st, deleted);
+        let mut taken = DeletedCharges::default();
+        taken.merge_where(imported, |id| added.iter().any(|a| a == id));
+        super::runner::change_deleted(app, st, DeletedChange::deleted(taken));
     }
     added
 }
@@ -68,9 +62,7 @@ pub async fn undo_import_deleted(app: AppState, st: Studio, ids: &[String]) {
     if ids.is_empty() {
         return;
     }
-    let mut deleted = stored_deleted(app, Some(st)).await;
-    ids.iter().for_each(|id| deleted.remove(id));
-    save_deleted(app, st, deleted);
+    super::runner::change_deleted(app, st, DeletedChange::back(ids.to_vec()));
 }
 
 /// Adds the imported jobs the gallery does not have (see [`to_import`]); returns the ids
