@@ -280,7 +280,7 @@ export function report(r) {
       "The release app (`target/bench/dist/`, with the brotli and gzip copies `scripts/finish-dist.mjs` writes) served by the sandbox, opened at 390×844 in a new browser context (empty cache and storage) " +
         `under DevTools' Fast 3G profile (\`Network.emulateNetworkConditions\`: ${n.latency} ms latency, ${int(n.downloadThroughput)} B/s down, ${int(n.uploadThroughput)} B/s up) and a ${x.cpuSlowdown}× slower CPU (\`Emulation.setCPUThrottlingRate\`). ` +
         "The time is from navigation start to the first animation frame where a chat message box is in the page, enabled and focusable (`performance.now()` in that frame): index.html's own, shown while the wasm is on its way and taken over by the app with what was typed in it, or the app's. " +
-        "Send works from the first frame where the app's own message box is there, measured the same way. " +
+        "Send works from the first frame where the app's own message box is there, measured the same way; both " +
         `over ${x.runs} cold loads after one unmeasured load.`,
     );
     L.push("");
