@@ -120,3 +120,56 @@ test("the Images page opened by its link shows no early message box", async () =
   assert.equal(await page.getByTestId("early-composer").count(), 0);
   await context.close();
 });
+
+test("the loading page is drawn in the theme in use: the system's on a first visit, the one chosen in Settings after", async () => {
+  const background = (page) => page.evaluate(() => getComputedStyle(document.getElementById("boot")).backgroundColor);
+  const DARK = "rgb(21, 23, 27)";
+  const LIGHT = "rgb(255, 255, 255)";
+  // A first visit on a dark system: dark from the first paint.
+  {
+    const { context, page, release } = await heldContext();
+    await page.emulateMedia({ colorScheme: "dark" });
+    await page.goto(sandbox.url);
+    await page.getByTestId("early-composer").waitFor();
+    assert.equal(await background(page), DARK);
+    release();
+    await context.close();
+  }
+  // A light system, dark chosen in Settings: the next load is dark before the app is there.
+  const { context, page } = await heldContext();
+  await page.emulateMedia({ colorScheme: "light" });
+  await context.unrouteAll({ behavior: "wait" });
+  await page.goto(sandbox.url);
+  await page.getByTestId("composer").waitFor();
+  await page.getByTestId("open-settings").click();
+  await page.getByTestId("theme").selectOption("dark");
+  await page.getByTestId("save-settings").click();
+  let release;
+  const gate = new Promise((r) => (release = r));
+  await context.route(/\/minitoolai-app-[0-9a-f]{16}_bg\.wasm$/, async (route) => {
+    await gate;
+    await route.continue();
+  });
+  await page.reload({ waitUntil: "commit" });
+  await page.getByTestId("early-composer").waitFor();
+  assert.equal(await background(page), DARK);
+  release();
+  await page.getByTestId("composer").waitFor();
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), "dark");
+  // Back to the system's (light) theme: so is the next loading page.
+  await page.getByTestId("open-settings").click();
+  await page.getByTestId("theme").selectOption("system");
+  await page.getByTestId("save-settings").click();
+  await context.unrouteAll({ behavior: "wait" });
+  let again;
+  const gate2 = new Promise((r) => (again = r));
+  await context.route(/\/minitoolai-app-[0-9a-f]{16}_bg\.wasm$/, async (route) => {
+    await gate2;
+    await route.continue();
+  });
+  await page.reload({ waitUntil: "commit" });
+  await page.getByTestId("early-composer").waitFor();
+  assert.equal(await background(page), LIGHT);
+  again();
+  await context.close();
+});

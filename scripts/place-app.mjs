@@ -91,13 +91,13 @@ let html = readFileSync(join(root, "index.html"), "utf8").replace(/<link data-as
   writeFileSync(join(dist, name), bytes);
   return `<link rel="${rel === "css" ? "stylesheet" : "icon"}" href="./${name}" integrity="${sri(bytes)}"/>`;
 });
-// The early message box's script (a file: the policy forbids inline scripts), run once the
-// page is parsed.
+// The early page's script (a file: the policy forbids inline scripts), run in the head
+// before the first paint (it is fetched beside the stylesheets, which the paint waits for).
 html = html.replace(/<script data-asset src="([^"]+)"><\/script>/g, (_, src) => {
   const bytes = readFileSync(join(root, src));
   const name = src.split("/").pop().replace(/(\.js)$/, `-${sha256(bytes)}$1`);
   writeFileSync(join(dist, name), bytes);
-  return `<script defer src="./${name}" integrity="${sri(bytes)}"></script>`;
+  return `<script src="./${name}" integrity="${sri(bytes)}"></script>`;
 });
 if (html.includes("data-asset")) throw new Error("place-app: a data-asset link it does not know in index.html");
 const indexPath = join(dist, "index.html");

@@ -52,3 +52,14 @@ pub fn give_composer(text: &str, selection: (u32, u32), focus: bool) {
         }
     }
 }
+
+/// Where the theme applied last is kept for `early.js`, which draws the page in it before the
+/// app (and its stored settings) are there.
+const THEME_SLOT: &str = "minitoolai.theme";
+
+/// Remembers the theme applied (`system`, `light` or `dark`) for the next first paint.
+pub fn remember_theme(theme: &str) {
+    if let Some(local) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = local.set_item(THEME_SLOT, theme);
+    }
+}

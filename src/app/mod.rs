@@ -104,12 +104,17 @@ pub fn App() -> impl IntoView {
         }
     });
 
-    // Theme on the root element.
+    // Theme on the root element, once the stored settings are read (until then it is the one
+    // index.html's script remembered), and remembered for that script's next first paint.
     Effect::new(move |_| {
+        if !app.loaded.get() {
+            return;
+        }
         let theme = app.settings.with(|s| s.theme);
         if let Some(root) = dom::document().document_element() {
             let _ = root.set_attribute("data-theme", theme.as_str());
         }
+        early::remember_theme(theme.as_str());
     });
 
     let endpoint_label = move || match endpoint.get() {
