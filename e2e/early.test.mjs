@@ -15,16 +15,24 @@ after(async () => {
   await sandbox?.stop();
 });
 
-/** A context whose main wasm file is held back until `release()` is called. */
-async function heldContext({ key, viewport, hasTouch } = {}) {
-  const context = await browser.newContext({ viewport: viewport ?? { width: 1280, height: 900 }, hasTouch });
-  if (key) await context.addInitScript((k) => sessionStorage.setItem("minitoolai.apiKey", k), key);
+/** Holds the app's main wasm file back from `context`'s next loads until the returned
+ * function is called. */
+async function holdWasm(context) {
+  await context.unrouteAll({ behavior: "wait" });
   let release;
   const gate = new Promise((r) => (release = r));
   await context.route(/\/minitoolai-app-[0-9a-f]{16}_bg\.wasm$/, async (route) => {
     await gate;
     await route.continue();
   });
+  return release;
+}
+
+/** A context whose main wasm file is held back until `release()` is called. */
+async function heldContext({ key, viewport, hasTouch } = {}) {
+  const context = await browser.newContext({ viewport: viewport ?? { width: 1280, height: 900 }, hasTouch });
+  if (key) await context.addInitScript((k) => sessionStorage.setItem("minitoolai.apiKey", k), key);
+  const release = await holdWasm(context);
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
@@ -69,14 +77,8 @@ test("a draft kept from before stays first; text written while the app loads fol
   await page.goto(sandbox.url);
   await page.getByTestId("composer").fill("The draft I left");
   await rendererSettled(page);
-  // Reloaded with the wasm held back again: a new gate for the new load.
-  await context.unrouteAll({ behavior: "wait" });
-  let again;
-  const gate = new Promise((r) => (again = r));
-  await context.route(/\/minitoolai-app-[0-9a-f]{16}_bg\.wasm$/, async (route) => {
-    await gate;
-    await route.continue();
-  });
+  // Reloaded with the wasm held back again.
+  const again = await holdWasm(context);
   await page.reload({ waitUntil: "commit" });
   await page.getByTestId("early-composer").fill("and what I wrote while it loaded");
   again();
@@ -144,12 +146,7 @@ test("the loading page is drawn in the theme in use: the system's on a first vis
   await page.getByTestId("open-settings").click();
   await page.getByTestId("theme").selectOption("dark");
   await page.getByTestId("save-settings").click();
-  let release;
-  const gate = new Promise((r) => (release = r));
-  await context.route(/\/minitoolai-app-[0-9a-f]{16}_bg\.wasm$/, async (route) => {
-    await gate;
-    await route.continue();
-  });
+  const release = await holdWasm(context);
   await page.reload({ waitUntil: "commit" });
   await page.getByTestId("early-composer").waitFor();
   assert.equal(await background(page), DARK);
@@ -160,13 +157,7 @@ test("the loading page is drawn in the theme in use: the system's on a first vis
   await page.getByTestId("open-settings").click();
   await page.getByTestId("theme").selectOption("system");
   await page.getByTestId("save-settings").click();
-  await context.unrouteAll({ behavior: "wait" });
-  let again;
-  const gate2 = new Promise((r) => (again = r));
-  await context.route(/\/minitoolai-app-[0-9a-f]{16}_bg\.wasm$/, async (route) => {
-    await gate2;
-    await route.continue();
-  });
+  const again = await holdWasm(context);
   await page.reload({ waitUntil: "commit" });
   await page.getByTestId("early-composer").waitFor();
   assert.equal(await background(page), LIGHT);

@@ -25,6 +25,18 @@ async function openStudio(opts = {}) {
   return app;
 }
 
+/** Two tabs (pages of one context) on the Images page, with a new key and an empty gallery. */
+async function twoStudioTabs() {
+  const key = await newKey(sandbox.url, { balance: 2 });
+  const { page: a, context } = await openStudio({ key, viewport: { width: 1280, height: 800 } });
+  const b = await context.newPage();
+  await b.setViewportSize({ width: 1280, height: 800 });
+  await b.goto(sandbox.url);
+  await b.getByTestId("tab-studio").click();
+  await b.getByTestId("empty-gallery").waitFor();
+  return { key, a, b, context };
+}
+
 /** Fills the form's text fields (by wire name) and the prompt. */
 async function fill(page, fields) {
   for (const [name, value] of Object.entries(fields)) {
@@ -235,13 +247,7 @@ test("an image made in one tab updates the credit shown in another", async () =>
 });
 
 test("two tabs on the Images page show one gallery: cards made, finished and deleted in one show in the other, with its total (user review: they disagreed about money)", async () => {
-  const key = await newKey(sandbox.url, { balance: 2 });
-  const { page: a, context } = await openStudio({ key, viewport: { width: 1280, height: 800 } });
-  const b = await context.newPage();
-  await b.setViewportSize({ width: 1280, height: 800 });
-  await b.goto(sandbox.url);
-  await b.getByTestId("tab-studio").click();
-  await b.getByTestId("empty-gallery").waitFor();
+  const { key, a, b, context } = await twoStudioTabs();
   await fill(a, { prompt: "A paper crane", width: "256", height: "256", count: "2" });
   await a.getByTestId("generate").click();
   // B shows A's cards while they run, then done, without a reload.
@@ -267,13 +273,7 @@ test("two tabs on the Images page show one gallery: cards made, finished and del
 });
 
 test("two tabs deleting images at the same moment both keep what their image cost (each wrote its own record whole: the later dropped the other's)", async () => {
-  const key = await newKey(sandbox.url, { balance: 2 });
-  const { page: a, context } = await openStudio({ key, viewport: { width: 1280, height: 800 } });
-  const b = await context.newPage();
-  await b.setViewportSize({ width: 1280, height: 800 });
-  await b.goto(sandbox.url);
-  await b.getByTestId("tab-studio").click();
-  await b.getByTestId("empty-gallery").waitFor();
+  const { key, a, b, context } = await twoStudioTabs();
   await fill(a, { prompt: "A paper boat", width: "256", height: "256", count: "2" });
   await a.getByTestId("generate").click();
   await cardsWithStatus(a, "done", 2);
