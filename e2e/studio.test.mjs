@@ -695,6 +695,33 @@ test("a deleted image comes back with Undo, with its local copy and its place in
   await context.close();
 });
 
+test("images deleted one after another come back with one Undo, each with its copy and its place in the total (user review: the second toast took the first one's Undo)", async () => {
+  const key = await newKey(sandbox.url);
+  const { page, context } = await openStudio({ key });
+  await fill(page, { prompt: "A kite over dunes", width: "256", height: "256", count: "3" });
+  await page.getByTestId("generate").click();
+  await cardsWithStatus(page, "done", 3);
+  const totals = await page.getByTestId("gallery-totals").innerText();
+  assert.equal(totals, "3 images · $0.0045 spent");
+  await cards(page).nth(0).getByTestId("job-delete").click();
+  await page.getByTestId("toast").filter({ hasText: "Image deleted." }).waitFor();
+  await cards(page).nth(0).getByTestId("job-delete").click();
+  // One toast for both, whose Undo brings both back.
+  const toast = page.getByTestId("toast").filter({ hasText: "2 images deleted." });
+  await toast.waitFor();
+  assert.equal(await page.getByTestId("toast").filter({ hasText: "deleted" }).count(), 1);
+  assert.equal(await page.getByTestId("gallery-totals").innerText(), "1 image · $0.0045 spent ($0.003 on deleted images)");
+  await toast.getByTestId("toast-action").click();
+  await cardsWithStatus(page, "done", 3);
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="job-image"]')].filter((i) => i.complete && i.naturalWidth === 256).length === 3);
+  assert.equal(await page.getByTestId("gallery-totals").innerText(), totals);
+  await page.reload();
+  await page.getByTestId("tab-studio").click();
+  await cardsWithStatus(page, "done", 3);
+  assert.equal(await page.getByTestId("gallery-totals").innerText(), totals);
+  await context.close();
+});
+
 test("delete all failed jobs at once", async () => {
   const key = await newKey(sandbox.url, { fault: "job=fail:nope" });
   const { page, context } = await openStudio({ key });

@@ -170,6 +170,11 @@ impl AppState {
     /// Shows `text` for a few seconds, with an optional action (an action's toast replaces
     /// any earlier Undo: see [`begin_undo`](Self::begin_undo)).
     pub fn toast(&self, text: String, action: Option<(String, Action)>) {
+        self.toast_id(text, action);
+    }
+
+    /// [`toast`](Self::toast), returning the toast's id.
+    pub fn toast_id(&self, text: String, action: Option<(String, Action)>) -> u64 {
         if action.is_some() {
             self.begin_undo();
         }
@@ -181,6 +186,17 @@ impl AppState {
         });
         let toasts = self.toasts;
         set_timeout(move || toasts.try_update(|t| t.retain(|x| x.id != id)).unwrap_or(()), TOAST_FOR);
+        id
+    }
+
+    /// Whether toast `id` is still shown.
+    pub fn toast_shown(&self, id: u64) -> bool {
+        self.toasts.with_untracked(|t| t.iter().any(|x| x.id == id))
+    }
+
+    /// Takes toast `id` away (another took its place).
+    pub fn drop_toast(&self, id: u64) {
+        self.toasts.update(|t| t.retain(|x| x.id != id));
     }
 
     /// Saves a record in the background; a failure is shown, never swallowed.

@@ -67,6 +67,8 @@ pub struct Local {
     deleted: HashMap<String, (web_sys::Blob, String)>,
     /// Create calls in flight (the balance is refreshed when they are all answered).
     creating: usize,
+    /// The images deleted since the Undo toast shown appeared: its Undo brings them all back.
+    undo: Option<runner::DeletedBatch>,
 }
 
 /// The studio's state. Copy: every field is a handle.

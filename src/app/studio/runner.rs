@@ -248,9 +248,25 @@ pub fn delete(app: AppState, st: Studio, ids: &[String]) {
     }
     // The toast says it (with Undo); an older "Image ready" no longer applies.
     st.notice.set(None);
-    let words = crate::words::images_deleted(removed.len());
+    // Images deleted while an earlier deletion's Undo is still offered join it: one toast, whose
+    // Undo brings them all back (a second toast of the same words took the first one's place,
+    // and the first image could no longer be brought back).
+    let earlier = st
+        .local
+        .try_update_value(|l| l.undo.take())
+        .flatten()
+        .filter(|b| !b.undone.load(std::sync::atomic::Ordering::Relaxed) && app.toast_shown(b.toast));
+    let (mut jobs, mut charged_all) = (removed, charged);
+    if let Some(earlier) = earlier {
+        // Its Undo and its freeing of the bytes are this batch's now.
+        earlier.undone.store(true, std::sync::atomic::Ordering::Relaxed);
+        app.drop_toast(earlier.toast);
+        jobs.splice(0..0, earlier.jobs);
+        charged_all += earlier.charged;
+    }
+    let words = crate::words::images_deleted(jobs.len());
     let undone = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let ids = removed.iter().map(|j| j.id.clone()).collect::<Vec<_>>();
+    let ids = jobs.iter().map(|j| j.id.clone()).collect::<Vec<_>>();
     {
         let undone = undone.clone();
         // The toast's Undo is gone after this: the bytes kept for it are freed.
@@ -265,13 +281,29 @@ pub fn delete(app: AppState, st: Studio, ids: &[String]) {
             crate::app::state::TOAST_FOR + Duration::from_secs(1),
         );
     }
-    let undo: crate::app::state::Action = std::sync::Arc::new(move || {
-        if undone.swap(true, std::sync::atomic::Ordering::Relaxed) {
-            return;
-        }
-        restore(app, st, removed.clone(), charged);
-    });
-    app.toast(words, Some(("Undo".to_owned(), undo)));
+    let undo: crate::app::state::Action = {
+        let (undone, jobs) = (undone.clone(), jobs.clone());
+        std::sync::Arc::new(move || {
+            if undone.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                return;
+            }
+            restore(app, st, jobs.clone(), charged_all);
+        })
+    };
+    let toast = app.toast_id(words, Some(("Undo".to_owned(), undo)));
+    st.local.update_value(|l| l.undo = Some(DeletedBatch { jobs, charged: charged_all, undone, toast }));
+}
+
+/// The images one Undo toast brings back.
+pub struct DeletedBatch {
+    /// Their records, as they were when deleted.
+    jobs: Vec<Job>,
+    /// What they were charged, in nano-USD.
+    charged: u64,
+    /// Set once they are back, or once a later batch took them over.
+    undone: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// The toast offering the Undo.
+    toast: u64,
 }
 
 /// Changes what the deleted jobs were charged: in the gallery shown at once (when it is
