@@ -72,6 +72,9 @@ pub fn turn_error_words(kind: &str, message: &str) -> String {
     let (headline, hint) = match kind {
         // Nothing reached the service: the endpoint is not in question.
         "network" if message == UNFETCHED => ("", "Check your connection, then retry."),
+        // Part of the answer came: the endpoint answered, so only the connection is in question
+        // (user review: it pointed at the API base URL after half an answer).
+        "network" if message.starts_with("the connection was lost") => ("", "Check your connection, then retry."),
         "authentication" => ("The API key was refused", "Check your API key in Settings."),
         "insufficient_credit" => ("Not enough credit", "Top up your credit, then retry."),
         "rate_limited" => ("The service is busy", ""),
@@ -353,6 +356,10 @@ mod tests {
                 "could not reach http://127.0.0.1:9: the connection failed, or the browser blocked the request (CORS) (Failed to fetch)"
             ),
             "Could not reach http://127.0.0.1:9. Check your connection, and the API base URL in Settings."
+        );
+        assert_eq!(
+            turn_error_words("network", "the connection was lost before the answer was complete"),
+            "The connection was lost before the answer was complete. Check your connection, then retry."
         );
         // A chat request too large says how to get out of it (user review: every retry failed
         // alike); an image job's words say nothing of a conversation.
