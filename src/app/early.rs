@@ -15,6 +15,9 @@ pub struct Typed {
     pub selection: (u32, u32),
     /// Whether it had the focus: the app's box takes it (a phone keeps its keyboard open).
     pub focused: bool,
+    /// The conversation whose draft `early.js` put in the box, and that draft: the box's text
+    /// then is the draft as edited, not words to add to it.
+    pub shown: Option<(String, String)>,
 }
 
 /// Reads the early message box, if index.html still shows it: `None` once the app has taken
@@ -28,7 +31,8 @@ pub fn read() -> Option<Typed> {
     let end = u32::try_from(text.encode_utf16().count()).unwrap_or(u32::MAX);
     let start = textarea.selection_start().ok().flatten().unwrap_or(end);
     let selection = (start, textarea.selection_end().ok().flatten().unwrap_or(start));
-    (focused || !text.is_empty()).then_some(Typed { text, selection, focused })
+    let shown = textarea.get_attribute("data-conversation").zip(textarea.get_attribute("data-shown"));
+    (focused || !text.is_empty() || shown.is_some()).then_some(Typed { text, selection, focused, shown })
 }
 
 /// Takes what index.html showed away: the app shows its first screen.

@@ -151,6 +151,15 @@ pub fn App() -> impl IntoView {
             early::remove();
         }
     });
+    // The page follows its address: Back after Images shows the chat again, a `#studio`
+    // link opened in this tab shows Images (user review: the page stayed as it was).
+    let on_hash = window_event_listener(leptos::ev::hashchange, move |_| {
+        let page = hash_page().unwrap_or(Page::Chat);
+        if app.page.get_untracked() != page {
+            app.page.set(page);
+        }
+    });
+    on_cleanup(move || on_hash.remove());
     let set_page = move |page: Page| {
         app.page.set(page);
         if let Some(w) = web_sys::window() {

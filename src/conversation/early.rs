@@ -20,9 +20,35 @@ pub fn join(draft: &str, typed: &str, selection: (u32, u32)) -> (String, (u32, u
     (text, (before.saturating_add(selection.0), before.saturating_add(selection.1)))
 }
 
+/// The conversation's draft once the early box is taken over: when that box showed this very
+/// draft (`shown`), its text is the draft as the user left it (edited, or emptied), what they
+/// saw; otherwise its text is added after the draft ([`join`]).
+pub fn take_over(draft: &str, typed: &str, selection: (u32, u32), shown: Option<&str>) -> (String, (u32, u32)) {
+    match shown {
+        Some(shown) if shown == draft => (typed.to_owned(), selection),
+        _ => join(draft, typed, selection),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::join;
+    use super::{join, take_over};
+
+    #[test]
+    fn a_draft_the_early_box_showed_is_the_box_text_as_left() {
+        // Shown, then continued: not doubled.
+        assert_eq!(
+            take_over("my draft", "my draft, continued", (19, 19), Some("my draft")),
+            ("my draft, continued".to_owned(), (19, 19))
+        );
+        // Shown, then emptied: emptied.
+        assert_eq!(take_over("my draft", "", (0, 0), Some("my draft")), (String::new(), (0, 0)));
+        // Another draft than the one shown (it changed meanwhile in another tab): nothing is
+        // dropped.
+        assert_eq!(take_over("newer", "old, edited", (3, 3), Some("old")), ("newer\nold, edited".to_owned(), (9, 9)));
+        // Nothing shown: added after.
+        assert_eq!(take_over("draft", "new", (3, 3), None), ("draft\nnew".to_owned(), (9, 9)));
+    }
 
     #[test]
     fn typed_text_alone_keeps_its_selection() {

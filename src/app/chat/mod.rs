@@ -803,12 +803,16 @@ impl ChatState {
         });
     }
 
-    /// Adds what was written in index.html's message box while the app loaded to the draft
-    /// of the conversation shown, after it; returns the draft and where that box's selection
-    /// lands in it.
+    /// Takes what was written in index.html's message box while the app loaded into the draft
+    /// of the conversation shown (see [`take_over`](crate::conversation::early::take_over));
+    /// returns the draft and where that box's selection lands in it.
     pub fn take_early(&self, typed: &crate::app::early::Typed) -> (String, (u32, u32)) {
-        let (text, selection) = crate::conversation::early::join(&self.draft_untracked(), &typed.text, typed.selection);
-        if !typed.text.is_empty() {
+        let active = self.active.get_untracked().unwrap_or_default();
+        let draft = self.draft_untracked();
+        // The draft that box showed, if it was this conversation's.
+        let shown = typed.shown.as_ref().filter(|(conv, _)| *conv == active).map(|(_, shown)| shown.as_str());
+        let (text, selection) = crate::conversation::early::take_over(&draft, &typed.text, typed.selection, shown);
+        if text != draft {
             self.set_draft(text.clone());
         }
         (text, selection)
