@@ -21,7 +21,7 @@ pub struct Typed {
 }
 
 /// Reads the early message box, if index.html still shows it: `None` once the app has taken
-/// it over, and when nothing was written in it and it was never focused.
+/// it over, and when it showed no draft, nothing was written in it and it was never focused.
 pub fn read() -> Option<Typed> {
     let document = dom::document();
     document.get_element_by_id("boot")?;

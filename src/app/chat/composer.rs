@@ -237,8 +237,9 @@ pub fn Composer() -> impl IntoView {
             chat.composer_error.set(Some(BAD_IMAGE_URL.into()));
         }
     };
-    // What was written in index.html's message box while the app loaded joins the draft,
-    // after it. The page's box is read and taken away once this one is drawn, in one go: a
+    // What index.html's message box holds when the app has loaded becomes the draft (the
+    // draft it showed, as edited there, or words added after the draft; see `take_early`).
+    // The page's box is read and taken away once this one is drawn, in one go: a
     // key pressed before goes to that box (and is read), one pressed after comes here, which
     // takes its focus and caret.
     request_animation_frame(move || {
