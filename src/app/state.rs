@@ -211,8 +211,8 @@ impl AppState {
 
     /// Changes the stored record of what the gallery's deleted jobs were charged (see
     /// [`Db::change_deleted`](super::storage::Db::change_deleted)); `local` is this tab's
-    /// whole copy with the change made, if it has one. `stored` gets the record as written, another tab's changes
-    /// included.
+    /// whole copy with the change made, if it has one. `stored` gets the record as written,
+    /// another tab's changes included.
     pub fn change_deleted_spend(
         &self,
         change: crate::gallery::DeletedChange,
